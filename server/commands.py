@@ -8,6 +8,7 @@ exactly these ids; clients/vscode/src/protocol.ts mirrors this file.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +21,10 @@ STREAM_NOTIFICATION = "cairn/stream"
 class CommandArgs(BaseModel):
     """Base of every command's argument object."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    # defer_build: schemas are compiled on first use, not at import (initialize must be fast)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", defer_build=True
+    )
 
 
 class Position(CommandArgs):
@@ -60,7 +64,9 @@ ActionName = Literal["explain", "fix", "refactor", "docstring", "tests"]
 class Diagnostic(CommandArgs):
     """The subset of an LSP diagnostic the fix action needs."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True
+    )
 
     range: Range
     message: str
@@ -96,10 +102,9 @@ class SkillOpenArgs(CommandArgs):
     name: str = Field(min_length=1, max_length=64)
 
 
-class CommandSpec(BaseModel):
+@dataclass(frozen=True)
+class CommandSpec:
     """One command: its id, the argument model, and its palette title."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     id: str
     args: type[CommandArgs]
@@ -145,7 +150,7 @@ class StreamEvent(BaseModel):
     finished; no more events follow for this id).
     """
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, defer_build=True)
 
     stream_id: str
     kind: Literal["text", "status", "error", "done"]

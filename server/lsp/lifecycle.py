@@ -1,0 +1,112 @@
+"""initialize / initialized / configuration: settings, workspace root, editor log, parent watch.
+
+``initialize`` is awaited before its response is sent, so it is where resources are opened
+(features add startup hooks); ``initialized`` is a notification that can race with requests, so
+it only refines what ``initialize`` already made usable: it pulls ``workspace/configuration``.
+Nothing slow (the model library) is imported here: ``initialize`` must answer in < 0.5 s (R20).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from cairn.server import settings as settings_mod
+from cairn.server.lsp import logs
+from cairn.server.lsp.documents import uri_to_path
+from cairn.server.lsp.runner import watch_parent
+from cairn.server.lsp.server import CairnServer
+from lsprotocol import types
+
+logger = logging.getLogger(__name__)
+
+CONFIG_TIMEOUT = 5.0
+StartupHook = Callable[[CairnServer], Awaitable[None]]
+SettingsListener = Callable[[CairnServer], None]
+
+
+def workspace_root(params: types.InitializeParams) -> Path | None:
+    """The first workspace folder, else rootUri, else rootPath (deprecated but still sent)."""
+    candidates = [folder.uri for folder in params.workspace_folders or []]
+    if params.root_uri:
+        candidates.append(params.root_uri)
+    for uri in candidates:
+        path = uri_to_path(uri)
+        if path is not None:
+            return path
+    return Path(params.root_path) if params.root_path else None
+
+
+def apply_settings(server: CairnServer) -> None:
+    """Re-resolve settings from every layer and tell listeners (and the user) about it."""
+    options = server.initialization_options
+    layers = [
+        (settings_mod.ENVIRONMENT, settings_mod.env_layer()),
+        (settings_mod.INIT_OPTIONS, options.get("settings", options) if isinstance(options, dict) else options),
+        (settings_mod.WORKSPACE_CONFIG, server.workspace_settings),
+    ]
+    server.resolved = settings_mod.resolve(layers)
+    for problem in server.resolved.problems:
+        logger.warning("Setting ignored: %s", problem)
+    rejected = [p for p in server.resolved.problems if "default kept" in p.message]
+    if rejected:
+        server.show_error("Cairn: some settings were invalid and defaults were used: " + "; ".join(map(str, rejected)))
+    for listener in server.settings_listeners:
+        listener(server)
+
+
+async def pull_configuration(server: CairnServer) -> None:
+    """Ask the client for the ``cairn`` section when it supports workspace/configuration."""
+    workspace = server.client_capabilities.workspace
+    if not (workspace and workspace.configuration):
+        return
+    scope = server.workspace_root.as_uri() if server.workspace_root else None
+    try:
+        result = await asyncio.wait_for(
+            server.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section="cairn", scope_uri=scope)])
+            ),
+            CONFIG_TIMEOUT,
+        )
+    except Exception as exc:
+        logger.warning("Could not read workspace configuration: %s", exc)
+        return
+    section = result[0] if result else None
+    server.workspace_settings = section if isinstance(section, dict) else None
+    apply_settings(server)
+
+
+def register(server: CairnServer) -> None:
+    @server.feature(types.INITIALIZE)
+    async def on_initialize(ls: CairnServer, params: types.InitializeParams) -> None:
+        ls.initialization_options = params.initialization_options or {}
+        ls.workspace_root = workspace_root(params)
+        apply_settings(ls)
+        if params.process_id:
+            watch_parent(ls, params.process_id)
+        forwarder = logs.EditorLogHandler(ls.window_log_message, asyncio.get_running_loop())
+        forwarder.set_level_name(ls.settings.log_level)
+        logging.getLogger().addHandler(forwarder)
+        ls.settings_listeners.append(lambda s: forwarder.set_level_name(s.settings.log_level))
+        for hook in ls.startup_hooks:
+            await hook(ls)
+        logger.info("Cairn initialized for %s (client: %s)", ls.workspace_root or "no workspace",
+                    params.client_info.name if params.client_info else "unknown")
+
+    @server.feature(types.INITIALIZED)
+    async def on_initialized(ls: CairnServer, params: types.InitializedParams) -> None:
+        await pull_configuration(ls)
+        for hook in ls.initialized_hooks:
+            ls.spawn(hook(ls), name=f"initialized:{getattr(hook, '__name__', 'hook')}")
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def on_configuration(ls: CairnServer, params: types.DidChangeConfigurationParams) -> None:
+        workspace = ls.client_capabilities.workspace
+        if workspace and workspace.configuration:
+            await pull_configuration(ls)  # pull model: the notification's payload may be empty
+        elif isinstance(params.settings, dict):
+            section = params.settings.get("cairn", params.settings)
+            ls.workspace_settings = section if isinstance(section, dict) else None
+            apply_settings(ls)

@@ -1,0 +1,155 @@
+"""The Cairn language server object: pygls' LanguageServer plus the state every feature shares.
+
+Features are plain modules with ``register(server)`` (see app.py); they keep their logic
+elsewhere and reach shared services through this object: resolved settings, the command
+registry, the task runner with work-done progress, streams, and orderly exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from cairn.server.commands import STREAM_NOTIFICATION, CommandSpec, StreamEvent
+from cairn.server.lsp.documents import Documents
+from cairn.server.lsp.progress import TaskRunner
+from cairn.server.lsp.protocol import CairnProtocol
+from cairn.server.settings import ResolvedSettings, Settings
+from lsprotocol import types
+from pygls.exceptions import FeatureRequestError
+from pygls.lsp.server import LanguageServer
+
+from cairn import __version__
+
+logger = logging.getLogger(__name__)
+
+CommandHandler = Callable[[Any], Awaitable[Any]]
+Closer = Callable[[], Awaitable[None]]
+
+ERROR_POPUP_INTERVAL = 60.0  # R5: at most one error popup a minute; the log gets everything
+
+
+class CairnServer(LanguageServer):
+    """One per editor window. Built by :func:`cairn.server.app.build_server`."""
+
+    protocol: CairnProtocol
+
+    def __init__(self) -> None:
+        super().__init__(
+            name="cairn",
+            version=__version__,
+            protocol_cls=CairnProtocol,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
+        self.resolved = ResolvedSettings(Settings())
+        self.initialization_options: Any = {}
+        self.workspace_settings: dict[str, Any] | None = None  # last workspace/configuration
+        self.settings_listeners: list[Callable[[CairnServer], None]] = []
+        self.startup_hooks: list[Callable[[CairnServer], Awaitable[None]]] = []
+        self.initialized_hooks: list[Callable[[CairnServer], Awaitable[None]]] = []
+        self.status_contributors: list[Callable[[], dict[str, Any]]] = []
+        self.tasks = TaskRunner(self)
+        self.documents = Documents(lambda: self.workspace)
+        self.command_registry: dict[str, tuple[CommandSpec, CommandHandler]] = {}
+        self.transport_name = "stdio"
+        self.workspace_root: Path | None = None
+        self.exit_code: asyncio.Future[int] | None = None
+        self._closers: list[tuple[str, Closer]] = []
+        self._background: set[asyncio.Task[Any]] = set()
+        self._last_error_popup = float("-inf")
+        self.suppressed_popups = 0
+
+    # ----------------------------------------------------------------- settings
+
+    @property
+    def settings(self) -> Settings:
+        return self.resolved.settings
+
+    # ----------------------------------------------------------------- commands
+
+    def register_command(self, spec: CommandSpec, handler: Callable[[Any], Awaitable[Any]]) -> None:
+        """Register ``handler(args)`` for ``spec.id``; args are validated into ``spec.args``."""
+        if spec.id in self.command_registry:
+            raise ValueError(f"command {spec.id} registered twice")
+        self.command_registry[spec.id] = (spec, handler)
+
+        # pygls lists fm.commands in executeCommandProvider; dispatch itself is ours.
+        async def advertised(*_: Any) -> None:  # never called: CairnProtocol dispatches
+            raise RuntimeError("dispatched by CairnProtocol")
+
+        self.command(spec.id)(advertised)
+
+    # ----------------------------------------------------------------- background work
+
+    def spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
+        """Run ``coro`` as a server-owned task: referenced until done, failures logged."""
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._background.add(task)
+
+        def finished(done: asyncio.Task[Any]) -> None:
+            self._background.discard(done)
+            if not done.cancelled() and done.exception() is not None:
+                logger.error("Background task %s failed", name, exc_info=done.exception())
+
+        task.add_done_callback(finished)
+        return task
+
+    def on_close(self, name: str, closer: Closer) -> None:
+        """Register an async resource closer, run (newest first) on every exit path."""
+        self._closers.append((name, closer))
+
+    # ----------------------------------------------------------------- user messages
+
+    def stream(self, stream_id: str, kind: str, text: str = "") -> None:
+        """Send one ``cairn/stream`` event."""
+        event = StreamEvent(stream_id=stream_id, kind=kind, text=text)  # type: ignore[arg-type]
+        self.protocol.notify(STREAM_NOTIFICATION, event.model_dump(by_alias=True))
+
+    def show_error(self, message: str) -> None:
+        """An error popup, rate limited (R5); always logged."""
+        logger.error("%s", message)
+        now = time.monotonic()
+        if now - self._last_error_popup < ERROR_POPUP_INTERVAL:
+            self.suppressed_popups += 1
+            return
+        self._last_error_popup = now
+        if self.protocol.initialized and not self.protocol.shutdown_received:
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        if source is FeatureRequestError:
+            logger.debug("Request failed: %s", error)  # the request's response carries it
+            return
+        self.show_error(f"Cairn: {error}")
+
+    # ----------------------------------------------------------------- exit
+
+    def request_exit(self, code: int, reason: str) -> None:
+        """Ask the runner to stop the process with ``code`` (first request wins)."""
+        if self.exit_code is not None and not self.exit_code.done():
+            logger.info("Exiting (%s), code %d", reason, code)
+            self.exit_code.set_result(code)
+
+    async def close_resources(self, timeout: float) -> None:
+        """Cancel background work and run closers, newest first, within ``timeout``."""
+        for task in list(self._background):
+            task.cancel()
+        for msg_id in list(self.protocol._command_tasks):
+            self.protocol.cancel_request(msg_id)
+
+        async def run_closers() -> None:
+            for name, closer in reversed(self._closers):
+                try:
+                    await closer()
+                except Exception:
+                    logger.exception("Closing %s failed", name)
+
+        try:
+            await asyncio.wait_for(run_closers(), timeout)
+        except TimeoutError:
+            logger.warning("Closing resources took longer than %.1fs; exiting anyway", timeout)
