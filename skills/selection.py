@@ -27,8 +27,8 @@ DEFAULT_ACTION_SKILLS: dict[str, str] = {
 
 
 @lru_cache(maxsize=256)
-def _spec(globs: tuple[str, ...]) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", globs)
+def _spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(globs)
 
 
 def match_strength(skill: Skill, path: str | None, language_id: str | None) -> int:

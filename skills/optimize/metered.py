@@ -82,8 +82,11 @@ class MeteredModels:
             self._charge(key, result.usage)
             return result
 
-        async with asyncio.TaskGroup() as group:  # a failure or cancellation stops the siblings
-            running = [group.create_task(one(key, task)) for key, task in zip(keys, tasks)]
+        try:
+            async with asyncio.TaskGroup() as group:  # a failure or cancellation stops the siblings
+                running = [group.create_task(one(key, task)) for key, task in zip(keys, tasks)]
+        except BaseExceptionGroup as failed:  # report the model's own error, not a group of it
+            raise failed.exceptions[0] from None
         return [r.result() for r in running]
 
     async def complete(self, messages: list[dict]) -> str:

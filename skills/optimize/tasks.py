@@ -63,7 +63,7 @@ def _grader(raw: Any, expected: Any) -> Grader:
         pattern = spec.get("pattern", expected)
         if not isinstance(pattern, str):
             raise ValueError("a regex grader needs a string 'pattern' (or a string 'expected')")
-        re.compile(pattern)  # re.error is a ValueError subclass: reported with the line
+        re.compile(pattern)  # re.error is reported with the line number by load_tasks
         return Grader(kind, pattern=pattern)
     if kind == "python":
         code = spec.get("code")
@@ -110,7 +110,7 @@ def load_tasks(path: Path) -> list[Task]:
             continue
         try:
             task = parse_task(json.loads(line))
-        except (ValueError, SyntaxError) as exc:  # JSONDecodeError and re.error are ValueErrors
+        except (ValueError, SyntaxError, re.error) as exc:  # bad JSON, key, pattern or code
             problems.append(f"{path}:{number}: {exc}")
             continue
         if task.id in seen:
