@@ -117,3 +117,14 @@ def test_candidate_building_applies_limits_lint_and_ledger():
     assert {r for _, r in result.skipped} >= {"already proposed and rejected", "over the limit of 5 edits this step", "over the cap of 12 changed tokens"}
     assert len(result.linted) == 2
     assert result.text is not None and result.text.endswith("- A fine new rule about tests.\n")
+
+
+def test_bundled_task_sets_load_and_their_starting_skills_are_valid():
+    from cairn.skills.train_cli import TASKS_DIR
+    from cairn.skills.validation import validate_skill_text
+
+    for name in ("terse-answers", "simulated-demo"):
+        tasks = load_tasks(TASKS_DIR / f"{name}.jsonl")
+        assert len(tasks) >= 50 and len({t.family for t in tasks}) >= 4
+        text = (TASKS_DIR / name / "SKILL.md").read_text()
+        assert [p for p in validate_skill_text(text, name) if p.is_error] == []
