@@ -14,6 +14,7 @@ Stage 2 ("confirm", on a second split) needs a net win and again no family regre
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cairn.skills.optimize.graders import grade
@@ -92,36 +93,47 @@ def _chunks(tasks: list[Task], size: int) -> list[list[Task]]:
     return [tasks[i : i + size] for i in range(0, len(tasks), max(1, size))]
 
 
-async def _gate_stage(models: MeteredModels, current: str, candidate: str, tasks: list[Task], cfg: GateConfig) -> tuple[bool, str, Tally]:
+# A stage's rule: given the tally and the tasks still to run, a verdict (passed, reason) or None
+# to keep going. Called after every chunk; with no task left it must give a verdict.
+StageRule = Callable[[Tally, list[Task]], "tuple[bool, str] | None"]
+
+
+async def _sequential(models: MeteredModels, current: str, candidate: str, tasks: list[Task], cfg: GateConfig, rule: StageRule, label: str) -> tuple[bool, str, Tally]:
+    """Run paired chunks until ``rule`` decides; a family regression always ends the stage."""
     tally = Tally()
     chunks = _chunks(tasks, cfg.chunk)
     for index, chunk in enumerate(chunks):
         await _paired(models, current, candidate, chunk, tally)
         rest = [t for c in chunks[index + 1 :] for t in c]
         if bad := tally.regressed(cfg.family_tolerance, cfg.family_alpha, Counter(t.family for t in rest)):
-            return False, f"regression on task family {', '.join(bad)}", tally
-        if tally.p_value(extra_wins=len(rest)) > cfg.alpha:
-            return False, f"no significant win (wins {tally.to_dict()['wins']}, losses {tally.to_dict()['losses']})", tally
-        if rest and tally.p_value() <= cfg.interim_alpha and not tally.regressed(cfg.family_tolerance, cfg.family_alpha):
-            return True, "overwhelming paired win (stopped early)", tally
-    if tally.p_value() <= cfg.alpha:
-        return True, "significant paired win", tally
-    return False, "no significant win", tally
+            return False, f"{label}regression on task family {', '.join(bad)}", tally
+        verdict = rule(tally, rest)
+        if verdict is not None:
+            return verdict[0], label + verdict[1], tally
+    raise AssertionError("a stage rule must decide when no task is left")  # pragma: no cover
 
 
-async def _confirm_stage(models: MeteredModels, current: str, candidate: str, tasks: list[Task], cfg: GateConfig) -> tuple[bool, str, Tally]:
-    tally = Tally()
-    chunks = _chunks(tasks, cfg.chunk)
-    for index, chunk in enumerate(chunks):
-        await _paired(models, current, candidate, chunk, tally)
-        rest = [t for c in chunks[index + 1 :] for t in c]
-        if bad := tally.regressed(cfg.family_tolerance, cfg.family_alpha, Counter(t.family for t in rest)):
-            return False, f"confirmation: regression on task family {', '.join(bad)}", tally
+def _gate_rule(cfg: GateConfig) -> StageRule:
+    def rule(tally: Tally, rest: list[Task]) -> tuple[bool, str] | None:
+        counts = tally.to_dict()
+        if tally.p_value(extra_wins=len(rest)) > cfg.alpha:  # futile even if every rest task is won
+            return False, f"no significant win (wins {counts['wins']}, losses {counts['losses']})"
+        if not rest:
+            return True, "significant paired win"
+        if tally.p_value() <= cfg.interim_alpha and not tally.regressed(cfg.family_tolerance, cfg.family_alpha):
+            return True, "overwhelming paired win (stopped early)"
+        return None
+    return rule
+
+
+def _confirm_rule(cfg: GateConfig) -> StageRule:
+    def rule(tally: Tally, rest: list[Task]) -> tuple[bool, str] | None:
         if tally.net + len(rest) < cfg.confirm_min_net:
-            return False, f"confirmation: no net win on the second split (net {tally.net})", tally
-    if tally.net >= cfg.confirm_min_net:
-        return True, "confirmed on the second split", tally
-    return False, f"confirmation: no net win on the second split (net {tally.net})", tally
+            return False, f"no net win on the second split (net {tally.net})"
+        if not rest:
+            return True, "confirmed on the second split"
+        return None
+    return rule
 
 
 async def decide(
@@ -133,9 +145,11 @@ async def decide(
     config: GateConfig = GateConfig(),
 ) -> GateDecision:
     """Accept ``candidate`` over ``current`` only on a significant, confirmed, regression-free win."""
-    passed, reason, gate_tally = await _gate_stage(models, current, candidate, gate_tasks, config)
+    passed, reason, gate_tally = await _sequential(models, current, candidate, gate_tasks, config, _gate_rule(config), "")
     p_value = gate_tally.p_value()
     if not passed:
         return GateDecision(False, reason, gate_tally.to_dict(), None, p_value)
-    confirmed, confirm_reason, confirm_tally = await _confirm_stage(models, current, candidate, confirm_tasks, config)
+    confirmed, confirm_reason, confirm_tally = await _sequential(
+        models, current, candidate, confirm_tasks, config, _confirm_rule(config), "confirmation: "
+    )
     return GateDecision(confirmed, f"{reason}; {confirm_reason}", gate_tally.to_dict(), confirm_tally.to_dict(), p_value)
