@@ -147,3 +147,25 @@ async def test_optimizer_never_sees_the_test_split_and_gets_the_ledger(small_wor
 def test_the_edit_limit_decays():
     assert [edit_limit(s, 5, 4, 2) for s in range(1, 6)] == [4, 4, 3, 2, 2]
     assert edit_limit(1, 1, 4, 2) == 4
+
+
+async def test_a_cancelled_run_cleans_up_and_resumes_identically(small_world, tmp_path):
+    world = small_world[0]
+    straight = tmp_path / "straight"
+    await trainer(small_world, straight).run()
+
+    class StallingTarget(SimulatedTarget):
+        async def run(self, skill_text, task):
+            if self.calls >= 200:
+                await asyncio.Event().wait()  # hangs until cancelled, like a slow model
+            return await super().run(skill_text, task)
+
+    resumed = tmp_path / "resumed"
+    running = asyncio.create_task(trainer(small_world, resumed, target=StallingTarget(world, noise=0.03)).run())
+    while not (resumed / "events.jsonl").exists() or len((resumed / "events.jsonl").read_text().splitlines()) < 3:
+        await asyncio.sleep(0.01)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    state = await trainer(small_world, resumed).run()
+    assert state.status == "completed" and outputs(resumed) == outputs(straight)
