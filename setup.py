@@ -26,6 +26,12 @@ setup(
     package_data={
         "cairn.server": ["agent/prompts/*.md"],
         "cairn.memory": ["migrations/*.sql", "prompts/*.md"],
-        "cairn.skills": ["library/*/SKILL.md", "library/*/references/*", "optimize/tasks/*.jsonl"],
+        "cairn.skills": [
+            "library/*/SKILL.md",
+            "library/*/references/*",
+            "optimize/tasks/*.jsonl",
+            "optimize/tasks/*/SKILL.md",
+            "optimize/prompts/*.md",
+        ],
     },
 )

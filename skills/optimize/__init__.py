@@ -1,0 +1,1 @@
+"""The offline skill trainer (`cairn skills train`). Never imported by the language server."""
