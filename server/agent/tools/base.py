@@ -217,11 +217,23 @@ class ToolRegistry:
             log.debug("tool %s failed with %r", name, exc)
             return error_result(f"{name} failed: {exc.strerror or exc}")
         result = output if isinstance(output, ToolResult) else ToolResult(str(output))
+        content = _valid_unicode(result.content)
+        if content is not result.content:
+            result = ToolResult(content, result.is_error, result.data)
         if len(result.content) > self.max_output_chars:
             result = ToolResult(
                 truncate_middle(result.content, self.max_output_chars), result.is_error, result.data
             )
         return result
+
+
+def _valid_unicode(text: str) -> str:
+    """``text``, or a copy with lone surrogates (undecodable file names) replaced by '?'."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def _parse_arguments(

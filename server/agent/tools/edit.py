@@ -15,6 +15,7 @@ import difflib
 from cairn.server.agent.tools.base import ToolResult, error_result, truncate_middle
 from cairn.server.agent.tools.context import ApplyOutcome, EditProposal, ToolContext
 from cairn.server.agent.tools.errors import ToolError
+from cairn.server.agent.tools.pathpolicy import is_utf8_encodable
 from cairn.server.agent.tools.textedits import split_lines, unified_diff
 from cairn.server.agent.tools.textfiles import read_current
 
@@ -38,6 +39,7 @@ async def propose_edit(
         new_text: The replacement text.
         description: One line saying why, shown to the user with the change.
     """
+    _require_text(old_text=old_text, new_text=new_text)
     rel = await asyncio.to_thread(ctx.workspace.check_writable, path)
     for _ in range(STALE_RETRIES + 1):
         current = await read_current(ctx, rel)
@@ -59,6 +61,7 @@ async def create_file(ctx: ToolContext, path: str, content: str, description: st
         content: The whole text of the new file.
         description: One line saying why, shown to the user with the change.
     """
+    _require_text(content=content)
     rel = await asyncio.to_thread(ctx.workspace.check_writable, path)
     exists = await asyncio.to_thread(ctx.workspace.kind, rel)
     if exists is not None or ctx.buffers.get(rel) is not None:
@@ -67,6 +70,12 @@ async def create_file(ctx: ToolContext, path: str, content: str, description: st
         rel, "", None, content, description or f"Create {rel}", creates_file=True
     )
     return outcome_result(proposal, await ctx.edits.apply(proposal))
+
+
+def _require_text(**values: str) -> None:
+    for name, value in values.items():
+        if not is_utf8_encodable(value):
+            raise ToolError(f"{name} contains lone surrogate characters and cannot be saved.")
 
 
 def outcome_result(proposal: EditProposal, outcome: ApplyOutcome) -> ToolResult:

@@ -1,4 +1,4 @@
-"""Which workspace paths listing and search skip: `.git`, and what `.gitignore` files say.
+"""Which workspace paths listing and search skip: VCS internals, and what `.gitignore` says.
 
 Git's rules, as far as they matter here: a `.gitignore` applies to the directory it is in and
 below, patterns are relative to that directory, deeper files win over shallower ones, the last
@@ -20,7 +20,7 @@ from cairn.server.agent.tools.errors import ToolError
 log = logging.getLogger(__name__)
 
 MAX_IGNORE_FILE_BYTES = 512 * 1024
-ALWAYS_SKIPPED = frozenset({".git"})
+ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn"})  # version-control internals
 
 
 class IgnoreRules:

@@ -13,8 +13,9 @@ Decisions (R13, R18):
 - URIs (`file:///...`), percent-encoded separators or dots (`%2e`, `%2f`, `%5c`, `%00`),
   backslashes and NUL bytes are refused rather than decoded: decoding is how smuggling works.
 - Protected names are compared case-folded, NFC-normalised and with trailing dots/spaces
-  stripped, so `.GIT/config` or `.Vscode/settings.json` are protected too: on case-insensitive
-  filesystems (macOS, Windows shares) they are the same file.
+  stripped and invisible format characters removed, so `.GIT/config`, `.Vscode/settings.json`
+  or `.g\u200cit/config` are protected too: on case-insensitive filesystems (macOS, Windows
+  shares) they can be the same file.
 """
 
 from __future__ import annotations
@@ -72,8 +73,19 @@ _SQLITE_SIDECARS = ("", "-wal", "-shm", "-journal")
 
 
 def fold(name: str) -> str:
-    """The form in which names are compared: NFC, case-folded, trailing dots/spaces dropped."""
-    return unicodedata.normalize("NFC", name).casefold().rstrip(" .") or name
+    """The form in which names are compared: NFC, case-folded, without invisible format
+    characters (HFS+ ignores some, e.g. ZWNJ in ``.g\u200cit``), trailing dots/spaces dropped."""
+    visible = "".join(c for c in name if unicodedata.category(c) != "Cf")
+    return unicodedata.normalize("NFC", visible).casefold().rstrip(" .") or name
+
+
+def is_utf8_encodable(text: str) -> bool:
+    """False for strings with lone surrogates (JSON allows them; the OS and files do not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def split_path(raw: object, root: Path, real_root: Path) -> tuple[str, ...]:
@@ -87,6 +99,8 @@ def split_path(raw: object, root: Path, real_root: Path) -> tuple[str, ...]:
         raise PathRefused(raw[:80] + "...", f"longer than {MAX_PATH_CHARS} characters")
     if "\x00" in raw:
         raise PathRefused(raw, "contains a NUL byte")
+    if not is_utf8_encodable(raw):
+        raise PathRefused(raw, "contains characters that are not valid Unicode (lone surrogates)")
     if _URI.match(raw):
         raise PathRefused(raw, "URIs are not accepted; pass a path relative to the workspace root")
     if _ENCODED.search(raw):

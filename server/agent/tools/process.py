@@ -17,6 +17,7 @@ import contextlib
 import os
 import re
 import signal
+import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNO
 # Nothing can answer a prompt (stdin is closed): make common tools fail fast instead.
 NON_INTERACTIVE = {"GIT_TERMINAL_PROMPT": "0", "PAGER": "cat", "GIT_PAGER": "cat"}
 
-READ_CHUNK = 65536
 DRAIN_AFTER_EXIT = 2.0
 
 
@@ -77,6 +77,28 @@ class ProcessResult:
     output_complete: bool
 
 
+class _Collector(asyncio.SubprocessProtocol):
+    """Collects a child's output and reports its exit and the closing of its pipes."""
+
+    def __init__(self, output_limit: int) -> None:
+        loop = asyncio.get_running_loop()
+        self.streams = {1: CappedOutput(output_limit), 2: CappedOutput(output_limit)}
+        self.exited: asyncio.Future[None] = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        self.streams[fd].add(data)
+
+    def process_exited(self) -> None:
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        # Called once the process has exited and every pipe is closed.
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
 async def run_process(
     argv: list[str],
     *,
@@ -88,68 +110,45 @@ async def run_process(
 ) -> ProcessResult:
     """Run ``argv`` to completion or ``timeout`` seconds; see the module docstring."""
     started = time.monotonic()
-    proc = await asyncio.create_subprocess_exec(
+    transport, collector = await asyncio.get_running_loop().subprocess_exec(
+        lambda: _Collector(output_limit),
         *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=dict(env),
         start_new_session=True,
         pass_fds=pass_fds,
     )
-    out, err = CappedOutput(output_limit), CappedOutput(output_limit)
-    drains = asyncio.gather(_drain(proc.stdout, out), _drain(proc.stderr, err))
-    timed_out = False
+    pgid = transport.get_pid()
+    timed_out, complete = False, True
     try:
         try:
-            await asyncio.wait_for(_exited(proc), timeout)
+            await asyncio.wait_for(asyncio.shield(collector.exited), timeout)
         except TimeoutError:
             timed_out = True
-            _signal_group(proc.pid, signal.SIGTERM)
+            _signal_group(pgid, signal.SIGTERM)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(_exited(proc), kill_grace)
-        _signal_group(proc.pid, signal.SIGKILL)  # stragglers left in the group: no orphans
-        await _exited(proc)
-        complete = True
+                await asyncio.wait_for(asyncio.shield(collector.exited), kill_grace)
+        _signal_group(pgid, signal.SIGKILL)  # stragglers left in the group: no orphans
+        await collector.exited
         try:
-            await asyncio.wait_for(asyncio.shield(drains), DRAIN_AFTER_EXIT)
+            await asyncio.wait_for(asyncio.shield(collector.closed), DRAIN_AFTER_EXIT)
         except TimeoutError:
             complete = False  # something outside the group still holds the pipes
     except BaseException:
-        _signal_group(proc.pid, signal.SIGKILL)
-        drains.cancel()
+        _signal_group(pgid, signal.SIGKILL)
         raise
     finally:
-        if not drains.done():
-            drains.cancel()
+        transport.close()  # closes the pipes while the loop is alive
     return ProcessResult(
-        None if timed_out else proc.returncode,
-        out.text(),
-        err.text(),
+        None if timed_out else transport.get_returncode(),
+        collector.streams[1].text(),
+        collector.streams[2].text(),
         timed_out,
         time.monotonic() - started,
         complete,
     )
-
-
-async def _exited(proc: asyncio.subprocess.Process) -> int:
-    """Wait for the process itself to exit.
-
-    Not ``proc.wait()``: on Python 3.11 that also waits for the pipes to close, which a
-    background grandchild holding them would delay until the timeout.
-    """
-    delay = 0.005
-    while proc.returncode is None:
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 0.05)
-    return proc.returncode
-
-
-async def _drain(stream: asyncio.StreamReader | None, sink: CappedOutput) -> None:
-    if stream is None:
-        return
-    while chunk := await stream.read(READ_CHUNK):
-        sink.add(chunk)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

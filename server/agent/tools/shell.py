@@ -20,6 +20,7 @@ from pydantic import Field
 from cairn.server.agent.tools import sandbox
 from cairn.server.agent.tools.base import ToolResult, error_result
 from cairn.server.agent.tools.context import ApprovalRequest, ToolContext
+from cairn.server.agent.tools.pathpolicy import is_utf8_encodable
 from cairn.server.agent.tools.process import run_process, scrubbed_environment
 
 # Per stream; both together stay under the registry's default cap so the omission note survives.
@@ -69,8 +70,10 @@ async def run_command(
                             "user to trust it, or continue without running commands.")
     if ctx.shell_policy == "deny":
         return error_result("Shell commands are disabled by the user's settings (shell: deny).")
-    if not command.strip() or "\x00" in command or len(command) > MAX_COMMAND_CHARS:
-        return error_result("The command is empty, too long, or contains a NUL byte.")
+    if (not command.strip() or "\x00" in command or len(command) > MAX_COMMAND_CHARS
+            or not is_utf8_encodable(command)):
+        return error_result("The command is empty, too long, or contains a NUL byte or lone "
+                            "surrogate characters.")
     limit = min(timeout or ctx.shell_timeout, ctx.shell_timeout)
     rel_cwd = ctx.workspace.relpath(cwd)
     abi = sandbox.landlock_abi()

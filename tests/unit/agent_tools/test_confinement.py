@@ -97,6 +97,8 @@ ATTEMPTS = [
     Attempt("write-git-hook-case", "write", lambda l: ".Git/Hooks/post-checkout", _git_dir),
     Attempt("write-git-trailing-dot", "write", lambda l: ".git./config", _git_dir),
     Attempt("write-nested-git-pointer", "write", lambda l: "vendor/lib/.git"),
+    Attempt("write-git-hfs-ignorable", "write", lambda l: ".g\u200cit/hooks/pre-commit"),
+    Attempt("lone-surrogate", "read", lambda l: "src/\ud800.py"),
     Attempt("list-dotdot", "list", lambda l: ".."),
     Attempt("list-absolute-outside", "list", lambda l: str(l.outside)),
     Attempt("list-symlink-dir", "list", lambda l: "linkdir", _link_dir),

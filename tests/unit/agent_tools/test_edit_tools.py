@@ -177,3 +177,12 @@ async def test_overlay_rejects_stale_and_protected_proposals(layout: Layout, mak
     outcome = await sink.apply(protected)
     assert outcome.status == "failed" and "git internals" in outcome.message
     assert sink.staged == []
+
+
+async def test_text_that_cannot_be_saved_is_refused(layout: Layout, make_ctx, call):
+    sink = RecordingSink()
+    ctx = make_ctx(edits=sink)
+    bad = await call(ctx, "create_file", path="x.txt", content="half a pair \ud83d")
+    assert bad.is_error and "lone surrogate" in bad.content
+    worse = await call(ctx, "propose_edit", path="README.md", old_text="demo", new_text="\udcff")
+    assert worse.is_error and sink.proposals == []

@@ -210,3 +210,14 @@ def test_registries_compose_and_reject_duplicate_names() -> None:
         merged.merged(base)
     renamed = Tool.from_function(sample, name="sample_two", description="Another.")
     assert base.merged([renamed]).get("sample_two").description == "Another."
+
+
+async def test_output_with_lone_surrogates_is_made_valid_text() -> None:
+    async def odd_names(ctx: ToolContext) -> str:
+        """List an undecodable file name (as os.listdir returns it)."""
+        return "caf\udce9.txt"
+
+    registry = ToolRegistry([Tool.from_function(odd_names)])
+    result = await registry.call("odd_names", {}, ctx=None)
+    assert result.content == "caf?.txt"
+    result.content.encode("utf-8")

@@ -43,6 +43,8 @@ def _tree(layout: Layout) -> None:
     (ws / "src" / "app.py").write_text("x = 1\nneedle = 'found'\nNEEDLE_UPPER = 2\n")
     (ws / ".git").mkdir()
     (ws / ".git" / "HEAD").write_text("needle in git\n")
+    (ws / "src" / ".svn").mkdir()
+    (ws / "src" / ".svn" / "entries").write_text("needle in svn\n")
     (ws / "image.bin").write_bytes(b"\x89PNG\x00\x00needle")
 
 
@@ -138,6 +140,7 @@ async def test_list_files_honours_gitignore(layout: Layout, make_ctx, call):
     everything = (await call(make_ctx(), "list_files", include_ignored=True)).content.splitlines()
     assert "build/out.js" in everything and "debug.log" in everything
     assert ".git/HEAD" not in everything, ".git is always skipped"
+    assert "src/.svn/entries" not in everything
 
 
 async def test_list_files_pattern_depth_and_bounds(layout: Layout, make_ctx, call):
