@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import re
 import types
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -31,6 +32,7 @@ if typing.TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_OUTPUT_CHARS = 30_000
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what OpenAI-style providers accept
 
 
 @dataclass(frozen=True)
@@ -77,15 +79,17 @@ class Tool:
         """Build a tool from ``async def f(ctx, ...)``; its schema comes from the signature.
 
         Raises `TypeError` for functions that cannot be tools (not async, no ``ctx`` first,
-        unannotated parameters, ``*args``/``**kwargs``).
+        unannotated parameters, ``*args``/``**kwargs``, no docstring, an invalid name).
         """
         tool_name = name or func.__name__
+        if not _TOOL_NAME.fullmatch(tool_name):
+            raise TypeError(f"tool name {tool_name!r} must match {_TOOL_NAME.pattern}")
         if not inspect.iscoroutinefunction(func):
             raise TypeError(f"tool {tool_name!r} must be an async function")
         doc = docstring_parser.parse(inspect.getdoc(func) or "")
         model = _arguments_model(func, tool_name, doc)
         text = description or "\n\n".join(
-            part for part in (doc.short_description, doc.long_description) if part
+            unwrap(part) for part in (doc.short_description, doc.long_description) if part
         )
         if not text:
             raise TypeError(f"tool {tool_name!r} needs a docstring: it is the model's only guide")
@@ -103,6 +107,12 @@ class Tool:
         }
 
 
+def unwrap(text: str) -> str:
+    """Docstring text with hard line wraps joined (paragraph breaks kept)."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
 def _arguments_model(
     func: ToolFunction, tool_name: str, doc: docstring_parser.Docstring
 ) -> type[BaseModel]:
@@ -110,7 +120,7 @@ def _arguments_model(
     if not params or params[0].name != "ctx":
         raise TypeError(f"tool {tool_name!r}: the first parameter must be 'ctx: ToolContext'")
     hints = _parameter_types(func, params[1:])
-    described = {p.arg_name: p.description for p in doc.params}
+    described = {p.arg_name: unwrap(p.description) for p in doc.params if p.description}
     fields: dict[str, Any] = {}
     for param in params[1:]:
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD, param.POSITIONAL_ONLY):

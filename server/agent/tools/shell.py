@@ -77,7 +77,7 @@ async def run_command(
     limit = min(timeout or ctx.shell_timeout, ctx.shell_timeout)
     rel_cwd = ctx.workspace.relpath(cwd)
     abi = sandbox.landlock_abi()
-    if ctx.shell_policy == "ask":
+    if ctx.shell_policy != "allow":  # anything unexpected asks rather than runs
         request = ApprovalRequest(
             kind="shell",
             title=f"Cairn wants to run: {command if len(command) <= 120 else command[:117] + '...'}",

@@ -75,7 +75,7 @@ def test_schema_from_signature_and_docstring() -> None:
     assert props["path"] == {"type": "string", "description": "Where to do it."}
     assert props["count"] == {
         "type": "integer", "minimum": 1, "maximum": 10, "default": 3,
-        "description": "How many times,\nat most ten.",
+        "description": "How many times, at most ten.",
     }
     assert props["mode"]["enum"] == ["fast", "slow"] and props["mode"]["default"] == "fast"
     assert props["tags"]["default"] is None
@@ -208,6 +208,8 @@ def test_registries_compose_and_reject_duplicate_names() -> None:
     assert "sample" in merged and len(merged) == 3 and merged.get("nope") is None
     with pytest.raises(ValueError, match="two tools are named 'sample'"):
         merged.merged(base)
+    with pytest.raises(TypeError, match="must match"):
+        Tool.from_function(sample, name="memory.search")
     renamed = Tool.from_function(sample, name="sample_two", description="Another.")
     assert base.merged([renamed]).get("sample_two").description == "Another."
 
