@@ -31,7 +31,6 @@ class Entry:
 
     path: str
     kind: str
-    size: int = 0
 
 
 def kind_of(mode: int) -> str:
@@ -120,12 +119,19 @@ def scan(fd: int, prefix: str) -> list[Entry]:
     entries = []
     with os.scandir(fd) as it:  # scandir duplicates the handle; ours stays open
         for item in it:
+            # d_type answers these without a stat call; none of them follows a symlink.
             try:
-                st = item.stat(follow_symlinks=False)
+                if item.is_symlink():
+                    kind = "symlink"
+                elif item.is_dir(follow_symlinks=False):
+                    kind = "dir"
+                elif item.is_file(follow_symlinks=False):
+                    kind = "file"
+                else:
+                    kind = "other"
             except OSError:
                 continue
-            path = f"{prefix}/{item.name}" if prefix else item.name
-            entries.append(Entry(path, kind_of(st.st_mode), st.st_size))
+            entries.append(Entry(f"{prefix}/{item.name}" if prefix else item.name, kind))
     return sorted(entries, key=lambda e: e.path)
 
 
