@@ -18,6 +18,7 @@ import logging
 import os
 import socket
 import sqlite3
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -67,6 +68,29 @@ async def _rollback_shielded(conn: aiosqlite.Connection) -> None:
         # Cancelled again while rolling back: the rollback still runs to completion on the
         # connection's queue before any later statement, so the lock is released anyway.
         raise
+
+
+async def _enable_wal(conn: aiosqlite.Connection) -> None:
+    """Switch to WAL, retrying while another process holds a lock.
+
+    Changing the journal mode of a brand-new file fails with "database is locked" at once,
+    without the busy handler, when a second process is creating the schema at that moment
+    (seen in paired starts, R11); the mode is persistent, so later opens skip this.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        async with conn.execute("PRAGMA journal_mode") as cursor:
+            if (await cursor.fetchone())[0].lower() == "wal":
+                return
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 def _check_is_sqlite(path: Path) -> None:
@@ -137,7 +161,7 @@ class StoreBase:
                 raise MemoryStoreError(f"{path} is not a usable SQLite database: {exc}") from exc
             if version > LATEST_VERSION:
                 raise SchemaTooNewError(too_new_message(version))
-            await conn.execute("PRAGMA journal_mode = WAL")
+            await _enable_wal(conn)
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             # Forgotten memories are overwritten on disk, not merely unlinked.
