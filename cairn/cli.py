@@ -16,6 +16,7 @@ from cairn import __version__
 # (module, attribute) of every sub-command's ``add_parser``. Order is the order in `--help`.
 SUBCOMMANDS: tuple[str, ...] = (
     "cairn.server.cli",
+    "cairn.memory.cli",
 )
 
 

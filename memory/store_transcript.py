@@ -204,3 +204,12 @@ class TranscriptMixin(StoreBase):
                     hits.append(HistoryHit(row["id"], row["session_id"], row["seq"], row["role"],
                                            row["snip"], row["created_at"]))
         return hits
+
+    async def history_contains(self, text: str) -> bool:
+        """Whether the words of ``text`` occur adjacently, in order, anywhere in the transcript."""
+        match = match_query(text, "phrase")
+        if match is None:
+            return False
+        row = await self.fetchone(
+            "SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1", (match,))
+        return row is not None
