@@ -76,13 +76,14 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _dispatch(args: argparse.Namespace) -> int:
     from cairn.memory.location import memory_db_path
-    from cairn.memory.redaction import default_redactor
+    from cairn.memory.redaction import Redactor
     from cairn.memory.store import MemoryStore
 
     root = (args.workspace or Path.cwd()).resolve()
     path = memory_db_path(root, args.memory_path)
-    default_redactor().add_env_secrets()
-    async with await MemoryStore.open(path, workspace_root=root) as store:
+    redactor = Redactor()
+    redactor.add_env_secrets()  # the values of *KEY*/*TOKEN*/... variables never get stored
+    async with await MemoryStore.open(path, workspace_root=root, redactor=redactor) as store:
         return await ACTIONS[args.action](store, args, root)
 
 
