@@ -66,6 +66,8 @@ _L = r"(?<![A-Za-z0-9_\-])"
 _R = r"(?![A-Za-z0-9_\-])"
 
 # Order matters: specific formats before the generic ones that would also match them.
+# Minimum lengths are below the real formats' lengths on purpose: a reply cut off mid-stream
+# is stored as an incomplete message and must not keep the first half of a key.
 PATTERNS: tuple[SecretPattern, ...] = (
     _p(
         "private-key",
@@ -79,16 +81,16 @@ PATTERNS: tuple[SecretPattern, ...] = (
     _p("openai-key", _L + r"sk-(?=[A-Za-z0-9_\-]*[0-9])[A-Za-z0-9_\-]{20,}" + _R),
     _p("stripe-key", _L + r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}" + _R),
     _p("stripe-webhook-secret", _L + r"whsec_[A-Za-z0-9]{24,}" + _R),
-    _p("google-api-key", _L + r"AIza[0-9A-Za-z_\-]{35}" + _R),
+    _p("google-api-key", _L + r"AIza[0-9A-Za-z_\-]{20,}" + _R),
     _p("google-oauth-token", _L + r"ya29\.[0-9A-Za-z_\-]{20,}"),
     _p("google-oauth-secret", _L + r"GOCSPX-[0-9A-Za-z_\-]{20,}"),
-    _p("huggingface-token", _L + r"hf_[A-Za-z0-9]{30,}" + _R),
+    _p("huggingface-token", _L + r"hf_(?=[A-Za-z]*[0-9])[A-Za-z0-9]{12,}" + _R),
     _p("github-token", _L + r"github_pat_[A-Za-z0-9_]{22,}" + _R),
-    _p("github-token", _L + r"gh[pousr]_[A-Za-z0-9]{36,}" + _R),
-    _p("gitlab-token", _L + r"glpat-[A-Za-z0-9_\-]{20,}" + _R),
-    _p("npm-token", _L + r"npm_[A-Za-z0-9]{36}" + _R),
-    _p("pypi-token", _L + r"pypi-AgE[A-Za-z0-9_\-]{50,}"),
-    _p("aws-key", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"),
+    _p("github-token", _L + r"gh[pousr]_[A-Za-z0-9]{12,}" + _R),
+    _p("gitlab-token", _L + r"glpat-[A-Za-z0-9_\-]{10,}" + _R),
+    _p("npm-token", _L + r"npm_[A-Za-z0-9]{20,}" + _R),
+    _p("pypi-token", _L + r"pypi-AgE[A-Za-z0-9_\-]{20,}"),
+    _p("aws-key", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,16}(?![A-Z0-9])"),
     _p(
         "aws-secret-key",
         r"(?i:aws[A-Za-z0-9_.\-]{0,30}?(?:secret|key)[A-Za-z0-9_.\-]*)[\"']?\s*[:=]\s*[\"']?"
@@ -96,17 +98,20 @@ PATTERNS: tuple[SecretPattern, ...] = (
     ),
     _p("slack-token", _L + r"xox[abposre]-[A-Za-z0-9\-]{10,}"),
     _p("slack-webhook", r"https://hooks\.slack\.com/services/[A-Za-z0-9/_\-]+"),
-    _p("sendgrid-key", _L + r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}" + _R),
-    _p("digitalocean-token", _L + r"do[opr]_v1_[a-f0-9]{64}" + _R),
-    _p("telegram-bot-token", r"(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_\-]{33}" + _R),
+    _p("sendgrid-key", _L + r"SG\.[A-Za-z0-9_\-]{16,}(?:\.[A-Za-z0-9_\-]*)?" + _R),
+    _p("digitalocean-token", _L + r"do[opr]_v1_[a-f0-9]{12,}" + _R),
+    _p("telegram-bot-token", r"(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_\-]{25,}" + _R),
     _p(
         "jwt",
-        _L + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}" + _R,
+        _L + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]*)?" + _R,
     ),
+    # Other base64-encoded JSON objects ('{"' encodes as "eyJ"): docker "auths", Kubernetes
+    # secrets and cut-off JWTs carry credentials in exactly this shape.
+    _p("encoded-json", _L + r"eyJ[A-Za-z0-9_\-+/]{16,}={0,2}" + _R),
     # user:password@host in any URL; the scheme and user name are kept.
     _p(
         "url-password",
-        r"[A-Za-z][A-Za-z0-9+.\-]{0,20}://[^\s:/@\"'<>]+:(?P<value>[^\s@/\"'<>]{3,})@",
+        r"[A-Za-z][A-Za-z0-9+.\-]{0,20}://[^\s:/@\"'<>]+:(?P<value>[^\s@/\"'<>]{3,})(?:@|\Z)",
     ),
     # password=...; in ODBC/ADO/libpq connection strings and query strings. No spaces around
     # "=" and a separator after the value, so Python's f(password=password) is left alone.
@@ -118,7 +123,7 @@ PATTERNS: tuple[SecretPattern, ...] = (
     # A digit is required so prose such as "Bearer authentication-scheme" is left alone.
     _p(
         "bearer-token",
-        r"(?i:\bbearer\s+)(?P<value>(?=[A-Za-z0-9._~+/\-]*[0-9])[A-Za-z0-9._~+/\-]{16,}=*)",
+        r"(?i:\bbearer\s+)(?P<value>(?=[A-Za-z0-9._~+/\-]*[0-9])[A-Za-z0-9._~+/\-]{10,}=*)",
     ),
     _p(
         "basic-auth",
@@ -129,7 +134,7 @@ PATTERNS: tuple[SecretPattern, ...] = (
 # name = "value" / name: value / "name": "value" (JSON, YAML, .env, shell, Python).
 _ASSIGNMENT = re.compile(
     r"(?P<name>" + _SECRET_NAME + r")(?P<q1>\\?[\"']?)\s*(?::=|=>|[:=])\s*"
-    r"(?:(?P<q2>\\?[\"'`])(?P<qvalue>[^\"'`\n\\]{3,200})(?=\\?[\"'`])"
+    r"(?:(?P<q2>\\?[\"'`])(?P<qvalue>[^\"'`\n\\]{3,200})(?=\\?[\"'`]|\Z)"
     r"|(?P<value>[^\s\"'`,;}\])\\]{3,}))",
     re.IGNORECASE,
 )
@@ -204,6 +209,14 @@ class Redactor:
         ordered = sorted(self._secrets, key=len, reverse=True)
         self._exact = re.compile("|".join(re.escape(s) for s in ordered))
 
+    def _redact_cut_tail(self, text: str) -> str:
+        # A stream cut inside a registered secret leaves its first characters at the end.
+        for secret in self._secrets:
+            for size in range(min(len(secret) - 1, len(text)), MIN_EXACT_SECRET_LENGTH - 1, -1):
+                if text.endswith(secret[:size]):
+                    return text[:-size] + "[REDACTED:secret]"
+        return text
+
     def add_env_secrets(self, environ: Mapping[str, str] | None = None) -> int:
         """Register the values of variables named like KEY/TOKEN/SECRET/PASSWORD; returns count."""
         environ = os.environ if environ is None else environ
@@ -220,6 +233,7 @@ class Redactor:
             return text
         if self._exact is not None:
             text = self._exact.sub("[REDACTED:secret]", text)
+            text = self._redact_cut_tail(text)
         for pattern in self._patterns:
             text = pattern.regex.sub(_replacer(pattern.kind), text)
         return _ASSIGNMENT.sub(_redact_assignment, text)

@@ -23,3 +23,20 @@ def test_r11_paired_starts_migrate_exactly_once(tmp_path):
     report = run_migration_race(tmp_path, pairs=8)
     assert report.pairs == 8
     assert report.failures == 0, report
+
+
+def test_r12_checkpoints_are_single_flight_across_processes(tmp_path):
+    from cairn.memory.trials.races import run_checkpoint_race
+
+    report = run_checkpoint_race(tmp_path, runs=2, rounds=6)
+    assert report.checkpoints >= 6  # both processes kept producing new ranges
+    assert report.model_calls == report.checkpoints
+    assert report.failures == 0, report
+
+
+def test_r12_consolidation_is_single_flight_across_processes(tmp_path):
+    from cairn.memory.trials.races import run_consolidation_race
+
+    report = run_consolidation_race(tmp_path, runs=3)
+    assert report.consolidations == 3 and report.model_calls == 3
+    assert report.failures == 0, report

@@ -118,3 +118,18 @@ def test_module_level_redact_uses_the_default_instance():
 def test_non_string_secret_is_rejected_clearly():
     with pytest.raises(TypeError):
         Redactor().add_secret(123)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cut", [0.35, 0.5, 0.75, 0.9])
+def test_a_stream_cut_inside_a_secret_keeps_no_long_piece_of_it(cut):
+    """Partial replies are stored as incomplete messages: their cut-off secrets must go too."""
+    import re as _re
+
+    redactor = Redactor([ENV_SECRET])
+    for canary in secret_canaries(7, env_secret=ENV_SECRET):
+        start = canary.text.index(canary.needle)
+        partial = canary.text[: start + int(len(canary.needle) * cut)]
+        out = redactor.redact(partial)
+        piece = partial[start:]
+        runs = [r for r in _re.findall(r"[A-Za-z0-9]{12,}", piece)]
+        assert not any(r in out for r in runs), (canary.kind, out)
