@@ -55,10 +55,40 @@ class SecretPattern:
 
     kind: str
     regex: re.Pattern[str]
+    hints: tuple[str, ...]  # lower-case literals, one of which every match contains
+
+    def replace(self, match: re.Match[str]) -> str:
+        """The match with its secret part (the ``value`` group, else all) replaced."""
+        placeholder = f"[REDACTED:{self.kind}]"
+        if "value" in match.re.groupindex and match.group("value") is not None:
+            start, end = (i - match.start() for i in match.span("value"))
+            whole = match.group(0)
+            return whole[:start] + placeholder + whole[end:]
+        return placeholder
+
+
+# Cheap pre-filter: a pattern runs only when one of its literals occurs in the text, which
+# makes redacting ordinary text ~10x faster (it runs on every write).
+_HINTS: dict[str, tuple[str, ...]] = {
+    "private-key": ("private key",), "anthropic-key": ("sk-ant-",),
+    "openai-project-key": ("sk-proj-",), "openai-key": ("sk-",),
+    "stripe-key": ("_live_", "_test_"), "stripe-webhook-secret": ("whsec_",),
+    "google-api-key": ("aiza",), "google-oauth-token": ("ya29.",),
+    "google-oauth-secret": ("gocspx-",), "huggingface-token": ("hf_",),
+    "github-token": ("github_pat_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+    "gitlab-token": ("glpat-",), "npm-token": ("npm_",), "pypi-token": ("pypi-",),
+    "aws-key": ("akia", "asia", "abia", "acca"), "aws-secret-key": ("aws",),
+    "slack-token": ("xox",), "slack-webhook": ("hooks.slack.com",), "sendgrid-key": ("sg.",),
+    "digitalocean-token": ("_v1_",), "telegram-bot-token": (":aa",), "jwt": ("eyj",),
+    "encoded-json": ("eyj",), "url-password": ("://",),
+    "connection-password": ("pwd=", "passw"), "bearer-token": ("bearer",),
+    "basic-auth": ("basic",),
+}
+_ASSIGNMENT_HINTS = ("key", "secret", "token", "passw", "pwd", "credential", "passphrase")
 
 
 def _p(kind: str, pattern: str, flags: int = 0) -> SecretPattern:
-    return SecretPattern(kind, re.compile(pattern, flags))
+    return SecretPattern(kind, re.compile(pattern, flags), _HINTS[kind])
 
 
 # Token boundaries: a secret must not be glued to other token characters on its left.
@@ -234,9 +264,14 @@ class Redactor:
         if self._exact is not None:
             text = self._exact.sub("[REDACTED:secret]", text)
             text = self._redact_cut_tail(text)
+        lowered = text.lower()
         for pattern in self._patterns:
-            text = pattern.regex.sub(_replacer(pattern.kind), text)
-        return _ASSIGNMENT.sub(_redact_assignment, text)
+            if any(hint in lowered for hint in pattern.hints):
+                text = pattern.regex.sub(pattern.replace, text)
+                lowered = text.lower()
+        if any(hint in lowered for hint in _ASSIGNMENT_HINTS):
+            text = _ASSIGNMENT.sub(_redact_assignment, text)
+        return text
 
     def redact_obj(self, obj: Any) -> Any:
         """A copy of ``obj`` (dicts, lists, tuples, strings) with every string redacted.
@@ -266,20 +301,6 @@ class Redactor:
         if isinstance(obj, tuple):
             return tuple(self.redact_obj(item) for item in obj)
         return obj
-
-
-def _replacer(kind: str):
-    placeholder = f"[REDACTED:{kind}]"
-
-    def replace(match: re.Match[str]) -> str:
-        if "value" in match.re.groupindex and match.group("value") is not None:
-            start, end = match.span("value")
-            base = match.start()
-            whole = match.group(0)
-            return whole[: start - base] + placeholder + whole[end - base :]
-        return placeholder
-
-    return replace
 
 
 def _redact_assignment(match: re.Match[str]) -> str:

@@ -33,6 +33,11 @@ from cairn.memory.store_base import StoreBase
 from cairn.memory.workspace_check import symbol_in_file
 
 _KIND = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+# Anchors ride along as a JSON column so reading memories is one query, not two.
+ANCHORS_COLUMN = (
+    "(SELECT json_group_array(json_array(path, symbol)) FROM (SELECT path, symbol FROM "
+    "memory_anchors a WHERE a.memory_id = m.id ORDER BY a.id)) AS anchors_json"
+)
 _UPDATABLE = {"text", "kind", "status", "tier", "session_ids", "verified_at", "provenance",
               "untrusted"}
 
@@ -136,27 +141,43 @@ class LongTermMixin(StoreBase):
              int(item.untrusted), item.status, item.tier, now, item.verified_at, now),
         )
         memory_id = int(cursor.lastrowid)
-        await conn.executemany(
-            "INSERT INTO memory_anchors (memory_id, path, symbol) VALUES (?, ?, ?)",
-            [(memory_id, a.path, a.symbol) for a in item.anchors],
-        )
+        if item.anchors:
+            await conn.executemany(
+                "INSERT INTO memory_anchors (memory_id, path, symbol) VALUES (?, ?, ?)",
+                [(memory_id, a.path, a.symbol) for a in item.anchors])
         return memory_id
 
-    async def _with_anchors(self, rows: Sequence[sqlite3.Row], scores: bool = False) -> list[Memory]:
-        if not rows:
+    async def _insert_many(self, conn: aiosqlite.Connection,
+                           items: Sequence[MemoryInsert]) -> list[int]:
+        """Insert memories and anchors with few statements (call inside a transaction).
+
+        Ids are assigned here from max(id): the transaction holds the write lock, so no
+        other writer can take them meanwhile; this saves a round trip per memory.
+        """
+        if not items:
             return []
-        ids = [row["id"] for row in rows]
-        anchors: dict[int, list[Anchor]] = {i: [] for i in ids}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for a in await self.fetchall(
-                f"SELECT memory_id, path, symbol FROM memory_anchors WHERE memory_id IN ({marks}) "
-                "ORDER BY id", tuple(chunk),
-            ):
-                anchors[a["memory_id"]].append(Anchor(a["path"], a["symbol"]))
+        async with conn.execute("SELECT coalesce(max(id), 0) FROM memories") as cursor:
+            (last,) = await cursor.fetchone()
+        now = self.now_iso()
+        ids = list(range(last + 1, last + 1 + len(items)))
+        await conn.executemany(
+            "INSERT INTO memories (id, kind, text, source, provenance, session_ids, untrusted, "
+            "status, tier, created_at, verified_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(i, m.kind, m.text, m.source, m.provenance, json.dumps(m.session_ids),
+              int(m.untrusted), m.status, m.tier, now, m.verified_at, now)
+             for i, m in zip(ids, items)],
+        )
+        anchors = [(i, a.path, a.symbol) for i, m in zip(ids, items) for a in m.anchors]
+        if anchors:
+            await conn.executemany(
+                "INSERT INTO memory_anchors (memory_id, path, symbol) VALUES (?, ?, ?)", anchors)
+        return ids
+
+    def _rows_to_memories(self, rows: Sequence[sqlite3.Row], scores: bool = False) -> list[Memory]:
         return [
-            _memory(row, tuple(anchors[row["id"]]), row["score"] if scores else None)
+            _memory(row, tuple(Anchor(p, s) for p, s in json.loads(row["anchors_json"])),
+                    row["score"] if scores else None)
             for row in rows
         ]
 
@@ -169,17 +190,18 @@ class LongTermMixin(StoreBase):
             return []
         stale = "" if include_stale else "AND m.status != 'stale' "
         rows = await self.fetchall(
-            "SELECT m.*, bm25(memories_fts) AS score FROM memories_fts "
+            f"SELECT m.*, {ANCHORS_COLUMN}, bm25(memories_fts) AS score FROM memories_fts "
             "JOIN memories m ON m.id = memories_fts.rowid "
             f"WHERE memories_fts MATCH ? {stale}ORDER BY score LIMIT ?",
             (match, limit),
         )
-        return await self._with_anchors(rows, scores=True)
+        return self._rows_to_memories(rows, scores=True)
 
     async def get_memory(self, memory_id: int) -> Memory | None:
         """One memory by id, or None."""
-        rows = await self.fetchall("SELECT * FROM memories WHERE id = ?", (memory_id,))
-        found = await self._with_anchors(rows)
+        rows = await self.fetchall(f"SELECT m.*, {ANCHORS_COLUMN} FROM memories m WHERE id = ?",
+                                   (memory_id,))
+        found = self._rows_to_memories(rows)
         return found[0] if found else None
 
     async def list_memories(
@@ -192,8 +214,9 @@ class LongTermMixin(StoreBase):
                 clauses.append(f"{column} = ?")
                 params.append(value)
         where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
-        rows = await self.fetchall(f"SELECT * FROM memories {where}ORDER BY id", tuple(params))
-        return await self._with_anchors(rows)
+        rows = await self.fetchall(f"SELECT m.*, {ANCHORS_COLUMN} FROM memories m {where}"
+                                   "ORDER BY id", tuple(params))
+        return self._rows_to_memories(rows)
 
     async def forget(self, memory_id: int) -> bool:
         """Delete a memory and its anchors; False when no such memory exists."""
@@ -211,12 +234,13 @@ class LongTermMixin(StoreBase):
         counts = {"inserted": 0, "updated": 0, "deleted": 0, "skipped": 0}
         checked = [self._checked_insert(s) if isinstance(s, MemoryInsert) else s for s in steps]
         now = self.now_iso()
+        inserts = [s for s in checked if isinstance(s, MemoryInsert)]
         async with self.transaction() as conn:
+            counts["inserted"] = len(await self._insert_many(conn, inserts))
             for step in checked:
                 if isinstance(step, MemoryInsert):
-                    await self._insert(conn, step)
-                    counts["inserted"] += 1
-                elif isinstance(step, MemoryDelete):
+                    continue
+                if isinstance(step, MemoryDelete):
                     cursor = await conn.execute(
                         "DELETE FROM memories WHERE id = ? AND updated_at = ?",
                         (step.id, step.expected_updated_at),
