@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cairn.memory.extract import Extraction
+from cairn.memory.extract import Extraction, skeleton
 from cairn.memory.ports import TokenCounter, approx_tokens
 
 # (key, heading) in the order MiMo-style checkpoints present them.
@@ -22,18 +22,20 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("directives", "Directives (the user's words)"),
     ("task_tree", "Task tree"),
     ("current_work", "Current work"),
-    ("files", "Files and code touched"),
+    ("files_changed", "Files and code touched"),
     ("knowledge", "Discovered knowledge"),
     ("errors", "Errors and fixes"),
     ("live_resources", "Live resources"),
     ("decisions", "Design decisions"),
     ("open_notes", "Open notes"),
 )
-LIST_KEYS = ("task_tree", "directives", "files", "commands", "knowledge", "errors",
+LIST_KEYS = ("task_tree", "directives", "files_changed", "files_read", "commands", "user_facts",
+             "knowledge", "errors",
              "live_resources", "decisions", "open_notes", "values")
 NARRATIVE_KEYS = ("next_action", "task_tree", "current_work", "open_notes")
 # Relative claim of each trimmable list on the token cap (directives are never trimmed).
-WEIGHTS = {"knowledge": 3.0, "decisions": 3.0, "live_resources": 1.5, "files": 1.5,
+WEIGHTS = {"user_facts": 4.0, "knowledge": 3.0, "decisions": 3.0, "live_resources": 1.5,
+           "files_changed": 2.0, "files_read": 0.5,
            "commands": 1.5, "errors": 1.0, "task_tree": 1.0, "values": 1.0, "open_notes": 0.5}
 MAX_ITEM_CHARS = 600
 MAX_NARRATIVE_CHARS = 1200
@@ -49,10 +51,24 @@ def _first_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _merge_list(old: list[str], new: list[str]) -> list[str]:
+# Lists where a newer statement of the same shape supersedes an older one ("the suite takes
+# 41 s" then "48 s"); this also keeps templated chatter from crowding out real facts.
+SUPERSEDING = ("user_facts", "knowledge", "live_resources", "commands")
+
+
+def _merge_list(old: list[str], new: list[str], *, supersede: bool = False) -> list[str]:
     # A repeated item moves to the end: recency decides what is trimmed first.
-    merged = [item for item in old if item not in set(new)] + new
-    return [item[:MAX_ITEM_CHARS] for item in merged]
+    merged = [item[:MAX_ITEM_CHARS] for item in old if item not in set(new)] + [
+        item[:MAX_ITEM_CHARS] for item in new]
+    if not supersede:
+        return merged
+    newest: dict[str, int] = {}
+    for index, item in enumerate(merged):
+        shape, values = skeleton(item)
+        if values:
+            newest[shape] = index
+    return [item for index, item in enumerate(merged)
+            if newest.get(skeleton(item)[0], index) == index or not skeleton(item)[1]]
 
 
 def merge(previous: dict[str, Any] | None, found: Extraction,
@@ -66,7 +82,7 @@ def merge(previous: dict[str, Any] | None, found: Extraction,
     data["task_tree"] = _merge_list(data["task_tree"], [_first_line(r) for r in found.user_requests])
     for key in LIST_KEYS:
         if key != "task_tree":
-            data[key] = _merge_list(data[key], getattr(found, key))
+            data[key] = _merge_list(data[key], getattr(found, key), supersede=key in SUPERSEDING)
     data["narrative"] = {k: v.strip()[:MAX_NARRATIVE_CHARS] for k, v in narrative.items() if v.strip()} \
         or data["narrative"]
     return data
@@ -100,8 +116,10 @@ def render(data: dict[str, Any]) -> str:
             if narrative.get(key):
                 body.append(narrative[key])
             items = list(data.get(key, []))
-            if key == "files":
-                items += [f"`{c}`" for c in data.get("commands", [])]
+            if key == "knowledge":
+                items = [f"(user) {f}" for f in data.get("user_facts", [])] + items
+            if key == "files_changed":
+                items += data.get("files_read", []) + [f"`{c}`" for c in data.get("commands", [])]
             body += [f"- {item}" for item in items]
         if key == "knowledge":
             shown = "\n".join(parts + body)

@@ -30,9 +30,10 @@ from cairn.memory.consolidate_plan import (
     line_bytes,
     merge_duplicates,
 )
-from cairn.memory.extract import exact_values
+from cairn.memory.checkpoint_format import merge
+from cairn.memory.extract import exact_values, extract
 from cairn.memory.ports import TextModel
-from cairn.memory.records import MemoryDelete, MemoryInsert, MemoryUpdate
+from cairn.memory.records import CheckpointRecord, MemoryDelete, MemoryInsert, MemoryUpdate
 from cairn.memory.store import MemoryStore
 from cairn.memory.workspace_check import path_exists, symbol_in_file
 
@@ -40,8 +41,10 @@ log = logging.getLogger(__name__)
 
 LAST_RUN_KEY = "consolidation.last_run"
 CURSOR_KEY = "consolidation.checkpoints_through"  # created_at of the newest gathered checkpoint
+SESSIONS_KEY = "consolidation.sessions_through"  # updated_at of the newest gathered session
 LEASE_NAME = "consolidation"
 DEFAULT_INTERVAL = timedelta(days=7)
+MAX_SESSIONS_PER_RUN = 200
 Progress = Callable[[str, float], None]
 
 
@@ -109,6 +112,25 @@ async def _verify(store: MemoryStore, root: Path, item: Item, now: str) -> None:
     item.status = "verified" if confirmed else "unverified"
     if confirmed:
         item.verified_at = now
+
+
+async def _uncovered_tails(store: MemoryStore, since: str | None
+                           ) -> tuple[list[CheckpointRecord], str | None]:
+    """Messages no checkpoint covers yet (a session's last steps before it ended), extracted
+    the same deterministic way, so a session's final facts reach long-term memory too."""
+    tails: list[CheckpointRecord] = []
+    newest = since
+    for session in await store.sessions(limit=MAX_SESSIONS_PER_RUN):
+        if since is not None and session.updated_at <= since:
+            continue
+        newest = max(newest or session.updated_at, session.updated_at)
+        latest = await store.latest_checkpoint(session.id)
+        rows = await store.message_rows(session.id, after_seq=latest.last_seq if latest else 0)
+        if rows:
+            data = merge(None, extract(rows), {})
+            tails.append(CheckpointRecord(0, session.id, rows[0].seq, rows[-1].seq, None, data,
+                                          0, rows[-1].created_at))
+    return tails, newest
 
 
 async def _reword(model: TextModel, items: list[Item]) -> int:
@@ -190,11 +212,12 @@ async def _consolidate_locked(store: MemoryStore, root: Path, model: TextModel |
     step("orienting", 0.0)
     gathered = await store.checkpoints(since=await store.get_meta(CURSOR_KEY))
     existing = [from_memory(m) for m in await store.list_memories()]
-    latest: dict[str, object] = {}
-    for checkpoint in gathered:
-        latest[checkpoint.session_id] = checkpoint  # cumulative: the newest covers the session
     step("gathering candidate facts", 0.1)
-    candidates = [c for cp in latest.values() for c in candidates_from_checkpoint(cp)]  # type: ignore[arg-type]
+    # Every checkpoint, not only the newest per session: a long session's later checkpoints
+    # may have trimmed older items to fit their cap. Repeats are merged below.
+    candidates = [c for cp in gathered for c in candidates_from_checkpoint(cp)]
+    tails, sessions_through = await _uncovered_tails(store, await store.get_meta(SESSIONS_KEY))
+    candidates += [c for tail in tails for c in candidates_from_checkpoint(tail)]
     report.candidates = len(candidates)
     items = existing + candidates
     step("merging duplicates", 0.2)
@@ -230,6 +253,8 @@ async def _consolidate_locked(store: MemoryStore, root: Path, model: TextModel |
         report.changes.append(f"{counts['skipped']} memories changed meanwhile and were left as is")
     if gathered:
         await store.set_meta(CURSOR_KEY, gathered[-1].created_at)
+    if sessions_through:
+        await store.set_meta(SESSIONS_KEY, sessions_through)
     await store.set_meta(LAST_RUN_KEY, now_iso)
     step("done", 1.0)
     return report

@@ -12,16 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cairn.memory.dates import absolutize_dates
-from cairn.memory.extract import exact_values
+from cairn.memory.extract import skeleton
 from cairn.memory.records import Anchor, CheckpointRecord, Memory
 
 PROJECT_MAX_LINES = 200
 PROJECT_MAX_BYTES = 10_000
 # Lower rank = kept in project memory first.
 KIND_RANK = {"directive": 0, "decision": 1, "preference": 1, "fact": 2, "note": 2,
-             "command": 3, "file": 4}
+             "file": 3, "command": 3}
 _TOOL_SUFFIX = re.compile(r"\s*\((tool output: [^)]+)\)\s*$")
-_NUMBER = re.compile(r"\d+(?:\.\d+)*")
 
 
 @dataclass
@@ -60,7 +59,8 @@ def _file_anchor(entry: str) -> Anchor | None:
 def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
     """Facts worth keeping beyond the session, taken from a checkpoint's verbatim sections."""
     data, session = checkpoint.data, checkpoint.session_id
-    where = f"checkpoint {checkpoint.id} of session {session[:8]}"
+    where = (f"checkpoint {checkpoint.id} of session {session[:8]}" if checkpoint.id else
+             f"messages {checkpoint.first_seq}-{checkpoint.last_seq} of session {session[:8]}")
     base = {"when": checkpoint.created_at, "session_ids": [session]}
     items = [Item(kind="directive", text=d, source="user",
                   provenance=f"the user's words, {where}", **base)
@@ -68,15 +68,18 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
     items += [Item(kind="decision", text=d, source="derived",
                    provenance=f"stated in the conversation, {where}", **base)
               for d in data.get("decisions", [])]
+    items += [Item(kind="fact", text=k, source="user",
+                   provenance=f"the user's words, {where}", **base)
+              for k in data.get("user_facts", [])]
     items += [Item(kind="fact", text=k, source="derived",
-                   provenance=f"stated in the conversation, {where}", **base)
+                   provenance=f"stated by the assistant, {where}", **base)
               for k in data.get("knowledge", [])]
     items += [Item(kind="command", text=f"`{c}`", source="derived",
                    provenance=f"command run by the agent, {where}", **base)
               for c in data.get("commands", [])]
-    for entry in data.get("files", []):
+    for entry in data.get("files_changed", []):
         anchor = _file_anchor(entry)
-        items.append(Item(kind="file", text=f"Touched {entry}", source="derived",
+        items.append(Item(kind="file", text=f"Changed {entry}", source="derived",
                           provenance=f"tool call, {where}",
                           anchors=(anchor,) if anchor else (), **base))
     for line in data.get("live_resources", []):
@@ -91,15 +94,6 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
 def normalized(text: str) -> str:
     """Text compared for duplicates: case, punctuation and spacing ignored."""
     return " ".join(re.sub(r"[^\w/.:=-]+", " ", text.lower()).split()).strip(" .")
-
-
-def skeleton(text: str) -> tuple[str, tuple[str, ...]]:
-    """The statement with its exact values blanked, and those values (for contradictions)."""
-    values = exact_values(text) + _NUMBER.findall(text)
-    shape = text
-    for value in sorted(set(values), key=len, reverse=True):
-        shape = shape.replace(value, "\x00")
-    return normalized(shape.replace("\x00", " VALUE ")), tuple(sorted(set(values)))
 
 
 def dated(items: list[Item]) -> int:
@@ -192,9 +186,9 @@ def drop_contradictions(items: list[Item]) -> list[str]:
 
 
 def line_bytes(item: Item) -> int:
-    """Approximate size of the item's line in the rendered project memory."""
-    return len(f"- [#0000 {item.kind}, {item.status}] {item.text} — from {item.source}: "
-               f"{item.provenance}".encode()) + 1
+    """Size of the item's line in the rendered project memory (see render.memory_line)."""
+    return len(f"- [#0000 {item.kind}, {item.status}] {item.text} — {item.source}, "
+               f"session 00000000".encode()) + 1
 
 
 def assign_tiers(items: list[Item], *, max_lines: int = PROJECT_MAX_LINES,

@@ -85,6 +85,12 @@ _HINTS: dict[str, tuple[str, ...]] = {
     "basic-auth": ("basic",),
 }
 _ASSIGNMENT_HINTS = ("key", "secret", "token", "passw", "pwd", "credential", "passphrase")
+_ALL_HINTS = sorted({h for hs in _HINTS.values() for h in hs} | set(_ASSIGNMENT_HINTS),
+                    key=len, reverse=True)
+# A lookahead finds the longest hint starting at every position (overlaps included); a found
+# hint also implies every hint it contains ("sk-ant-" implies "sk-").
+_HINT_SCAN = re.compile("(?=(" + "|".join(re.escape(h) for h in _ALL_HINTS) + "))")
+_IMPLIED = {h: frozenset(g for g in _ALL_HINTS if g in h) for h in _ALL_HINTS}
 
 
 def _p(kind: str, pattern: str, flags: int = 0) -> SecretPattern:
@@ -264,12 +270,14 @@ class Redactor:
         if self._exact is not None:
             text = self._exact.sub("[REDACTED:secret]", text)
             text = self._redact_cut_tail(text)
-        lowered = text.lower()
+        found = set(_HINT_SCAN.findall(text.lower()))  # one C-speed pass over the text
+        if not found:
+            return text
+        present = set().union(*(_IMPLIED[h] for h in found))
         for pattern in self._patterns:
-            if any(hint in lowered for hint in pattern.hints):
+            if present.intersection(pattern.hints):
                 text = pattern.regex.sub(pattern.replace, text)
-                lowered = text.lower()
-        if any(hint in lowered for hint in _ASSIGNMENT_HINTS):
+        if present.intersection(_ASSIGNMENT_HINTS):
             text = _ASSIGNMENT.sub(_redact_assignment, text)
         return text
 
