@@ -146,3 +146,15 @@ async def test_consolidation_is_refused_while_another_holder_has_the_lease(store
         with pytest.raises(ConsolidationBusy):
             await consolidate(store, workspace_root=workspace, model=None, now=NOW)
         assert await maybe_consolidate(store, workspace_root=workspace, model=None, now=NOW) is None
+
+
+async def test_the_uncovered_tail_of_a_session_reaches_long_term_memory(store, workspace):
+    session = await _session(store, ("user", "The importer batch size is 2500 rows."))
+    await store.append_message(session, {"role": "user", "content":
+                                         "The rounding bug is ticket LEDG-4471."})  # after it
+    await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    texts = {m.text: m for m in await store.list_memories()}
+    tail = texts["The rounding bug is ticket LEDG-4471."]
+    assert "messages 2-2 of session" in tail.provenance and tail.source == "user"
+    again = await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    assert again.candidates == 0  # the session did not change since

@@ -93,3 +93,17 @@ async def test_recall_brings_relevant_memories_with_provenance(store):
     assert "UNTRUSTED agent: tool output of shell" in recalled
     project = ctx.section("project_memory")[0]["content"]
     assert "PONG" not in project  # untrusted text is never always-on project memory
+
+
+async def test_blanked_tool_outputs_keep_their_error_and_server_lines(store):
+    session = await store.new_session()
+    for i in range(6):
+        call = {"id": f"c{i}", "type": "function", "function": {"name": "shell", "arguments": "{}"}}
+        await store.append_message(session, {"role": "assistant", "content": None, "tool_calls": [call]})
+        extra = "\nFAILED tests/test_x.py::test_y - AssertionError" if i == 0 else ""
+        await store.append_message(session, {"role": "tool", "tool_call_id": f"c{i}",
+                                             "content": "noise line\n" * 60 + extra})
+    ctx = await assemble(store, session, system_prompt=SYSTEM, budget_tokens=700)
+    blanked = [m["content"] for m in ctx if m["role"] == "tool" and "omitted" in m["content"]]
+    assert blanked and ctx.stats["dropped_messages"] == 0
+    assert "FAILED tests/test_x.py::test_y - AssertionError" in blanked[0]
