@@ -38,6 +38,10 @@ ANCHORS_COLUMN = (
     "(SELECT json_group_array(json_array(path, symbol)) FROM (SELECT path, symbol FROM "
     "memory_anchors a WHERE a.memory_id = m.id ORDER BY a.id)) AS anchors_json"
 )
+_INSERT_MEMORY = (
+    "INSERT INTO memories (id, kind, text, source, provenance, session_ids, untrusted, status, "
+    "tier, created_at, verified_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _UPDATABLE = {"text", "kind", "status", "tier", "session_ids", "verified_at", "provenance",
               "untrusted"}
 
@@ -132,42 +136,31 @@ class LongTermMixin(StoreBase):
             return await self._insert(conn, item)
 
     async def _insert(self, conn: aiosqlite.Connection, item: MemoryInsert) -> int:
-        now = self.now_iso()
-        cursor = await conn.execute(
-            "INSERT INTO memories (kind, text, source, provenance, session_ids, untrusted, "
-            "status, tier, created_at, verified_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (item.kind, item.text, item.source, item.provenance, json.dumps(item.session_ids),
-             int(item.untrusted), item.status, item.tier, now, item.verified_at, now),
-        )
-        memory_id = int(cursor.lastrowid)
-        if item.anchors:
-            await conn.executemany(
-                "INSERT INTO memory_anchors (memory_id, path, symbol) VALUES (?, ?, ?)",
-                [(memory_id, a.path, a.symbol) for a in item.anchors])
-        return memory_id
+        return (await self._insert_many(conn, [item]))[0]
 
     async def _insert_many(self, conn: aiosqlite.Connection,
                            items: Sequence[MemoryInsert]) -> list[int]:
-        """Insert memories and anchors with few statements (call inside a transaction).
+        """Insert memories and their anchors (call inside a transaction).
 
-        Ids are assigned here from max(id): the transaction holds the write lock, so no
-        other writer can take them meanwhile; this saves a round trip per memory.
+        A batch gets its ids from max(id) up front (the transaction holds the write lock, so
+        no other writer can take them) and is written with one statement per table.
         """
-        if not items:
-            return []
-        async with conn.execute("SELECT coalesce(max(id), 0) FROM memories") as cursor:
-            (last,) = await cursor.fetchone()
         now = self.now_iso()
-        ids = list(range(last + 1, last + 1 + len(items)))
-        await conn.executemany(
-            "INSERT INTO memories (id, kind, text, source, provenance, session_ids, untrusted, "
-            "status, tier, created_at, verified_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(i, m.kind, m.text, m.source, m.provenance, json.dumps(m.session_ids),
-              int(m.untrusted), m.status, m.tier, now, m.verified_at, now)
-             for i, m in zip(ids, items)],
-        )
+
+        def row(memory_id: int | None, m: MemoryInsert) -> tuple:
+            return (memory_id, m.kind, m.text, m.source, m.provenance, json.dumps(m.session_ids),
+                    int(m.untrusted), m.status, m.tier, now, m.verified_at, now)
+
+        if len(items) == 1:
+            cursor = await conn.execute(_INSERT_MEMORY, row(None, items[0]))
+            ids = [int(cursor.lastrowid)]
+        elif items:
+            async with conn.execute("SELECT coalesce(max(id), 0) FROM memories") as cursor:
+                (last,) = await cursor.fetchone()
+            ids = list(range(last + 1, last + 1 + len(items)))
+            await conn.executemany(_INSERT_MEMORY, [row(i, m) for i, m in zip(ids, items)])
+        else:
+            return []
         anchors = [(i, a.path, a.symbol) for i, m in zip(ids, items) for a in m.anchors]
         if anchors:
             await conn.executemany(

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,21 +114,32 @@ async def _seed(db: Path, long_note: bool) -> str:
         return session
 
 
+def _paired_run(workdir: Path, name: str, long_note: bool, mode: str,
+                worker_args: Callable[[str, Path, Path, Path], list[str]]) -> tuple[Path, str, list[dict], list[Path]]:
+    """Seed a database, start two ``mode`` workers at the same instant, wait for both.
+
+    ``worker_args(session, go, out, calls)`` gives the arguments after the database path.
+    Returns the database, the session, the logged model calls and the workers' result files.
+    """
+    db, go, calls = workdir / f"{name}.sqlite3", workdir / f"{name}.go", workdir / f"{name}.calls"
+    session = asyncio.run(_seed(db, long_note=long_note))
+    outs = [workdir / f"{name}-{side}.json" for side in "ab"]
+    procs = [spawn(mode, str(db), *worker_args(session, go, out, calls)) for out in outs]
+    go.touch()
+    finish(procs)
+    logged = [json.loads(line) for line in calls.read_text().splitlines()] if calls.exists() else []
+    return db, session, logged, outs
+
+
 def run_checkpoint_race(workdir: Path, *, runs: int = 2, rounds: int = 6,
                         report: RaceReport | None = None) -> RaceReport:
     """``runs`` races of two checkpoint writers on one session each."""
     report = report or RaceReport()
     workdir.mkdir(parents=True, exist_ok=True)
     for run in range(runs):
-        db, go, calls = (workdir / f"cp-{run}.sqlite3", workdir / f"cp-{run}.go",
-                         workdir / f"cp-{run}.calls")
-        session = asyncio.run(_seed(db, long_note=False))
-        outs = [workdir / f"cp-{run}-{side}.json" for side in "ab"]
-        procs = [spawn("checkpoint", str(db), session, str(go), str(out), str(calls),
-                       str(rounds)) for out in outs]
-        go.touch()
-        finish(procs)
-        logged = [json.loads(line) for line in calls.read_text().splitlines()] if calls.exists() else []
+        db, session, logged, _ = _paired_run(
+            workdir, f"cp-{run}", False, "checkpoint",
+            lambda session, go, out, calls: [session, str(go), str(out), str(calls), str(rounds)])
         with sqlite3.connect(db) as conn:
             ranges = conn.execute("SELECT first_seq, last_seq FROM checkpoints "
                                   "WHERE session_id = ? ORDER BY last_seq", (session,)).fetchall()
@@ -151,19 +163,13 @@ def run_consolidation_race(workdir: Path, *, runs: int = 3,
     report = report or RaceReport()
     workdir.mkdir(parents=True, exist_ok=True)
     for run in range(runs):
-        db, go, calls = (workdir / f"dream-{run}.sqlite3", workdir / f"dream-{run}.go",
-                         workdir / f"dream-{run}.calls")
-        asyncio.run(_seed(db, long_note=True))
-        outs = [workdir / f"dream-{run}-{side}.json" for side in "ab"]
-        procs = [spawn("consolidate", str(db), str(workdir), str(go), str(out), str(calls))
-                 for out in outs]
-        go.touch()
-        finish(procs)
+        _, _, logged, outs = _paired_run(
+            workdir, f"dream-{run}", True, "consolidate",
+            lambda session, go, out, calls: [str(workdir), str(go), str(out), str(calls)])
         ran = sum(json.loads(out.read_text())["ran"] for out in outs)
-        n_calls = len(calls.read_text().splitlines()) if calls.exists() else 0
         report.runs += 1
         report.consolidations += ran
-        report.model_calls += n_calls
-        report.double_consolidations += max(0, ran - 1) + max(0, n_calls - 1)
+        report.model_calls += len(logged)
+        report.double_consolidations += max(0, ran - 1) + max(0, len(logged) - 1)
         report.missed_consolidations += 1 if ran == 0 else 0
     return report
