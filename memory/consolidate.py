@@ -226,7 +226,13 @@ async def _consolidate_locked(store: MemoryStore, root: Path, model: TextModel |
     report.changes += merge_notes
     report.dated = dated([i for i in items if not i.dropped])
     step("verifying against history and workspace", 0.3)
-    alive = [i for i in items if not i.dropped]
+    # Re-check what is new, changed since the last run, or shown on every call (project
+    # tier); archived memories untouched since then keep their status (the file watcher
+    # marks them stale when their anchors go away), so a large archive stays cheap.
+    last_run = await store.get_meta(LAST_RUN_KEY)
+    alive = [i for i in items if not i.dropped and (
+        i.existing is None or i.tier == "project" or last_run is None
+        or i.existing.updated_at > last_run)]
     for n, item in enumerate(alive, start=1):
         await _verify(store, root, item, now_iso)
         if n % 50 == 0:

@@ -166,7 +166,7 @@ async def assemble(
         parts.append(ContextPart(section, len(messages) - 1, message_tokens(message, count)))
 
     # -- fixed sections: system prompt, skill index, directives ------------------------------
-    memories = [m for m in await store.list_memories() if m.status != "stale"]
+    memories = await store.project_memories()
     directive_texts = [m.text for m in memories if m.kind == "directive"]
     if checkpoint:
         directive_texts += checkpoint.data.get("directives", [])

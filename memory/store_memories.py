@@ -211,6 +211,17 @@ class LongTermMixin(StoreBase):
                                    "ORDER BY id", tuple(params))
         return self._rows_to_memories(rows)
 
+    async def project_memories(self, limit: int = 500) -> list[Memory]:
+        """Directives, then the newest other project-tier memories, never stale ones.
+
+        What context assembly shows on every call: bounded, so a store with 100k archived
+        memories costs the same as a small one.
+        """
+        rows = await self.fetchall(
+            f"SELECT m.*, {ANCHORS_COLUMN} FROM memories m WHERE tier = 'project' "
+            "AND status != 'stale' ORDER BY kind = 'directive' DESC, id DESC LIMIT ?", (limit,))
+        return self._rows_to_memories(rows)
+
     async def forget(self, memory_id: int) -> bool:
         """Delete a memory and its anchors; False when no such memory exists."""
         async with self.transaction() as conn:

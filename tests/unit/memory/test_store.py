@@ -173,3 +173,18 @@ async def test_cancel_while_waiting_for_the_lock_leaves_no_transaction(store, db
     probe.execute("ROLLBACK")
     probe.close()
     assert await store.sessions() == []
+
+
+async def test_project_memories_are_bounded_directives_first_and_never_stale(store):
+    from cairn.memory.records import MemoryInsert
+
+    await store.apply_memory_plan([MemoryInsert(kind="fact", text=f"archived {i}", source="derived",
+                                                provenance="p", tier="archive") for i in range(30)])
+    fact = await store.remember("Use port 8443", source="user")
+    directive = await store.remember("Always sign commits", kind="directive", source="user")
+    stale = await store.remember("Old note on src/gone.py", source="user", anchors=["src/gone.py"])
+    await store.on_files_deleted(["src/gone.py"])
+    shown = await store.project_memories(limit=10)
+    assert [m.id for m in shown] == [directive, fact]
+    assert stale not in [m.id for m in shown]
+    assert len(await store.project_memories(limit=1)) == 1
