@@ -1,7 +1,7 @@
 """The `cairn` command: one entry point, one sub-command module per area.
 
 Sub-commands are imported only when chosen so `cairn serve` never pays for the agent's model
-library and `cairn --version` is instant. Each area module exposes ``add_parser(subparsers)``
+library and `cairn --version` is instant. Each area module exposes ``add_parsers(subparsers)``
 which registers its sub-command and sets ``func`` (``args -> int exit code``) on it.
 """
 
@@ -16,6 +16,7 @@ from cairn import __version__
 # (module, attribute) of every sub-command's ``add_parser``. Order is the order in `--help`.
 SUBCOMMANDS: tuple[str, ...] = (
     "cairn.server.cli",
+    "cairn.memory.cli",
     "cairn.skills.cli",
 )
 
