@@ -14,22 +14,24 @@ model string names them, so they take exactly the production path.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import ModuleType
 from typing import Any, Literal
 
 from cairn.server.agent import actions
-from cairn.server.agent.errors import ModelConfigError
 from cairn.server.agent import model_secrets as scrub
+from cairn.server.agent.errors import ModelConfigError
 from cairn.server.agent.model_stream import collect_stream
+from cairn.server.agent.model_types import ModelConfig, ModelReply, ToolCall, Usage
 from cairn.server.agent.retry import RetryPolicy, call_with_retries
+
+__all__ = ["ModelClient", "ModelConfig", "ModelReply", "ToolCall", "Usage", "custom_provider",
+           "load_litellm", "resolve_default_model", "warm_up"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,87 +99,44 @@ def _register_provider(litellm: ModuleType, model: str) -> None:
         ]
 
 
-# --------------------------------------------------------------------------- value types
-@dataclass(frozen=True)
-class ModelConfig:
-    """Which model to call and how; built from settings with :meth:`from_settings`."""
-
-    model: str  # litellm model string; "" = embedded local model if installed
-    api_base: str | None = None
-    api_key: str | None = field(default=None, repr=False)  # never logged, never in repr
-    context_window: int | None = None  # override
-    request_timeout: float = 600.0  # ONE deadline for a call, retries included
-    max_output_tokens: int = 4096
-    # Extensions: "auto" picks native tool calls when litellm says the model supports them.
-    action_protocol: Literal["auto", "native", "json"] = "auto"
-    # Seconds without any stream data before an attempt counts as stalled (None: deadline / 3).
-    stall_timeout: float | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> ModelConfig:
-        """Build from ``cairn.server.settings.Settings`` (duck-typed; SecretStr unwrapped)."""
-        key = getattr(settings, "api_key", None)
-        if key is not None and hasattr(key, "get_secret_value"):
-            key = key.get_secret_value()
-        protocol = getattr(settings, "action_protocol", "auto") or "auto"
-        return cls(
-            model=(getattr(settings, "model", "") or "").strip(),
-            api_base=getattr(settings, "api_base", None) or None,
-            api_key=key or None,
-            context_window=getattr(settings, "context_window", None),
-            request_timeout=float(getattr(settings, "request_timeout", 600.0)),
-            max_output_tokens=int(getattr(settings, "max_output_tokens", 4096)),
-            action_protocol=protocol,
-        )
-
-    def effective_stall_timeout(self) -> float:
-        """Inactivity limit for one attempt (a third of the deadline unless set)."""
-        return self.stall_timeout if self.stall_timeout else self.request_timeout / 3
+ProviderFn = Callable[[str, list, dict], Any]
 
 
-@dataclass(frozen=True)
-class ToolCall:
-    """One action the model asked for. ``arguments`` is already JSON-decoded."""
+def custom_provider(
+    *,
+    astream: Callable[[str, list, dict], AsyncIterator[dict]],
+    acomplete: Callable[[str, list, dict], Awaitable[Any]],
+    stream: Callable[[str, list, dict], Iterator[dict]],
+    complete: ProviderFn,
+) -> Any:
+    """A litellm ``CustomLLM`` whose entry points call ``fn(model, messages, optional_params)``.
 
-    id: str
-    name: str
-    arguments: dict
-    # Extension: set when the model's argument text was not a JSON object (arguments is then {}),
-    # so the loop can tell the model instead of running the tool with nothing.
-    arguments_error: str | None = None
+    ``astream``/``stream`` yield litellm ``GenericStreamingChunk`` dicts; ``acomplete``/
+    ``complete`` return a ``litellm.ModelResponse``. Used by the scripted and embedded providers.
+    """
+    litellm = load_litellm()
 
+    class Provider(litellm.CustomLLM):
+        async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response,
+                              print_verbose, encoding, api_key, logging_obj, optional_params,
+                              **kwargs):
+            return await acomplete(model, messages, optional_params or {})
 
-@dataclass(frozen=True)
-class Usage:
-    """Token counts of one call; ``cost_usd`` is None when the price is unknown."""
+        async def astreaming(self, model, messages, api_base, custom_prompt_dict, model_response,
+                             print_verbose, encoding, api_key, logging_obj, optional_params,
+                             **kwargs):
+            async for chunk in astream(model, messages, optional_params or {}):
+                yield chunk
 
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float | None
+        def completion(self, model, messages, api_base, custom_prompt_dict, model_response,
+                       print_verbose, encoding, api_key, logging_obj, optional_params, **kwargs):
+            return complete(model, messages, optional_params or {})
 
+        def streaming(self, model, messages, api_base, custom_prompt_dict, model_response,
+                      print_verbose, encoding, api_key, logging_obj, optional_params, **kwargs):
+            yield from stream(model, messages, optional_params or {})
 
-@dataclass(frozen=True)
-class ModelReply:
-    """A complete reply: only built once the stream delivered its finish reason."""
-
-    text: str
-    tool_calls: tuple[ToolCall, ...]
-    finish_reason: str
-    usage: Usage
-
-    def as_message(self) -> dict:
-        """The OpenAI-format assistant message (tool-call arguments as JSON strings)."""
-        message: dict[str, Any] = {"role": "assistant", "content": self.text or None}
-        if self.tool_calls:
-            message["tool_calls"] = [
-                {
-                    "id": call.id,
-                    "type": "function",
-                    "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
-                }
-                for call in self.tool_calls
-            ]
-        return message
+    return Provider()
 
 
 # --------------------------------------------------------------------------- default model

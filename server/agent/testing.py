@@ -49,12 +49,13 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from cairn.server.agent.actions import ANSWER_ACTION
+from cairn.server.agent.model import custom_provider, load_litellm
 
 SCRIPT_ENV = "CAIRN_SCRIPT"
 RECORD_ENV = "CAIRN_SCRIPT_RECORD"
@@ -301,65 +302,60 @@ def _play(model: str, messages: list, optional_params: dict) -> Turn:
     return script.next_turn(request)
 
 
+async def _acomplete(model: str, messages: list, optional_params: dict) -> Any:
+    litellm = load_litellm()
+    turn = _play(model, messages, optional_params)
+    if "error" in turn:
+        raise _error(litellm, turn, model)
+    if turn.get("delay"):
+        await asyncio.sleep(float(turn["delay"]))
+    if turn.get("stall"):
+        await asyncio.Event().wait()
+    if turn.get("cut"):
+        raise litellm.APIConnectionError(message="scripted reply cut off", llm_provider=PROVIDER,
+                                         model=model)
+    return _model_response(litellm, turn, model)
+
+
+def _complete(model: str, messages: list, optional_params: dict) -> Any:
+    litellm = load_litellm()
+    turn = _play(model, messages, optional_params)
+    if "error" in turn:
+        raise _error(litellm, turn, model)
+    time.sleep(float(turn.get("delay", 0)))
+    return _model_response(litellm, turn, model)
+
+
+async def _astream(model: str, messages: list, optional_params: dict) -> AsyncIterator[dict]:
+    litellm = load_litellm()
+    turn = _play(model, messages, optional_params)
+    for kind, value in _stream_events(litellm, turn, model):
+        if kind == "sleep":
+            await asyncio.sleep(value)
+        elif kind == "stall":
+            await asyncio.Event().wait()  # until the consumer gives up (cancels)
+        elif kind == "raise":
+            raise value
+        else:
+            yield value
+
+
+def _stream(model: str, messages: list, optional_params: dict) -> Iterator[dict]:
+    litellm = load_litellm()
+    turn = _play(model, messages, optional_params)
+    for kind, value in _stream_events(litellm, turn, model):
+        if kind == "sleep":
+            time.sleep(value)
+        elif kind == "stall":
+            raise litellm.Timeout("scripted stream stalled", model=model, llm_provider=PROVIDER)
+        elif kind == "raise":
+            raise value
+        else:
+            yield value
+
+
 @cache
 def scripted_provider() -> Any:
     """The one ``scripted`` CustomLLM instance (built on first use: it needs litellm)."""
-    from cairn.server.agent.model import load_litellm
-
-    litellm = load_litellm()
-
-    class ScriptedProvider(litellm.CustomLLM):
-        """Plays the current script's turns through litellm's custom-provider path."""
-
-        async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response,
-                              print_verbose, encoding, api_key, logging_obj, optional_params,
-                              **kwargs):
-            turn = _play(model, messages, optional_params)
-            if "error" in turn:
-                raise _error(litellm, turn, model)
-            if turn.get("delay"):
-                await asyncio.sleep(float(turn["delay"]))
-            if turn.get("stall"):
-                await asyncio.Event().wait()
-            if turn.get("cut"):
-                raise litellm.APIConnectionError(message="scripted reply cut off",
-                                                 llm_provider=PROVIDER, model=model)
-            return _model_response(litellm, turn, model)
-
-        def completion(self, model, messages, api_base, custom_prompt_dict, model_response,
-                       print_verbose, encoding, api_key, logging_obj, optional_params, **kwargs):
-            turn = _play(model, messages, optional_params)
-            if "error" in turn:
-                raise _error(litellm, turn, model)
-            time.sleep(float(turn.get("delay", 0)))
-            return _model_response(litellm, turn, model)
-
-        async def astreaming(self, model, messages, api_base, custom_prompt_dict, model_response,
-                             print_verbose, encoding, api_key, logging_obj, optional_params,
-                             **kwargs):
-            turn = _play(model, messages, optional_params)
-            for kind, value in _stream_events(litellm, turn, model):
-                if kind == "sleep":
-                    await asyncio.sleep(value)
-                elif kind == "stall":
-                    await asyncio.Event().wait()  # until the consumer gives up (cancels)
-                elif kind == "raise":
-                    raise value
-                else:
-                    yield value
-
-        def streaming(self, model, messages, api_base, custom_prompt_dict, model_response,
-                      print_verbose, encoding, api_key, logging_obj, optional_params, **kwargs):
-            turn = _play(model, messages, optional_params)
-            for kind, value in _stream_events(litellm, turn, model):
-                if kind == "sleep":
-                    time.sleep(value)
-                elif kind == "stall":
-                    raise litellm.Timeout("scripted stream stalled", model=model,
-                                          llm_provider=PROVIDER)
-                elif kind == "raise":
-                    raise value
-                else:
-                    yield value
-
-    return ScriptedProvider()
+    return custom_provider(astream=_astream, acomplete=_acomplete, stream=_stream,
+                           complete=_complete)

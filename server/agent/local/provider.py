@@ -22,6 +22,7 @@ from cairn.server.agent.local.runtime import (
     PromptTooLong,
     runtime_for,
 )
+from cairn.server.agent.model import custom_provider, load_litellm
 
 logger = logging.getLogger(__name__)
 
@@ -131,40 +132,30 @@ async def _stream_from_thread(litellm: Any, model: str, request: Generation) -> 
         request.cancel.set()  # consumer gone (finished, cancelled or failed): stop generating
 
 
+async def _astream(model: str, messages: list, optional_params: dict) -> AsyncIterator[dict]:
+    request = _generation(messages, optional_params)
+    async for chunk in _stream_from_thread(load_litellm(), model, request):
+        yield chunk
+
+
+async def _acomplete(model: str, messages: list, optional_params: dict) -> Any:
+    chunks = [chunk async for chunk in _astream(model, messages, optional_params)]
+    return _response(load_litellm(), model, chunks)
+
+
+def _stream(model: str, messages: list, optional_params: dict) -> Iterator[dict]:
+    yield from _generate(load_litellm(), model, _generation(messages, optional_params))
+
+
+def _complete(model: str, messages: list, optional_params: dict) -> Any:
+    return _response(load_litellm(), model, list(_stream(model, messages, optional_params)))
+
+
 @cache
 def local_provider() -> Any:
     """The one ``cairn-local`` CustomLLM instance (built on first use: it needs litellm)."""
-    from cairn.server.agent.model import load_litellm
-
-    litellm = load_litellm()
-
-    class LocalProvider(litellm.CustomLLM):
-        """Serves the embedded model through litellm's custom-provider path."""
-
-        async def astreaming(self, model, messages, api_base, custom_prompt_dict, model_response,
-                             print_verbose, encoding, api_key, logging_obj, optional_params,
-                             **kwargs):
-            request = _generation(messages, optional_params)
-            async for chunk in _stream_from_thread(litellm, model, request):
-                yield chunk
-
-        async def acompletion(self, model, messages, api_base, custom_prompt_dict,
-                              model_response, print_verbose, encoding, api_key, logging_obj,
-                              optional_params, **kwargs):
-            request = _generation(messages, optional_params)
-            chunks = [c async for c in _stream_from_thread(litellm, model, request)]
-            return _response(litellm, model, chunks)
-
-        def streaming(self, model, messages, api_base, custom_prompt_dict, model_response,
-                      print_verbose, encoding, api_key, logging_obj, optional_params, **kwargs):
-            yield from _generate(litellm, model, _generation(messages, optional_params))
-
-        def completion(self, model, messages, api_base, custom_prompt_dict, model_response,
-                       print_verbose, encoding, api_key, logging_obj, optional_params, **kwargs):
-            chunks = list(_generate(litellm, model, _generation(messages, optional_params)))
-            return _response(litellm, model, chunks)
-
-    return LocalProvider()
+    return custom_provider(astream=_astream, acomplete=_acomplete, stream=_stream,
+                           complete=_complete)
 
 
 def _response(litellm: Any, model: str, chunks: list[dict]) -> Any:

@@ -88,7 +88,7 @@ async def test_503_is_retried_exactly_once_per_failure(fake_openai, openai_clien
 
 async def test_timeout_is_retried_within_the_deadline(fake_openai, openai_client):
     fake_openai.then("hang").then(chunks=["late but fine"])
-    reply = await openai_client(request_timeout=4, stall_timeout=0.5).reply(USER)
+    reply = await openai_client(request_timeout=8, stall_timeout=1.0).reply(USER)
     assert reply.text == "late but fine"
     assert len(fake_openai.requests) == 2
 
@@ -106,7 +106,7 @@ async def test_timeouts_until_the_deadline_give_one_clear_message(fake_openai, o
 
 async def test_stalled_stream_without_bytes_is_a_timeout(fake_openai, openai_client):
     fake_openai.then("stall", chunks=[]).then(chunks=["recovered"])
-    reply = await openai_client(request_timeout=4, stall_timeout=0.5).reply(USER)
+    reply = await openai_client(request_timeout=8, stall_timeout=1.0).reply(USER)
     assert reply.text == "recovered"
 
 
