@@ -53,9 +53,9 @@ def bench(spec, repeats: int, gen_tokens: int) -> None:
     runs = [one_run(runtime, tag, gen_tokens) for tag in range(repeats)]
     print(f"model:                  {spec.litellm_model} ({path.stat().st_size / 1e6:.0f} MB)")
     print(f"threads:                {runtime.n_threads}")
-    print(f"weights ready (cached): {verify_s:.2f} s")
+    print(f"weights ready:          {verify_s:.2f} s (assembly + sha256 on the first run only)")
     print(f"load time:              {load_s:.2f} s")
-    print(f"max RSS after load:     {rss_mb:.0f} MB")
+    print(f"process peak RSS:       {rss_mb:.0f} MB (cumulative over the models loaded so far)")
     print(f"prompt tokens per run:  {runs[0][2]}; generated: "
           f"{', '.join(str(r[3]) for r in runs)}")
     print(f"prompt tok/s (median):  {statistics.median(r[0] for r in runs):.1f} "

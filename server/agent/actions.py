@@ -187,6 +187,16 @@ class AnswerStream:
     _decided: bool = False
     _closed: bool = False
     _shown: list[str] = field(default_factory=list)
+    _decoded: list[str] = field(default_factory=list)  # the answer so far, shown or not
+
+    @property
+    def is_answer(self) -> bool:
+        """Whether the streamed object was recognised as the answer action."""
+        return self._pos is not None
+
+    def answer_text(self) -> str:
+        """The answer's text decoded so far (all of it once the closing quote arrived)."""
+        return "".join(self._decoded)
 
     def feed(self, delta: str) -> None:
         self._buffer += delta
@@ -203,6 +213,7 @@ class AnswerStream:
             self._pos = match.end()
         if self._pos is not None and not self._closed:
             text, self._pos, self._closed = _decode_partial_string(self._buffer, self._pos)
+            self._decoded.append(text)
             self._emit(text)
 
     def finish(self, answer: str) -> None:
@@ -276,17 +287,18 @@ class DecodedAction:
     arguments: dict
     answer: str = ""
     error: str | None = None
+    parsed: bool = True  # False: the output held no action object (plain or truncated text)
 
 
 def decode_action(text: str) -> DecodedAction:
     """Turn the model's JSON output into an action; text that is no action is the answer."""
     obj = _first_json_object(text)
     if not isinstance(obj, dict):
-        return DecodedAction(tool=None, arguments={}, answer=text.strip())
+        return DecodedAction(tool=None, arguments={}, answer=text.strip(), parsed=False)
     name = obj.get("tool", obj.get("name", obj.get("action")))
     arguments = obj.get("arguments", obj.get("args", obj.get("parameters", {})))
     if not isinstance(name, str) or not name:
-        return DecodedAction(tool=None, arguments={}, answer=text.strip())
+        return DecodedAction(tool=None, arguments={}, answer=text.strip(), parsed=False)
     if name == ANSWER_ACTION:
         answer = arguments.get("text") if isinstance(arguments, dict) else arguments
         return DecodedAction(tool=None, arguments={}, answer=answer if isinstance(answer, str)

@@ -383,7 +383,9 @@ def _json_reply(collected: Any, sink: actions.AnswerStream, usage: Usage) -> Mod
     """The json protocol's decoded object as the same ModelReply a native call gives."""
     action = actions.decode_action(collected.text)
     if action.tool is None:
-        sink.finish(action.answer)
-        return ModelReply(action.answer, (), collected.finish_reason, usage)
+        # An answer cut by max_tokens is no valid JSON: keep its decoded text, not raw JSON.
+        answer = action.answer if action.parsed or not sink.is_answer else sink.answer_text()
+        sink.finish(answer)
+        return ModelReply(answer, (), collected.finish_reason, usage)
     call = _tool_call(None, action.tool, action.arguments, action.error)
     return ModelReply("", (call,), "tool_calls", usage)

@@ -106,6 +106,16 @@ async def test_json_protocol_answer_streams_only_the_answer_text(scripted_client
     assert reply.tool_calls == () and reply.finish_reason == "stop"
 
 
+async def test_json_protocol_answer_cut_by_max_tokens_keeps_its_text(scripted_client):
+    seen: list[str] = []
+    with ScriptedModel(turns=[{"chunks": ['{"tool": "final_answer", "arguments": {"text": "',
+                                          "The first half of"], "finish_reason": "length"}]):
+        reply = await scripted_client(action_protocol="json").reply(
+            USER, tools=TOOLS, on_text=seen.append)
+    assert reply.text == "The first half of" == "".join(seen)
+    assert reply.finish_reason == "length" and reply.tool_calls == ()
+
+
 async def test_json_protocol_plain_text_output_becomes_the_answer(scripted_client):
     seen: list[str] = []
     with ScriptedModel(turns=["I could not produce JSON."]):
