@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from cairn.memory.trials.concurrency import RmwReport, run_migration_race, run_rmw_trials
-from cairn.memory.trials.races import RaceReport, run_checkpoint_race, run_consolidation_race
+from cairn.memory.trials.races import run_checkpoint_race, run_consolidation_race
 
 
 def main() -> int:

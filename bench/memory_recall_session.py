@@ -153,7 +153,7 @@ def _noise_step(rng: random.Random, step: int) -> list[dict]:
     if kind < 0.8:
         lines = "\n".join(f"{path}:{rng.randint(1, 500)}:    value = compute_{rng.randint(1, 99)}(x)"
                           for _ in range(rng.randint(3, 12)))
-        return [_call(cid, "shell", command=f"grep -rn compute_ src/ledger"), _tool(cid, "shell", lines)]
+        return [_call(cid, "shell", command="grep -rn compute_ src/ledger"), _tool(cid, "shell", lines)]
     text = rng.choice(CHATTER).format(path=path, n=rng.randint(2, 90))
     return [{"role": "assistant", "content": text}]
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cairn.memory.checkpoint_format import merge
 from cairn.memory.consolidate_plan import (
     Item,
     assign_tiers,
@@ -30,7 +31,6 @@ from cairn.memory.consolidate_plan import (
     line_bytes,
     merge_duplicates,
 )
-from cairn.memory.checkpoint_format import merge
 from cairn.memory.extract import exact_values, extract
 from cairn.memory.ports import TextModel
 from cairn.memory.records import CheckpointRecord, MemoryDelete, MemoryInsert, MemoryUpdate

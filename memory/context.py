@@ -17,7 +17,7 @@ Sections, in order (each recorded in :attr:`AssembledContext.parts`):
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cairn.memory.checkpoint_format import fit, render

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any, Self
 
 import aiosqlite
-
 from cairn.memory.migrate import (
     LATEST_VERSION,
     MemoryStoreError,

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import docstring_parser
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
-
 from cairn.server.agent.tools.errors import ToolError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 if typing.TYPE_CHECKING:
     from cairn.server.agent.tools.context import ToolContext

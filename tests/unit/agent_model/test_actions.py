@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from cairn.server.agent.actions import (
     ANSWER_ACTION,
     AnswerStream,
@@ -19,6 +16,8 @@ from cairn.server.agent.actions import (
     rewrite_history,
     simple_action_schema,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 TOOLS = [
     {"type": "function", "function": {"name": "read_file", "description": "Read a file.",

@@ -6,7 +6,6 @@ import logging
 import time
 
 import pytest
-
 from cairn.server.agent.errors import (
     ContextWindowExceeded,
     IncompleteReply,

@@ -8,7 +8,6 @@ import time
 
 import httpx
 import pytest
-
 from cairn.server.agent.errors import (
     ContextWindowExceeded,
     ModelConfigError,

@@ -10,7 +10,6 @@ import sys
 import textwrap
 
 import pytest
-
 from cairn.server.agent.errors import (
     AgentError,
     ContextWindowExceeded,

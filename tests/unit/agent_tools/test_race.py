@@ -14,7 +14,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from cairn.server.agent.tools.confine import ConfinedWorkspace
 from cairn.server.agent.tools.errors import ToolError
 
@@ -67,7 +66,7 @@ class Swapper(threading.Thread):
         if (self.ws / "sub").is_symlink():
             self.exchange(self.ws / "sub", self.ws / "sub-link")
 
-    def __enter__(self) -> "Swapper":
+    def __enter__(self) -> Swapper:
         self.start()
         return self
 

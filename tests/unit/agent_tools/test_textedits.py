@@ -5,11 +5,10 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
-
 from cairn.server.agent.tools.context import EditProposal
 from cairn.server.agent.tools.textedits import TextEditSpan, diff_text, text_edits, unified_diff
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 ENCODINGS = ("utf-16", "utf-8", "utf-32")
 
