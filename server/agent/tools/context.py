@@ -150,6 +150,7 @@ class ToolContext:
     shell_policy: ShellPolicy = "ask"
     shell_timeout: float = 120.0
     sandbox_writable: tuple[str, ...] = ()
+    session_id: str | None = None  # the agent session this call belongs to (memory tools)
 
     @property
     def protected_paths(self) -> tuple[Path, ...]:
