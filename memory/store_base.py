@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import aiosqlite
+
 from cairn.memory.migrate import (
     LATEST_VERSION,
     MemoryStoreError,

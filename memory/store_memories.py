@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import aiosqlite
+
 from cairn.memory.fts import match_query
 from cairn.memory.paths import is_under
 from cairn.memory.records import (

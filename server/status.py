@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from cairn import __version__
 from cairn.memory.location import memory_db_path
 from cairn.server.settings import ResolvedSettings
-
-from cairn import __version__
 
 
 def _without_credentials(url: str | None) -> str | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,6 @@ from cairn.server.agent.host import AgentHost, RunPorts
 from cairn.server.agent.loop import RunResult
 from cairn.server.agent.tools.context import BufferText, NoBuffers, RefusingSink
 from cairn.server.commands import (
-    CANCEL,
-    CHAT,
-    NEW_SESSION,
-    RUN_ACTION,
     CancelArgs,
     ChatArgs,
     NoArgs,
@@ -160,37 +155,10 @@ class AgentRuns:
         return {"sessionId": self.chat_session}
 
 
-def register(server: CairnServer) -> None:
-    """Create the host once the workspace is known; register the commands now."""
-    runs: dict[str, AgentRuns] = {}
-
-    async def start(ls: CairnServer) -> None:
-        host = AgentHost(ls.workspace_root, ls.settings)
-        ls.agent_host = host
-        ls.on_close("agent host", host.close)  # background work, then memory
-        runs["runs"] = AgentRuns(ls, host)
-        ls.settings_listeners.append(lambda s: host.configure(s.settings))
-
-    async def warm_up(ls: CairnServer) -> None:
-        # Import the model library in the background once the editor is connected, so the
-        # first request does not wait 4-6 s for it (never before initialize is answered: R20).
-        if os.environ.get("CAIRN_NO_WARMUP") != "1":
-            from cairn.server.agent.model import warm_up as import_model_library
-
-            await import_model_library()
-
-    server.startup_hooks.append(start)
-    server.initialized_hooks.append(warm_up)
-
-    def bound(name: str):  # noqa: ANN202
-        async def handler(args: Any) -> Any:
-            if "runs" not in runs:
-                raise RuntimeError("the agent is not ready: the server has not been initialized")
-            return await getattr(runs["runs"], name)(args)
-
-        return handler
-
-    server.register_command(CHAT, bound("chat"))
-    server.register_command(RUN_ACTION, bound("run_action"))
-    server.register_command(CANCEL, bound("cancel"))
-    server.register_command(NEW_SESSION, bound("new_session"))
+def start(server: CairnServer) -> AgentRuns:
+    """Build the workspace's agent host and the editor's run commands (a startup hook)."""
+    host = AgentHost(server.workspace_root, server.settings)
+    server.agent_host = host
+    server.on_close("agent host", host.close)  # background work, then memory
+    server.settings_listeners.append(lambda s: host.configure(s.settings))
+    return AgentRuns(server, host)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from lsprotocol import types
+
 from cairn.server.agent.tools.context import ApprovalRequest
 from cairn.server.lsp.server import CairnServer
-from lsprotocol import types
 
 RUN = "Run"
 DECLINE = "Don't run"

@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lsprotocol import types
+
 from cairn.server.commands import RUN_ACTION
 from cairn.server.lsp.server import CairnServer
-from lsprotocol import types
 
 MAX_FIX_ACTIONS = 5  # one per diagnostic in range; more is noise
 

@@ -13,11 +13,12 @@ import asyncio
 import logging
 from pathlib import Path
 
+from lsprotocol import types
+
 from cairn.server.agent.tools.context import ApplyOutcome, EditProposal
 from cairn.server.agent.tools.textedits import text_edits
 from cairn.server.lsp.documents import path_to_uri
 from cairn.server.lsp.server import CairnServer
-from lsprotocol import types
 
 logger = logging.getLogger(__name__)
 

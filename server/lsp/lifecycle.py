@@ -1,9 +1,10 @@
 """initialize / initialized / configuration: settings, workspace root, editor log, parent watch.
 
-``initialize`` is awaited before its response is sent, so it is where resources are opened
-(features add startup hooks); ``initialized`` is a notification that can race with requests, so
-it only refines what ``initialize`` already made usable: it pulls ``workspace/configuration``.
-Nothing slow (the model library) is imported here: ``initialize`` must answer in < 0.5 s (R20).
+``initialize`` answers at once (R20: < 0.5 s) and starts the features' startup hooks (memory
+store, skills, agent host) as one background task; commands that need them wait for it with
+``server.wait_ready()``, so no request can see a half-started server (the race pygls leaves
+between ``initialized`` and the first requests). ``initialized`` pulls
+``workspace/configuration``. Nothing slow is imported before the reply.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from lsprotocol import types
+
 from cairn.server import settings as settings_mod
 from cairn.server.lsp import logs
 from cairn.server.lsp.documents import uri_to_path
 from cairn.server.lsp.runner import watch_parent
 from cairn.server.lsp.server import CairnServer
-from lsprotocol import types
 
 logger = logging.getLogger(__name__)
 
@@ -90,16 +92,13 @@ def register(server: CairnServer) -> None:
         forwarder.set_level_name(ls.settings.log_level)
         logging.getLogger().addHandler(forwarder)
         ls.settings_listeners.append(lambda s: forwarder.set_level_name(s.settings.log_level))
-        for hook in ls.startup_hooks:
-            await hook(ls)
+        ls.begin_startup()
         logger.info("Cairn initialized for %s (client: %s)", ls.workspace_root or "no workspace",
                     params.client_info.name if params.client_info else "unknown")
 
     @server.feature(types.INITIALIZED)
     async def on_initialized(ls: CairnServer, params: types.InitializedParams) -> None:
         await pull_configuration(ls)
-        for hook in ls.initialized_hooks:
-            ls.spawn(hook(ls), name=f"initialized:{getattr(hook, '__name__', 'hook')}")
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def on_configuration(ls: CairnServer, params: types.DidChangeConfigurationParams) -> None:

@@ -1,20 +1,21 @@
-"""Workspace memory in the editor: opened at initialize, commands, and memory that follows code.
+"""Workspace memory in the editor: opened at startup, commands, and memory that follows code.
 
-The store is opened in the awaited ``initialize`` hook (never in ``initialized``, which races
-with requests) and closed on every exit path. A database that cannot be used (a newer schema,
-not SQLite) is reported once and left untouched; the agent then works without memory.
+The store is opened by a startup hook right after ``initialize`` is answered; every command and
+file event waits for startup, so none can race it, and the store is closed on every exit path.
+A database that cannot be used (a newer schema, not SQLite) is reported once and left
+untouched; the agent then works without memory. The memory modules are imported in a worker
+thread, off the path of the ``initialize`` reply.
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cairn.memory.location import memory_db_path
-from cairn.memory.redaction import Redactor
-from cairn.memory.render import memory_line, render_memories
-from cairn.memory.store import MemoryStoreError
-from cairn.server.agent.memory_bridge import MemoryService
+from lsprotocol import types
+
 from cairn.server.commands import (
     MEMORY_CONSOLIDATE,
     MEMORY_FORGET,
@@ -27,7 +28,10 @@ from cairn.server.commands import (
 from cairn.server.lsp import logs
 from cairn.server.lsp.progress import ProgressReporter
 from cairn.server.lsp.server import CairnServer
-from lsprotocol import types
+
+if TYPE_CHECKING:
+    from cairn.memory.redaction import Redactor
+    from cairn.server.agent.memory_bridge import MemoryService
 
 logger = logging.getLogger(__name__)
 ALL_FILES = types.FileOperationRegistrationOptions(
@@ -37,6 +41,8 @@ ALL_FILES = types.FileOperationRegistrationOptions(
 
 def make_redactor(server: CairnServer) -> Redactor:
     """Patterns plus the exact values of the configured key and of secret-named variables."""
+    from cairn.memory.redaction import Redactor
+
     redactor = Redactor()
     redactor.add_env_secrets()
     key = server.settings.api_key
@@ -52,6 +58,10 @@ class MemoryFeature:
         self.problem: str | None = None
 
     async def start(self, server: CairnServer) -> None:
+        bridge = await asyncio.to_thread(importlib.import_module, "cairn.server.agent.memory_bridge")
+        from cairn.memory.location import memory_db_path
+        from cairn.memory.store import MemoryStoreError
+
         redactor = make_redactor(server)
         logs.REDACTION.redact = redactor.redact  # logs, stderr and the editor's log (R15)
         host = server.agent_host
@@ -62,7 +72,7 @@ class MemoryFeature:
             return
         path = memory_db_path(root, server.settings.memory_path)
         try:
-            self.service = await MemoryService.open(path, root, redactor, host.model)
+            self.service = await bridge.MemoryService.open(path, root, redactor, host.model)
         except (MemoryStoreError, OSError) as exc:
             self.problem = str(exc)
             server.show_error(f"Cairn: workspace memory is unavailable: {exc}")
@@ -88,10 +98,14 @@ class MemoryFeature:
 
     async def show(self, _: NoArgs) -> dict[str, Any]:
         service = self.require()
+        from cairn.memory.render import render_memories
+
         memories = await service.store.list_memories()
         return {"markdown": render_memories(memories), "count": len(memories), "path": str(service.db_path)}
 
     async def search(self, args: MemorySearchArgs) -> dict[str, Any]:
+        from cairn.memory.render import memory_line
+
         found = await self.require().store.recall(args.query, limit=args.limit)
         return {"results": [{"id": m.id, "kind": m.kind, "text": m.text, "status": m.status,
                              "untrusted": m.untrusted, "line": memory_line(m)} for m in found]}
@@ -147,21 +161,24 @@ async def watch_files(server: CairnServer) -> None:
 def register(server: CairnServer) -> None:
     feature = MemoryFeature(server)
     server.startup_hooks.append(feature.start)
-    server.initialized_hooks.append(watch_files)
+    server.after_startup_hooks.append(watch_files)
     server.status_contributors.append(feature.status)
-    server.register_command(MEMORY_CONSOLIDATE, feature.consolidate)
-    server.register_command(MEMORY_SHOW, feature.show)
-    server.register_command(MEMORY_SEARCH, feature.search)
-    server.register_command(MEMORY_FORGET, feature.forget)
+    server.register_service_command(MEMORY_CONSOLIDATE, feature.consolidate)
+    server.register_service_command(MEMORY_SHOW, feature.show)
+    server.register_service_command(MEMORY_SEARCH, feature.search)
+    server.register_service_command(MEMORY_FORGET, feature.forget)
 
     @server.feature(types.WORKSPACE_DID_RENAME_FILES, ALL_FILES)
     async def did_rename(ls: CairnServer, params: types.RenameFilesParams) -> None:
+        await ls.wait_ready()
         await feature.renamed(params)
 
     @server.feature(types.WORKSPACE_DID_DELETE_FILES, ALL_FILES)
     async def did_delete(ls: CairnServer, params: types.DeleteFilesParams) -> None:
+        await ls.wait_ready()
         await feature.deleted(params)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def did_change_watched(ls: CairnServer, params: types.DidChangeWatchedFilesParams) -> None:
+        await ls.wait_ready()
         await feature.watched(params)

@@ -14,16 +14,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from cairn.server.commands import STREAM_NOTIFICATION, CommandSpec, StreamEvent
-from cairn.server.lsp.documents import Documents
-from cairn.server.lsp.progress import TaskRunner
-from cairn.server.lsp.protocol import CairnProtocol
-from cairn.server.settings import ResolvedSettings, Settings
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 
 from cairn import __version__
+from cairn.server.commands import STREAM_NOTIFICATION, CommandSpec, StreamEvent
+from cairn.server.lsp.documents import Documents
+from cairn.server.lsp.progress import TaskRunner
+from cairn.server.lsp.protocol import CairnProtocol
+from cairn.server.settings import ResolvedSettings, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class CairnServer(LanguageServer):
         self.workspace_settings: dict[str, Any] | None = None  # last workspace/configuration
         self.settings_listeners: list[Callable[[CairnServer], None]] = []
         self.startup_hooks: list[Callable[[CairnServer], Awaitable[None]]] = []
-        self.initialized_hooks: list[Callable[[CairnServer], Awaitable[None]]] = []
+        self.after_startup_hooks: list[Callable[[CairnServer], Awaitable[None]]] = []
         self.status_contributors: list[Callable[[], dict[str, Any]]] = []
         self.tasks = TaskRunner(self)
         self.documents = Documents(lambda: self.workspace)
@@ -59,6 +59,7 @@ class CairnServer(LanguageServer):
         self.workspace_root: Path | None = None
         self.agent_host: Any = None  # cairn.server.agent.host.AgentHost, set at initialize
         self.exit_code: asyncio.Future[int] | None = None
+        self._ready: asyncio.Event | None = None  # set when startup hooks have run
         self._closers: list[tuple[str, Closer]] = []
         self._background: set[asyncio.Task[Any]] = set()
         self._last_error_popup = float("-inf")
@@ -83,6 +84,41 @@ class CairnServer(LanguageServer):
             raise RuntimeError("dispatched by CairnProtocol")
 
         self.command(spec.id)(advertised)
+
+    # ----------------------------------------------------------------- readiness
+
+    def begin_startup(self) -> None:
+        """Run the startup hooks in the background; initialize answers without waiting (R20)."""
+        self._ready = asyncio.Event()
+
+        async def startup() -> None:
+            try:
+                for hook in self.startup_hooks:
+                    try:
+                        await hook(self)
+                    except Exception:  # one feature failing must not take the others down
+                        logger.exception("Startup of %s failed", getattr(hook, "__qualname__", hook))
+            finally:
+                self._ready.set()
+            for hook in self.after_startup_hooks:
+                self.spawn(hook(self), name=f"after-startup:{getattr(hook, '__name__', 'hook')}")
+
+        self.spawn(startup(), name="startup")
+
+    async def wait_ready(self) -> None:
+        """Wait for the startup hooks (the memory store, skills, the agent host)."""
+        if self._ready is None:
+            raise RuntimeError("the server has not been initialized")
+        await self._ready.wait()
+
+    def register_service_command(self, spec: CommandSpec, handler: Callable[[Any], Awaitable[Any]]) -> None:
+        """Like register_command, for commands that need what startup builds."""
+
+        async def when_ready(args: Any) -> Any:
+            await self.wait_ready()
+            return await handler(args)
+
+        self.register_command(spec, when_ready)
 
     # ----------------------------------------------------------------- background work
 

@@ -2,25 +2,27 @@
 diagnostics on SKILL.md files as they are typed.
 
 Workspace skills (`.cairn/skills/`) load only in a trusted workspace (R16); the catalog is
-rebuilt when trust changes or a SKILL.md is saved.
+rebuilt when trust changes or a SKILL.md is saved. The skills package is imported by the
+startup hook in a worker thread, off the path of the ``initialize`` reply.
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
 
 from cairn.server.commands import SKILLS_LIST, SKILLS_OPEN, NoArgs, SkillOpenArgs
 from cairn.server.lsp.documents import path_to_uri, uri_to_path
 from cairn.server.lsp.server import CairnServer
-from cairn.skills.catalog import Catalog
-from cairn.skills.errors import SkillError
-from cairn.skills.problems import Problem
-from cairn.skills.resources import resource_exists
-from cairn.skills.sources import default_sources
-from cairn.skills.validation import validate_skill_text
-from lsprotocol import types
+
+if TYPE_CHECKING:
+    from cairn.skills.catalog import Catalog
+    from cairn.skills.problems import Problem
 
 logger = logging.getLogger(__name__)
 SKILL_FILE = "SKILL.md"
@@ -40,6 +42,9 @@ def diagnostic(problem: Problem) -> types.Diagnostic:
 
 def skill_diagnostics(path: Path, text: str) -> list[types.Diagnostic]:
     """Problems of a SKILL.md's current (possibly unsaved) text."""
+    from cairn.skills.resources import resource_exists
+    from cairn.skills.validation import validate_skill_text
+
     folder = path.parent
     problems = validate_skill_text(text, folder.name,
                                    resource_exists=lambda rel: resource_exists(folder, rel))
@@ -53,6 +58,10 @@ class SkillsFeature:
         self._trusted: bool | None = None
 
     async def load(self, server: CairnServer) -> None:
+        catalog_module = await asyncio.to_thread(importlib.import_module, "cairn.skills.catalog")
+        from cairn.skills.sources import default_sources
+
+        Catalog = catalog_module.Catalog  # noqa: N806 - the class, imported late
         self._trusted = server.settings.trusted
         self.catalog = await Catalog.from_sources_async(default_sources(server.workspace_root, trusted=self._trusted))
         for problem in self.catalog.problems:
@@ -81,6 +90,8 @@ class SkillsFeature:
         return {"skills": skills, "problems": problems}
 
     async def open(self, args: SkillOpenArgs) -> dict[str, Any]:
+        from cairn.skills.errors import SkillError
+
         catalog = self._require()
         try:
             skill = catalog.get(args.name)
@@ -113,18 +124,23 @@ def register(server: CairnServer) -> None:
     feature = SkillsFeature(server)
     server.startup_hooks.append(feature.load)
     server.settings_listeners.append(feature.on_settings)
-    server.register_command(SKILLS_LIST, feature.list)
-    server.register_command(SKILLS_OPEN, feature.open)
+    server.register_service_command(SKILLS_LIST, feature.list)
+    server.register_service_command(SKILLS_OPEN, feature.open)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: CairnServer, params: types.DidOpenTextDocumentParams) -> None:
-        feature.publish(params.text_document.uri, params.text_document.text)
+    async def did_open(ls: CairnServer, params: types.DidOpenTextDocumentParams) -> None:
+        if params.text_document.uri.endswith(SKILL_FILE):
+            await ls.wait_ready()  # the validator is imported at startup
+            snapshot = ls.documents.open_snapshot(params.text_document.uri)
+            feature.publish(params.text_document.uri, snapshot.text if snapshot else None)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: CairnServer, params: types.DidChangeTextDocumentParams) -> None:
-        snapshot = ls.documents.open_snapshot(params.text_document.uri)
-        if snapshot is not None:
-            feature.publish(params.text_document.uri, snapshot.text)
+    async def did_change(ls: CairnServer, params: types.DidChangeTextDocumentParams) -> None:
+        if params.text_document.uri.endswith(SKILL_FILE):
+            await ls.wait_ready()
+            snapshot = ls.documents.open_snapshot(params.text_document.uri)
+            if snapshot is not None:
+                feature.publish(params.text_document.uri, snapshot.text)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: CairnServer, params: types.DidSaveTextDocumentParams) -> None:

@@ -76,7 +76,7 @@ async def test_context_overflow_compacts_and_retries_once(workspace):
 
 
 async def test_no_model_configured_says_how_to_configure_one(workspace):
-    async with cairn_session(workspace, [], env={"CAIRN_MODEL": ""}) as s:
+    async with cairn_session(workspace, [], env={"CAIRN_MODEL": "", "CAIRN_LOCAL_MODEL": "off"}) as s:
         result = await s.command("cairn.chat", {"prompt": "Hi", "streamId": "n"})
         assert result["status"] == "error"
         assert "CAIRN_MODEL" in result["error"] or "cairn.model" in result["error"]

@@ -4,8 +4,8 @@ poisoning (R17) and the agent's own configuration (R18)."""
 from __future__ import annotations
 
 import pytest
-from cairn.memory.testing import secret_canaries
 
+from cairn.memory.testing import secret_canaries
 from tests.support.session import cairn_session
 
 pytestmark = pytest.mark.asyncio

@@ -36,7 +36,7 @@ def test_skill_training_through_litellm_with_the_scripted_model(tmp_path):
 
 def test_training_without_any_model_fails_clearly(tmp_path):
     result = cairn("skills", "train", "--demo", "--backend", "model", "--target-model", "",
-                   "--out", str(tmp_path / "run"), env={"CAIRN_MODEL": ""})
+                   "--out", str(tmp_path / "run"), env={"CAIRN_MODEL": "", "CAIRN_LOCAL_MODEL": "off"})
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
 

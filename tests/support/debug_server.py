@@ -12,11 +12,12 @@ import os
 import sys
 from pathlib import Path
 
+from pydantic import Field
+
 from cairn.server import __main__ as server_main
 from cairn.server.app import FEATURES
 from cairn.server.commands import CommandArgs, CommandSpec, NoArgs
 from cairn.server.lsp.server import CairnServer
-from pydantic import Field
 
 
 class SleepArgs(CommandArgs):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,13 @@ def runtime_installed() -> bool:
 
 
 def installed_local_models() -> list[LocalModelSpec]:
-    """Embedded models whose runtime and weights (parts or assembled file) are present."""
+    """Embedded models whose runtime and weights (parts or assembled file) are present.
+
+    ``CAIRN_LOCAL_MODEL=off`` hides them: no silent fallback to a slow local model for someone
+    who wants a clear "configure a model" message instead (and for tests of that message).
+    """
+    if os.environ.get("CAIRN_LOCAL_MODEL", "").strip().lower() in ("off", "0", "false", "no"):
+        return []
     if not runtime_installed():
         return []
     from cairn.server.agent.local.weights import weights_available

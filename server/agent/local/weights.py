@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
+
 from cairn.server.agent.local.catalog import LocalModelSpec
 
 logger = logging.getLogger(__name__)

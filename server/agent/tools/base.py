@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import docstring_parser
-from cairn.server.agent.tools.errors import ToolError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from cairn.server.agent.tools.errors import ToolError
 
 if typing.TYPE_CHECKING:
     from cairn.server.agent.tools.context import ToolContext

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterator
 
 import pathspec
+
 from cairn.server.agent.tools.confine import ConfinedWorkspace, Entry
 from cairn.server.agent.tools.errors import ToolError
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pathspec
+
 from cairn.server.agent.tools.confine import ConfinedWorkspace
 from cairn.server.agent.tools.errors import FileTooLarge, ToolError
 from cairn.server.agent.tools.ignore import visible_entries

@@ -15,12 +15,13 @@ import shutil
 import tempfile
 from typing import Annotated
 
+from pydantic import Field
+
 from cairn.server.agent.tools import sandbox
 from cairn.server.agent.tools.base import ToolResult, error_result
 from cairn.server.agent.tools.context import ApprovalRequest, ToolContext
 from cairn.server.agent.tools.pathpolicy import is_utf8_encodable
 from cairn.server.agent.tools.process import run_process, scrubbed_environment
-from pydantic import Field
 
 # Per stream; both together stay under the registry's default cap so the omission note survives.
 OUTPUT_LIMIT = 12_000

@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Annotated
 
+from pydantic import Field
+
 from cairn.server.agent.tools import search as engine
 from cairn.server.agent.tools.context import ToolContext
 from cairn.server.agent.tools.errors import ToolError
@@ -16,7 +18,6 @@ from cairn.server.agent.tools.ignore import visible_entries
 from cairn.server.agent.tools.textedits import split_lines
 from cairn.server.agent.tools.textfiles import read_current
 from cairn.server.agent.tools.threads import run_cancellable
-from pydantic import Field
 
 DEFAULT_READ_LINES = 2000
 MAX_LINE_CHARS = 2000

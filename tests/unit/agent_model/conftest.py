@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
 from cairn.server.agent.model import ModelClient, ModelConfig, load_litellm
 from cairn.server.agent.retry import RetryPolicy
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from cairn.server.agent.actions import (
     ANSWER_ACTION,
     AnswerStream,
@@ -16,8 +19,6 @@ from cairn.server.agent.actions import (
     rewrite_history,
     simple_action_schema,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 TOOLS = [
     {"type": "function", "function": {"name": "read_file", "description": "Read a file.",

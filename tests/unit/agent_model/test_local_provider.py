@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+
 from cairn.server.agent.errors import ContextWindowExceeded, IncompleteReply
 from cairn.server.agent.local import provider as provider_module
 from cairn.server.agent.local.catalog import installed_local_models

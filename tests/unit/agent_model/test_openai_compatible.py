@@ -6,6 +6,7 @@ import logging
 import time
 
 import pytest
+
 from cairn.server.agent.errors import (
     ContextWindowExceeded,
     IncompleteReply,

@@ -8,6 +8,7 @@ import time
 
 import httpx
 import pytest
+
 from cairn.server.agent.errors import (
     ContextWindowExceeded,
     ModelConfigError,

@@ -10,6 +10,7 @@ import sys
 import textwrap
 
 import pytest
+
 from cairn.server.agent.errors import (
     AgentError,
     ContextWindowExceeded,

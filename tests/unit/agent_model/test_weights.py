@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from cairn.server.agent.local import weights
 from cairn.server.agent.local.catalog import QWEN_05B, LocalModelSpec
 from cairn.server.agent.local.weights import (

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from cairn.server.agent.tools.base import ToolResult
 from cairn.server.agent.tools.catalog import workspace_registry
 from cairn.server.agent.tools.context import FixedApprover, ToolContext

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+
 from cairn.server.agent.tools.approvers import TerminalApprover
 from cairn.server.agent.tools.context import ApprovalRequest
 

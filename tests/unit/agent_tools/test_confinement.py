@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from cairn.server.agent.tools.confine import ConfinedWorkspace
 from cairn.server.agent.tools.errors import PathRefused, ToolError
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from cairn.server.agent.tools.context import ApplyOutcome, BufferText, EditProposal
 from cairn.server.agent.tools.errors import ToolError
 from cairn.server.agent.tools.overlay import OverlaySink

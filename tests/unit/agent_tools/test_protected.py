@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from cairn.server.agent.tools.confine import ConfinedWorkspace
 from cairn.server.agent.tools.context import ToolContext
 from cairn.server.agent.tools.errors import PathRefused

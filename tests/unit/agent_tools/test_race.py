@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from cairn.server.agent.tools.confine import ConfinedWorkspace
 from cairn.server.agent.tools.errors import ToolError
 

@@ -6,10 +6,11 @@ import json
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import pytest
+from pydantic import Field
+
 from cairn.server.agent.tools.base import Tool, ToolRegistry, ToolResult, truncate_middle
 from cairn.server.agent.tools.catalog import workspace_registry
 from cairn.server.agent.tools.errors import ToolError
-from pydantic import Field
 
 if TYPE_CHECKING:  # the ctx annotation need not be importable at run time
     from cairn.server.agent.tools.context import ToolContext

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from cairn.server.agent.tools import sandbox, shell
 from cairn.server.agent.tools.context import FixedApprover
 

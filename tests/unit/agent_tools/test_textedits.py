@@ -5,10 +5,11 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from cairn.server.agent.tools.context import EditProposal
-from cairn.server.agent.tools.textedits import TextEditSpan, diff_text, text_edits, unified_diff
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+
+from cairn.server.agent.tools.context import EditProposal
+from cairn.server.agent.tools.textedits import TextEditSpan, diff_text, text_edits, unified_diff
 
 ENCODINGS = ("utf-16", "utf-8", "utf-32")
 

@@ -7,6 +7,7 @@ import os
 import threading
 
 import pytest
+
 from cairn.server.agent.tools import search as engine
 from cairn.server.agent.tools.context import BufferText
 from cairn.server.agent.tools.threads import run_cancellable

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
+from cairn.cli import main
 from cairn.memory.location import memory_db_path
 from cairn.memory.store import MemoryStore
-
-from cairn.cli import main
 
 
 def _seed(workspace):

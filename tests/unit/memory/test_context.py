@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from cairn.memory.checkpoints import CheckpointWriter
 from cairn.memory.context import ContextBudgetError, assemble, context_summary, message_tokens
 from cairn.memory.ports import approx_tokens

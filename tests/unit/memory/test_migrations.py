@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+
 from cairn.memory.migrate import LATEST_VERSION, MIGRATIONS, split_statements
 from cairn.memory.store import MemoryStore, MemoryStoreError, SchemaTooNewError
 

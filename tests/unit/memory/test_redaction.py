@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from cairn.memory import redaction
 from cairn.memory.redaction import Redactor, redact
 from cairn.memory.testing import false_positive_corpus, secret_canaries

@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 
 import pytest
+
 from cairn.memory.records import Anchor
 from cairn.memory.store import MemoryStore, MemoryStoreError
 

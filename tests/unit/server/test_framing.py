@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from cairn.server.lsp.framing import MAX_HEADER_LINE, FrameDecoder, encode_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from cairn.server.lsp.framing import MAX_HEADER_LINE, FrameDecoder, encode_frame
 
 bodies = st.lists(
     st.dictionaries(st.text(max_size=8), st.text(max_size=40), max_size=4).map(

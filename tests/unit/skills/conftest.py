@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from cairn.skills.optimize.simulated_world import generate_world
 
 

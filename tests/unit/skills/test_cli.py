@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
+from cairn.cli import main
 from cairn.skills import cli as skills_cli
 from cairn.skills.optimize.ports import Usage
-
-from cairn.cli import main
 
 
 def run_skills(argv: list[str], model_factory=None) -> int:
