@@ -139,6 +139,9 @@ def custom_provider(
     return Provider()
 
 
+TOKEN_CACHE_SIZE = 4096  # distinct texts whose token counts are remembered per client
+
+
 # --------------------------------------------------------------------------- default model
 def resolve_default_model(configured: str) -> tuple[str, str | None]:
     """The model string to use, or ``("", message)`` saying plainly how to configure one."""
@@ -170,6 +173,7 @@ class ModelClient:
         self._protocol: ActionProtocol | None = None
         self._window: int | None = None
         self._prepared = False
+        self._token_cache: dict[str, int] = {}
         if config.api_key:
             scrub.register_secret(config.api_key)
 
@@ -237,11 +241,24 @@ class ModelClient:
             return FALLBACK_CONTEXT_WINDOW
 
     def count_tokens(self, messages_or_text: list[dict] | str) -> int:
-        """Tokens in a message list or a text, counted offline with litellm's tokenizers."""
-        litellm = load_litellm()
+        """Tokens in a message list or a text, counted offline with litellm's tokenizers.
+
+        The agent counts the same messages again at every step (budgets, checkpoints), so text
+        counts are memoised and a message list is the sum of its messages plus the chat
+        format's per-message overhead (OpenAI's accounting: 3 per message, 3 to prime the reply).
+        """
         if isinstance(messages_or_text, str):
-            return int(litellm.token_counter(model=self._count_model(), text=messages_or_text))
-        return int(litellm.token_counter(model=self._count_model(), messages=messages_or_text))
+            return self._count_text(messages_or_text)
+        return 3 + sum(3 + self._count_text(_message_text(m)) for m in messages_or_text)
+
+    def _count_text(self, text: str) -> int:
+        cached = self._token_cache.get(text)
+        if cached is None:
+            cached = int(load_litellm().token_counter(model=self._count_model(), text=text))
+            if len(self._token_cache) >= TOKEN_CACHE_SIZE:
+                self._token_cache.pop(next(iter(self._token_cache)))  # oldest first
+            self._token_cache[text] = cached
+        return cached
 
     def _count_model(self) -> str:
         # Custom providers are unknown to litellm's tokenizer table: count as a generic model.
@@ -372,6 +389,18 @@ class ModelClient:
             return float(cost_in + cost_out)
         except Exception:  # noqa: BLE001 - price unknown (self-hosted, new model)
             return None
+
+
+def _message_text(message: dict) -> str:
+    """Everything in a chat message that the model reads as tokens."""
+    content = message.get("content")
+    if isinstance(content, list):  # multi-part content: the text parts
+        content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    text = f"{message.get('role', '')} {message.get('name') or ''} {content or ''}"
+    for call in message.get("tool_calls") or []:
+        function = call.get("function") or {}
+        text += f" {function.get('name', '')} {function.get('arguments', '')}"
+    return text
 
 
 def _tool_call(call_id: str | None, name: str, arguments: dict, error: str | None) -> ToolCall:

@@ -212,3 +212,28 @@ async def test_prints_and_children_never_reach_stdout(raw, tmp_path):
     stderr = await server.stderr_text()
     for marker in ("noise-from-print", "noise-from-os-system", "noise-from-child", "stdin-was-empty"):
         assert marker in stderr
+
+
+async def test_initialize_is_answered_before_the_model_library_is_imported(raw, tmp_path):
+    """R20: litellm (4-6 s, ~200 MB) is imported in the background after the reply, never before."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "CAIRN_NO_WARMUP"}
+    env["CAIRN_MODEL"] = "scripted/warmup"
+    server = await raw(env=env)
+    reply = await server.initialize(tmp_path)
+    assert "capabilities" in reply["result"]
+    status = await server.request("workspace/executeCommand", {"command": "cairn.status"}, timeout=30)
+    assert status["result"]["version"]
+    for _ in range(200):  # the warm-up finishes on its own
+        await asyncio.sleep(0.1)
+        if any("litellm imported" in n["params"]["message"] for n in server.notifications
+               if n["method"] == "window/logMessage"):
+            break
+    await server.request("shutdown")
+    server.notify("exit")
+    await server.wait_exit(5)
+    lines = (await server.stderr_text()).splitlines()
+    initialized = next(i for i, line in enumerate(lines) if "Cairn initialized" in line)
+    imported = next(i for i, line in enumerate(lines) if "litellm imported" in line)
+    assert initialized < imported
