@@ -195,6 +195,11 @@ class CheckpointWriter:
         state = self._sessions.get(session_id)
         return list(state.written) if state else []
 
+    @property
+    def running(self) -> int:
+        """How many sessions have a checkpoint being written right now."""
+        return sum(1 for s in self._sessions.values() if s.task is not None and not s.task.done())
+
     async def drain(self) -> None:
         """Wait until no checkpoint task is running or queued."""
         while True:

@@ -161,4 +161,10 @@ def start(server: CairnServer) -> AgentRuns:
     server.agent_host = host
     server.on_close("agent host", host.close)  # background work, then memory
     server.settings_listeners.append(lambda s: host.configure(s.settings))
+    def agent_status() -> dict[str, Any]:
+        described = host.model().describe()
+        described.pop("api_base", None)  # shown once, without credentials, under settings
+        return {"agent": described}
+
+    server.status_contributors.append(agent_status)
     return AgentRuns(server, host)

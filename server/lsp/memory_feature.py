@@ -116,8 +116,9 @@ class MemoryFeature:
     def status(self) -> dict[str, Any]:
         if self.service is None:
             return {"memoryState": f"unavailable ({self.problem})" if self.problem else "starting"}
-        running = sorted(key for key in self.server.tasks.running if key.startswith("memory-"))
-        return {"memoryState": "consolidating" if running else "ready"}
+        if any(key.startswith("memory-") for key in self.server.tasks.running):
+            return {"memoryState": "consolidating"}
+        return {"memoryState": "checkpointing" if self.service.writer.running else "ready"}
 
     # ---------------------------------------------------------------- files
 
