@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cairn.memory.extract import Extraction, skeleton
+from cairn.memory.extract import Extraction, skeleton, strong_values
 from cairn.memory.ports import TokenCounter, approx_tokens
 
 # (key, heading) in the order MiMo-style checkpoints present them.
@@ -131,9 +131,23 @@ def render(data: dict[str, Any]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+# Statements in these lists go oldest-first among those carrying no identifying value, before
+# any statement that does (a version, an address, a name outlives "18 callers use that codec").
+RANKED = ("user_facts", "knowledge", "decisions")
+
+
+def _drop_index(key: str, items: list[str]) -> int:
+    if key in RANKED:
+        for index, item in enumerate(items):
+            if not strong_values(item):
+                return index
+    return 0
+
+
 def fit(data: dict[str, Any], max_tokens: int,
         count_tokens: TokenCounter = approx_tokens) -> dict[str, Any]:
-    """Drop the oldest items of over-represented sections until the render fits ``max_tokens``."""
+    """Drop items of over-represented sections until the render fits ``max_tokens``: the oldest
+    first, except that statements without an identifying value go before those with one."""
     data = {**data, **{k: list(data.get(k, [])) for k in LIST_KEYS}}
     cost = {k: [count_tokens(item) + 2 for item in data[k]] for k in WEIGHTS}
     total = count_tokens(render(data))
@@ -142,8 +156,9 @@ def fit(data: dict[str, Any], max_tokens: int,
         if not candidates:
             break
         key = max(candidates, key=lambda k: sum(cost[k]) / WEIGHTS[k])
-        data[key].pop(0)
-        total -= cost[key].pop(0)
+        index = _drop_index(key, data[key])
+        data[key].pop(index)
+        total -= cost[key].pop(index)
         if total <= max_tokens:  # estimates drift (shared headings, values): re-measure
             total = count_tokens(render(data))
     return data

@@ -33,19 +33,23 @@ _PORT = re.compile(r"\bport\s+(?:number\s+)?(?:is\s+|=\s*|:\s*)?(\d{2,5})\b", re
 _PID = re.compile(r"\b(?:pid|PID|process)\s*[:=]?\s*(\d{2,7})\b")
 _ENV_ASSIGN = re.compile(r"\b[A-Z][A-Z0-9_]{2,}=[^\s\"'`]+")
 _BACKTICK = re.compile(r"`([^`\n]{2,200})`")
-_VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?:[-+][\w.]+)?(?![\w.])")
+# A sentence's final period is not part of a version ("… is rustc 1.80.1."): after the value
+# comes neither a word character nor a dot that continues into one.
+_VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?:[-+][\w.]+)?(?!\w|\.\w)")
 _TICKET = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b")  # LEDG-4471, GH-12
 _HEX_ID = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,64}\b")  # SHAs, revisions
 _IDENT = re.compile(r"\b(?:[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+){1,}|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){1,})\b")
-_NUMBER = re.compile(r"(?<![\w.])\d{2,}(?:\.\d+)?(?![\w.])")
+_NUMBER = re.compile(r"(?<![\w.])\d{2,}(?:\.\d+)?(?!\w|\.\w)")
 _ERROR = re.compile(r"(Traceback|Error|Exception|FAILED|error:|fatal:|panic:|command not found|"
-                    r"No such file|Permission denied|exit (?:code|status) [1-9])")
+                    r"No such file|Permission denied|exit (?:code|status) [1-9]|\bERROR\b|\bFATAL\b)")
 _DIRECTIVE = re.compile(
     r"\b(always|never|don'?t|do not|must|mustn'?t|should(?:n'?t)?|make sure|ensure|prefer|"
     r"avoid|remember|from now on|instead of|no more|stop|keep)\b", re.IGNORECASE)
 _DECISION = re.compile(
     r"\b(decided|decision|we'?ll use|we will use|let'?s use|let'?s go with|going with|chose|"
-    r"choose|chosen|instead of|rather than|because|so that|trade-?off|opted)\b", re.IGNORECASE)
+    r"choose|chosen|instead of|rather than|because|so that|trade-?off|opted|picked|"
+    r"settled? on|switch(?:ed|ing)? (?:\w+ ){0,3}to|went with|go with|to match|avoids)\b",
+    re.IGNORECASE)
 _OPEN = re.compile(r"\b(TODO|FIXME|open question|not sure|unclear|later|follow[- ]up)\b|\?$",
                    re.IGNORECASE)
 _WRITE_TOOL = re.compile(r"edit|write|create|patch|apply|replace|delete|remove|rename|move|"
@@ -106,6 +110,14 @@ def exact_values(text: str, *, code_spans: bool = True) -> list[str]:
     found += _HEX_ID.findall(without_urls)
     found += _IDENT.findall(without_urls)
     return _unique(v.rstrip(".,;:") for v in found)
+
+
+def strong_values(text: str) -> list[str]:
+    """The values that identify something (URLs, host:port, versions, ids, code, names),
+    leaving out file paths and bare numbers, which chatter is full of ("18 callers",
+    "reading src/x.py"). Trimming drops statements without any of these first."""
+    paths = set(_PATH.findall(_URL.sub(" ", text)))
+    return [v for v in exact_values(text) if v not in paths]
 
 
 def has_exact_value(sentence: str) -> bool:

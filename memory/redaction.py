@@ -144,10 +144,13 @@ PATTERNS: tuple[SecretPattern, ...] = (
     # Other base64-encoded JSON objects ('{"' encodes as "eyJ"): docker "auths", Kubernetes
     # secrets and cut-off JWTs carry credentials in exactly this shape.
     _p("encoded-json", _L + r"eyJ[A-Za-z0-9_\-+/]{16,}={0,2}" + _R),
-    # user:password@host in any URL; the scheme and user name are kept.
+    # user:password@host in any URL; the scheme and user name are kept. At the very end of a
+    # text (a stream cut after the password) the "@" may be missing, but there "host:8081" is
+    # far likelier than a numeric password: a port-like value there is left alone.
     _p(
         "url-password",
-        r"[A-Za-z][A-Za-z0-9+.\-]{0,20}://[^\s:/@\"'<>]+:(?P<value>[^\s@/\"'<>]{3,})(?:@|\Z)",
+        r"[A-Za-z][A-Za-z0-9+.\-]{0,20}://[^\s:/@\"'<>]+:"
+        r"(?P<value>(?!\d{1,5}\Z)[^\s@/\"'<>]{3,})(?:@|\Z)",
     ),
     # password=...; in ODBC/ADO/libpq connection strings and query strings. No spaces around
     # "=" and a separator after the value, so Python's f(password=password) is left alone.

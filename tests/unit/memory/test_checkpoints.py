@@ -139,3 +139,21 @@ def test_fit_never_drops_directives_or_the_active_intent():
 def test_parse_narrative_ignores_unknown_sections():
     parsed = parse_narrative("## Next action\nA\n## Secret plan\nB\n### Open notes:\nC")
     assert parsed == {"next_action": "A", "open_notes": "C"}
+
+
+def test_sentence_final_versions_and_addresses_are_values():
+    from cairn.memory.extract import exact_values
+
+    assert "1.80.1" in exact_values("Local toolchain is rustc 1.80.1.")
+    assert "10.43.118.27" in exact_values("orbit-query sits behind cluster IP 10.43.118.27.")
+
+
+def test_trimming_drops_chatter_before_identifying_statements():
+    from cairn.memory.checkpoint_format import empty_checkpoint, fit
+
+    data = empty_checkpoint()
+    data["knowledge"] = ["We're at e41b9c0 right now.", "18 callers use that codec.",
+                         "The benchmark shows 326 MB/s on my side."] + [f"Filler line number {i} " * 5 for i in range(40)]
+    fitted = fit(data, max_tokens=200)
+    assert "We're at e41b9c0 right now." in fitted["knowledge"]
+    assert "18 callers use that codec." not in fitted["knowledge"]

@@ -133,3 +133,12 @@ def test_a_stream_cut_inside_a_secret_keeps_no_long_piece_of_it(cut):
         piece = partial[start:]
         runs = [r for r in _re.findall(r"[A-Za-z0-9]{12,}", piece)]
         assert not any(r in out for r in runs), (canary.kind, out)
+
+
+def test_a_url_ending_in_a_port_is_not_a_password():
+    from cairn.memory.redaction import redact
+
+    assert redact("schema registry lives at http://schemas.orbit.svc:8081") == \
+        "schema registry lives at http://schemas.orbit.svc:8081"
+    assert "s3cr3tpass" not in redact("mysql://root:s3cr3tpass")  # a cut-off stream still hides it
+    assert "hunter2" not in redact("postgres://user:hunter2@db:5432/app")
