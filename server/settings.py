@@ -56,6 +56,12 @@ class Settings(BaseModel):
         description="Provider API key. Never logged, never stored.",
         json_schema_extra=_scope("sensitive", "CAIRN_API_KEY"),
     )
+    action_protocol: Literal["auto", "native", "json"] = Field(
+        default="auto",
+        description="How the model acts: native tool calls, or JSON actions under a schema (small "
+        "local models); auto picks native when litellm knows the model supports tools.",
+        json_schema_extra=_scope("any", "CAIRN_ACTION_PROTOCOL"),
+    )
     context_window: int | None = Field(
         default=None,
         ge=1024,
