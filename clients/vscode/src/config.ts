@@ -6,7 +6,7 @@
  * count and the Python extension's interpreter (possibly a workspace .venv) is not used.
  */
 import * as vscode from 'vscode';
-import { configurationSection, initializationOptions } from './settingsModel';
+import { configurationSection, initializationOptions, serverSettings } from './settingsModel';
 import type { LaunchInputs } from './serverLaunch';
 import { pythonExtensionInterpreter } from './pythonExtension';
 import type { SettingKey } from './protocol';
@@ -26,6 +26,11 @@ function inspect(key: SettingKey) {
 /** The `cairn` section the server gets from `workspace/configuration`. */
 export function serverConfiguration(): Record<string, unknown> {
   return configurationSection(inspect, isTrusted());
+}
+
+/** Every value the server may get from settings now (to decide whether a change needs a restart). */
+export function currentServerSettings(): Record<string, unknown> {
+  return serverSettings(inspect, isTrusted());
 }
 
 /** `initializationOptions`, with trust and the API key from secret storage. */

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { ChatOutput } from './chatOutput';
 import type { ClientFactory, ClientLike } from './client';
-import { API_KEY_SECRET, launchInputs, serverConfiguration, serverInitializationOptions } from './config';
+import { API_KEY_SECRET, currentServerSettings, isTrusted, launchInputs, serverConfiguration, serverInitializationOptions } from './config';
 import { RunActionArgs, STREAM_NOTIFICATION } from './protocol';
 import { LaunchCandidate, LaunchInputs, launchCandidates, resolveLaunch } from './serverLaunch';
 import type { CairnService, ServerState } from './service';
@@ -153,7 +153,7 @@ export class Controller implements CairnService, vscode.Disposable {
     if (!event.affectsConfiguration('cairn')) {
       return;
     }
-    if (event.affectsConfiguration('cairn.server') || needsRestart(this.sentSettings, serverConfiguration())) {
+    if (event.affectsConfiguration('cairn.server') || needsRestart(this.sentSettings, currentServerSettings(), isTrusted())) {
       void this.restart();
     } else {
       void this.client?.sendNotification('workspace/didChangeConfiguration', { settings: null });

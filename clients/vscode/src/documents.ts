@@ -8,8 +8,9 @@ export async function showResult(title: string, result: unknown): Promise<void> 
   await vscode.window.showTextDocument(document, { preview: true });
 }
 
-/** Open a file the server pointed to (e.g. a skill's SKILL.md). */
-export async function openFile(path: string): Promise<void> {
-  const document = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
+/** Open a file the server pointed to (e.g. a skill's SKILL.md), by URI or path. */
+export async function openFile(uriOrPath: string): Promise<void> {
+  const uri = /^[a-z][\w+.-]*:\/\//i.test(uriOrPath) ? vscode.Uri.parse(uriOrPath) : vscode.Uri.file(uriOrPath);
+  const document = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(document, { preview: true });
 }

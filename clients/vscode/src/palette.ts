@@ -134,9 +134,13 @@ export function paletteHandlers(
       if (typeof name !== 'string') {
         return;
       }
-      const opened = await send('cairn.skills.open', { name });
-      const path = (opened as { path?: unknown } | null)?.path;
-      await (typeof path === 'string' ? openFile(path) : showResult(`Skill ${name}`, opened));
+      // The server shows the file itself (window/showDocument) when the editor supports it.
+      const opened = (await send('cairn.skills.open', { name })) as { shown?: boolean; uri?: unknown } | null;
+      if (opened?.shown) {
+        return;
+      }
+      const file = typeof opened?.uri === 'string' ? opened.uri : typeof picked?.record.path === 'string' ? picked.record.path : undefined;
+      await (file ? openFile(file) : showResult(`Skill ${name}`, opened));
     },
     'cairn.palette.status': async () => showResult('Cairn status', await send('cairn.status', {})),
     'cairn.palette.restart': () => service.restart(),

@@ -13,7 +13,7 @@ export interface ListEntry {
   record: Record<string, unknown>;
 }
 
-const TEXT_FIELDS = ['markdown', 'text', 'content', 'body'];
+const TEXT_FIELDS = ['markdown', 'text', 'content', 'body', 'summary'];
 const LABEL_FIELDS = ['title', 'name', 'statement', 'text', 'content', 'summary'];
 const LIST_FIELDS = ['results', 'memories', 'items', 'skills', 'entries'];
 

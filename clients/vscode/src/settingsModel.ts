@@ -41,25 +41,38 @@ export function effectiveValue(key: SettingKey, layers: SettingLayers | undefine
   return candidates.find(isSet);
 }
 
-/** The `cairn` section for `workspace/configuration`: set values, trust rules applied. */
-export function configurationSection(inspect: InspectSetting, trusted: boolean): Record<string, unknown> {
-  const section: Record<string, unknown> = {};
+/** Every value that may reach the server, trust rules applied (no `trusted`, no key). */
+export function serverSettings(inspect: InspectSetting, trusted: boolean): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
   for (const key of EDITOR_SETTING_KEYS) {
     const value = effectiveValue(key, inspect(key), trusted);
     if (value !== undefined) {
-      section[key] = value;
+      settings[key] = value;
     }
+  }
+  return settings;
+}
+
+/**
+ * The `cairn` section for `workspace/configuration`. Untrusted, the sensitive keys are left
+ * out: their user-level values already went in `initializationOptions`, and the server refuses
+ * them from this (workspace) layer, reporting each as a problem.
+ */
+export function configurationSection(inspect: InspectSetting, trusted: boolean): Record<string, unknown> {
+  const section = serverSettings(inspect, trusted);
+  if (!trusted) {
+    SENSITIVE_SETTINGS.forEach((key) => delete section[key]);
   }
   return section;
 }
 
-/** `initializationOptions` for the server: the section plus trust and the secret key. */
+/** `initializationOptions` for the server: the settings plus trust and the secret key. */
 export function initializationOptions(
   inspect: InspectSetting,
   trusted: boolean,
   apiKey: string | undefined,
 ): { settings: Record<string, unknown> } {
-  const settings: Record<string, unknown> = { ...configurationSection(inspect, trusted), trusted };
+  const settings: Record<string, unknown> = { ...serverSettings(inspect, trusted), trusted };
   if (apiKey) {
     settings.apiKey = apiKey;
   }
@@ -68,11 +81,16 @@ export function initializationOptions(
 
 /**
  * Whether a settings change needs a server restart rather than a `didChangeConfiguration`:
- * the memory location is opened at start-up, and a value that was removed cannot be taken
- * back through the configuration layer (the server keeps the one from `initializationOptions`).
+ * the memory location is opened at start-up; a value that was removed cannot be taken back
+ * through the configuration layer (the server keeps the one from `initializationOptions`); and
+ * in an untrusted workspace sensitive values only travel in `initializationOptions`.
  */
-export function needsRestart(sentAtStart: Record<string, unknown>, now: Record<string, unknown>): boolean {
-  if (JSON.stringify(sentAtStart.memoryPath) !== JSON.stringify(now.memoryPath)) {
+export function needsRestart(sentAtStart: Record<string, unknown>, now: Record<string, unknown>, trusted: boolean): boolean {
+  const differs = (key: string) => JSON.stringify(sentAtStart[key]) !== JSON.stringify(now[key]);
+  if (differs('memoryPath')) {
+    return true;
+  }
+  if (!trusted && [...SENSITIVE_SETTINGS].some((key) => key !== 'apiKey' && differs(key))) {
     return true;
   }
   return Object.keys(sentAtStart).some((key) => key !== 'trusted' && key !== 'apiKey' && !(key in now));

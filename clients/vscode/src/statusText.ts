@@ -10,6 +10,8 @@ export interface StatusReport {
   trusted?: boolean;
   model?: string | null;
   memory?: { path?: string; exists?: boolean } & Record<string, unknown>;
+  /** From the memory feature: "ready", "consolidating", "starting" or "unavailable (why)". */
+  memoryState?: string;
   running?: string[];
   problems?: string[];
   settings?: Record<string, unknown>;
@@ -39,6 +41,17 @@ export function taskLabel(key: string): string {
   return UUID_LIKE.test(key) ? 'working' : key;
 }
 
+function memoryLabel(report: StatusReport): string {
+  const state = report.memoryState;
+  if (state === undefined || state === 'ready') {
+    return report.memory?.exists === false && state === undefined ? 'memory (new)' : 'memory';
+  }
+  if (state === 'consolidating') {
+    return 'memory';  // shown as running work instead
+  }
+  return state.startsWith('unavailable') ? 'no memory' : `memory (${state})`;
+}
+
 /** Status bar content for a report (or for a server that is not running). */
 export function statusView(report: StatusReport | undefined, state: 'starting' | 'running' | 'stopped' | 'failed'): StatusView {
   if (!report || state !== 'running') {
@@ -58,15 +71,16 @@ export function statusView(report: StatusReport | undefined, state: 'starting' |
   }
   const running = [...new Set((report.running ?? []).map(taskLabel))];
   const model = report.model || 'no model';
-  const memory = report.memory?.exists ? 'memory' : 'memory (new)';
-  const icon = running.length > 0 ? '$(sync~spin)' : report.problems?.length ? '$(warning)' : '$(hubot)';
+  const memory = memoryLabel(report);
+  const unavailable = report.memoryState?.startsWith('unavailable') ?? false;
+  const icon = running.length > 0 ? '$(sync~spin)' : report.problems?.length || unavailable ? '$(warning)' : '$(hubot)';
   const restricted = report.trusted === false ? ' $(shield)' : '';
   const activity = running.length > 0 ? ` \u00b7 ${running.join(', ')}` : '';
   const text = `${icon} Cairn: ${model} \u00b7 ${memory}${activity}${restricted}`;
   const lines = [
     `Cairn ${report.version ?? ''}`.trim(),
     `Model: ${report.model || '(none configured)'}`,
-    `Memory: ${report.memory?.path ?? '(unknown)'}${report.memory?.exists ? '' : ' (not created yet)'}`,
+    `Memory: ${report.memory?.path ?? '(unknown)'}${report.memoryState ? ` — ${report.memoryState}` : report.memory?.exists ? '' : ' (not created yet)'}`,
     `Workspace: ${report.workspace ?? '(none)'}${report.trusted === false ? ' \u2014 restricted mode (untrusted)' : ''}`,
   ];
   if (running.length > 0) {

@@ -133,13 +133,18 @@ test('Show Memory, Status and Consolidate open their results', async () => {
   assert.deepEqual(service.sent('cairn.memory.consolidate'), [{}]);
 });
 
-test('List Skills opens the picked skill file', async () => {
-  service.on('cairn.skills.list', () => ({ skills: [{ name: 'python-tests', description: 'Write tests' }] }));
-  service.on('cairn.skills.open', () => ({ name: 'python-tests', path: '/skills/python-tests/SKILL.md' }));
+test('List Skills opens the picked skill unless the server already showed it', async () => {
+  service.on('cairn.skills.list', () => ({ skills: [{ name: 'python-tests', description: 'Write tests', path: '/skills/python-tests/SKILL.md' }], problems: [] }));
+  service.on('cairn.skills.open', () => ({ name: 'python-tests', uri: 'file:///skills/python-tests/SKILL.md', shown: false }));
   state.quickPickAnswers.push((items) => items[0]);
   await run('cairn.palette.listSkills');
   assert.deepEqual(service.sent('cairn.skills.open'), [{ name: 'python-tests' }]);
   assert.equal(state.openedDocuments[0].uri?.fsPath, '/skills/python-tests/SKILL.md');
+  assert.equal((state.quickPickItems[0] as { detail: string }[])[0].detail, 'Write tests');
+  service.on('cairn.skills.open', () => ({ name: 'python-tests', uri: 'file:///skills/python-tests/SKILL.md', shown: true }));
+  state.quickPickAnswers.push((items) => items[0]);
+  await run('cairn.palette.listSkills');
+  assert.equal(state.openedDocuments.length, 1); // shown by the server through window/showDocument
 });
 
 test('Cancel, New Session, Restart and Show Log', async () => {

@@ -8,6 +8,7 @@ import {
   initializationOptions,
   InspectSetting,
   needsRestart,
+  serverSettings,
   SettingLayers,
 } from '../../src/settingsModel';
 
@@ -36,13 +37,12 @@ test('a trusted workspace gets folder over workspace over user values', () => {
   });
 });
 
-test('an untrusted workspace gets only user values of sensitive keys', () => {
-  assert.deepEqual(configurationSection(inspector(layers), false), {
-    model: 'openai/gpt-4.1',
-    shell: 'ask',
-    logLevel: 'debug', // not sensitive: the workspace may set it
-    maxSteps: 20,
-  });
+test('an untrusted workspace gets only user values of sensitive keys, and only at start-up', () => {
+  const userLevel = { model: 'openai/gpt-4.1', shell: 'ask', logLevel: 'debug', maxSteps: 20 }; // logLevel: not sensitive
+  assert.deepEqual(serverSettings(inspector(layers), false), userLevel);
+  assert.deepEqual(initializationOptions(inspector(layers), false, undefined).settings, { ...userLevel, trusted: false });
+  // the workspace layer never carries sensitive keys while untrusted (the server would refuse them)
+  assert.deepEqual(configurationSection(inspector(layers), false), { logLevel: 'debug', maxSteps: 20 });
 });
 
 test('trusted and apiKey never come from settings', () => {
@@ -68,10 +68,12 @@ test('unset, null and blank values are not sent', () => {
   assert.deepEqual(configurationSection(() => ({}), true), {});
 });
 
-test('restart is needed for the memory location and for removed values only', () => {
+test('restart is needed for the memory location, removed values, and sensitive values while untrusted', () => {
   const sent = { trusted: true, apiKey: 'k', model: 'a', logLevel: 'info' };
-  assert.equal(needsRestart(sent, { model: 'b', logLevel: 'debug' }), false);
-  assert.equal(needsRestart(sent, { model: 'a', logLevel: 'info', maxSteps: 3 }), false);
-  assert.equal(needsRestart(sent, { logLevel: 'info' }), true); // model removed
-  assert.equal(needsRestart(sent, { model: 'a', logLevel: 'info', memoryPath: '/m.db' }), true);
+  assert.equal(needsRestart(sent, { model: 'b', logLevel: 'debug' }, true), false);
+  assert.equal(needsRestart(sent, { model: 'a', logLevel: 'info', maxSteps: 3 }, true), false);
+  assert.equal(needsRestart(sent, { logLevel: 'info' }, true), true); // model removed
+  assert.equal(needsRestart(sent, { model: 'a', logLevel: 'info', memoryPath: '/m.db' }, true), true);
+  assert.equal(needsRestart(sent, { model: 'b', logLevel: 'info' }, false), true); // only init options carry it
+  assert.equal(needsRestart(sent, { model: 'a', logLevel: 'debug' }, false), false);
 });

@@ -45,3 +45,13 @@ test('task labels', () => {
   assert.equal(taskLabel('0f8fad5bd9cb469fa16570867728950e'), 'working');
   assert.equal(taskLabel('index'), 'index');
 });
+
+test('the memory feature\u2019s state is shown when the server reports it', () => {
+  assert.equal(statusView({ ...report, memoryState: 'ready' }, 'running').text, '$(hubot) Cairn: openai/gpt-4.1 \u00b7 memory');
+  const broken = statusView({ ...report, memoryState: 'unavailable (database from a newer Cairn)' }, 'running');
+  assert.equal(broken.text, '$(warning) Cairn: openai/gpt-4.1 \u00b7 no memory');
+  assert.match(broken.tooltip, /unavailable \(database from a newer Cairn\)/);
+  assert.equal(statusView({ ...report, memoryState: 'starting' }, 'running').text, '$(hubot) Cairn: openai/gpt-4.1 \u00b7 memory (starting)');
+  const consolidating = statusView({ ...report, memoryState: 'consolidating', running: ['memory-consolidation'] }, 'running');
+  assert.equal(consolidating.text, '$(sync~spin) Cairn: openai/gpt-4.1 \u00b7 memory \u00b7 consolidating memory');
+});
