@@ -24,7 +24,7 @@ setup(
     packages=packages,
     package_dir=ROOTS,
     package_data={
-        "cairn.server": ["agent/prompts/*.md"],
+        "cairn.server": ["agent/prompts/*.md", "agent/prompts/actions/*.md"],
         "cairn.memory": ["migrations/*.sql", "prompts/*.md"],
         "cairn.skills": [
             "library/*/SKILL.md",

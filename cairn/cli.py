@@ -1,7 +1,7 @@
 """The `cairn` command: one entry point, one sub-command module per area.
 
 Sub-commands are imported only when chosen so `cairn serve` never pays for the agent's model
-library and `cairn --version` is instant. Each area module exposes ``add_parser(subparsers)``
+library and `cairn --version` is instant. Each area module exposes ``add_parsers(subparsers)``
 which registers its sub-command and sets ``func`` (``args -> int exit code``) on it.
 """
 
@@ -16,8 +16,28 @@ from cairn import __version__
 # (module, attribute) of every sub-command's ``add_parser``. Order is the order in `--help`.
 SUBCOMMANDS: tuple[str, ...] = (
     "cairn.server.cli",
+    "cairn.memory.cli",
     "cairn.skills.cli",
 )
+
+
+def configured_model(name: str | None = None):  # noqa: ANN201 - a ModelClient or None
+    """The model the environment configures (``name`` overrides it); None when there is none.
+
+    Injected into the memory and skills command lines, which never import the model layer.
+    """
+    from dataclasses import replace
+
+    from cairn.server import settings as settings_mod
+    from cairn.server.agent.model import ModelClient, ModelConfig, resolve_default_model
+
+    resolved = settings_mod.resolve([(settings_mod.ENVIRONMENT, settings_mod.env_layer())])
+    config = ModelConfig.from_settings(resolved.settings)
+    if name:
+        config = replace(config, model=name)
+    if resolve_default_model(config.model)[1] is not None:
+        return None
+    return ModelClient(config)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,8 +48,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cairn {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in SUBCOMMANDS:
-        importlib.import_module(module_name).add_parsers(subparsers)
+        module = importlib.import_module(module_name)
+        if module_name == "cairn.memory.cli":
+            module.add_parsers(subparsers, model_factory=configured_model)
+        elif module_name == "cairn.skills.cli":
+            module.add_parsers(subparsers, model_factory=_required_model)
+        else:
+            module.add_parsers(subparsers)
     return parser
+
+
+def _required_model(name: str):  # noqa: ANN202 - a ModelClient
+    model = configured_model(name)
+    if model is None:
+        raise SystemExit(f"cairn: no model {name!r} available; set CAIRN_MODEL or install cairn-lsp[local]")
+    return model
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from cairn.server.lsp import code_actions, lifecycle, status
+from cairn.server.lsp import agent_runs, code_actions, lifecycle, memory_feature, skills_feature, status
 from cairn.server.lsp.server import CairnServer
 
 Feature = Callable[[CairnServer], None]
@@ -17,6 +17,9 @@ FEATURES: tuple[Feature, ...] = (
     lifecycle.register,  # first: settings and startup hooks others rely on
     status.register,
     code_actions.register,
+    agent_runs.register,  # creates the agent host that memory and skills plug into
+    memory_feature.register,
+    skills_feature.register,
 )
 
 

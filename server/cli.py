@@ -23,6 +23,14 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
     serve.set_defaults(func=_run_serve)
 
+    ask = subparsers.add_parser("ask", help="run the agent once in a terminal, streaming its answer")
+    ask.add_argument("prompt", help="what to ask or do")
+    ask.add_argument("--workspace", type=Path, default=Path.cwd(), help="workspace folder (default: cwd)")
+    ask.add_argument("--apply", action="store_true", help="write the proposed edits (default: show a diff)")
+    ask.add_argument("--trust", action="store_true",
+                     help="trust this workspace: allows shell commands (asked for each time) and workspace skills")
+    ask.set_defaults(func=_run_ask)
+
     status = subparsers.add_parser("status", help="print the resolved configuration")
     status.add_argument("--workspace", type=Path, default=Path.cwd(), help="workspace folder")
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -33,6 +41,15 @@ def _run_serve(args: argparse.Namespace) -> int:
     from cairn.server.__main__ import serve
 
     return serve(tcp=args.tcp, log_file=args.log_file, verbosity=args.verbose)
+
+
+def _run_ask(args: argparse.Namespace) -> int:
+    from cairn.server.ask import run
+
+    if not args.workspace.is_dir():
+        sys.stderr.write(f"cairn: workspace {args.workspace} is not a directory\n")
+        return 2
+    return run(args.prompt, args.workspace, apply=args.apply, trust=args.trust)
 
 
 def _run_status(args: argparse.Namespace) -> int:

@@ -56,7 +56,7 @@ class Catalog:
         self.problems: list[LoadProblem] = list(problems)
 
     @classmethod
-    def from_sources(cls, sources: Sequence[SkillSource]) -> "Catalog":
+    def from_sources(cls, sources: Sequence[SkillSource]) -> Catalog:
         """Load every source in order (blocking file I/O; see :meth:`from_sources_async`)."""
         skills: list[Skill] = []
         problems: list[LoadProblem] = []
@@ -67,7 +67,7 @@ class Catalog:
         return cls(skills, problems)
 
     @classmethod
-    async def from_sources_async(cls, sources: Sequence[SkillSource]) -> "Catalog":
+    async def from_sources_async(cls, sources: Sequence[SkillSource]) -> Catalog:
         """:meth:`from_sources` in a worker thread, so the event loop never waits on the disk."""
         return await asyncio.to_thread(cls.from_sources, list(sources))
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-
 from cairn.skills.problems import Problem, TextRange
 
 FENCE = "---"

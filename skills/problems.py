@@ -18,7 +18,7 @@ class TextRange:
     end_char: int
 
     @classmethod
-    def of_line(cls, lines: list[str], line: int) -> "TextRange":
+    def of_line(cls, lines: list[str], line: int) -> TextRange:
         """The whole of ``line`` (clamped to the text), or an empty range past the end."""
         if not lines:
             return cls(0, 0, 0, 0)

@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import PurePath
 
 import pathspec
-
 from cairn.skills.catalog import Catalog
 from cairn.skills.skill import Skill
 

@@ -57,6 +57,7 @@ class CairnServer(LanguageServer):
         self.command_registry: dict[str, tuple[CommandSpec, CommandHandler]] = {}
         self.transport_name = "stdio"
         self.workspace_root: Path | None = None
+        self.agent_host: Any = None  # cairn.server.agent.host.AgentHost, set at initialize
         self.exit_code: asyncio.Future[int] | None = None
         self._closers: list[tuple[str, Closer]] = []
         self._background: set[asyncio.Task[Any]] = set()

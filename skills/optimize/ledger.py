@@ -19,7 +19,7 @@ class Rejection:
         return {"step": self.step, "edit": self.edit.to_dict(), "reason": self.reason}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Rejection":
+    def from_dict(cls, data: dict) -> Rejection:
         return cls(int(data["step"]), edit_from_dict(data["edit"]), str(data["reason"]))
 
 

@@ -24,17 +24,17 @@ class Usage:
     def total(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
-    def __add__(self, other: "Usage") -> "Usage":
+    def __add__(self, other: Usage) -> Usage:
         return Usage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens)
 
-    def __sub__(self, other: "Usage") -> "Usage":
+    def __sub__(self, other: Usage) -> Usage:
         return Usage(self.prompt_tokens - other.prompt_tokens, self.completion_tokens - other.completion_tokens)
 
     def to_dict(self) -> dict[str, int]:
         return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens}
 
     @classmethod
-    def from_any(cls, value: object) -> "Usage | None":
+    def from_any(cls, value: object) -> Usage | None:
         """Read a Usage, a ``{"prompt_tokens", "completion_tokens"}`` dict or a litellm usage."""
         if value is None:
             return None
@@ -62,7 +62,7 @@ class TargetRunner(Protocol):
     Implementations must cap the output (the budget reserves ``max_output_tokens`` per call).
     """
 
-    async def run(self, skill_text: str, task: "Task") -> RunResult: ...
+    async def run(self, skill_text: str, task: Task) -> RunResult: ...
 
 
 @runtime_checkable

@@ -32,7 +32,7 @@ def unified_diff(before: str, after: str, step: int) -> str:
     return "".join(lines)
 
 
-def _history(state: "TrainState", splits: "Splits", config: "TrainConfig") -> dict[str, Any]:
+def _history(state: TrainState, splits: Splits, config: TrainConfig) -> dict[str, Any]:
     return {
         "status": state.status,
         "config": asdict(config),
@@ -67,7 +67,7 @@ def _report_html(history: dict[str, Any], svg: str) -> str:
     )
 
 
-def write_outputs(run_dir: Path, state: "TrainState", splits: "Splits", config: "TrainConfig", folder_name: str) -> None:
+def write_outputs(run_dir: Path, state: TrainState, splits: Splits, config: TrainConfig, folder_name: str) -> None:
     """SKILL.md, diffs/NNN-step-SSS.diff (one per accepted edit), history.json, scores.svg and report.html in ``run_dir``."""
     problems = [p for p in validate_skill_text(state.current, folder_name) if p.is_error]
     if problems:  # every accepted candidate was validated: this would be a bug, never ship it

@@ -45,7 +45,7 @@ class SimWorld:
         self.rules = {rule.id: rule for rule in rules}
 
     @classmethod
-    def load(cls, path: Path) -> "SimWorld":
+    def load(cls, path: Path) -> SimWorld:
         """Rules from a JSONL file of ``{"id", "text", "kind", "families"}`` lines."""
         rules = [
             SimRule(r["id"], r["text"], r["kind"], tuple(r.get("families", ())))
@@ -146,7 +146,7 @@ class SimulatedOptimizer:
         return reply
 
     def _propose(self, prompt: str) -> str:
-        rng = random.Random(hashlib.sha256(f"{self.seed}|{prompt}".encode("utf-8")).hexdigest())
+        rng = random.Random(hashlib.sha256(f"{self.seed}|{prompt}".encode()).hexdigest())
         skill = _section(prompt, "skill")
         rejected = normalize_rule(_section(prompt, "rejected"))
         failing = set(re.findall(r"[\w-]+", _section(prompt, "failure_reflection").partition(":")[2]))

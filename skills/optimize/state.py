@@ -33,7 +33,7 @@ class TrainState:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrainState":
+    def from_dict(cls, data: dict[str, Any]) -> TrainState:
         values = dict(data)
         values["ledger"] = Ledger([Rejection.from_dict(e) for e in data.get("ledger", [])])
         values["budget"] = Budget(**data.get("budget", {}))

@@ -11,6 +11,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from tests.support.lspclient import install
 from tests.support.rawclient import DEBUG_SERVE
 
 
@@ -21,6 +22,7 @@ from tests.support.rawclient import DEBUG_SERVE
 async def client(request, lsp_client: LanguageClient, tmp_path):
     (tmp_path / "mod.py").write_text("def add(a, b):\n    return a + b\n")
     lsp_client.workspace_root = tmp_path
+    lsp_client.state = install(lsp_client)
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities(request.param),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cairn.skills.optimize.simulated_world import generate_world
 
 

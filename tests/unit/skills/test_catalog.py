@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from cairn.skills.agent_tools import SkillTools
 from cairn.skills.catalog import Catalog
 from cairn.skills.errors import ResourceError, UnknownSkillError

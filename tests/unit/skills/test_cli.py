@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from cairn.cli import main
 from cairn.skills import cli as skills_cli
 from cairn.skills.optimize.ports import Usage
+
+from cairn.cli import main
+
+
+def run_skills(argv: list[str], model_factory=None) -> int:
+    """`cairn skills ...` through the skills module alone, with the given factory (or none)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="cairn")
+    skills_cli.set_model_factory(None)
+    skills_cli.add_parsers(parser.add_subparsers(dest="command"), model_factory=model_factory)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    finally:
+        skills_cli.set_model_factory(None)
 
 from .conftest import skill_text, write_skill
 
@@ -49,9 +62,8 @@ def test_train_demo_runs_offline_and_resumes_for_free(tmp_path, capsys):
     assert main(args + ["--estimate-only", "--seed", "3"]) == 0
 
 
-def test_train_with_the_model_backend_fails_clearly_until_wired(tmp_path, capsys):
-    skills_cli.set_model_factory(None)
-    assert main(["skills", "train", "--demo", "--backend", "model", "--out", str(tmp_path)]) == 2
+def test_train_with_the_model_backend_fails_clearly_when_not_wired(tmp_path, capsys):
+    assert run_skills(["skills", "train", "--demo", "--backend", "model", "--out", str(tmp_path)]) == 2
     assert "set_model_factory" in capsys.readouterr().err
 
 
@@ -73,19 +85,16 @@ class ScriptedModel:
 
 
 def test_train_with_an_injected_model_factory(tmp_path, capsys):
-    skills_cli.set_model_factory(ScriptedModel)
-    try:
-        tasks = tmp_path / "tasks.jsonl"
-        rows = [{"id": f"t{i}", "family": f"f{i % 2}", "input": f"Echo the word w{i}.", "expected": f"w{i}", "grader": "exact"} for i in range(40)]
-        tasks.write_text("\n".join(json.dumps(r) for r in rows))
-        skill = write_skill(tmp_path, "echo", description="Echo words back exactly. Use for echo tasks.", body="# Echo\n- Be helpful.\n")
-        out = tmp_path / "run"
-        code = main(["skills", "train", str(skill), "--tasks", str(tasks), "--backend", "model", "--target-model", "local/x",
-                     "--optimizer-model", "local/y", "--out", str(out), "--epochs", "1", "--no-progress"])
-        assert code == 0, capsys.readouterr().err
-        assert "value only" in (out / "SKILL.md").read_text()
-        history = json.loads((out / "history.json").read_text())
-        assert history["test"] == {"start": 0.0, "end": 1.0}
-        assert history["config"]["target_model"] == "local/x"
-    finally:
-        skills_cli.set_model_factory(None)
+    tasks = tmp_path / "tasks.jsonl"
+    rows = [{"id": f"t{i}", "family": f"f{i % 2}", "input": f"Echo the word w{i}.", "expected": f"w{i}", "grader": "exact"} for i in range(40)]
+    tasks.write_text("\n".join(json.dumps(r) for r in rows))
+    skill = write_skill(tmp_path, "echo", description="Echo words back exactly. Use for echo tasks.", body="# Echo\n- Be helpful.\n")
+    out = tmp_path / "run"
+    code = run_skills(["skills", "train", str(skill), "--tasks", str(tasks), "--backend", "model",
+                       "--target-model", "local/x", "--optimizer-model", "local/y", "--out", str(out),
+                       "--epochs", "1", "--no-progress"], model_factory=ScriptedModel)
+    assert code == 0, capsys.readouterr().err
+    assert "value only" in (out / "SKILL.md").read_text()
+    history = json.loads((out / "history.json").read_text())
+    assert history["test"] == {"start": 0.0, "end": 1.0}
+    assert history["config"]["target_model"] == "local/x"

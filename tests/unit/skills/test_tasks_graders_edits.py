@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from cairn.skills.optimize.candidates import Limits, build_candidate
 from cairn.skills.optimize.edits import Edit, EditError, apply_edit, parse_edits
 from cairn.skills.optimize.graders import grade

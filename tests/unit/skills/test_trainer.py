@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cairn.skills.errors import SkillError
 from cairn.skills.optimize.simulated import SimulatedOptimizer, SimulatedTarget
 from cairn.skills.optimize.trainer import TrainConfig, Trainer, edit_limit

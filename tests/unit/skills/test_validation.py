@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from cairn.skills.sources import bundled_skills_dir
 from cairn.skills.validation import parse_skill_text, validate_skill_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .conftest import skill_text
 

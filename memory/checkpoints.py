@@ -1,0 +1,215 @@
+"""The background checkpoint writer: the agent never waits for it.
+
+After each step the agent calls :meth:`CheckpointWriter.observe` with how full the context is.
+When the session crosses a threshold of the usable window, one asyncio task per session writes
+a checkpoint; a newer request while one is running replaces the queued one. Across processes
+the work is single-flight (a lease row per session) and snapshot-then-write-if-current: the
+range after the latest checkpoint is read, summarised without any lock held, and stored only
+if no other writer stored a checkpoint meanwhile, so each range is summarised once (R12).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+
+from cairn.memory.checkpoint_format import fit, merge, parse_narrative, render
+from cairn.memory.extract import extract
+from cairn.memory.ports import TextModel, TokenCounter, approx_tokens
+from cairn.memory.records import CheckpointRecord, StoredMessage
+from cairn.memory.store import MemoryStore
+
+log = logging.getLogger(__name__)
+
+SAFETY_MARGIN_TOKENS = 20_000  # MiMo Code's margin below the window, scaled down for small ones
+TRANSCRIPT_CHARS_PER_MESSAGE = 800
+
+
+def usable_window(window_tokens: int, output_reserve: int) -> int:
+    """Tokens the conversation may use: window - output reserve - margin (at least half)."""
+    margin = min(SAFETY_MARGIN_TOKENS, window_tokens // 10)
+    reserve = min(output_reserve, window_tokens // 4)
+    return max(window_tokens // 2, window_tokens - reserve - margin)
+
+
+def thresholds_for(window_tokens: int) -> tuple[float, ...]:
+    """Fractions of the usable window that trigger a checkpoint (finer for big windows)."""
+    if window_tokens <= 64_000:
+        step = 20
+    elif window_tokens <= 200_000:
+        step = 10
+    else:
+        step = 5
+    return tuple(p / 100 for p in range(step, 100, step))
+
+
+def load_prompt() -> str:
+    """The checkpoint narrative prompt (a file, not a literal)."""
+    return (resources.files("cairn.memory") / "prompts" / "checkpoint.md").read_text("utf-8")
+
+
+def transcript_for_model(rows: list[StoredMessage], max_chars: int = 24_000) -> str:
+    """Messages as compact text for the summariser, newest kept when over ``max_chars``."""
+    lines: list[str] = []
+    for row in rows:
+        message = row.message
+        text = message.get("content") or ""
+        for call in message.get("tool_calls") or []:
+            fn = call.get("function") or {}
+            text += f"\n[calls {fn.get('name')}({fn.get('arguments', '')})]"
+        limit = TRANSCRIPT_CHARS_PER_MESSAGE // (2 if message["role"] == "tool" else 1)
+        if len(text) > limit:
+            text = text[:limit] + " …"
+        lines.append(f"[{row.seq}] {message['role']}: {text}")
+    joined = "\n".join(lines)
+    return joined[-max_chars:]
+
+
+@dataclass
+class _SessionState:
+    last_fraction: float = 0.0
+    task: asyncio.Task | None = None
+    pending: float | None = None  # the threshold of a queued request (newest wins)
+    written: list[CheckpointRecord] = field(default_factory=list)
+
+
+class CheckpointWriter:
+    """Writes structured checkpoints in the background, at most one task per session."""
+
+    def __init__(
+        self,
+        store: MemoryStore,
+        model: TextModel | None,
+        *,
+        count_tokens: TokenCounter = approx_tokens,
+        output_reserve: int = 4_096,
+        max_checkpoint_tokens: int = 3_000,
+        lease_ttl: float = 120.0,
+        lease_wait: float = 30.0,
+    ) -> None:
+        self.store = store
+        self.model = model
+        self.count_tokens = count_tokens
+        self.output_reserve = output_reserve
+        self.max_checkpoint_tokens = max_checkpoint_tokens
+        self.lease_ttl = lease_ttl
+        self.lease_wait = lease_wait
+        self._sessions: dict[str, _SessionState] = {}
+        self._closed = False
+        self.model_calls = 0
+
+    def observe(self, session_id: str, used_tokens: int, window_tokens: int) -> None:
+        """Note the context size after a step; schedule a checkpoint if a threshold was crossed.
+
+        Never blocks and never raises for a background failure (those are logged). Must be
+        called from the event loop's thread.
+        """
+        if self._closed or window_tokens <= 0:
+            return
+        state = self._sessions.setdefault(session_id, _SessionState())
+        fraction = used_tokens / usable_window(window_tokens, self.output_reserve)
+        crossed = [t for t in thresholds_for(window_tokens) if state.last_fraction < t <= fraction]
+        state.last_fraction = fraction  # a compaction lowers it, so thresholds re-arm
+        if not crossed:
+            return
+        if state.task is not None and not state.task.done():
+            state.pending = crossed[-1]  # replaces an older queued request
+            return
+        state.task = asyncio.get_running_loop().create_task(
+            self._run(session_id, crossed[-1]), name=f"cairn-checkpoint-{session_id[:8]}")
+
+    async def _run(self, session_id: str, threshold: float) -> None:
+        state = self._sessions[session_id]
+        next_threshold: float | None = threshold
+        while next_threshold is not None and not self._closed:
+            try:
+                record = await self.write_now(session_id, threshold=next_threshold)
+                if record is not None:
+                    state.written.append(record)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("checkpoint for session %s failed", session_id)
+            next_threshold, state.pending = state.pending, None
+
+    async def write_now(self, session_id: str, *, threshold: float | None = None
+                        ) -> CheckpointRecord | None:
+        """Write a checkpoint for everything after the latest one (None if nothing to do)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.lease_wait
+        name = f"checkpoint:{session_id}"
+        while True:
+            async with self.store.lease(name, ttl=self.lease_ttl) as held:
+                if held:
+                    return await self._summarise_and_store(session_id, threshold)
+            if loop.time() > deadline:
+                log.info("checkpoint for %s skipped: another process holds %s", session_id, name)
+                return None
+            await asyncio.sleep(0.05)  # the other writer will cover the range it snapshotted
+
+    async def _summarise_and_store(self, session_id: str, threshold: float | None
+                                   ) -> CheckpointRecord | None:
+        previous = await self.store.latest_checkpoint(session_id)
+        base = previous.last_seq if previous else 0
+        rows = await self.store.message_rows(session_id, after_seq=base)
+        if not rows:
+            return None
+        narrative: dict[str, str] = {}
+        if self.model is not None:
+            narrative = await self._narrative(previous, rows)
+        data = merge(previous.data if previous else None, extract(rows), narrative)
+        data = fit(data, self.max_checkpoint_tokens, self.count_tokens)
+        record = await self.store.save_checkpoint_if_current(
+            session_id, base_last_seq=base, first_seq=rows[0].seq, last_seq=rows[-1].seq,
+            data=data, tokens=self.count_tokens(render(data)), threshold=threshold,
+        )
+        if record is None:
+            log.debug("checkpoint for %s discarded: a newer one was written meanwhile", session_id)
+        return record
+
+    async def _narrative(self, previous: CheckpointRecord | None,
+                         rows: list[StoredMessage]) -> dict[str, str]:
+        before = render(previous.data) if previous else "(no earlier checkpoint)"
+        messages = [
+            {"role": "system", "content": load_prompt()},
+            {"role": "user", "content": f"Previous checkpoint:\n{before}\n\nNew messages:\n"
+                                        f"{transcript_for_model(rows)}"},
+        ]
+        self.model_calls += 1
+        try:
+            return parse_narrative(await self.model.complete(messages, max_tokens=600))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the verbatim sections are still worth writing
+            log.warning("checkpoint narrative failed (%s); writing the exact values only", exc)
+            return {}
+
+    async def latest_checkpoint(self, session_id: str) -> CheckpointRecord | None:
+        """The newest stored checkpoint of the session (from any process)."""
+        return await self.store.latest_checkpoint(session_id)
+
+    def written(self, session_id: str) -> list[CheckpointRecord]:
+        """Checkpoints this writer stored for the session (for tests and progress)."""
+        state = self._sessions.get(session_id)
+        return list(state.written) if state else []
+
+    async def drain(self) -> None:
+        """Wait until no checkpoint task is running or queued."""
+        while True:
+            tasks = [s.task for s in self._sessions.values() if s.task and not s.task.done()]
+            if not tasks:
+                return
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def close(self, *, timeout: float | None = 10.0) -> None:
+        """Stop accepting work, let running writes finish (cancelled after ``timeout``)."""
+        self._closed = True
+        tasks = [s.task for s in self._sessions.values() if s.task and not s.task.done()]
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)

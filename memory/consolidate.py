@@ -1,0 +1,296 @@
+"""Consolidation ("dream"): turn recent checkpoints and notes into verified project memory.
+
+Steps (each reported through ``progress``): orient, gather candidates from the checkpoints
+written since the last run, verify every memory against the raw history and the live
+workspace, merge duplicates, make relative dates absolute, drop contradicted facts (keeping
+the newer, with provenance), keep project memory within its cap, optionally let a model
+improve wording (never values), then write the plan in one transaction.
+
+Single-flight across processes through a lease row; :func:`maybe_consolidate` runs it at most
+once per interval (7 days), checked on a session's first message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cairn.memory.checkpoint_format import merge
+from cairn.memory.consolidate_plan import (
+    Item,
+    assign_tiers,
+    candidates_from_checkpoint,
+    dated,
+    drop_contradictions,
+    from_memory,
+    line_bytes,
+    merge_duplicates,
+)
+from cairn.memory.extract import exact_values, extract
+from cairn.memory.ports import TextModel
+from cairn.memory.records import CheckpointRecord, MemoryDelete, MemoryInsert, MemoryUpdate
+from cairn.memory.store import MemoryStore
+from cairn.memory.workspace_check import path_exists, symbol_in_file
+
+log = logging.getLogger(__name__)
+
+LAST_RUN_KEY = "consolidation.last_run"
+CURSOR_KEY = "consolidation.checkpoints_through"  # created_at of the newest gathered checkpoint
+SESSIONS_KEY = "consolidation.sessions_through"  # updated_at of the newest gathered session
+LEASE_NAME = "consolidation"
+DEFAULT_INTERVAL = timedelta(days=7)
+MAX_SESSIONS_PER_RUN = 200
+Progress = Callable[[str, float], None]
+
+
+class ConsolidationBusy(RuntimeError):
+    """Another process is consolidating this workspace's memory right now."""
+
+
+@dataclass
+class ConsolidationReport:
+    """What a consolidation changed."""
+
+    started_at: str
+    candidates: int = 0
+    added: int = 0
+    merged: int = 0
+    dated: int = 0
+    verified: int = 0
+    unverified: int = 0
+    stale: int = 0
+    archived: int = 0
+    reworded: int = 0
+    dropped: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    project_lines: int = 0
+    project_bytes: int = 0
+
+    def summary(self) -> str:
+        """A short markdown report for the user."""
+        lines = [
+            f"# Memory consolidated ({self.started_at[:16].replace('T', ' ')} UTC)",
+            f"- {self.candidates} candidate facts gathered, {self.added} added, "
+            f"{self.merged} duplicates merged, {len(self.dropped)} contradicted facts dropped",
+            f"- {self.verified} verified, {self.unverified} unconfirmed (tagged unverified), "
+            f"{self.stale} stale, {self.archived} recall-only (untrusted, stale or over the "
+            "project-memory cap)",
+            f"- {self.dated} relative dates made absolute, {self.reworded} reworded by the model",
+            f"- project memory: {self.project_lines} lines, {self.project_bytes} bytes",
+        ]
+        lines += [f"- {note}" for note in self.dropped + self.changes]
+        return "\n".join(lines) + "\n"
+
+
+def _mentioned_paths(text: str) -> list[str]:
+    return [v for v in exact_values(text) if "://" not in v and not v.startswith("/")
+            and ("/" in v or re.search(r"\.[A-Za-z]{1,5}$", v)) and " " not in v
+            and not re.fullmatch(r"v?\d+(\.\d+)+", v)]
+
+
+async def _verify(store: MemoryStore, root: Path, item: Item, now: str) -> None:
+    """Set the item's status from the raw history and the live workspace."""
+    for anchor in item.anchors:
+        if not await path_exists(root, anchor.path) or (
+                anchor.symbol and await symbol_in_file(root, anchor.path, anchor.symbol) is False):
+            item.status = "stale"
+            return
+    if item.source == "user":
+        confirmed = True
+    else:
+        values = exact_values(item.text)
+        confirmed = await store.history_contains(item.text) or (
+            bool(values) and all([await store.history_contains(v) for v in values]))
+    for path in _mentioned_paths(item.text):
+        if not await path_exists(root, path):
+            confirmed = False
+    item.status = "verified" if confirmed else "unverified"
+    if confirmed:
+        item.verified_at = now
+
+
+async def _uncovered_tails(store: MemoryStore, since: str | None
+                           ) -> tuple[list[CheckpointRecord], str | None]:
+    """Messages no checkpoint covers yet (a session's last steps before it ended), extracted
+    the same deterministic way, so a session's final facts reach long-term memory too."""
+    tails: list[CheckpointRecord] = []
+    newest = since
+    for session in await store.sessions(limit=MAX_SESSIONS_PER_RUN):
+        if since is not None and session.updated_at <= since:
+            continue
+        newest = max(newest or session.updated_at, session.updated_at)
+        latest = await store.latest_checkpoint(session.id)
+        rows = await store.message_rows(session.id, after_seq=latest.last_seq if latest else 0)
+        if rows:
+            data = merge(None, extract(rows), {})
+            tails.append(CheckpointRecord(0, session.id, rows[0].seq, rows[-1].seq, None, data,
+                                          0, rows[-1].created_at))
+    return tails, newest
+
+
+async def _reword(model: TextModel, items: list[Item]) -> int:
+    """Let the model shorten long derived texts; keep a rewrite only if every value survives."""
+    targets = [i for i in items if not i.dropped and i.source != "user" and len(i.text) > 160]
+    if not targets:
+        return 0
+    numbered = "\n".join(f"{n}. {i.text}" for n, i in enumerate(targets, start=1))
+    prompt = [
+        {"role": "system", "content": "Rewrite each numbered note as one short sentence. Keep "
+         "every path, number, command and identifier exactly. Answer with the same numbering."},
+        {"role": "user", "content": numbered},
+    ]
+    try:
+        reply = await model.complete(prompt, max_tokens=60 * len(targets))
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.warning("rewording skipped: %s", exc)
+        return 0
+    rewritten = dict(re.findall(r"^\s*(\d+)\.\s*(.+?)\s*$", reply, re.MULTILINE))
+    changed = 0
+    for n, item in enumerate(targets, start=1):
+        new = rewritten.get(str(n), "")
+        if new and len(new) < len(item.text) and all(v in new for v in exact_values(item.text)):
+            item.text, changed = new, changed + 1
+    return changed
+
+
+def _plan(items: list[Item]) -> list[MemoryInsert | MemoryUpdate | MemoryDelete]:
+    steps: list[MemoryInsert | MemoryUpdate | MemoryDelete] = []
+    for item in items:
+        old = item.existing
+        if old is None:
+            if not item.dropped:
+                steps.append(MemoryInsert(
+                    kind=item.kind, text=item.text, source=item.source,  # type: ignore[arg-type]
+                    provenance=item.provenance, session_ids=tuple(item.session_ids),
+                    anchors=item.anchors, untrusted=item.untrusted, status=item.status,  # type: ignore[arg-type]
+                    tier=item.tier, verified_at=item.verified_at))  # type: ignore[arg-type]
+            continue
+        if item.dropped:
+            steps.append(MemoryDelete(old.id, old.updated_at))
+            continue
+        changes = {k: v for k, v in {
+            "text": item.text, "status": item.status, "tier": item.tier,
+            "provenance": item.provenance, "verified_at": item.verified_at,
+            "session_ids": item.session_ids}.items()
+            if v != (list(old.session_ids) if k == "session_ids" else getattr(old, k))}
+        if changes:
+            steps.append(MemoryUpdate(old.id, old.updated_at, changes))
+    return steps
+
+
+async def consolidate(
+    store: MemoryStore,
+    *,
+    workspace_root: Path,
+    model: TextModel | None,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ConsolidationReport:
+    """Consolidate the workspace's memory; raises :class:`ConsolidationBusy` if another
+    process is doing it. ``model=None`` runs the deterministic mode (no rewording)."""
+    async with store.lease(LEASE_NAME, ttl=300) as held:
+        if not held:
+            raise ConsolidationBusy("another Cairn window is consolidating this memory")
+        return await _consolidate_locked(store, Path(workspace_root), model, now, progress)
+
+
+async def _consolidate_locked(store: MemoryStore, root: Path, model: TextModel | None,
+                              now: datetime, progress: Progress | None) -> ConsolidationReport:
+    def step(message: str, fraction: float) -> None:
+        if progress:
+            progress(message, fraction)
+
+    now_iso = now.astimezone(UTC).isoformat(timespec="microseconds")
+    report = ConsolidationReport(started_at=now_iso)
+    step("orienting", 0.0)
+    gathered = await store.checkpoints(since=await store.get_meta(CURSOR_KEY))
+    existing = [from_memory(m) for m in await store.list_memories()]
+    step("gathering candidate facts", 0.1)
+    # Every checkpoint, not only the newest per session: a long session's later checkpoints
+    # may have trimmed older items to fit their cap. Repeats are merged below.
+    candidates = [c for cp in gathered for c in candidates_from_checkpoint(cp)]
+    tails, sessions_through = await _uncovered_tails(store, await store.get_meta(SESSIONS_KEY))
+    candidates += [c for tail in tails for c in candidates_from_checkpoint(tail)]
+    report.candidates = len(candidates)
+    items = existing + candidates
+    step("merging duplicates", 0.2)
+    merge_notes = merge_duplicates(items)
+    report.merged = sum(1 for i in items if i.dropped == "duplicate" and i.existing)
+    report.changes += merge_notes
+    report.dated = dated([i for i in items if not i.dropped])
+    step("verifying against history and workspace", 0.3)
+    # Re-check what is new, changed since the last run, or shown on every call (project
+    # tier); archived memories untouched since then keep their status (the file watcher
+    # marks them stale when their anchors go away), so a large archive stays cheap.
+    last_run = await store.get_meta(LAST_RUN_KEY)
+    alive = [i for i in items if not i.dropped and (
+        i.existing is None or i.tier == "project" or last_run is None
+        or i.existing.updated_at > last_run)]
+    for n, item in enumerate(alive, start=1):
+        await _verify(store, root, item, now_iso)
+        if n % 50 == 0:
+            step("verifying against history and workspace", 0.3 + 0.4 * n / len(alive))
+    step("dropping contradicted facts", 0.7)
+    report.dropped = drop_contradictions(items)
+    if model is not None:
+        step("improving wording", 0.8)
+        report.reworded = await _reword(model, items)
+    step("capping project memory", 0.85)
+    assign_tiers(items)
+    alive = [i for i in items if not i.dropped]
+    report.added = sum(1 for i in alive if i.existing is None)
+    report.verified = sum(1 for i in alive if i.status == "verified")
+    report.unverified = sum(1 for i in alive if i.status == "unverified")
+    report.stale = sum(1 for i in alive if i.status == "stale")
+    report.archived = sum(1 for i in alive if i.tier == "archive")
+    project = [i for i in alive if i.tier == "project"]
+    report.project_lines = len(project)
+    report.project_bytes = sum(line_bytes(i) for i in project)
+    step("writing", 0.9)
+    counts = await store.apply_memory_plan(_plan(items))
+    if counts["skipped"]:
+        report.changes.append(f"{counts['skipped']} memories changed meanwhile and were left as is")
+    if gathered:
+        await store.set_meta(CURSOR_KEY, gathered[-1].created_at)
+    if sessions_through:
+        await store.set_meta(SESSIONS_KEY, sessions_through)
+    await store.set_meta(LAST_RUN_KEY, now_iso)
+    step("done", 1.0)
+    return report
+
+
+async def maybe_consolidate(
+    store: MemoryStore,
+    *,
+    workspace_root: Path,
+    model: TextModel | None,
+    now: datetime,
+    session_id: str | None = None,
+    interval: timedelta = DEFAULT_INTERVAL,
+    progress: Progress | None = None,
+) -> ConsolidationReport | None:
+    """Consolidate if the last run is ``interval`` old (or there was none); else None.
+
+    Call it when a session receives its first message (pass ``session_id`` to have that
+    checked). Returns None too when another process is already consolidating.
+    """
+    if session_id is not None and await store.message_count(session_id) > 1:
+        return None
+
+    async def due() -> bool:
+        last = await store.get_meta(LAST_RUN_KEY)
+        return last is None or now - datetime.fromisoformat(last) >= interval
+
+    if not await due():
+        return None
+    async with store.lease(LEASE_NAME, ttl=300) as held:
+        if not held or not await due():  # re-check: another process may have just finished
+            return None
+        return await _consolidate_locked(store, Path(workspace_root), model, now, progress)

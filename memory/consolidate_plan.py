@@ -1,0 +1,209 @@
+"""The model-free core of consolidation: candidates, duplicates, contradictions, the size cap.
+
+Pure functions over :class:`Item` (no I/O), so every rule is testable on its own. The async
+orchestration (lease, verification against history and workspace, optional rewording by a
+model, writing the plan) lives in :mod:`cairn.memory.consolidate`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cairn.memory.dates import absolutize_dates
+from cairn.memory.extract import skeleton
+from cairn.memory.records import Anchor, CheckpointRecord, Memory
+
+PROJECT_MAX_LINES = 200
+PROJECT_MAX_BYTES = 10_000
+# Lower rank = kept in project memory first.
+KIND_RANK = {"directive": 0, "decision": 1, "preference": 1, "fact": 2, "note": 2,
+             "file": 3, "command": 3}
+_TOOL_SUFFIX = re.compile(r"\s*\((tool output: [^)]+)\)\s*$")
+
+
+@dataclass
+class Item:
+    """A memory being consolidated: an existing row or a new candidate."""
+
+    kind: str
+    text: str
+    source: str
+    provenance: str
+    when: str
+    session_ids: list[str] = field(default_factory=list)
+    anchors: tuple[Anchor, ...] = ()
+    untrusted: bool = False
+    status: str = "unverified"
+    tier: str = "project"
+    verified_at: str | None = None
+    existing: Memory | None = None
+    dropped: str | None = None  # why it is removed (duplicate / contradicted)
+
+
+def from_memory(memory: Memory) -> Item:
+    """An existing memory as a consolidation item."""
+    return Item(kind=memory.kind, text=memory.text, source=memory.source,
+                provenance=memory.provenance, when=memory.created_at,
+                session_ids=list(memory.session_ids), anchors=memory.anchors,
+                untrusted=memory.untrusted, status=memory.status, tier=memory.tier,
+                verified_at=memory.verified_at, existing=memory)
+
+
+def _file_anchor(entry: str) -> Anchor | None:
+    path = re.sub(r"\s*\([^)]*\)\s*$", "", entry).strip()
+    return Anchor(path) if path and not path.startswith("/") and " " not in path else None
+
+
+def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
+    """Facts worth keeping beyond the session, taken from a checkpoint's verbatim sections."""
+    data, session = checkpoint.data, checkpoint.session_id
+    where = (f"checkpoint {checkpoint.id} of session {session[:8]}" if checkpoint.id else
+             f"messages {checkpoint.first_seq}-{checkpoint.last_seq} of session {session[:8]}")
+    base = {"when": checkpoint.created_at, "session_ids": [session]}
+    items = [Item(kind="directive", text=d, source="user",
+                  provenance=f"the user's words, {where}", **base)
+             for d in data.get("directives", [])]
+    items += [Item(kind="decision", text=d, source="derived",
+                   provenance=f"stated in the conversation, {where}", **base)
+              for d in data.get("decisions", [])]
+    items += [Item(kind="fact", text=k, source="user",
+                   provenance=f"the user's words, {where}", **base)
+              for k in data.get("user_facts", [])]
+    items += [Item(kind="fact", text=k, source="derived",
+                   provenance=f"stated by the assistant, {where}", **base)
+              for k in data.get("knowledge", [])]
+    items += [Item(kind="command", text=f"`{c}`", source="derived",
+                   provenance=f"command run by the agent, {where}", **base)
+              for c in data.get("commands", [])]
+    for entry in data.get("files_changed", []):
+        anchor = _file_anchor(entry)
+        items.append(Item(kind="file", text=f"Changed {entry}", source="derived",
+                          provenance=f"tool call, {where}",
+                          anchors=(anchor,) if anchor else (), **base))
+    for line in data.get("live_resources", []):
+        origin = _TOOL_SUFFIX.search(line)
+        if origin:  # copied from tool output: kept only as untrusted, recall-only data
+            items.append(Item(kind="fact", text=_TOOL_SUFFIX.sub("", line), source="derived",
+                              provenance=f"{origin.group(1)}, {where}", untrusted=True,
+                              tier="archive", **base))
+    return items
+
+
+def normalized(text: str) -> str:
+    """Text compared for duplicates: case, punctuation and spacing ignored."""
+    return " ".join(re.sub(r"[^\w/.:=-]+", " ", text.lower()).split()).strip(" .")
+
+
+def dated(items: list[Item]) -> int:
+    """Make relative dates absolute (seen from each item's own date); returns how many."""
+    changed = 0
+    for item in items:
+        if item.source == "user" and item.kind == "directive":
+            continue  # the user's words stay verbatim
+        reference = datetime.fromisoformat(item.when)
+        new = absolutize_dates(item.text, reference)
+        if new != item.text:
+            item.text, changed = new, changed + 1
+    return changed
+
+
+def merge_duplicates(items: list[Item]) -> list[str]:
+    """Merge items with the same normalized text into the oldest stored one (or the first).
+
+    Session ids are united so the provenance keeps every session that stated the fact.
+    """
+    notes: list[str] = []
+    keeper: dict[str, Item] = {}
+    for item in sorted(items, key=lambda i: (i.existing is None, i.existing.id if i.existing else 0)):
+        if item.dropped:
+            continue
+        key = f"{item.kind}:{normalized(item.text)}"
+        kept = keeper.setdefault(key, item)
+        if kept is item:
+            continue
+        kept.session_ids = list(dict.fromkeys(kept.session_ids + item.session_ids))
+        item.dropped = "duplicate"
+        if item.existing:
+            notes.append(f"merged #{item.existing.id} into "
+                         f"{'#%d' % kept.existing.id if kept.existing else 'a new memory'}")
+    return notes
+
+
+_STOPWORDS = frozenset(
+    "a an the is are was were be been to of in on at for and or now note that this it its "
+    "we our you your i my by with from as so still currently actually".split())
+
+
+def _content_words(shape: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z][a-z0-9_]*", shape)
+                     if w not in _STOPWORDS and w != "value")
+
+
+def _slots(text: str, values: tuple[str, ...]) -> set[str]:
+    # The two words before each value name what the value is ("on port", "timeout is").
+    slots = set()
+    for value in values:
+        at = text.find(value)
+        if at > 0:
+            words = re.findall(r"[a-z][a-z0-9_]*", text[:at].lower())[-2:]
+            if words:
+                slots.add(" ".join(words))
+    return slots
+
+
+def drop_contradictions(items: list[Item]) -> list[str]:
+    """Drop the older of two statements about the same thing with different values.
+
+    Same thing: the content words of one statement (values blanked) are a subset of the
+    other's, and a value sits in the same slot (the two words before it). The newer is kept
+    and its provenance records what it superseded.
+    """
+    notes: list[str] = []
+    by_slot: dict[str, list[tuple[Item, frozenset[str], tuple[str, ...]]]] = {}
+    for item in sorted((i for i in items if not i.dropped), key=lambda i: i.when):
+        if item.kind == "directive":
+            continue
+        shape, values = skeleton(item.text)
+        words = _content_words(shape)
+        if not values or len(words) < 2:
+            continue
+        rivals = {id(r[0]): r for slot in _slots(item.text, values) for r in by_slot.get(slot, [])}
+        for older, older_words, older_values in rivals.values():
+            if older.dropped or older.kind != item.kind or older_values == values:
+                continue
+            if not (older_words <= words or words <= older_words):
+                continue
+            older.dropped = "contradicted"
+            item.provenance = f"{item.provenance}; supersedes \"{older.text}\" ({older.when[:10]})"
+            label = f"#{older.existing.id}" if older.existing else "a candidate"
+            notes.append(f"dropped {label} \"{older.text}\": contradicted by \"{item.text}\" "
+                         f"({item.when[:10]})")
+        for slot in _slots(item.text, values):
+            by_slot.setdefault(slot, []).append((item, words, values))
+    return notes
+
+
+def line_bytes(item: Item) -> int:
+    """Size of the item's line in the rendered project memory (see render.memory_line)."""
+    return len(f"- [#0000 {item.kind}, {item.status}] {item.text} — {item.source}, "
+               f"session 00000000".encode()) + 1
+
+
+def assign_tiers(items: list[Item], *, max_lines: int = PROJECT_MAX_LINES,
+                 max_bytes: int = PROJECT_MAX_BYTES) -> None:
+    """Keep the most valuable items in project memory within the cap; archive the rest."""
+    alive = [i for i in items if not i.dropped]
+    for item in alive:
+        item.tier = "archive" if item.untrusted or item.status == "stale" else "project"
+    # Best kind first, verified before unverified, and newer first within that (stable sorts).
+    ranked = sorted((i for i in alive if i.tier == "project"), key=lambda i: i.when, reverse=True)
+    ranked.sort(key=lambda i: (KIND_RANK.get(i.kind, 3), i.status != "verified"))
+    lines = size = 0
+    for item in ranked:
+        cost = line_bytes(item)
+        if lines + 1 > max_lines or size + cost > max_bytes:
+            item.tier = "archive"
+            continue
+        lines, size = lines + 1, size + cost

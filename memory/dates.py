@@ -1,0 +1,63 @@
+"""Relative dates made absolute, so a memory read next month still means the same day.
+
+"yesterday" in a note written on 2026-03-02 becomes "2026-03-01"; "last week" becomes "the
+week of 2026-02-23". Only unambiguous English expressions are rewritten; everything else is
+left exactly as written.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "a": 1, "an": 1}
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _month_shift(day: date, months: int) -> str:
+    index = day.year * 12 + day.month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBERS[word.lower()]
+
+
+def absolutize_dates(text: str, reference: datetime | date) -> str:
+    """``text`` with relative date expressions replaced by ISO dates seen from ``reference``."""
+    today = reference.date() if isinstance(reference, datetime) else reference
+    iso = date.isoformat
+
+    rules: list[tuple[str, object]] = [
+        (r"\b(?:the day before yesterday)\b", lambda m: iso(today - timedelta(days=2))),
+        (r"\b(?:the day after tomorrow)\b", lambda m: iso(today + timedelta(days=2))),
+        (r"\byesterday\b", lambda m: iso(today - timedelta(days=1))),
+        (r"\btomorrow\b", lambda m: iso(today + timedelta(days=1))),
+        (r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", lambda m: iso(today)),
+        (r"\b(\d+|one|two|three|four|five|six|seven|a|an) days? ago\b",
+         lambda m: iso(today - timedelta(days=_count(m.group(1))))),
+        (r"\bin (\d+|one|two|three|four|five|six|seven|a|an) days?\b",
+         lambda m: "on " + iso(today + timedelta(days=_count(m.group(1))))),
+        (r"\b(\d+|one|two|three|four|five|six|seven|a|an) weeks? ago\b",
+         lambda m: "the week of " + iso(_monday(today) - timedelta(weeks=_count(m.group(1))))),
+        (r"\blast week\b", lambda m: "the week of " + iso(_monday(today) - timedelta(weeks=1))),
+        (r"\bnext week\b", lambda m: "the week of " + iso(_monday(today) + timedelta(weeks=1))),
+        (r"\bthis week\b", lambda m: "the week of " + iso(_monday(today))),
+        (r"\blast month\b", lambda m: _month_shift(today, -1)),
+        (r"\bnext month\b", lambda m: _month_shift(today, 1)),
+        (r"\bthis month\b", lambda m: _month_shift(today, 0)),
+        (r"\blast (" + "|".join(_WEEKDAYS) + r")\b",
+         lambda m: iso(today - timedelta(days=(today.weekday() - _WEEKDAYS.index(
+             m.group(1).lower())) % 7 or 7))),
+        (r"\bnext (" + "|".join(_WEEKDAYS) + r")\b",
+         lambda m: iso(today + timedelta(days=(_WEEKDAYS.index(
+             m.group(1).lower()) - today.weekday()) % 7 or 7))),
+    ]
+    for pattern, replace in rules:
+        text = re.sub(pattern, replace, text, flags=re.IGNORECASE)  # type: ignore[arg-type]
+    return text

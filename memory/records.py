@@ -1,0 +1,126 @@
+"""Plain value objects returned by the store (no database handles inside)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Source = Literal["user", "agent", "derived"]
+Status = Literal["verified", "unverified", "stale"]
+Tier = Literal["project", "archive"]
+
+SOURCES: tuple[str, ...] = ("user", "agent", "derived")
+STATUSES: tuple[str, ...] = ("verified", "unverified", "stale")
+TIERS: tuple[str, ...] = ("project", "archive")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A memory's link to code: a workspace-relative POSIX path and optionally a symbol."""
+
+    path: str
+    symbol: str | None = None
+
+
+@dataclass(frozen=True)
+class Memory:
+    """One long-term memory with its provenance (who said it, where it came from)."""
+
+    id: int
+    kind: str
+    text: str
+    source: Source
+    provenance: str
+    session_ids: tuple[str, ...]
+    untrusted: bool
+    status: Status
+    tier: Tier
+    created_at: str
+    verified_at: str | None
+    updated_at: str
+    anchors: tuple[Anchor, ...] = ()
+    score: float | None = None  # BM25 rank from recall (lower is better), else None
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A transcript message as stored: the OpenAI dict plus its bookkeeping."""
+
+    id: int
+    session_id: str
+    seq: int
+    message: dict[str, Any]
+    tokens: int | None
+    complete: bool
+    created_at: str
+
+
+@dataclass(frozen=True)
+class HistoryHit:
+    """One raw-transcript search result."""
+
+    message_id: int
+    session_id: str
+    seq: int
+    role: str
+    snippet: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A session's header row."""
+
+    id: str
+    title: str | None
+    origin: str
+    created_at: str
+    updated_at: str
+    message_count: int = 0
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    """A stored checkpoint: the structured sections cover messages ``first_seq..last_seq``."""
+
+    id: int
+    session_id: str
+    first_seq: int
+    last_seq: int
+    threshold: float | None
+    data: dict[str, Any]
+    tokens: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class MemoryInsert:
+    """Consolidation plan step: add a memory."""
+
+    kind: str
+    text: str
+    source: Source
+    provenance: str
+    session_ids: tuple[str, ...] = ()
+    anchors: tuple[Anchor, ...] = ()
+    untrusted: bool = False
+    status: Status = "unverified"
+    tier: Tier = "project"
+    verified_at: str | None = None
+
+
+@dataclass(frozen=True)
+class MemoryUpdate:
+    """Consolidation plan step: change fields of a memory if it is unchanged since the snapshot."""
+
+    id: int
+    expected_updated_at: str
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MemoryDelete:
+    """Consolidation plan step: remove a memory if it is unchanged since the snapshot."""
+
+    id: int
+    expected_updated_at: str

@@ -1,0 +1,79 @@
+"""Memory as readable markdown: the "Show memory" view and the fenced context sections.
+
+Every memory line carries its id, kind, status and provenance, so neither the user nor the
+model can mistake a note copied from a tool's output for something the user said (R17).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cairn.memory.records import Memory, SessionInfo
+
+KIND_TITLES = {
+    "directive": "Directives (the user's own words)",
+    "decision": "Design decisions",
+    "fact": "Facts",
+    "preference": "Preferences",
+    "file": "Files",
+    "note": "Notes",
+}
+
+
+def provenance_label(memory: Memory) -> str:
+    """Who asserted a memory and where it came from, in a few words."""
+    sessions = ", ".join(s[:8] for s in memory.session_ids[:3])
+    label = f"{memory.source}: {memory.provenance}"
+    if sessions and not any(s[:8] in memory.provenance for s in memory.session_ids):
+        label += f" (sessions {sessions})"
+    if memory.untrusted:
+        label = "UNTRUSTED " + label
+    return label
+
+
+def memory_line(memory: Memory, *, with_provenance: bool = True, compact: bool = False) -> str:
+    """One memory as a markdown bullet: ``- [#12 fact, unverified] text — from …``.
+
+    ``compact`` (for the model's context) shortens the provenance of trusted memories to
+    who said it and in which session; untrusted ones always show where they came from.
+    """
+    status = "" if memory.status == "verified" else f", {memory.status}"
+    text = " ".join(memory.text.split())
+    line = f"- [#{memory.id} {memory.kind}{status}] {text}"
+    if memory.anchors:
+        line += " (" + ", ".join(
+            f"{a.path}{'::' + a.symbol if a.symbol else ''}" for a in memory.anchors) + ")"
+    if with_provenance and compact and not memory.untrusted:
+        session = f", session {memory.session_ids[-1][:8]}" if memory.session_ids else ""
+        line += f" — {memory.source}{session}"
+    elif with_provenance:
+        line += f" — from {provenance_label(memory)}"
+    return line
+
+
+def render_memories(memories: Iterable[Memory], *, title: str = "Workspace memory") -> str:
+    """Memories grouped by kind as a markdown document (for "Show memory" and the CLI)."""
+    groups: dict[str, list[Memory]] = {}
+    for memory in memories:
+        groups.setdefault(memory.kind, []).append(memory)
+    if not groups:
+        return f"# {title}\n\n_No memories yet._\n"
+    order = list(KIND_TITLES) + sorted(k for k in groups if k not in KIND_TITLES)
+    parts = [f"# {title}"]
+    for kind in order:
+        if kind in groups:
+            heading = KIND_TITLES.get(kind, kind.capitalize())
+            parts.append(f"## {heading}\n" + "\n".join(memory_line(m) for m in groups[kind]))
+    return "\n\n".join(parts) + "\n"
+
+
+def render_sessions(sessions: Iterable[SessionInfo]) -> str:
+    """Recent sessions as a markdown list."""
+    lines = [f"- `{s.id[:8]}` {s.title or '(untitled)'} — {s.message_count} messages, "
+             f"updated {s.updated_at[:16].replace('T', ' ')}" for s in sessions]
+    return "## Recent sessions\n" + ("\n".join(lines) if lines else "_none_") + "\n"
+
+
+def fenced(tag: str, note: str, body: str) -> str:
+    """A clearly delimited data block for the model's context (not instructions)."""
+    return f'<{tag} note="{note}">\n{body.rstrip()}\n</{tag}>'

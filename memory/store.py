@@ -1,0 +1,32 @@
+"""``MemoryStore``: the one object that owns a workspace's memory database.
+
+It is assembled from single-purpose parts, each in its own module:
+
+- :mod:`cairn.memory.store_base` — opening, pragmas, migrations, ``BEGIN IMMEDIATE``
+  transactions with rollback on cancellation, closing;
+- :mod:`cairn.memory.store_transcript` — sessions, messages, raw-history search;
+- :mod:`cairn.memory.store_memories` — long-term memories, recall, forget, anchors;
+- :mod:`cairn.memory.store_coordination` — leases, checkpoints, small settings.
+
+Usage::
+
+    async with await MemoryStore.open(memory_db_path(root), workspace_root=root) as store:
+        session = await store.new_session("fix the build")
+        await store.append_message(session, {"role": "user", "content": "..."})
+
+Everything written is redacted first by the store's :class:`~cairn.memory.redaction.Redactor`.
+"""
+
+from __future__ import annotations
+
+from cairn.memory.migrate import MemoryStoreError, SchemaTooNewError
+from cairn.memory.store_coordination import CoordinationMixin
+from cairn.memory.store_memories import LongTermMixin
+from cairn.memory.store_transcript import TranscriptMixin
+
+
+class MemoryStore(TranscriptMixin, LongTermMixin, CoordinationMixin):
+    """A workspace's memory: transcript, long-term memories, checkpoints, leases."""
+
+
+__all__ = ["MemoryStore", "MemoryStoreError", "SchemaTooNewError"]

@@ -1,0 +1,215 @@
+"""Sessions and the raw transcript: append (redacted), read back, search for exact wording."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from typing import Any
+
+from cairn.memory.fts import match_query
+from cairn.memory.records import HistoryHit, SessionInfo, StoredMessage
+from cairn.memory.store_base import StoreBase
+
+ROLES = ("system", "user", "assistant", "tool")
+
+
+def validate_message(message: Any) -> dict[str, Any]:
+    """Check an OpenAI chat message dict; raise ValueError saying what is wrong."""
+    if not isinstance(message, dict):
+        raise ValueError(f"a message must be a dict, not {type(message).__name__}")
+    role = message.get("role")
+    if role not in ROLES:
+        raise ValueError(f"message role must be one of {ROLES}, got {role!r}")
+    content = message.get("content")
+    if content is not None and not isinstance(content, str):
+        raise ValueError("message content must be a string or None")
+    tool_calls = message.get("tool_calls")
+    if tool_calls is not None and not isinstance(tool_calls, list):
+        raise ValueError("tool_calls must be a list")
+    for key in ("tool_call_id", "name"):
+        if message.get(key) is not None and not isinstance(message[key], str):
+            raise ValueError(f"{key} must be a string")
+    return message
+
+
+def _row_to_message(row: sqlite3.Row) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": row["role"], "content": row["content"]}
+    if row["tool_calls"]:
+        message["tool_calls"] = json.loads(row["tool_calls"])
+    if row["tool_call_id"] is not None:
+        message["tool_call_id"] = row["tool_call_id"]
+    if row["name"] is not None:
+        message["name"] = row["name"]
+    return message
+
+
+def _stored(row: sqlite3.Row) -> StoredMessage:
+    return StoredMessage(
+        id=row["id"],
+        session_id=row["session_id"],
+        seq=row["seq"],
+        message=_row_to_message(row),
+        tokens=row["tokens"],
+        complete=bool(row["complete"]),
+        created_at=row["created_at"],
+    )
+
+
+class TranscriptMixin(StoreBase):
+    """Sessions and messages."""
+
+    async def new_session(self, title: str | None = None, origin: str = "chat") -> str:
+        """Create a session and return its id."""
+        if not isinstance(origin, str) or not origin:
+            raise ValueError("origin must be a non-empty string")
+        session_id = uuid.uuid4().hex
+        now = self.now_iso()
+        title = self.redactor.redact(title) if title else None
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO sessions (id, title, origin, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (session_id, title, origin, now, now),
+            )
+        return session_id
+
+    async def sessions(self, limit: int = 50) -> list[SessionInfo]:
+        """Most recently updated sessions first."""
+        rows = await self.fetchall(
+            "SELECT s.*, (SELECT count(*) FROM messages m WHERE m.session_id = s.id) AS n "
+            "FROM sessions s ORDER BY s.updated_at DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            SessionInfo(r["id"], r["title"], r["origin"], r["created_at"], r["updated_at"], r["n"])
+            for r in rows
+        ]
+
+    async def append_message(
+        self,
+        session_id: str,
+        message: dict[str, Any],
+        *,
+        complete: bool = True,
+        tokens: int | None = None,
+    ) -> int:
+        """Commit one message (redacted) at the end of the session; returns its row id.
+
+        Returns only after the transaction is committed, so a user message appended before a
+        model call survives a crash during the call.
+        """
+        validate_message(message)
+        clean = self.redactor.redact_obj(message)
+        tool_calls = json.dumps(clean["tool_calls"]) if clean.get("tool_calls") else None
+        now = self.now_iso()
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE session_id = ?",
+                (session_id,),
+            ) as cursor:
+                (seq,) = await cursor.fetchone()
+            try:
+                cursor = await conn.execute(
+                    "INSERT INTO messages (session_id, seq, role, content, tool_calls, "
+                    "tool_call_id, name, tokens, complete, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        session_id, seq, clean["role"], clean.get("content"), tool_calls,
+                        clean.get("tool_call_id"), clean.get("name"), tokens,
+                        int(bool(complete)), now,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise ValueError(f"unknown session {session_id!r}") from exc
+            message_id = cursor.lastrowid
+            await conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
+        return int(message_id)
+
+    async def finish_message(
+        self, message_id: int, message: dict[str, Any] | None = None, *, tokens: int | None = None
+    ) -> bool:
+        """Mark a message complete, optionally replacing its content; False if unknown."""
+        async with self.transaction() as conn:
+            if message is not None:
+                clean = self.redactor.redact_obj(validate_message(message))
+                tool_calls = json.dumps(clean["tool_calls"]) if clean.get("tool_calls") else None
+                cursor = await conn.execute(
+                    "UPDATE messages SET content = ?, tool_calls = ?, complete = 1, "
+                    "tokens = coalesce(?, tokens) WHERE id = ?",
+                    (clean.get("content"), tool_calls, tokens, message_id),
+                )
+            else:
+                cursor = await conn.execute(
+                    "UPDATE messages SET complete = 1, tokens = coalesce(?, tokens) WHERE id = ?",
+                    (tokens, message_id),
+                )
+            return cursor.rowcount > 0
+
+    async def message_rows(
+        self, session_id: str, *, after_seq: int = 0, complete: bool | None = True
+    ) -> list[StoredMessage]:
+        """Stored messages with seq > ``after_seq`` in order (``complete=None``: all)."""
+        sql = "SELECT * FROM messages WHERE session_id = ? AND seq > ?"
+        params: tuple[Any, ...] = (session_id, after_seq)
+        if complete is not None:
+            sql += " AND complete = ?"
+            params += (int(complete),)
+        rows = await self.fetchall(sql + " ORDER BY seq", params)
+        return [_stored(row) for row in rows]
+
+    async def messages(self, session_id: str) -> list[dict[str, Any]]:
+        """The session's complete messages in order, as OpenAI chat dicts."""
+        return [row.message for row in await self.message_rows(session_id)]
+
+    async def incomplete_messages(self, session_id: str) -> list[StoredMessage]:
+        """Messages stored without a finish (e.g. a stream cut off), in order."""
+        return await self.message_rows(session_id, complete=False)
+
+    async def message_count(self, session_id: str) -> int:
+        """How many messages (complete or not) the session has."""
+        row = await self.fetchone(
+            "SELECT count(*) FROM messages WHERE session_id = ?", (session_id,)
+        )
+        return int(row[0]) if row else 0
+
+    async def search_history(
+        self, query: str, limit: int = 20, *, session_id: str | None = None
+    ) -> list[HistoryHit]:
+        """Search the raw transcript: exact phrase matches first, then all words, then any.
+
+        Snippets mark matches with ``[`` ``]``.
+        """
+        hits: list[HistoryHit] = []
+        seen: set[int] = set()
+        for mode in ("phrase", "all", "any"):
+            match = match_query(query, mode)  # type: ignore[arg-type]
+            if match is None or len(hits) >= limit:
+                break
+            sql = (
+                "SELECT m.id, m.session_id, m.seq, m.role, m.created_at, "
+                "snippet(messages_fts, 0, '[', ']', '…', 24) AS snip "
+                "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+                "WHERE messages_fts MATCH ?"
+            )
+            params: tuple[Any, ...] = (match,)
+            if session_id is not None:
+                sql += " AND m.session_id = ?"
+                params += (session_id,)
+            rows = await self.fetchall(sql + " ORDER BY bm25(messages_fts) LIMIT ?",
+                                       params + (limit,))
+            for row in rows:
+                if row["id"] not in seen and len(hits) < limit:
+                    seen.add(row["id"])
+                    hits.append(HistoryHit(row["id"], row["session_id"], row["seq"], row["role"],
+                                           row["snip"], row["created_at"]))
+        return hits
+
+    async def history_contains(self, text: str) -> bool:
+        """Whether the words of ``text`` occur adjacently, in order, anywhere in the transcript."""
+        match = match_query(text, "phrase")
+        if match is None:
+            return False
+        row = await self.fetchone(
+            "SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1", (match,))
+        return row is not None

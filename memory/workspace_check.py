@@ -1,0 +1,49 @@
+"""Checks of memories against the live workspace: does a path exist, is a symbol still there.
+
+File system access runs in a worker thread so the event loop never blocks. Paths are confined
+to the workspace: an anchor such as ``../../etc/passwd`` is treated as missing, not read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+MAX_SCAN_BYTES = 2_000_000  # symbols in larger files are not searched (reported as unknown)
+
+
+def _inside(root: Path, rel_path: str) -> Path | None:
+    candidate = (root / rel_path).resolve()
+    try:
+        candidate.relative_to(root.resolve())
+    except ValueError:
+        return None
+    return candidate
+
+
+def _exists(root: Path, rel_path: str) -> bool:
+    target = _inside(root, rel_path)
+    return target is not None and target.exists()
+
+
+def _has_symbol(root: Path, rel_path: str, symbol: str) -> bool | None:
+    target = _inside(root, rel_path)
+    if target is None or not target.is_file():
+        return False
+    if target.stat().st_size > MAX_SCAN_BYTES:
+        return None
+    text = target.read_text("utf-8", errors="replace")
+    # The last dotted part is what appears at the definition (Class.method -> "method").
+    name = symbol.rsplit(".", 1)[-1]
+    return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text) is not None
+
+
+async def path_exists(root: Path, rel_path: str) -> bool:
+    """Whether ``rel_path`` exists inside the workspace ``root``."""
+    return await asyncio.to_thread(_exists, root, rel_path)
+
+
+async def symbol_in_file(root: Path, rel_path: str, symbol: str) -> bool | None:
+    """Whether ``symbol`` still occurs in the file (None: file too large to check)."""
+    return await asyncio.to_thread(_has_symbol, root, rel_path, symbol)

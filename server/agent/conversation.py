@@ -1,0 +1,21 @@
+"""A `Conversation` kept in memory: for runs without a memory store (and tests)."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+
+
+class InMemoryConversation:
+    """Messages in a list; ``incomplete`` keeps what was not stored as complete."""
+
+    def __init__(self, session_id: str | None = None) -> None:
+        self.session_id = session_id or uuid.uuid4().hex
+        self._messages: list[dict] = []
+        self.incomplete: list[dict] = []
+
+    async def add(self, message: dict, *, complete: bool = True, tokens: int | None = None) -> None:
+        (self._messages if complete else self.incomplete).append(copy.deepcopy(message))
+
+    async def history(self) -> list[dict]:
+        return copy.deepcopy(self._messages)

@@ -1,0 +1,135 @@
+"""The agent loop: ask the model, run the tools it asks for, repeat until it answers.
+
+Every exit is either a :class:`RunResult` or an exception of the :class:`AgentError` family
+(``CancelledError`` passes through untouched). The user's message is stored before the first
+model call and every step is stored as it completes, so a crash or a cancel loses at most the
+reply being streamed (never stored as complete: the model layer guarantees it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cairn.server.agent.errors import ContextWindowExceeded, IncompleteReply, StepLimitReached
+from cairn.server.agent.model import ModelClient, ModelReply, ToolCall
+from cairn.server.agent.ports import ContextPolicy, Conversation, RunObserver
+from cairn.server.agent.tools.base import ToolRegistry, ToolResult
+from cairn.server.agent.tools.context import ToolContext
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """How a run ended: the answer, and what it cost."""
+
+    text: str
+    steps: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = 0.0
+    tool_calls: list[str] = field(default_factory=list)
+
+    def add_usage(self, reply: ModelReply) -> None:
+        self.prompt_tokens += reply.usage.prompt_tokens
+        self.completion_tokens += reply.usage.completion_tokens
+        if self.cost_usd is not None and reply.usage.cost_usd is not None:
+            self.cost_usd += reply.usage.cost_usd
+        else:
+            self.cost_usd = None  # one unknown price makes the total unknown
+
+
+@dataclass
+class Agent:
+    """One agent bound to a model, tools, a conversation and a context policy."""
+
+    model: ModelClient
+    tools: ToolRegistry
+    tool_context: ToolContext
+    conversation: Conversation
+    context: ContextPolicy
+    observer: RunObserver
+    system_prompt: str
+    max_steps: int = 400
+    redact: Callable[[Any], Any] | None = None  # applied to every request before it leaves
+
+    async def run(self, prompt: str) -> RunResult:
+        """Answer ``prompt`` within ``max_steps`` model calls."""
+        await self.model.prepare()
+        await self.conversation.add({"role": "user", "content": prompt},
+                                    tokens=self.model.count_tokens(prompt))
+        result = RunResult(text="", steps=0)
+        specs = self.tools.specs()
+        for step in range(1, self.max_steps + 1):
+            result.steps = step
+            self.observer.step(step)
+            reply = await self._ask(specs, prompt)
+            result.add_usage(reply)
+            await self.conversation.add(reply.as_message(), tokens=reply.usage.completion_tokens)
+            if not reply.tool_calls:
+                result.text = reply.text
+                return result
+            for call in reply.tool_calls:
+                result.tool_calls.append(call.name)
+                outcome = await self._run_tool(call)
+                await self.conversation.add(
+                    {"role": "tool", "tool_call_id": call.id, "name": call.name, "content": outcome.content},
+                    tokens=self.model.count_tokens(outcome.content),
+                )
+        raise StepLimitReached(
+            f"The agent stopped after {self.max_steps} steps without finishing. Ask it to continue, "
+            "or raise cairn.maxSteps."
+        )
+
+    async def _ask(self, specs: list[dict], request: str) -> ModelReply:
+        """One model call; on a context overflow, compact once and retry once."""
+        window = self.model.context_window()
+        compacted = False
+        while True:
+            history = await self.conversation.history()
+            messages = await self.context.messages(self.system_prompt, history, request=request,
+                                                   budget=self._budget(window, specs))
+            if self.redact is not None:
+                messages = self.redact(messages)
+            try:
+                return await self.model.reply(messages, tools=specs or None, on_text=self.observer.text)
+            except IncompleteReply as exc:
+                if exc.partial_text:  # kept for the record, never as a complete reply
+                    await self.conversation.add({"role": "assistant", "content": exc.partial_text},
+                                                complete=False)
+                raise
+            except ContextWindowExceeded:
+                if compacted or not await self.context.compact(self.model.count_tokens(messages)):
+                    raise
+                compacted = True
+                self.observer.status("Context full: compacted the conversation, retrying")
+
+    def _budget(self, window: int, specs: list[dict]) -> int:
+        """Input tokens available for messages: the window less the reply and tool schemas."""
+        reserve = min(self.model.config.max_output_tokens, window // 4)
+        schema_tokens = self.model.count_tokens(json.dumps(specs)) if specs else 0
+        return max(1024, window - reserve - schema_tokens)
+
+    async def _run_tool(self, call: ToolCall) -> ToolResult:
+        if call.arguments_error:
+            return ToolResult(f"Your arguments for {call.name} were not a JSON object "
+                              f"({call.arguments_error}). Call the tool again with valid JSON.", True)
+        self.observer.status(describe_call(call))
+        result = await self.tools.call(call.name, call.arguments, self.tool_context)
+        if result.is_error:
+            logger.info("tool %s returned an error: %s", call.name, result.content[:200])
+        return result
+
+
+def describe_call(call: ToolCall) -> str:
+    """A short human line for a tool call (progress, status bar, the CLI)."""
+    args: dict[str, Any] = call.arguments or {}
+    target = args.get("path") or args.get("query") or args.get("command") or args.get("name") or ""
+    target = str(target)
+    if len(target) > 60:
+        target = target[:57] + "…"
+    return f"{call.name} {target}".strip()

@@ -1,0 +1,149 @@
+"""The workspace's memory as the agent sees it: the store behind the loop's ports.
+
+`MemoryService` owns the open `MemoryStore` and its background `CheckpointWriter`. It gives
+each run a `StoreConversation` (every message committed before the next model call) and a
+`MemoryContext` (memory's `assemble()` within the budget, checkpoints started as the session
+grows, compaction on overflow), the memory tools, and consolidation. The model is reached
+lazily through the host, so a settings change is picked up and an unconfigured model only
+means checkpoints without narrative.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cairn.memory.checkpoints import CheckpointWriter
+from cairn.memory.consolidate import ConsolidationReport, consolidate, maybe_consolidate
+from cairn.memory.context import assemble
+from cairn.memory.redaction import Redactor
+from cairn.memory.store import MemoryStore
+from cairn.server.agent.errors import AgentError
+from cairn.server.agent.model import ModelClient
+from cairn.server.agent.ports import COMPACT_RATIO
+from cairn.server.agent.tools.base import ToolRegistry
+
+logger = logging.getLogger(__name__)
+
+SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+
+class LazyTextModel:
+    """memory's `TextModel` port over whatever model the host has configured now."""
+
+    def __init__(self, model: Callable[[], ModelClient]) -> None:
+        self._model = model
+
+    async def complete(self, messages: list[dict], *, max_tokens: int | None = None) -> str:
+        return await self._model().complete(messages, max_tokens=max_tokens)
+
+
+class StoreConversation:
+    """A session's transcript in the memory store."""
+
+    def __init__(self, store: MemoryStore, session_id: str) -> None:
+        self._store = store
+        self.session_id = session_id
+
+    async def add(self, message: dict, *, complete: bool = True, tokens: int | None = None) -> None:
+        await self._store.append_message(self.session_id, message, complete=complete, tokens=tokens)
+
+    async def history(self) -> list[dict]:
+        return await self._store.messages(self.session_id)
+
+
+class MemoryContext:
+    """Context assembly from memory; starts background checkpoints as the session grows."""
+
+    def __init__(self, service: MemoryService, session_id: str, model: ModelClient) -> None:
+        self._service = service
+        self._session_id = session_id
+        self._model = model
+        self._cap: int | None = None  # set below the size the model refused
+
+    async def messages(self, system_prompt: str, history: list[dict], *, request: str,
+                       budget: int) -> list[dict]:
+        window = self._model.context_window()
+        # The checkpoint thresholds follow the whole session, not the (capped) assembled context.
+        self._service.writer.observe(self._session_id, self._model.count_tokens(history), window)
+        # request=None: the user's message is already stored; assemble recalls by the last one.
+        return list(await assemble(self._service.store, self._session_id, system_prompt=system_prompt,
+                                   budget_tokens=max(1024, min(budget, self._cap or budget)),
+                                   count_tokens=self._model.count_tokens))
+
+    async def compact(self, refused_tokens: int) -> bool:
+        """Write a checkpoint now, then assemble at most 60% of what the model refused."""
+        try:
+            await self._service.writer.write_now(self._session_id)
+        except Exception:  # a checkpoint is a bonus here; the smaller budget is what matters
+            logger.exception("checkpoint during compaction failed")
+        self._cap = int(refused_tokens * COMPACT_RATIO)
+        return self._cap >= 1024
+
+
+class MemoryService:
+    """One workspace's open memory."""
+
+    def __init__(self, store: MemoryStore, workspace_root: Path, db_path: Path,
+                 model: Callable[[], ModelClient]) -> None:
+        self.store = store
+        self.workspace_root = workspace_root
+        self.db_path = db_path
+        self._model = model
+        self.text_model = LazyTextModel(model)
+        self.writer = CheckpointWriter(store, self.text_model, count_tokens=self._count)
+
+    @classmethod
+    async def open(cls, db_path: Path, workspace_root: Path, redactor: Redactor,
+                   model: Callable[[], ModelClient]) -> MemoryService:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        store = await MemoryStore.open(db_path, redactor=redactor, workspace_root=workspace_root)
+        return cls(store, workspace_root, db_path, model)
+
+    def _count(self, text: str) -> int:
+        try:
+            return self._model().count_tokens(text)
+        except AgentError:  # no model configured: memory's own rough counter
+            from cairn.memory.ports import approx_tokens
+
+            return approx_tokens(text)
+
+    async def new_session(self, origin: str) -> str:
+        return await self.store.new_session(origin=origin)
+
+    async def conversation(self, session_id: str, origin: str) -> StoreConversation:
+        return StoreConversation(self.store, session_id)
+
+    def context_policy(self, session_id: str, model: ModelClient) -> MemoryContext:
+        return MemoryContext(self, session_id, model)
+
+    def tools(self) -> ToolRegistry:
+        from cairn.server.agent.tools.memory_tools import memory_registry
+
+        return memory_registry(self.store)
+
+    def protected_paths(self) -> tuple[Path, ...]:
+        """The database and its side files: the agent never reads or writes them (R13)."""
+        return tuple(Path(f"{self.db_path}{suffix}") for suffix in SIDE_FILES)
+
+    async def after_first_message(self, session_id: str) -> ConsolidationReport | None:
+        """The automatic consolidation, every 7 days, checked on a session's first message."""
+        return await maybe_consolidate(self.store, workspace_root=self.workspace_root,
+                                       model=self.text_model, now=datetime.now(UTC), session_id=session_id)
+
+    async def consolidate(self, progress: Callable[[str, float], None] | None = None) -> ConsolidationReport:
+        return await consolidate(self.store, workspace_root=self.workspace_root, model=self.text_model,
+                                 now=datetime.now(UTC), progress=progress)
+
+    def status(self) -> dict[str, Any]:
+        return {"path": str(self.db_path), "open": not self.store.closed}
+
+    async def close(self) -> None:
+        try:
+            await self.writer.close(timeout=1.0)
+        finally:
+            await self.store.close()

@@ -1,0 +1,49 @@
+"""The ports the agent loop talks through, so the loop knows nothing of LSP, SQLite or a terminal.
+
+Implementations: the memory store behind `Conversation` and `ContextPolicy` (memory/ through
+server/agent/memory_bridge.py), in-memory ones for memory-less runs (conversation.py,
+context_window.py), and observers for the editor (server/lsp/agent_runs.py) and the CLI.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class RunObserver(Protocol):
+    """Sees a run as it happens."""
+
+    def text(self, delta: str) -> None:
+        """A piece of the answer, in order."""
+
+    def status(self, message: str) -> None:
+        """A transient line: the tool being run, a retry, a compaction."""
+
+    def step(self, number: int) -> None:
+        """Step ``number`` (1-based) is about to ask the model."""
+
+
+class Conversation(Protocol):
+    """The persistent transcript of one session (OpenAI-format messages)."""
+
+    session_id: str
+
+    async def add(self, message: dict, *, complete: bool = True, tokens: int | None = None) -> None:
+        """Store ``message`` durably before returning."""
+
+    async def history(self) -> list[dict]:
+        """Every complete message of the session, oldest first."""
+
+
+class ContextPolicy(Protocol):
+    """Decides what the model sees on each call, within a token budget."""
+
+    async def messages(self, system_prompt: str, history: list[dict], *, request: str,
+                       budget: int) -> list[dict]:
+        """The messages for the next model call (system prompt first)."""
+
+    async def compact(self, refused_tokens: int) -> bool:
+        """Make room after the model refused a context of ``refused_tokens``; True if it did."""
+
+
+COMPACT_RATIO = 0.6  # after an overflow, the share of the refused context a policy may send

@@ -1,0 +1,187 @@
+"""Low-level, race-free file operations relative to directory handles, never following symlinks.
+
+The building blocks of `confine.ConfinedWorkspace`: walk a path one ``openat(O_NOFOLLOW)`` at a
+time, explain a refused open, scan and walk directories through handles, and replace a file
+atomically (temporary file + rename inside one directory handle). ``raw`` arguments are only
+used in messages: the path as the model wrote it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import stat
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import NoReturn
+
+from cairn.server.agent.tools.errors import PathNotFound, PathRefused, ToolError
+
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# O_NONBLOCK: opening a FIFO must not hang; O_NOCTTY: a tty must not become ours.
+READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY
+MAX_WALK_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One directory entry, never followed: ``kind`` is file, dir, symlink or other."""
+
+    path: str
+    kind: str
+
+
+def kind_of(mode: int) -> str:
+    """``file``, ``dir``, ``symlink`` or ``other`` for an ``st_mode``."""
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISREG(mode):
+        return "file"
+    return "other"
+
+
+def join(components: Iterable[str]) -> str:
+    """The display / key form of a relative path: POSIX separators, ``"."`` for the root."""
+    return "/".join(components) or "."
+
+
+def shown(raw: str) -> str:
+    """A path as written by the model, trimmed for messages."""
+    return raw if len(raw) <= 200 else raw[:200] + "..."
+
+
+def open_dir_chain(root_fd: int, raw: str, parts: tuple[str, ...], *, create: bool) -> int:
+    """A new handle on directory ``parts`` below ``root_fd``, one no-follow hop at a time.
+
+    With ``create``, missing directories are made (then opened no-follow, so a symlink planted
+    between the mkdir and the open is refused too).
+    """
+    fd = os.dup(root_fd)
+    try:
+        for index, name in enumerate(parts):
+            try:
+                child = os.open(name, DIR_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    raise PathNotFound(join(parts[: index + 1])) from None
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(name, 0o777, dir_fd=fd)
+                child = open_final(raw, fd, name, DIR_FLAGS)
+            except OSError as exc:
+                explain(raw, fd, name, exc)
+            os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def open_final(raw: str, dir_fd: int, name: str, flags: int) -> int:
+    """``openat(dir_fd, name, flags)`` with tool-level errors."""
+    try:
+        return os.open(name, flags, dir_fd=dir_fd)
+    except FileNotFoundError:
+        raise PathNotFound(shown(raw)) from None
+    except OSError as exc:
+        explain(raw, dir_fd, name, exc)
+
+
+def explain(raw: str, dir_fd: int, name: str, exc: OSError) -> NoReturn:
+    """Raise the tool-level reason for a failed no-follow open of ``name``."""
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        st = None
+    if exc.errno == errno.ELOOP or (st is not None and stat.S_ISLNK(st.st_mode)):
+        raise PathRefused(raw, f"{name!r} is a symbolic link; Cairn never follows symlinks")
+    if exc.errno == errno.ENOTDIR:
+        raise PathNotFound(shown(raw), f"{name!r} is not a directory")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        raise PathRefused(raw, "permission denied")
+    raise ToolError(f"Cannot open {shown(raw)!r}: {exc.strerror or exc}") from exc
+
+
+def lstat_at(dir_fd: int, name: str) -> os.stat_result | None:
+    """``fstatat(AT_SYMLINK_NOFOLLOW)``, None when the name does not exist."""
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+def scan(fd: int, prefix: str) -> list[Entry]:
+    """The entries of the directory ``fd`` (sorted; paths prefixed), none followed."""
+    entries = []
+    with os.scandir(fd) as it:  # scandir duplicates the handle; ours stays open
+        for item in it:
+            # d_type answers these without a stat call; none of them follows a symlink.
+            try:
+                if item.is_symlink():
+                    kind = "symlink"
+                elif item.is_dir(follow_symlinks=False):
+                    kind = "dir"
+                elif item.is_file(follow_symlinks=False):
+                    kind = "file"
+                else:
+                    kind = "other"
+            except OSError:
+                continue
+            entries.append(Entry(f"{prefix}/{item.name}" if prefix else item.name, kind))
+    return sorted(entries, key=lambda e: e.path)
+
+
+def walk_fd(fd: int, prefix: str, descend: Callable[[str], bool], depth: int = 0) -> Iterator[Entry]:
+    """Entries below directory ``fd``, depth first, asking ``descend`` before each subdirectory."""
+    for entry in scan(fd, prefix):
+        yield entry
+        if entry.kind != "dir" or depth >= MAX_WALK_DEPTH or not descend(entry.path):
+            continue
+        try:
+            child = os.open(entry.path.rsplit("/", 1)[-1], DIR_FLAGS, dir_fd=fd)
+        except OSError:
+            continue  # replaced or removed since it was listed: skip it, never follow
+        try:
+            yield from walk_fd(child, entry.path, descend, depth + 1)
+        finally:
+            os.close(child)
+
+
+def replace_atomically(
+    dir_fd: int, name: str, data: bytes, *, mode: int | None, exclusive: bool, display: str
+) -> None:
+    """Write ``data`` to a temp file in ``dir_fd`` and move it to ``name`` in one step.
+
+    ``mode`` None creates with 0o666 less the umask; ``exclusive`` links instead of renaming,
+    which fails if ``name`` appeared meanwhile (never overwrites). The rename replaces the
+    directory entry itself, so a symlink planted at ``name`` is replaced, not followed.
+    """
+    tmp = f".{name[:200]}.cairn-{secrets.token_hex(4)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(tmp, flags, 0o600 if mode is not None else 0o666, dir_fd=dir_fd)
+    try:
+        try:
+            if mode is not None:
+                os.fchmod(fd, mode)  # an edited file keeps its permissions
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if exclusive:
+            try:
+                os.link(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
+            except FileExistsError:
+                raise ToolError(f"{display!r} already exists; not overwritten") from None
+        else:
+            os.rename(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp, dir_fd=dir_fd)
+    with contextlib.suppress(OSError):
+        os.fsync(dir_fd)  # make the rename durable

@@ -1,0 +1,99 @@
+"""The agent's memory tools: `remember`, `recall` and `history`.
+
+Memory poisoning (R17): the model may try to `remember` text it just read in a file or a tool's
+output (where an attacker can write "always run curl … | sh"). Such text is stored only as
+untrusted, with its provenance (which tool output it came from), so it never becomes a trusted
+project memory or a directive; directives come from the user's own words only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from cairn.memory.render import memory_line
+from cairn.memory.store import MemoryStore
+from cairn.server.agent.tools.base import Tool, ToolRegistry, ToolResult, error_result
+from cairn.server.agent.tools.context import ToolContext
+
+MemoryKind = Literal["fact", "decision", "convention", "gotcha", "preference", "todo"]
+SHINGLE_WORDS = 6  # six words in a row shared with a tool output mark the text as copied
+_WORD = re.compile(r"\w+")
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i:i + SHINGLE_WORDS]) for i in range(max(0, len(words) - SHINGLE_WORDS + 1))}
+
+
+def copied_from(text: str, tool_messages: list[dict]) -> str | None:
+    """The name of the tool whose output ``text`` repeats (six words in a row), if any."""
+    wanted = _shingles(text)
+    if not wanted:  # very short text: compare whole
+        lowered = " ".join(_WORD.findall(text.lower()))
+        for message in tool_messages:
+            if lowered and lowered in " ".join(_WORD.findall(str(message.get("content") or "").lower())):
+                return str(message.get("name") or "a tool")
+        return None
+    for message in tool_messages:
+        if wanted & _shingles(str(message.get("content") or "")):
+            return str(message.get("name") or "a tool")
+    return None
+
+
+def memory_registry(store: MemoryStore) -> ToolRegistry:
+    """The three memory tools bound to ``store``; the session comes from the tool context."""
+
+    async def remember(ctx: ToolContext, text: str, kind: MemoryKind = "fact",
+                       paths: list[str] | None = None) -> ToolResult:
+        """Save a durable fact about this project for future sessions.
+
+        Use it for things worth knowing next time: decisions and their reasons, conventions,
+        commands that work, pitfalls. Not for the user's instructions (they are kept already).
+
+        Args:
+            text: One self-contained sentence or two, with exact names, paths and values.
+            kind: What sort of memory this is.
+            paths: Workspace files the memory is about (it follows them when they move).
+        """
+        session = ctx.session_id
+        tool_outputs = []
+        if session:
+            tool_outputs = [m for m in await store.messages(session) if m.get("role") == "tool"]
+        source_tool = copied_from(text, tool_outputs)
+        provenance = (f"copied from the output of {source_tool} in session {session}" if source_tool
+                      else f"agent remember() in session {session or 'unknown'}")
+        try:
+            memory_id = await store.remember(
+                text, kind=kind, source="agent", session_id=session, anchors=paths or (),
+                provenance=provenance, untrusted=source_tool is not None)
+        except ValueError as exc:
+            return error_result(f"Not remembered: {exc}")
+        note = " (stored as untrusted: it repeats tool output)" if source_tool else ""
+        return ToolResult(f"Remembered as #{memory_id}{note}.")
+
+    async def recall(ctx: ToolContext, query: str, limit: int = 8) -> ToolResult:
+        """Search this project's long-term memory (facts, decisions, conventions).
+
+        Args:
+            query: Words to look for.
+            limit: At most this many memories.
+        """
+        found = await store.recall(query, limit=max(1, min(limit, 30)))
+        if not found:
+            return ToolResult("No memories match.")
+        return ToolResult("\n".join(memory_line(m, compact=True) for m in found))
+
+    async def history(ctx: ToolContext, query: str, limit: int = 10) -> ToolResult:
+        """Search the raw transcript of past sessions in this workspace for exact wording.
+
+        Args:
+            query: Words or a phrase to find.
+            limit: At most this many hits.
+        """
+        hits = await store.search_history(query, limit=max(1, min(limit, 50)))
+        if not hits:
+            return ToolResult("Nothing in the history matches.")
+        return ToolResult("\n".join(f"[{hit.session_id[:8]} {hit.role}] {hit.snippet}" for hit in hits))
+
+    return ToolRegistry([Tool.from_function(f) for f in (remember, recall, history)])

@@ -1,0 +1,126 @@
+"""`cairn ask`: the same agent, headless in a terminal.
+
+The answer streams to stdout; progress goes to stderr (one updating line on a terminal, plain
+lines otherwise). Edits are staged in memory and shown as a diff; files are written only with
+``--apply``. Shell commands are asked for on the terminal, and only in a trusted workspace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from cairn.server import settings as settings_mod
+from cairn.server.agent.errors import AgentError
+from cairn.server.agent.host import AgentHost, RunPorts
+from cairn.server.agent.tools.approvers import TerminalApprover
+from cairn.server.agent.tools.confine import ConfinedWorkspace
+from cairn.server.agent.tools.overlay import OverlaySink
+
+
+class TerminalObserver:
+    """Streams the answer to ``out`` and a progress line to ``err``."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self._out = out
+        self._err = err
+        self._live = err.isatty()
+        self._step = 0
+        self._ended_with_newline = True
+
+    def text(self, delta: str) -> None:
+        self._clear()
+        self._out.write(delta)
+        self._out.flush()
+        self._ended_with_newline = delta.endswith("\n")
+
+    def status(self, message: str) -> None:
+        self._show(f"step {self._step}: {message}")
+
+    def step(self, number: int) -> None:
+        self._step = number
+        self._show(f"step {number}: thinking…")
+
+    def finish(self) -> None:
+        self._clear()
+        if not self._ended_with_newline:
+            self._out.write("\n")
+            self._out.flush()
+
+    def _show(self, line: str) -> None:
+        if self._live:
+            self._err.write("\r\x1b[2K" + line[:120])
+        else:
+            self._err.write(f"[cairn] {line}\n")
+        self._err.flush()
+
+    def _clear(self) -> None:
+        if self._live:
+            self._err.write("\r\x1b[2K")
+            self._err.flush()
+
+
+def resolve_settings(trust: bool) -> settings_mod.ResolvedSettings:
+    """Environment settings; ``--trust`` is the terminal user's explicit word (R16)."""
+    layers: list = [(settings_mod.ENVIRONMENT, settings_mod.env_layer())]
+    if trust:
+        layers.append((settings_mod.INIT_OPTIONS, {"trusted": True}))
+    return settings_mod.resolve(layers)
+
+
+async def ask(prompt: str, workspace: Path, *, apply: bool, trust: bool,
+              out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run one request; returns the process exit code."""
+    resolved = resolve_settings(trust)
+    for problem in resolved.problems:
+        err.write(f"cairn: setting ignored: {problem}\n")
+    host = await build_host(workspace, resolved.settings)
+    observer = TerminalObserver(out, err)
+    with ConfinedWorkspace(workspace) as confined:
+        overlay = OverlaySink(confined)
+        ports = RunPorts(buffers=overlay, edits=overlay, approver=TerminalApprover(), observer=observer)
+        try:
+            result = await host.run(prompt, session_id=await host.new_session("cli"), ports=ports, origin="cli")
+        except AgentError as exc:
+            observer.finish()
+            err.write(f"cairn: {exc.user_message}\n")
+            return 1
+        finally:
+            await host.close(grace=5.0)
+        observer.finish()
+        return await _report_edits(overlay, apply, result.steps, out, err)
+
+
+async def _report_edits(overlay: OverlaySink, apply: bool, steps: int, out: TextIO, err: TextIO) -> int:
+    staged = overlay.staged
+    if not staged:
+        err.write(f"[cairn] done in {steps} step(s)\n")
+        return 0
+    out.write("\n" + overlay.diff())
+    if apply:
+        written = await overlay.write_all()
+        err.write(f"[cairn] wrote {len(written)} file(s): {', '.join(written)}\n")
+    else:
+        err.write(f"[cairn] {len(staged)} file(s) changed in the diff above; nothing written "
+                  "(run with --apply to write the changes)\n")
+    return 0
+
+
+async def build_host(workspace: Path, settings: settings_mod.Settings) -> AgentHost:
+    """The host with the skills catalog (and memory, when it can be opened)."""
+    from cairn.skills.catalog import Catalog
+    from cairn.skills.sources import default_sources
+
+    skills = await Catalog.from_sources_async(default_sources(workspace, trusted=settings.trusted))
+    return AgentHost(workspace, settings, skills=skills)
+
+
+def run(prompt: str, workspace: Path, *, apply: bool, trust: bool) -> int:
+    """Entry point for the CLI: Ctrl-C cancels the run cleanly."""
+    try:
+        return asyncio.run(ask(prompt, workspace.resolve(), apply=apply, trust=trust))
+    except KeyboardInterrupt:
+        sys.stderr.write("\ncairn: cancelled\n")
+        return 130

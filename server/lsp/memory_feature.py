@@ -1,0 +1,167 @@
+"""Workspace memory in the editor: opened at initialize, commands, and memory that follows code.
+
+The store is opened in the awaited ``initialize`` hook (never in ``initialized``, which races
+with requests) and closed on every exit path. A database that cannot be used (a newer schema,
+not SQLite) is reported once and left untouched; the agent then works without memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cairn.memory.location import memory_db_path
+from cairn.memory.redaction import Redactor
+from cairn.memory.render import memory_line, render_memories
+from cairn.memory.store import MemoryStoreError
+from cairn.server.agent.memory_bridge import MemoryService
+from cairn.server.commands import (
+    MEMORY_CONSOLIDATE,
+    MEMORY_FORGET,
+    MEMORY_SEARCH,
+    MEMORY_SHOW,
+    MemoryForgetArgs,
+    MemorySearchArgs,
+    NoArgs,
+)
+from cairn.server.lsp import logs
+from cairn.server.lsp.progress import ProgressReporter
+from cairn.server.lsp.server import CairnServer
+from lsprotocol import types
+
+logger = logging.getLogger(__name__)
+ALL_FILES = types.FileOperationRegistrationOptions(
+    filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
+)
+
+
+def make_redactor(server: CairnServer) -> Redactor:
+    """Patterns plus the exact values of the configured key and of secret-named variables."""
+    redactor = Redactor()
+    redactor.add_env_secrets()
+    key = server.settings.api_key
+    if key is not None and key.get_secret_value():
+        redactor.add_secret(key.get_secret_value())
+    return redactor
+
+
+class MemoryFeature:
+    def __init__(self, server: CairnServer) -> None:
+        self.server = server
+        self.service: MemoryService | None = None
+        self.problem: str | None = None
+
+    async def start(self, server: CairnServer) -> None:
+        redactor = make_redactor(server)
+        logs.REDACTION.redact = redactor.redact  # logs, stderr and the editor's log (R15)
+        host = server.agent_host
+        host.redactor = redactor
+        root = server.workspace_root
+        if root is None:
+            self.problem = "no workspace folder is open"
+            return
+        path = memory_db_path(root, server.settings.memory_path)
+        try:
+            self.service = await MemoryService.open(path, root, redactor, host.model)
+        except (MemoryStoreError, OSError) as exc:
+            self.problem = str(exc)
+            server.show_error(f"Cairn: workspace memory is unavailable: {exc}")
+            return
+        host.memory = self.service
+
+    def require(self) -> MemoryService:
+        if self.service is None:
+            raise RuntimeError(f"Workspace memory is unavailable: {self.problem or 'not started'}")
+        return self.service
+
+    # ---------------------------------------------------------------- commands
+
+    async def consolidate(self, _: NoArgs) -> dict[str, Any]:
+        service = self.require()
+
+        async def work(progress: ProgressReporter) -> Any:
+            return await service.consolidate(lambda message, fraction: progress.report(message, int(fraction * 100)))
+
+        report = await self.server.tasks.run("Cairn: consolidating memory", work, key="memory-consolidation")
+        return {"summary": report.summary(), "added": report.added, "merged": report.merged,
+                "dropped": len(report.dropped), "stale": report.stale, "verified": report.verified}
+
+    async def show(self, _: NoArgs) -> dict[str, Any]:
+        service = self.require()
+        memories = await service.store.list_memories()
+        return {"markdown": render_memories(memories), "count": len(memories), "path": str(service.db_path)}
+
+    async def search(self, args: MemorySearchArgs) -> dict[str, Any]:
+        found = await self.require().store.recall(args.query, limit=args.limit)
+        return {"results": [{"id": m.id, "kind": m.kind, "text": m.text, "status": m.status,
+                             "untrusted": m.untrusted, "line": memory_line(m)} for m in found]}
+
+    async def forget(self, args: MemoryForgetArgs) -> dict[str, Any]:
+        return {"forgotten": await self.require().store.forget(args.id), "id": args.id}
+
+    def status(self) -> dict[str, Any]:
+        if self.service is None:
+            return {"memoryState": f"unavailable ({self.problem})" if self.problem else "starting"}
+        running = sorted(key for key in self.server.tasks.running if key.startswith("memory-"))
+        return {"memoryState": "consolidating" if running else "ready"}
+
+    # ---------------------------------------------------------------- files
+
+    async def renamed(self, params: types.RenameFilesParams) -> None:
+        if self.service is not None:
+            count = await self.service.store.on_files_renamed([(f.old_uri, f.new_uri) for f in params.files])
+            logger.info("memory followed %d renamed file(s): %d memories updated", len(params.files), count)
+
+    async def deleted(self, params: types.DeleteFilesParams) -> None:
+        if self.service is not None:
+            count = await self.service.store.on_files_deleted([f.uri for f in params.files])
+            logger.info("memory noted %d deleted file(s): %d memories marked", len(params.files), count)
+
+    async def watched(self, params: types.DidChangeWatchedFilesParams) -> None:
+        if self.service is None:
+            return
+        deleted = [c.uri for c in params.changes if c.type == types.FileChangeType.Deleted]
+        changed = [c.uri for c in params.changes if c.type == types.FileChangeType.Changed]
+        if deleted:
+            await self.service.store.on_files_deleted(deleted)
+        if changed:
+            await self.service.store.on_files_changed(changed)
+
+
+async def watch_files(server: CairnServer) -> None:
+    """Ask the client to report file changes (dynamic registration), when it can."""
+    workspace = server.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if not (watched and watched.dynamic_registration):
+        return
+    try:
+        await server.client_register_capability_async(types.RegistrationParams(registrations=[
+            types.Registration(
+                id="cairn-memory-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                    watchers=[types.FileSystemWatcher(glob_pattern="**/*")]))]))
+    except Exception as exc:  # a client that claims the capability but refuses it
+        logger.info("file watching not available from this client: %s", exc)
+
+
+def register(server: CairnServer) -> None:
+    feature = MemoryFeature(server)
+    server.startup_hooks.append(feature.start)
+    server.initialized_hooks.append(watch_files)
+    server.status_contributors.append(feature.status)
+    server.register_command(MEMORY_CONSOLIDATE, feature.consolidate)
+    server.register_command(MEMORY_SHOW, feature.show)
+    server.register_command(MEMORY_SEARCH, feature.search)
+    server.register_command(MEMORY_FORGET, feature.forget)
+
+    @server.feature(types.WORKSPACE_DID_RENAME_FILES, ALL_FILES)
+    async def did_rename(ls: CairnServer, params: types.RenameFilesParams) -> None:
+        await feature.renamed(params)
+
+    @server.feature(types.WORKSPACE_DID_DELETE_FILES, ALL_FILES)
+    async def did_delete(ls: CairnServer, params: types.DeleteFilesParams) -> None:
+        await feature.deleted(params)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def did_change_watched(ls: CairnServer, params: types.DidChangeWatchedFilesParams) -> None:
+        await feature.watched(params)

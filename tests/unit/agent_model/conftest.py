@@ -1,0 +1,195 @@
+"""Fixtures for the model layer: a fake OpenAI-compatible server and fast-retrying clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from cairn.server.agent.model import ModelClient, ModelConfig, load_litellm
+from cairn.server.agent.retry import RetryPolicy
+
+FAST_RETRIES = RetryPolicy(base_delay=0.05, max_delay=0.2, max_attempts=6, jitter=0.0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def litellm_loaded() -> None:
+    """Import litellm once for the whole session (it takes seconds)."""
+    load_litellm()
+
+
+@pytest.fixture(autouse=True)
+def no_env_script(monkeypatch) -> None:
+    """Tests drive the scripted model explicitly, never through an inherited environment."""
+    monkeypatch.delenv("CAIRN_SCRIPT", raising=False)
+    monkeypatch.delenv("CAIRN_SCRIPT_RECORD", raising=False)
+
+
+@pytest.fixture
+def scripted_client():
+    """``scripted_client(**config)`` -> a ModelClient on the scripted provider, fast retries."""
+
+    def make(**overrides: Any) -> ModelClient:
+        config = {"model": "scripted/test", "request_timeout": 5.0, **overrides}
+        return ModelClient(ModelConfig(**config), retry_policy=FAST_RETRIES)
+
+    return make
+
+
+# --------------------------------------------------------------------------- fake OpenAI server
+@dataclass
+class Plan:
+    """How the fake server answers one request.
+
+    kind: "stream" (SSE chunks), "status" (an HTTP error), "hang" (read the request, answer
+    nothing), "truncate" (stream ``chunks`` then drop the connection), "eof" (stream ``chunks``
+    then end the body cleanly without a finish reason), "stall" (stream ``chunks`` then go
+    silent), "malformed" (stream ``chunks`` then a line of broken JSON).
+    """
+
+    kind: str = "stream"
+    chunks: list[str] = field(default_factory=lambda: ["Hello", ", world"])
+    tool_calls: list[dict] = field(default_factory=list)
+    finish: str = "stop"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    usage: dict | None = None
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: dict
+
+
+class FakeOpenAI:
+    """An OpenAI-compatible ``/v1/chat/completions`` server on 127.0.0.1 (stdlib asyncio)."""
+
+    def __init__(self) -> None:
+        self.plans: list[Plan] = []
+        self.default = Plan()
+        self.requests: list[Received] = []
+        self._server: asyncio.base_events.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.port = 0
+
+    def then(self, kind: str = "stream", **fields: Any) -> FakeOpenAI:
+        """Queue how the next unanswered request is answered (chainable)."""
+        self.plans.append(Plan(kind=kind, **fields))
+        return self
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    async def start(self) -> None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        self._server = await asyncio.start_server(self._handle, sock=sock)
+
+    async def stop(self) -> None:
+        for writer in list(self._writers):
+            writer.close()
+        if self._server:
+            self._server.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            while await self._serve_one(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        path = lines[0].split(" ")[1]
+        headers = {k.strip().lower(): v.strip() for k, _, v in
+                   (line.partition(":") for line in lines[1:] if line)}
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        self.requests.append(Received(path, headers, json.loads(body or b"{}")))
+        plan = self.plans.pop(0) if self.plans else self.default
+        if plan.kind == "hang":
+            await asyncio.Event().wait()
+        if plan.kind == "status":
+            payload = json.dumps(plan.body or {"error": {"message": "error"}}).encode()
+            extra = "".join(f"{k}: {v}\r\n" for k, v in plan.headers.items())
+            writer.write(f"HTTP/1.1 {plan.status} Error\r\nContent-Type: application/json\r\n"
+                         f"Content-Length: {len(payload)}\r\n{extra}\r\n".encode() + payload)
+            await writer.drain()
+            return True
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        for text in plan.chunks:
+            await self._event(writer, self._delta({"content": text}))
+        for index, call in enumerate(plan.tool_calls):
+            arguments = json.dumps(call["arguments"])
+            half = len(arguments) // 2
+            await self._event(writer, self._delta({"tool_calls": [{
+                "index": index, "id": f"call_{index}", "type": "function",
+                "function": {"name": call["name"], "arguments": arguments[:half]}}]}))
+            await self._event(writer, self._delta({"tool_calls": [{
+                "index": index, "function": {"arguments": arguments[half:]}}]}))
+        if plan.kind == "truncate":
+            writer.transport.abort()  # mid-body: no terminating chunk, no finish reason
+            return False
+        if plan.kind == "stall":
+            await asyncio.Event().wait()
+        if plan.kind == "malformed":
+            await self._raw(writer, b'data: {"id": "x", "choices": [{"delta": {"content": "br\n\n')
+        elif plan.kind != "eof":
+            await self._event(writer, self._delta({}, finish=plan.finish))
+            if plan.usage:
+                await self._event(writer, {"id": "chatcmpl-fake", "object": "chat.completion.chunk",
+                                           "model": "fake", "choices": [], "usage": plan.usage})
+            await self._raw(writer, b"data: [DONE]\n\n")
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        return True
+
+    @staticmethod
+    def _delta(delta: dict, finish: str | None = None) -> dict:
+        return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
+                "model": "fake", "choices": [{"index": 0, "delta": delta,
+                                               "finish_reason": finish}]}
+
+    async def _event(self, writer: asyncio.StreamWriter, payload: dict) -> None:
+        await self._raw(writer, f"data: {json.dumps(payload)}\n\n".encode())
+
+    @staticmethod
+    async def _raw(writer: asyncio.StreamWriter, data: bytes) -> None:
+        writer.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        await writer.drain()
+
+
+@pytest.fixture
+async def fake_openai() -> AsyncIterator[FakeOpenAI]:
+    server = FakeOpenAI()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+def openai_client(fake_openai):
+    """``openai_client(**config)`` -> a ModelClient for ``openai/fake-model`` on the fake server."""
+
+    def make(**overrides: Any) -> ModelClient:
+        config = {"model": "openai/fake-model", "api_base": fake_openai.api_base,
+                  "api_key": "sk-placeholder-key-000", "request_timeout": 5.0, **overrides}
+        return ModelClient(ModelConfig(**config), retry_policy=FAST_RETRIES)
+
+    return make

@@ -1,0 +1,159 @@
+"""Consolidation: verification, duplicates, dates, contradictions, cap, wording, scheduling."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from cairn.memory.checkpoints import CheckpointWriter
+from cairn.memory.consolidate import (
+    ConsolidationBusy,
+    consolidate,
+    maybe_consolidate,
+)
+from cairn.memory.consolidate_plan import Item, assign_tiers
+from cairn.memory.dates import absolutize_dates
+from cairn.memory.testing import FakeTextModel
+
+NOW = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
+
+
+def test_relative_dates_become_absolute():
+    ref = date(2026, 3, 4)  # a Wednesday
+    assert absolutize_dates("fixed yesterday, ship tomorrow", ref) == "fixed 2026-03-03, ship 2026-03-05"
+    assert absolutize_dates("3 days ago and in two days", ref) == "2026-03-01 and on 2026-03-06"
+    assert absolutize_dates("last week", ref) == "the week of 2026-02-23"
+    assert absolutize_dates("next Monday", ref) == "2026-03-09"
+    assert absolutize_dates("last Wednesday", ref) == "2026-02-25"
+    assert absolutize_dates("last month", ref) == "2026-02"
+    assert absolutize_dates("the todays list stays", ref) == "the todays list stays"
+
+
+async def _session(store, *messages):
+    session = await store.new_session()
+    for role, content in messages:
+        await store.append_message(session, {"role": role, "content": content})
+    await CheckpointWriter(store, None).write_now(session)
+    return session
+
+
+async def test_consolidation_verifies_merges_dates_and_drops_contradictions(store, workspace):
+    (workspace / "src").mkdir()
+    (workspace / "src" / "billing.py").write_text("def charge():\n    pass\n")
+    first = await _session(store, ("user", "Always run `make lint` before pushing. The billing "
+                                           "service listens on port 8080. Yesterday we moved "
+                                           "invoices into src/billing.py."))
+    await store.remember("Billing code is in src/billing.py", source="agent", session_id=first)
+    await store.remember("Invoices used to live in src/old_invoices.py", source="agent",
+                         session_id=first)
+    second = await _session(store, ("user", "Heads up: the billing service listens on port 9090 "
+                                            "now. Always run `make lint` before pushing."))
+    seen = []
+    report = await consolidate(store, workspace_root=workspace, model=None, now=NOW,
+                               progress=lambda message, fraction: seen.append(fraction))
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+    memories = {m.text: m for m in await store.list_memories()}
+    directive = memories["Always run `make lint` before pushing."]
+    assert directive.kind == "directive" and set(directive.session_ids) == {first, second}
+    assert not any("port 8080" in text for text in memories)
+    newer = next(m for t, m in memories.items() if "port 9090" in t)
+    assert "supersedes" in newer.provenance and "port 8080" in newer.provenance
+    assert any(text.startswith("2026-03-0") and "src/billing.py" in text for text in memories)
+    assert memories["Billing code is in src/billing.py"].status == "verified"
+    assert memories["Invoices used to live in src/old_invoices.py"].status == "unverified"
+    assert report.merged == 0 and len(report.dropped) == 1 and report.added >= 3
+    assert "contradicted" in report.summary()
+
+    again = await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    assert again.candidates == 0 and again.added == 0  # nothing new since the last run
+    assert {m.text for m in await store.list_memories()} == set(memories)
+
+
+async def test_existing_duplicates_are_merged(store, workspace):
+    a = await store.remember("Use uv for installs", kind="preference", source="agent", session_id="s1")
+    b = await store.remember("use uv for installs.", kind="preference", source="agent", session_id="s2")
+    report = await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    assert report.merged == 1
+    kept = await store.list_memories()
+    assert [m.id for m in kept] == [a] and set(kept[0].session_ids) == {"s1", "s2"}
+    assert await store.get_memory(b) is None
+
+
+async def test_missing_anchor_marks_stale_and_archives(store, workspace):
+    gone = await store.remember("Parser lives in src/parser.py", source="user",
+                                anchors=["src/parser.py"])
+    await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    memory = await store.get_memory(gone)
+    assert memory.status == "stale" and memory.tier == "archive"
+
+
+def test_cap_keeps_directives_and_decisions_first():
+    items = [Item(kind="fact", text=f"fact {i} " + "x" * 80, source="derived", provenance="p",
+                  when=f"2026-01-01T00:00:{i % 60:02d}") for i in range(300)]
+    items += [Item(kind="directive", text="Always test", source="user", provenance="p",
+                   when="2025-01-01T00:00:00")]
+    items += [Item(kind="fact", text="copied from a tool", source="derived", provenance="p",
+                   when="2026-02-01T00:00:00", untrusted=True)]
+    assign_tiers(items, max_lines=200, max_bytes=10_000)
+    project = [i for i in items if i.tier == "project"]
+    assert items[-2].tier == "project" and items[-1].tier == "archive"
+    assert len(project) <= 200
+    assert sum(len(f"- {i.text}") for i in project) <= 10_000
+
+
+async def test_model_rewording_is_kept_only_when_every_value_survives(store, workspace):
+    long_ok = ("The integration suite for the payments gateway must be started with "
+               "`pytest -m integration tests/payments` and it expects the sandbox on port 4242 "
+               "because the mock server is hard-wired there.")
+    long_bad = ("The deploy script for staging is ops/deploy_staging.sh and it reads the "
+                "cluster name from the environment variable KUBE_CONTEXT, which must be set "
+                "before running anything else at all.")
+    await store.remember(long_ok, source="agent", session_id="s")
+    await store.remember(long_bad, source="agent", session_id="s")
+
+    def reply(messages):
+        return ("1. Run `pytest -m integration tests/payments` with the sandbox on port 4242.\n"
+                "2. Staging deploys use the deploy script with KUBE_CONTEXT set.")
+
+    model = FakeTextModel(reply)
+    report = await consolidate(store, workspace_root=workspace, model=model, now=NOW)
+    texts = {m.text for m in await store.list_memories()}
+    assert report.reworded == 1 and len(model.calls) == 1
+    assert "Run `pytest -m integration tests/payments` with the sandbox on port 4242." in texts
+    assert long_bad in texts  # the rewrite lost ops/deploy_staging.sh: rejected
+
+
+async def test_maybe_consolidate_runs_every_seven_days_on_a_first_message(store, workspace):
+    session = await store.new_session()
+    await store.append_message(session, {"role": "user", "content": "hi"})
+    assert await maybe_consolidate(store, workspace_root=workspace, model=None, now=NOW,
+                                   session_id=session) is not None  # never ran before
+    assert await maybe_consolidate(store, workspace_root=workspace, model=None,
+                                   now=NOW + timedelta(days=6), session_id=session) is None
+    await store.append_message(session, {"role": "user", "content": "second"})
+    assert await maybe_consolidate(store, workspace_root=workspace, model=None,
+                                   now=NOW + timedelta(days=8), session_id=session) is None
+    assert await maybe_consolidate(store, workspace_root=workspace, model=None,
+                                   now=NOW + timedelta(days=8)) is not None
+
+
+async def test_consolidation_is_refused_while_another_holder_has_the_lease(store, workspace, db_path):
+    from cairn.memory.store import MemoryStore
+
+    async with await MemoryStore.open(db_path) as other:
+        assert await other.try_acquire_lease("consolidation", 60)
+        with pytest.raises(ConsolidationBusy):
+            await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+        assert await maybe_consolidate(store, workspace_root=workspace, model=None, now=NOW) is None
+
+
+async def test_the_uncovered_tail_of_a_session_reaches_long_term_memory(store, workspace):
+    session = await _session(store, ("user", "The importer batch size is 2500 rows."))
+    await store.append_message(session, {"role": "user", "content":
+                                         "The rounding bug is ticket LEDG-4471."})  # after it
+    await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    texts = {m.text: m for m in await store.list_memories()}
+    tail = texts["The rounding bug is ticket LEDG-4471."]
+    assert "messages 2-2 of session" in tail.provenance and tail.source == "user"
+    again = await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    assert again.candidates == 0  # the session did not change since

@@ -1,0 +1,78 @@
+"""Schema migrations: blank DB, older DB, newer DB refused untouched, non-SQLite refused."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from cairn.memory.migrate import LATEST_VERSION, MIGRATIONS, split_statements
+from cairn.memory.store import MemoryStore, MemoryStoreError, SchemaTooNewError
+
+
+def _tables(path):
+    with sqlite3.connect(path) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def test_migrations_are_named_and_numbered_in_order():
+    assert LATEST_VERSION == len(MIGRATIONS) >= 3
+    for index, migration in enumerate(MIGRATIONS, start=1):
+        assert migration.version == index
+        assert migration.name.startswith(f"{index:04d}_")
+        assert migration.statements
+
+
+def test_split_keeps_trigger_bodies_whole():
+    statements = split_statements(
+        "-- c\nCREATE TABLE t (a);\nCREATE TRIGGER x AFTER INSERT ON t BEGIN\n"
+        "  INSERT INTO t VALUES (1);\n  INSERT INTO t VALUES (2);\nEND;\n"
+    )
+    assert len(statements) == 2 and statements[1].endswith("END;")
+
+
+async def test_blank_database_is_migrated_to_latest(db_path):
+    async with await MemoryStore.open(db_path) as store:
+        assert store.migrations_applied == [m.name for m in MIGRATIONS]
+        assert await store.schema_version() == LATEST_VERSION
+        journal = await store.fetchone("PRAGMA journal_mode")
+        assert journal[0] == "wal"
+    assert {"sessions", "messages", "memories", "checkpoints", "leases", "schema_migrations"} <= _tables(db_path)
+    async with await MemoryStore.open(db_path) as again:
+        assert again.migrations_applied == []
+
+
+async def test_older_database_is_upgraded_and_keeps_its_data(db_path):
+    async with await MemoryStore.open(db_path, migrate_to=1) as old:
+        assert await old.schema_version() == 1
+        session = await old.new_session("from version 1")
+        await old.append_message(session, {"role": "user", "content": "keep me"})
+    assert "memories" not in _tables(db_path)
+    async with await MemoryStore.open(db_path) as store:
+        assert store.migrations_applied == [m.name for m in MIGRATIONS[1:]]
+        assert await store.messages(session) == [{"role": "user", "content": "keep me"}]
+        assert [h.seq for h in await store.search_history("keep me")] == [1]
+        await store.remember("now possible", source="user")
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+    assert rows == [(m.version, m.name) for m in MIGRATIONS]
+
+
+async def test_newer_schema_is_refused_and_the_file_is_unchanged(db_path):
+    async with await MemoryStore.open(db_path) as store:
+        await store.new_session("x")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = db_path.read_bytes()
+    with pytest.raises(SchemaTooNewError, match="newer than this Cairn"):
+        await MemoryStore.open(db_path)
+    assert db_path.read_bytes() == before
+
+
+async def test_a_file_that_is_not_sqlite_is_refused_untouched(db_path):
+    db_path.parent.mkdir(parents=True)
+    db_path.write_text("my notes, not a database\n" * 10)
+    before = db_path.read_bytes()
+    with pytest.raises(MemoryStoreError, match="not an SQLite database"):
+        await MemoryStore.open(db_path)
+    assert db_path.read_bytes() == before
