@@ -12,6 +12,9 @@ local M = {}
 local options = nil
 local last_client_id = nil
 
+-- How long a command waits for a server that is still initializing.
+M.start_timeout_ms = 20000
+
 function M.configure(resolved)
   options = resolved
 end
@@ -100,11 +103,26 @@ function M.execute(command, args, callback, opts)
   end
   last_client_id = client.id
   local params = { command = command, arguments = { args or vim.empty_dict() } }
-  compat.request(client, 'workspace/executeCommand', params, function(err, result)
-    vim.schedule(function()
-      callback(err and (err.message or tostring(err)) or nil, result)
+  local function send()
+    compat.request(client, 'workspace/executeCommand', params, function(err, result)
+      vim.schedule(function()
+        callback(err and (err.message or tostring(err)) or nil, result)
+      end)
     end)
-  end)
+  end
+  -- A server that is still starting answers every request with "not initialized": wait for it.
+  local waited = 0
+  local function when_ready()
+    if client.initialized then
+      send()
+    elseif compat.is_stopped(client) or waited >= M.start_timeout_ms then
+      callback('Cairn did not start (see :LspLog, or run `cairn serve` in a terminal)')
+    else
+      waited = waited + 50
+      vim.defer_fn(when_ready, 50)
+    end
+  end
+  when_ready()
 end
 
 --- Stop every Cairn client (shutdown + exit); `on_stopped()` once they are gone.

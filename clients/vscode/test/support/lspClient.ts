@@ -6,7 +6,7 @@
  * `workspace/configuration` (settingsModel.ts), and how stream events are routed (streams.ts).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,7 +24,7 @@ import { CommandArgsById, CommandId, STREAM_NOTIFICATION } from '../../src/proto
 import { launchCandidates, resolveLaunch } from '../../src/serverLaunch';
 import { configurationSection, initializationOptions, SettingLayers } from '../../src/settingsModel';
 import { StreamRouter } from '../../src/streams';
-import { cairnPython } from './server';
+import { cairnPython, REPO_ROOT } from './server';
 
 /** What VS Code 1.9x declares for the features Cairn uses (from vscode-languageclient 11). */
 export const VSCODE_CAPABILITIES: ClientCapabilities = {
@@ -67,6 +67,36 @@ export const VSCODE_CAPABILITIES: ClientCapabilities = {
   },
   general: { positionEncodings: ['utf-16'] },
 };
+
+/**
+ * Environment that makes the server answer through its scripted model (the same litellm path
+ * as a real model; see server/agent/testing.py): a request whose latest user message contains
+ * one of `turnsByKeyword`'s keys plays that key's turns (tests/e2e/clients/model_script.py).
+ * Every model request is recorded; `requests()` reads them back.
+ */
+export function scriptedModel(turnsByKeyword: Record<string, unknown[]>): { env: Record<string, string>; requests: () => any[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-script-'));
+  const turns = join(dir, 'turns.json');
+  const record = join(dir, 'requests.jsonl');
+  writeFileSync(turns, JSON.stringify(turnsByKeyword));
+  return {
+    env: {
+      CAIRN_MODEL: 'scripted/client-e2e',
+      CAIRN_SCRIPT: 'tests.e2e.clients.model_script:by_prompt',
+      CAIRN_CLIENT_TURNS: turns,
+      CAIRN_SCRIPT_RECORD: record,
+      CAIRN_NO_WARMUP: '1',
+      PYTHONPATH: REPO_ROOT,
+    },
+    requests: () => {
+      try {
+        return readFileSync(record, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      } catch {
+        return [];
+      }
+    },
+  };
+}
 
 export interface StartOptions {
   /** The workspace folder (a temp dir when absent). */
