@@ -60,30 +60,6 @@ H.test(':CairnChat streams the answer into the chat buffer, with progress', func
   H.ok(chat_win ~= -1, 'the chat view is not shown')
 end)
 
-local function pick_code_action(diagnostics, title)
-  local original = vim.ui.select
-  local offered = nil
-  vim.ui.select = function(items, _, on_choice)
-    offered = {}
-    for i, item in ipairs(items) do
-      local action = item.action or item[2]
-      table.insert(offered, action.title)
-      if action.title == title then
-        return on_choice(item, i)
-      end
-    end
-    on_choice(nil, nil)
-  end
-  if compat.method_calls then
-    vim.lsp.buf.code_action({ context = { diagnostics = diagnostics } })
-  else
-    vim.lsp.buf.code_action({ diagnostics = diagnostics })
-  end
-  H.wait(function() return offered ~= nil end, 15000, 'the code action menu')
-  vim.ui.select = original
-  H.ok(vim.tbl_contains(offered, title), title .. ' not offered: ' .. vim.inspect(offered))
-end
-
 H.test('a Fix code action picked in the menu edits the buffer and streams its summary', function()
   vim.api.nvim_set_current_buf(BUF)
   vim.api.nvim_win_set_cursor(0, { 2, 15 })
@@ -91,7 +67,9 @@ H.test('a Fix code action picked in the menu edits the buffer and streams its su
     range = { start = { line = 1, character = 15 }, ['end'] = { line = 1, character = 16 } },
     message = "undefined name 'c'", severity = 1, source = 'pyflakes',
   }
-  pick_code_action({ diagnostic }, "Cairn: Fix “undefined name 'c'”")
+  local fix = "Cairn: Fix “undefined name 'c'”"
+  local offered = H.code_action({ diagnostic }, fix)
+  H.ok(vim.tbl_contains(offered, fix), fix .. ' not offered: ' .. vim.inspect(offered))
   H.wait(function() return buffer_text(BUF) == 'def add(a, b):\n    return a + b' end, 30000, 'the edit in the buffer')
   H.wait(function() return chat.text():find('Replaced c with b.', 1, true) ~= nil end, 15000, 'the summary')
   H.contains(chat.text(), '> _propose_edit mod.py_')

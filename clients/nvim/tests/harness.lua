@@ -67,6 +67,36 @@ end
 
 -- Headless Neovim prints messages (echo, notify) to stdout without a newline: start each
 -- TAP line on a line of its own.
+--- vim.lsp.buf.code_action() with the menu (vim.ui.select) answered by title (`pick`, or
+--- nothing picked when nil). Returns the offered titles (sorted) and the offered actions.
+function H.code_action(diagnostics, pick)
+  local offered, actions = nil, {}
+  local original = vim.ui.select
+  vim.ui.select = function(items, _, on_choice)
+    offered = {}
+    local chosen, index = nil, nil
+    for i, item in ipairs(items) do
+      local action = item.action or item[2] -- 0.11: {action, ctx}; 0.7: {client_id, action}
+      table.insert(offered, action.title)
+      table.insert(actions, action)
+      if action.title == pick then
+        chosen, index = item, i
+      end
+    end
+    on_choice(chosen, index)
+  end
+  if vim.fn.has('nvim-0.8') == 1 then
+    vim.lsp.buf.code_action({ context = { diagnostics = diagnostics } })
+  else
+    vim.lsp.buf.code_action({ diagnostics = diagnostics })
+  end
+  local ok, err = pcall(H.wait, function() return offered ~= nil end, 15000, 'the code action menu')
+  vim.ui.select = original
+  assert(ok, err)
+  table.sort(offered)
+  return offered, actions
+end
+
 local function write(line)
   io.stdout:write('\n' .. line .. '\n')
   io.stdout:flush()

@@ -25,34 +25,6 @@ local function status()
   return report
 end
 
---- vim.lsp.buf.code_action() with vim.ui.select answered by title; returns the offered titles.
-local function code_action(diagnostics, pick)
-  local offered, raw = nil, {}
-  local original = vim.ui.select
-  vim.ui.select = function(items, _, on_choice)
-    offered = {}
-    local chosen, index = nil, nil
-    for i, item in ipairs(items) do
-      local action = item.action or item[2] -- 0.11: {action, ctx}; 0.7: {client_id, action}
-      table.insert(offered, action.title)
-      table.insert(raw, action)
-      if action.title == pick then
-        chosen, index = item, i
-      end
-    end
-    on_choice(chosen, index)
-  end
-  if compat.method_calls then
-    vim.lsp.buf.code_action({ context = { diagnostics = diagnostics } })
-  else
-    vim.lsp.buf.code_action({ diagnostics = diagnostics })
-  end
-  H.wait(function() return offered ~= nil end, 15000, 'the code action menu')
-  vim.ui.select = original
-  table.sort(offered)
-  return offered, raw
-end
-
 local ROOT = H.workspace({ ['mod.py'] = 'def add(a, b):\n    return a + c\n', ['notes.md'] = '# notes\n' })
 
 H.test('a file starts the server for its root, untrusted, with the user settings', function()
@@ -77,7 +49,7 @@ H.test('code actions are listed through vim.lsp.buf.code_action()', function()
     range = { start = { line = 1, character = 15 }, ['end'] = { line = 1, character = 16 } },
     message = "undefined name 'c'", severity = 1, source = 'pyflakes',
   }
-  local titles, actions = code_action({ diagnostic }, nil)
+  local titles, actions = H.code_action({ diagnostic }, nil)
   -- 0.11 declares codeAction/resolve for `command`: the server sends it lazily; 0.7 gets it up front.
   for _, action in ipairs(actions) do
     if compat.method_calls then
@@ -100,7 +72,7 @@ H.test('picking an action runs it through the plugin with a stream id and the ch
     sent = { command = command, args = vim.deepcopy(args), client_id = opts and opts.client_id }
     callback(nil, { status = 'done' }) -- the agent's own run is covered by agent_spec.lua
   end
-  local ok, err = pcall(code_action, {}, 'Cairn: Explain this code')
+  local ok, err = pcall(H.code_action, {}, 'Cairn: Explain this code')
   H.wait(function() return sent ~= nil end, 15000, 'the picked action to run')
   server.execute = execute
   H.ok(ok, tostring(err))

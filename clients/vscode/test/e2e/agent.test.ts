@@ -10,7 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { listEntries, toMarkdown } from '../../src/results';
-import { runStreamed, StreamSink } from '../../src/streams';
+import { runStreamed } from '../../src/streams';
+import { recordingSink } from '../support/recorder';
 import { FakeToken } from '../support/fakeService';
 import { scriptedModel, TestClient } from '../support/lspClient';
 
@@ -31,20 +32,10 @@ before(async () => {
 });
 after(() => client.kill());
 
-function recorder() {
-  const events: string[] = [];
-  const sink: StreamSink = {
-    text: (text) => events.push(`text:${text}`),
-    status: (text) => events.push(`status:${text}`),
-    error: (text) => events.push(`error:${text}`),
-    end: () => events.push('end'),
-  };
-  return { events, sink };
-}
 
 test('a chat streams its answer chunk by chunk, with work-done progress', async () => {
   const tokensBefore = client.createdTokens.length;
-  const { events, sink } = recorder();
+  const { events, sink } = recordingSink();
   const outcome = await runStreamed(client.send, client.router, 'cairn.chat', { prompt: 'Say hello' }, sink);
   assert.deepEqual(events, ['text:Hello', 'text:, ', 'text:world.', 'end']);
   assert.equal(outcome.done, true);
@@ -72,7 +63,7 @@ test('a Fix code action applies its edit through workspace/applyEdit and streams
   });
   assert.equal(actions.length, 1);
   // What the extension's executeCommand middleware does with the picked action's command:
-  const { events, sink } = recorder();
+  const { events, sink } = recordingSink();
   const outcome = await runStreamed(client.send, client.router, 'cairn.runAction', actions[0].command.arguments[0], sink);
   assert.equal((outcome.result as { status: string }).status, 'done');
   assert.deepEqual(events, ['status:propose_edit mod.py', 'text:Replaced c ', 'text:with b.', 'end']);
@@ -86,7 +77,7 @@ test('a Fix code action applies its edit through workspace/applyEdit and streams
 
 test('cancelling from the client stops a running answer', async () => {
   const token = new FakeToken();
-  const { events, sink } = recorder();
+  const { events, sink } = recordingSink();
   const running = runStreamed(client.send, client.router, 'cairn.chat', { prompt: 'Go on forever' }, sink, token);
   const deadline = Date.now() + 20000;
   while (!events.some((event) => event.startsWith('text:')) && Date.now() < deadline) {
@@ -103,7 +94,7 @@ test('cancelling from the client stops a running answer', async () => {
 });
 
 test('memory and skills results render in the extension\u2019s views', async () => {
-  await runStreamed(client.send, client.router, 'cairn.chat', { prompt: 'Remember: run the tests with pytest -q' }, recorder().sink);
+  await runStreamed(client.send, client.router, 'cairn.chat', { prompt: 'Remember: run the tests with pytest -q' }, recordingSink().sink);
   const shown = await client.execute('cairn.memory.show', {});
   assert.equal(typeof shown.markdown, 'string');
   assert.ok(toMarkdown('Project memory', shown).startsWith('# Project memory\n\n' + shown.markdown));

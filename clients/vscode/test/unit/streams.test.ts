@@ -1,18 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { runStreamed, StreamRouter, StreamSink } from '../../src/streams';
+import { runStreamed, StreamRouter } from '../../src/streams';
+import { recordingSink } from '../support/recorder';
 import { FakeService, FakeToken } from '../support/fakeService';
 
-function recordingSink() {
-  const events: string[] = [];
-  const sink: StreamSink = {
-    text: (text) => events.push(`text:${text}`),
-    status: (text) => events.push(`status:${text}`),
-    error: (text) => events.push(`error:${text}`),
-    end: () => events.push('end'),
-  };
-  return { events, sink };
-}
 
 test('events are routed by stream id and a route ends at done', async () => {
   const router = new StreamRouter();
