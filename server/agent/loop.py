@@ -22,6 +22,9 @@ from cairn.server.agent.tools.context import ToolContext
 
 logger = logging.getLogger(__name__)
 
+FINAL_ANSWER_NUDGE = ("Stop calling tools. Using the tool results above, answer my request now, "
+                      "in plain words: {request}")
+
 
 @dataclass
 class RunResult:
@@ -64,10 +67,15 @@ class Agent:
                                     tokens=self.model.count_tokens(prompt))
         result = RunResult(text="", steps=0)
         specs = self.tools.specs()
+        repeats = RepeatGuard()
         for step in range(1, self.max_steps + 1):
             result.steps = step
             self.observer.step(step)
-            reply = await self._ask(specs, prompt)
+            # A model that keeps repeating itself must answer with what it has (no tools).
+            if repeats.exhausted:
+                reply = await self._ask([], prompt, nudge=FINAL_ANSWER_NUDGE.format(request=prompt))
+            else:
+                reply = await self._ask(specs, prompt)
             result.add_usage(reply)
             await self.conversation.add(reply.as_message(), tokens=reply.usage.completion_tokens)
             if not reply.tool_calls:
@@ -75,7 +83,8 @@ class Agent:
                 return result
             for call in reply.tool_calls:
                 result.tool_calls.append(call.name)
-                outcome = await self._run_tool(call)
+                outcome = repeats.refusal(call) or await self._run_tool(call)
+                repeats.ran(call, outcome)
                 await self.conversation.add(
                     {"role": "tool", "tool_call_id": call.id, "name": call.name, "content": outcome.content},
                     tokens=self.model.count_tokens(outcome.content),
@@ -85,14 +94,18 @@ class Agent:
             "or raise cairn.maxSteps."
         )
 
-    async def _ask(self, specs: list[dict], request: str) -> ModelReply:
-        """One model call; on a context overflow, compact once and retry once."""
+    async def _ask(self, specs: list[dict], request: str, nudge: str | None = None) -> ModelReply:
+        """One model call; on a context overflow, compact once and retry once.
+
+        ``nudge`` is appended as a last user message for this call only (never stored)."""
         window = self.model.context_window()
         compacted = False
         while True:
             history = await self.conversation.history()
             messages = await self.context.messages(self.system_prompt, history, request=request,
                                                    budget=self._budget(window, specs))
+            if nudge:
+                messages = [*messages, {"role": "user", "content": nudge}]
             if self.redact is not None:
                 messages = self.redact(messages)
             try:
@@ -123,6 +136,44 @@ class Agent:
         if result.is_error:
             logger.info("tool %s returned an error: %s", call.name, result.content[:200])
         return result
+
+
+class RepeatGuard:
+    """Catches a model calling the same tool with the same arguments again (small models loop).
+
+    A repeat is answered with a reminder instead of running the tool; after ``limit`` repeats the
+    next model call gets no tools, so the run ends with an answer. Tools that change the
+    workspace reset the memory: reading a file again after editing it is no repeat.
+    """
+
+    MUTATING = frozenset({"propose_edit", "create_file", "run_command"})
+
+    def __init__(self, limit: int = 2) -> None:
+        self.limit = limit
+        self._seen: set[str] = set()
+        self.repeated = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.repeated >= self.limit
+
+    @staticmethod
+    def _signature(call: ToolCall) -> str:
+        return call.name + json.dumps(call.arguments, sort_keys=True, default=str)
+
+    def refusal(self, call: ToolCall) -> ToolResult | None:
+        if self._signature(call) not in self._seen:
+            return None
+        self.repeated += 1
+        return ToolResult(f"You already called {call.name} with exactly these arguments; its result is "
+                          "earlier in this conversation. Do not repeat the call: use that result, call "
+                          "another tool, or give your final answer now.", is_error=True)
+
+    def ran(self, call: ToolCall, outcome: ToolResult) -> None:
+        if call.name in self.MUTATING and not outcome.is_error:
+            self._seen.clear()
+        else:
+            self._seen.add(self._signature(call))
 
 
 def describe_call(call: ToolCall) -> str:
