@@ -10,7 +10,7 @@ export interface StatusReport {
   trusted?: boolean;
   model?: string | null;
   memory?: { path?: string; exists?: boolean } & Record<string, unknown>;
-  /** From the memory feature: "ready", "consolidating", "starting" or "unavailable (why)". */
+  /** From the memory feature: "ready", "consolidating", "checkpointing", "starting" or "unavailable (why)". */
   memoryState?: string;
   running?: string[];
   problems?: string[];
@@ -46,8 +46,8 @@ function memoryLabel(report: StatusReport): string {
   if (state === undefined || state === 'ready') {
     return report.memory?.exists === false && state === undefined ? 'memory (new)' : 'memory';
   }
-  if (state === 'consolidating') {
-    return 'memory';  // shown as running work instead
+  if (state === 'consolidating' || state === 'checkpointing') {
+    return 'memory'; // shown as running work instead
   }
   return state.startsWith('unavailable') ? 'no memory' : `memory (${state})`;
 }
@@ -69,7 +69,8 @@ export function statusView(report: StatusReport | undefined, state: 'starting' |
     }[state];
     return { text, tooltip, busy: state === 'starting' };
   }
-  const running = [...new Set((report.running ?? []).map(taskLabel))];
+  const keys = [...(report.running ?? []), ...(report.memoryState === 'checkpointing' ? ['checkpoint'] : [])];
+  const running = [...new Set(keys.map(taskLabel))];
   const model = report.model || 'no model';
   const memory = memoryLabel(report);
   const unavailable = report.memoryState?.startsWith('unavailable') ?? false;

@@ -52,6 +52,9 @@ test('the memory feature\u2019s state is shown when the server reports it', () =
   assert.equal(broken.text, '$(warning) Cairn: openai/gpt-4.1 \u00b7 no memory');
   assert.match(broken.tooltip, /unavailable \(database from a newer Cairn\)/);
   assert.equal(statusView({ ...report, memoryState: 'starting' }, 'running').text, '$(hubot) Cairn: openai/gpt-4.1 \u00b7 memory (starting)');
+  const checkpointing = statusView({ ...report, memoryState: 'checkpointing' }, 'running');
+  assert.equal(checkpointing.text, '$(sync~spin) Cairn: openai/gpt-4.1 \u00b7 memory \u00b7 checkpoint');
+  assert.equal(checkpointing.busy, true);
   const consolidating = statusView({ ...report, memoryState: 'consolidating', running: ['memory-consolidation'] }, 'running');
   assert.equal(consolidating.text, '$(sync~spin) Cairn: openai/gpt-4.1 \u00b7 memory \u00b7 consolidating memory');
 });
