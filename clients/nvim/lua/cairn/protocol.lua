@@ -1,0 +1,30 @@
+-- The contract with the Cairn server, mirrored from server/commands.py (the test suite's
+-- tests/e2e/clients/test_protocol_sync.py fails when they drift apart).
+local M = {}
+
+M.STREAM_NOTIFICATION = 'cairn/stream'
+
+M.commands = {
+  status = 'cairn.status',
+  chat = 'cairn.chat',
+  run_action = 'cairn.runAction',
+  cancel = 'cairn.cancel',
+  new_session = 'cairn.newSession',
+  memory_consolidate = 'cairn.memory.consolidate',
+  memory_show = 'cairn.memory.show',
+  memory_search = 'cairn.memory.search',
+  memory_forget = 'cairn.memory.forget',
+  skills_list = 'cairn.skills.list',
+  skills_open = 'cairn.skills.open',
+}
+
+-- Server setting keys (README's settings table).
+M.setting_keys = {
+  'model', 'apiBase', 'apiKey', 'contextWindow', 'memoryPath', 'trusted',
+  'shell', 'shellTimeout', 'maxSteps', 'requestTimeout', 'logLevel',
+}
+
+-- Keys a workspace may set only once trusted: sent at start-up only while untrusted.
+M.sensitive = { model = true, apiBase = true, apiKey = true, memoryPath = true, shell = true }
+
+return M
