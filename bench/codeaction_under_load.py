@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.lsp_latency import SOURCE, Client, initialize, percentile  # noqa: E402
+from bench.lsp_latency import SOURCE, Client, initialize, open_sample, percentile  # noqa: E402
 
 
 class ThreadedClient(Client):
@@ -101,12 +101,7 @@ def main() -> int:
                "CAIRN_DATA_DIR": str(Path(tmp) / "data"), "CAIRN_NO_WARMUP": "1"}
         client = ThreadedClient([sys.executable, "-m", "cairn.server"], env)
         initialize(client, root)
-        uri = (root / "sample.py").as_uri()
-        client.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": SOURCE}}})
-        params = {"textDocument": {"uri": uri},
-                  "range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 17}},
-                  "context": {"diagnostics": []}}
+        params = open_sample(client, root)
         measure(client, params, 20, 10)  # warm up
         idle = measure(client, params, args.requests, 1000)
         client.send({"jsonrpc": "2.0", "id": "chat", "method": "workspace/executeCommand", "params": {

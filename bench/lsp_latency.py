@@ -85,6 +85,16 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+def open_sample(client: Client, root: Path) -> dict:
+    """Open sample.py in the server; the codeAction params every measurement sends."""
+    uri = (root / "sample.py").as_uri()
+    client.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri, "languageId": "python", "version": 1, "text": SOURCE}}})
+    return {"textDocument": {"uri": uri},
+            "range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 17}},
+            "context": {"diagnostics": []}}
+
+
 def measure(command: list[str], root: Path, starts: int, requests: int) -> tuple[list[float], list[float]]:
     cold = []
     for _ in range(starts):
@@ -93,12 +103,7 @@ def measure(command: list[str], root: Path, starts: int, requests: int) -> tuple
         client.close()
     client = Client(command)
     initialize(client, root)
-    uri = (root / "sample.py").as_uri()
-    client.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
-        "uri": uri, "languageId": "python", "version": 1, "text": SOURCE}}})
-    params = {"textDocument": {"uri": uri},
-              "range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 17}},
-              "context": {"diagnostics": []}}
+    params = open_sample(client, root)
     for warmup in range(5):
         client.request(10 + warmup, "textDocument/codeAction", params)
     warm = []

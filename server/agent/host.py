@@ -7,7 +7,6 @@ the optional memory service and skill catalog, and memory-less conversations per
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 
 from cairn.memory.redaction import Redactor
 from cairn.server.agent import templates
+from cairn.server.agent.background import BackgroundTasks
 from cairn.server.agent.context_window import TruncatingContext
 from cairn.server.agent.conversation import InMemoryConversation
 from cairn.server.agent.loop import Agent, RunResult
@@ -51,7 +51,8 @@ class AgentHost:
     extra_tools: list[ToolRegistry] = field(default_factory=list)
     _model: ModelClient | None = field(default=None, init=False, repr=False)
     _conversations: dict[str, InMemoryConversation] = field(default_factory=dict, init=False, repr=False)
-    _background: set[asyncio.Task[Any]] = field(default_factory=set, init=False, repr=False)
+    # work the agent never waits for (consolidation); close() cancels it
+    background: BackgroundTasks = field(default_factory=BackgroundTasks, init=False, repr=False)
 
     def configure(self, settings: Settings) -> None:
         """New settings: the next run builds a new model client."""
@@ -70,27 +71,9 @@ class AgentHost:
             return await self.memory.new_session(origin)
         return uuid.uuid4().hex
 
-    def background(self, coro: Any, name: str) -> None:
-        """Start work the agent never waits for; failures are logged, close() cancels it."""
-        task = asyncio.ensure_future(coro)
-        task.set_name(name)
-        self._background.add(task)
-
-        def done(finished: asyncio.Task[Any]) -> None:
-            self._background.discard(finished)
-            if not finished.cancelled() and finished.exception() is not None:
-                logger.error("%s failed", name, exc_info=finished.exception())
-
-        task.add_done_callback(done)
-
     async def close(self, grace: float = 0.0) -> None:
         """Let background work finish within ``grace`` seconds, cancel the rest, close memory."""
-        if self._background and grace > 0:
-            await asyncio.wait(list(self._background), timeout=grace)
-        for task in list(self._background):
-            task.cancel()
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        await self.background.close(grace)
         if self.memory is not None:
             await self.memory.close()
 
@@ -146,7 +129,7 @@ class AgentHost:
         model = self.model()
         tool_context = self._tool_context(ports, session_id)
         if self.memory is not None:
-            self.background(self.memory.after_first_message(session_id), "memory consolidation")
+            self.background.spawn(self.memory.after_first_message(session_id), "memory consolidation")
         try:
             agent = Agent(
                 model=model,

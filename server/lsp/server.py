@@ -19,6 +19,7 @@ from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 
 from cairn import __version__
+from cairn.server.agent.background import BackgroundTasks
 from cairn.server.commands import STREAM_NOTIFICATION, CommandSpec, StreamEvent
 from cairn.server.lsp.documents import Documents
 from cairn.server.lsp.progress import TaskRunner
@@ -61,7 +62,7 @@ class CairnServer(LanguageServer):
         self.exit_code: asyncio.Future[int] | None = None
         self._ready: asyncio.Event | None = None  # set when startup hooks have run
         self._closers: list[tuple[str, Closer]] = []
-        self._background: set[asyncio.Task[Any]] = set()
+        self._background = BackgroundTasks()
         self._last_error_popup = float("-inf")
         self.suppressed_popups = 0
 
@@ -124,17 +125,7 @@ class CairnServer(LanguageServer):
 
     def spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
         """Run ``coro`` as a server-owned task: referenced until done, failures logged."""
-        task = asyncio.ensure_future(coro)
-        task.set_name(name)
-        self._background.add(task)
-
-        def finished(done: asyncio.Task[Any]) -> None:
-            self._background.discard(done)
-            if not done.cancelled() and done.exception() is not None:
-                logger.error("Background task %s failed", name, exc_info=done.exception())
-
-        task.add_done_callback(finished)
-        return task
+        return self._background.spawn(coro, name)
 
     def on_close(self, name: str, closer: Closer) -> None:
         """Register an async resource closer, run (newest first) on every exit path."""
@@ -174,8 +165,7 @@ class CairnServer(LanguageServer):
 
     async def close_resources(self, timeout: float) -> None:
         """Cancel background work and run closers, newest first, within ``timeout``."""
-        for task in list(self._background):
-            task.cancel()
+        self._background.cancel_all()
         for msg_id in list(self.protocol._command_tasks):
             self.protocol.cancel_request(msg_id)
 

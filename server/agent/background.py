@@ -1,0 +1,51 @@
+"""Background tasks that are referenced until done, logged when they fail, and cancellable.
+
+asyncio keeps only weak references to tasks: a fire-and-forget task can be garbage-collected
+mid-flight, and its exception is reported late or never. Both the server and the agent host
+keep their background work in a `BackgroundTasks`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+class BackgroundTasks:
+    """A set of running tasks."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
+        """Start ``coro``; keep it referenced until done; log its failure."""
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+
+        def finished(done: asyncio.Task[Any]) -> None:
+            self._tasks.discard(done)
+            if not done.cancelled() and done.exception() is not None:
+                logger.error("Background task %s failed", name, exc_info=done.exception())
+
+        task.add_done_callback(finished)
+        return task
+
+    def cancel_all(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def close(self, grace: float = 0.0) -> None:
+        """Let the tasks finish within ``grace`` seconds, then cancel and await the rest."""
+        if self._tasks and grace > 0:
+            await asyncio.wait(list(self._tasks), timeout=grace)
+        self.cancel_all()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
