@@ -104,3 +104,35 @@ async def test_the_agent_cannot_write_its_own_configuration(workspace):
         assert all("refused" in r.lower() or "not allowed" in r.lower() or "protected" in r.lower() for r in results), results
         assert s.state.applied_edits == []
         assert (workspace / ".vscode" / "settings.json").read_text() == "{}\n"
+
+
+@pytest.mark.parametrize("how", ["exit", "sigterm"])
+async def test_no_orphans_when_the_server_exits_during_a_shell_command(workspace, how):
+    """R7: a shell command still running when the editor goes away dies with the server."""
+    import asyncio
+    import signal
+    import subprocess
+
+    marker = "31.4159" if how == "exit" else "27.1828"
+    turns = [{"tool_calls": [{"name": "run_command", "arguments": {"command": f"sleep {marker}"}}]}, "done"]
+    async with cairn_session(workspace, turns, settings={"trusted": True, "shell": "allow"}) as s:
+        asyncio.ensure_future(s.command("cairn.chat", {"prompt": "wait", "streamId": "w"}))
+        for _ in range(100):
+            if subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True).returncode == 0:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the shell command never started")
+        server = s.client._server
+        if how == "sigterm":
+            server.send_signal(signal.SIGTERM)
+        else:
+            s.client.protocol.notify("exit", None)
+        await asyncio.wait_for(server.wait(), 5)
+        for _ in range(30):
+            if subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True).returncode != 0:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the shell command outlived the server")
+        s.state.accept_edits = False  # the session's own shutdown finds the server gone
