@@ -136,6 +136,7 @@ export const SETTING_KEYS = [
   'model',
   'apiBase',
   'apiKey',
+  'actionProtocol',
   'contextWindow',
   'memoryPath',
   'trusted',

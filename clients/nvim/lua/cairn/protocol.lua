@@ -20,7 +20,7 @@ M.commands = {
 
 -- Server setting keys (README's settings table).
 M.setting_keys = {
-  'model', 'apiBase', 'apiKey', 'contextWindow', 'memoryPath', 'trusted',
+  'model', 'apiBase', 'apiKey', 'actionProtocol', 'contextWindow', 'memoryPath', 'trusted',
   'shell', 'shellTimeout', 'maxSteps', 'requestTimeout', 'logLevel',
 }
 
