@@ -9,12 +9,14 @@ from __future__ import annotations
 import platform
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from cairn import __version__
 from cairn.memory.location import memory_db_path
-from cairn.server.settings import ResolvedSettings
+
+if TYPE_CHECKING:
+    from cairn.server.settings import ResolvedSettings
 
 
 def _without_credentials(url: str | None) -> str | None:

@@ -17,7 +17,7 @@ from cairn.server.agent.errors import AgentError
 from cairn.server.agent.host import AgentHost, RunPorts
 from cairn.server.agent.loop import RunResult
 from cairn.server.agent.tools.context import BufferText, NoBuffers, RefusingSink
-from cairn.server.commands import (
+from cairn.server.command_args import (
     CancelArgs,
     ChatArgs,
     NoArgs,

@@ -10,13 +10,13 @@ between ``initialized`` and the first requests). ``initialized`` pulls
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from lsprotocol import types
 
-from cairn.server import settings as settings_mod
 from cairn.server.lsp import logs
 from cairn.server.lsp.documents import uri_to_path
 from cairn.server.lsp.runner import watch_parent
@@ -43,6 +43,8 @@ def workspace_root(params: types.InitializeParams) -> Path | None:
 
 def apply_settings(server: CairnServer) -> None:
     """Re-resolve settings from every layer and tell listeners (and the user) about it."""
+    from cairn.server import settings as settings_mod  # pydantic: never on the initialize path
+
     options = server.initialization_options
     layers = [
         (settings_mod.ENVIRONMENT, settings_mod.env_layer()),
@@ -80,16 +82,23 @@ async def pull_configuration(server: CairnServer) -> None:
     apply_settings(server)
 
 
+async def resolve_settings(server: CairnServer) -> None:
+    """The first startup hook: settings from every layer, pydantic imported off the loop."""
+    await asyncio.to_thread(importlib.import_module, "cairn.server.settings")
+    await asyncio.to_thread(importlib.import_module, "cairn.server.command_args")
+    apply_settings(server)
+
+
 def register(server: CairnServer) -> None:
+    server.startup_hooks.append(resolve_settings)
     @server.feature(types.INITIALIZE)
     async def on_initialize(ls: CairnServer, params: types.InitializeParams) -> None:
         ls.initialization_options = params.initialization_options or {}
         ls.workspace_root = workspace_root(params)
-        apply_settings(ls)
         if params.process_id:
             watch_parent(ls, params.process_id)
         forwarder = logs.EditorLogHandler(ls.window_log_message, asyncio.get_running_loop())
-        forwarder.set_level_name(ls.settings.log_level)
+        forwarder.set_level_name("info")  # the configured level applies once settings resolve
         logging.getLogger().addHandler(forwarder)
         ls.settings_listeners.append(lambda s: forwarder.set_level_name(s.settings.log_level))
         ls.begin_startup()

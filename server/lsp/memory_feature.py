@@ -16,15 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from cairn.server.commands import (
-    MEMORY_CONSOLIDATE,
-    MEMORY_FORGET,
-    MEMORY_SEARCH,
-    MEMORY_SHOW,
-    MemoryForgetArgs,
-    MemorySearchArgs,
-    NoArgs,
-)
+from cairn.server.commands import MEMORY_CONSOLIDATE, MEMORY_FORGET, MEMORY_SEARCH, MEMORY_SHOW
 from cairn.server.lsp import logs
 from cairn.server.lsp.progress import ProgressReporter
 from cairn.server.lsp.server import CairnServer
@@ -32,6 +24,7 @@ from cairn.server.lsp.server import CairnServer
 if TYPE_CHECKING:
     from cairn.memory.redaction import Redactor
     from cairn.server.agent.memory_bridge import MemoryService
+    from cairn.server.command_args import MemoryForgetArgs, MemorySearchArgs, NoArgs
 
 logger = logging.getLogger(__name__)
 ALL_FILES = types.FileOperationRegistrationOptions(

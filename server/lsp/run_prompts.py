@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cairn.server.agent import templates
-from cairn.server.commands import Range, RunActionArgs
+from cairn.server.command_args import Range, RunActionArgs
 from cairn.server.lsp.documents import Documents, DocumentSnapshot, uri_to_path
 
 MAX_SELECTION_CHARS = 40_000

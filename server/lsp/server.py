@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError
@@ -20,11 +20,13 @@ from pygls.lsp.server import LanguageServer
 
 from cairn import __version__
 from cairn.server.agent.background import BackgroundTasks
-from cairn.server.commands import STREAM_NOTIFICATION, CommandSpec, StreamEvent
+from cairn.server.commands import STREAM_NOTIFICATION, CommandSpec, stream_event
 from cairn.server.lsp.documents import Documents
 from cairn.server.lsp.progress import TaskRunner
 from cairn.server.lsp.protocol import CairnProtocol
-from cairn.server.settings import ResolvedSettings, Settings
+
+if TYPE_CHECKING:
+    from cairn.server.settings import ResolvedSettings, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ class CairnServer(LanguageServer):
             protocol_cls=CairnProtocol,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
-        self.resolved = ResolvedSettings(Settings())
+        self._resolved: ResolvedSettings | None = None  # defaults until startup resolves them
         self.initialization_options: Any = {}
         self.workspace_settings: dict[str, Any] | None = None  # last workspace/configuration
         self.settings_listeners: list[Callable[[CairnServer], None]] = []
@@ -67,6 +69,18 @@ class CairnServer(LanguageServer):
         self.suppressed_popups = 0
 
     # ----------------------------------------------------------------- settings
+
+    @property
+    def resolved(self) -> ResolvedSettings:
+        if self._resolved is None:  # pydantic is imported only when settings are first needed
+            from cairn.server.settings import ResolvedSettings, Settings
+
+            self._resolved = ResolvedSettings(Settings())
+        return self._resolved
+
+    @resolved.setter
+    def resolved(self, value: ResolvedSettings) -> None:
+        self._resolved = value
 
     @property
     def settings(self) -> Settings:
@@ -135,8 +149,7 @@ class CairnServer(LanguageServer):
 
     def stream(self, stream_id: str, kind: str, text: str = "") -> None:
         """Send one ``cairn/stream`` event."""
-        event = StreamEvent(stream_id=stream_id, kind=kind, text=text)  # type: ignore[arg-type]
-        self.protocol.notify(STREAM_NOTIFICATION, event.model_dump(by_alias=True))
+        self.protocol.notify(STREAM_NOTIFICATION, stream_event(stream_id, kind, text))
 
     def show_error(self, message: str) -> None:
         """An error popup, rate limited (R5); always logged."""

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from cairn.server.commands import SKILLS_LIST, SKILLS_OPEN, NoArgs, SkillOpenArgs
+from cairn.server.commands import SKILLS_LIST, SKILLS_OPEN
 from cairn.server.lsp.documents import path_to_uri, uri_to_path
 from cairn.server.lsp.server import CairnServer
 
 if TYPE_CHECKING:
+    from cairn.server.command_args import NoArgs, SkillOpenArgs
     from cairn.skills.catalog import Catalog
     from cairn.skills.problems import Problem
 

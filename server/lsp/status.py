@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cairn.server.commands import STATUS, NoArgs
+from cairn.server.commands import STATUS
 from cairn.server.lsp.server import CairnServer
 from cairn.server.status import build_status
+
+if TYPE_CHECKING:
+    from cairn.server.command_args import NoArgs
 
 
 def register(server: CairnServer) -> None:
@@ -21,4 +24,4 @@ def register(server: CairnServer) -> None:
             extra=extra,
         )
 
-    server.register_command(STATUS, status)
+    server.register_service_command(STATUS, status)  # reports settings once they are resolved

@@ -91,7 +91,7 @@ async def test_cursor_without_selection_or_definition(session):
 
 async def test_run_action_arguments_validate_against_the_contract(session):
     """What code actions send must be accepted by the command's own argument model."""
-    from cairn.server.commands import RunActionArgs
+    from cairn.server.command_args import RunActionArgs
 
     server, uri, _ = session
     for action in await actions_for(server, uri, WHOLE_DEF, [DIAGNOSTIC]):

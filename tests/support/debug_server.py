@@ -16,7 +16,8 @@ from pydantic import Field
 
 from cairn.server import __main__ as server_main
 from cairn.server.app import FEATURES
-from cairn.server.commands import CommandArgs, CommandSpec, NoArgs
+from cairn.server.command_args import CommandArgs, NoArgs
+from cairn.server.commands import CommandSpec
 from cairn.server.lsp.server import CairnServer
 
 
@@ -29,9 +30,9 @@ class SnapshotArgs(CommandArgs):
     uri: str
 
 
-SLEEP = CommandSpec(id="cairn.debug.sleep", args=SleepArgs, title="debug: sleep")
-RAISE = CommandSpec(id="cairn.debug.raise", args=NoArgs, title="debug: raise")
-SNAPSHOT = CommandSpec(id="cairn.debug.snapshot", args=SnapshotArgs, title="debug: snapshot")
+SLEEP = CommandSpec(id="cairn.debug.sleep", arguments=SleepArgs, title="debug: sleep")
+RAISE = CommandSpec(id="cairn.debug.raise", arguments=NoArgs, title="debug: raise")
+SNAPSHOT = CommandSpec(id="cairn.debug.snapshot", arguments=SnapshotArgs, title="debug: snapshot")
 
 
 def register_debug(server: CairnServer) -> None:
@@ -73,7 +74,7 @@ def register_debug(server: CairnServer) -> None:
         raise RuntimeError("a notification handler failed on purpose")
 
     server.register_command(SLEEP, sleep)
-    server.register_command(CommandSpec(id="cairn.debug.noise", args=NoArgs, title="debug: noise"), noise)
+    server.register_command(CommandSpec(id="cairn.debug.noise", arguments=NoArgs, title="debug: noise"), noise)
     server.register_command(RAISE, fail)
     server.register_command(SNAPSHOT, snapshot)
 

@@ -10,7 +10,7 @@ import typing
 
 import pytest
 
-from cairn.server import commands
+from cairn.server import command_args, commands
 from cairn.server.settings import describe_fields
 from tests.e2e.clients.tap import REPO
 
@@ -62,16 +62,16 @@ def test_argument_keys_match(spec):
 
 def test_nested_argument_types_match():
     interfaces = _ts_interfaces()
-    for model in (commands.Position, commands.Range, commands.Diagnostic):
+    for model in (command_args.Position, command_args.Range, command_args.Diagnostic):
         assert interfaces[model.__name__] == _python_args(model), model.__name__
 
 
 def test_stream_event_kinds_match():
-    kinds = typing.get_args(commands.StreamEvent.model_fields["kind"].annotation)
+    kinds = typing.get_args(command_args.StreamEvent.model_fields["kind"].annotation)
     assert re.search(r"export type StreamKind = (.*);", PROTOCOL_TS).group(1) == " | ".join(f"'{k}'" for k in kinds)
     lua_kinds = re.search(r"local KINDS = \{(.*)\}", (REPO / "clients/nvim/lua/cairn/streams.lua").read_text()).group(1)
     assert sorted(re.findall(r"(\w+) = true", lua_kinds)) == sorted(kinds)
-    assert set(_ts_interfaces()["StreamEvent"]) == {f.alias or n for n, f in commands.StreamEvent.model_fields.items()}
+    assert set(_ts_interfaces()["StreamEvent"]) == {f.alias or n for n, f in command_args.StreamEvent.model_fields.items()}
 
 
 def test_setting_keys_and_scopes_match():
