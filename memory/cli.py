@@ -81,6 +81,11 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
     root = (args.workspace or Path.cwd()).resolve()
     path = memory_db_path(root, args.memory_path)
+    if not path.exists():
+        # Every action only reads or changes memory that exists: opening would create an empty
+        # database (and its data dir) for a mistyped --workspace and hide the mistake.
+        sys.stderr.write(f"cairn memory: no memory for {root} yet (it would be at {path})\n")
+        return 1 if args.action == "forget" else 0
     redactor = Redactor()
     redactor.add_env_secrets()  # the values of *KEY*/*TOKEN*/... variables never get stored
     async with await MemoryStore.open(path, workspace_root=root, redactor=redactor) as store:

@@ -42,8 +42,19 @@ def test_training_without_any_model_fails_clearly(tmp_path):
 
 
 def test_memory_consolidation_from_the_command_line(tmp_path):
+    import asyncio
+
+    from cairn.memory.location import memory_db_path
+    from cairn.memory.store import MemoryStore
+
     workspace = tmp_path / "ws"
     workspace.mkdir()
+
+    async def seed():  # the command line only consolidates memory that exists
+        async with await MemoryStore.open(memory_db_path(workspace.resolve()), workspace_root=workspace) as store:
+            await store.remember("Deploy with `make ship`", kind="fact", source="user")
+
+    asyncio.run(seed())
     result = cairn("memory", "consolidate", "--workspace", str(workspace),
                    env={"CAIRN_MODEL": "scripted/m", "CAIRN_SCRIPT": "tests.support.scripts:agent",
                         "CAIRN_TEST_TURNS": str(tmp_path / "none.json")})

@@ -40,6 +40,17 @@ def test_show_search_forget_consolidate(workspace, capsys):
     assert "no memory with id" in capsys.readouterr().err
 
 
+def test_a_workspace_without_memory_gets_no_database(tmp_path, capsys):
+    workspace = tmp_path / "never-used"
+    workspace.mkdir()
+    db = memory_db_path(workspace.resolve())
+    for action in (["show"], ["search", "x"], ["consolidate"]):
+        assert main(["memory", "--workspace", str(workspace), *action]) == 0
+        assert "no memory for" in capsys.readouterr().err
+    assert main(["memory", "--workspace", str(workspace), "forget", "1"]) == 1
+    assert not db.exists() and not db.parent.exists()
+
+
 def test_memory_path_override_and_refused_file(tmp_path, capsys):
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a database")
@@ -54,6 +65,7 @@ def test_consolidate_uses_the_model_factory_when_wired(workspace, capsys):
     from cairn.memory import cli
     from cairn.memory.testing import FakeTextModel
 
+    _seed(workspace)
     made = []
 
     def factory():
