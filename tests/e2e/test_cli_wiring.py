@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from cairn.memory.location import memory_db_path
+from cairn.memory.store import MemoryStore
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -42,11 +46,6 @@ def test_training_without_any_model_fails_clearly(tmp_path):
 
 
 def test_memory_consolidation_from_the_command_line(tmp_path):
-    import asyncio
-
-    from cairn.memory.location import memory_db_path
-    from cairn.memory.store import MemoryStore
-
     workspace = tmp_path / "ws"
     workspace.mkdir()
 
