@@ -39,8 +39,17 @@ class Quiet:
 
 
 def turns(steps: int) -> list[dict]:
-    calls = [{"tool_calls": [{"name": "read_file", "arguments": {"path": f"file_{i % 20}.py", "start_line": 1,
-                                                                   "end_line": 40 + i}}]} for i in range(steps - 1)]
+    calls = [
+        {
+            "tool_calls": [
+                {
+                    "name": "read_file",
+                    "arguments": {"path": f"file_{i % 20}.py", "start_line": 1, "end_line": 40 + i},
+                }
+            ]
+        }
+        for i in range(steps - 1)
+    ]
     return [*calls, "Done."]
 
 
@@ -83,9 +92,13 @@ async def agent_run(steps: int, with_memory: bool) -> tuple[float, float]:
         host._model = TimedModel(ModelConfig(model="scripted/bench", request_timeout=60))
         TimedModel.spent = 0.0
         if with_memory:
-            host.memory = await MemoryService.open(root.parent / f"{root.name}.sqlite3", root, Redactor(), host.model)
+            host.memory = await MemoryService.open(
+                root.parent / f"{root.name}.sqlite3", root, Redactor(), host.model
+            )
             host.redactor = Redactor()
-        ports = RunPorts(buffers=NoBuffers(), edits=RefusingSink(), approver=FixedApprover(False), observer=Quiet())
+        ports = RunPorts(
+            buffers=NoBuffers(), edits=RefusingSink(), approver=FixedApprover(False), observer=Quiet()
+        )
         session = await host.new_session()
         with script(steps):
             started = time.perf_counter()
@@ -98,7 +111,9 @@ async def agent_run(steps: int, with_memory: bool) -> tuple[float, float]:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
@@ -108,12 +123,16 @@ async def main() -> int:
         rows["agent, no memory"].append(await agent_run(args.steps, with_memory=False))
         rows["agent, SQLite memory"].append(await agent_run(args.steps, with_memory=True))
     print(f"{args.steps} steps per run, {args.repeats} runs each (medians); model = scripted, zero latency")
-    print(f"{'path':<22} {'total ms/step':>14} {'model ms/step':>14} {'overhead ms/step':>17} {'total/model':>12}")
+    print(
+        f"{'path':<22} {'total ms/step':>14} {'model ms/step':>14} {'overhead ms/step':>17} {'total/model':>12}"
+    )
     for name, values in rows.items():
         total = statistics.median(v[0] for v in values)
         model = statistics.median(v[1] for v in values)
-        print(f"{name:<22} {total * 1000:>14.2f} {model * 1000:>14.2f} {(total - model) * 1000:>17.2f} "
-              f"{total / model:>12.2f}")
+        print(
+            f"{name:<22} {total * 1000:>14.2f} {model * 1000:>14.2f} {(total - model) * 1000:>17.2f} "
+            f"{total / model:>12.2f}"
+        )
     return 0
 
 

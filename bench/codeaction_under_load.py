@@ -31,8 +31,9 @@ class ThreadedClient(Client):
         import subprocess
 
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, env=env)
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+        )
         self._lock = threading.Lock()
         self._responses: dict[object, threading.Event] = {}
         self._results: dict[object, dict] = {}
@@ -71,8 +72,9 @@ class ThreadedClient(Client):
             return self._results.pop(msg_id)
 
 
-def measure(client: ThreadedClient, params: dict, count: int, first_id: int,
-            until: threading.Event | None = None) -> list[float]:
+def measure(
+    client: ThreadedClient, params: dict, count: int, first_id: int, until: threading.Event | None = None
+) -> list[float]:
     """``count`` round trips, or as many as fit before ``until`` is set (at most ``count``)."""
     timings = []
     for index in range(count):
@@ -86,7 +88,9 @@ def measure(client: ThreadedClient, params: dict, count: int, first_id: int,
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--chunks", type=int, default=3000)
     args = parser.parse_args()
@@ -97,15 +101,29 @@ def main() -> int:
         turns = Path(tmp) / "turns.json"
         # distinct chunks: litellm aborts a stream that repeats one chunk 100 times (loop guard)
         turns.write_text(json.dumps([{"chunks": [f"t{i} " for i in range(args.chunks)], "delay": 0.001}]))
-        env = {**os.environ, "CAIRN_MODEL": "scripted/bench", "CAIRN_SCRIPT": str(turns),
-               "CAIRN_DATA_DIR": str(Path(tmp) / "data"), "CAIRN_NO_WARMUP": "1"}
+        env = {
+            **os.environ,
+            "CAIRN_MODEL": "scripted/bench",
+            "CAIRN_SCRIPT": str(turns),
+            "CAIRN_DATA_DIR": str(Path(tmp) / "data"),
+            "CAIRN_NO_WARMUP": "1",
+        }
         client = ThreadedClient([sys.executable, "-m", "cairn.server"], env)
         initialize(client, root)
         params = open_sample(client, root)
         measure(client, params, 20, 10)  # warm up
         idle = measure(client, params, args.requests, 1000)
-        client.send({"jsonrpc": "2.0", "id": "chat", "method": "workspace/executeCommand", "params": {
-            "command": "cairn.chat", "arguments": [{"prompt": "Talk for a while", "streamId": "load"}]}})
+        client.send(
+            {
+                "jsonrpc": "2.0",
+                "id": "chat",
+                "method": "workspace/executeCommand",
+                "params": {
+                    "command": "cairn.chat",
+                    "arguments": [{"prompt": "Talk for a while", "streamId": "load"}],
+                },
+            }
+        )
         while client.notifications < 50:  # the stream has started
             time.sleep(0.01)
         before = client.notifications
@@ -124,15 +142,21 @@ def main() -> int:
         print(f"the streaming chat did not complete: {chat}", file=sys.stderr)
         return 1
 
-    print(f"codeAction round trips: {len(idle)} idle, {len(loaded)} while a chat streamed "
-          f"({during} notifications from the server during them; stream still running at the end: "
-          f"{still_streaming})")
+    print(
+        f"codeAction round trips: {len(idle)} idle, {len(loaded)} while a chat streamed "
+        f"({during} notifications from the server during them; stream still running at the end: "
+        f"{still_streaming})"
+    )
     print(f"{'state':<10} {'median':>9} {'p95':>9}")
     rows = {"idle": idle, "streaming": loaded}
     for name, values in rows.items():
-        print(f"{name:<10} {statistics.median(values) * 1000:>7.2f}ms {percentile(values, 0.95) * 1000:>7.2f}ms")
-    print(f"ratio streaming/idle: median {statistics.median(loaded) / statistics.median(idle):.2f}, "
-          f"p95 {percentile(loaded, 0.95) / percentile(idle, 0.95):.2f}")
+        print(
+            f"{name:<10} {statistics.median(values) * 1000:>7.2f}ms {percentile(values, 0.95) * 1000:>7.2f}ms"
+        )
+    print(
+        f"ratio streaming/idle: median {statistics.median(loaded) / statistics.median(idle):.2f}, "
+        f"p95 {percentile(loaded, 0.95) / percentile(idle, 0.95):.2f}"
+    )
     return 0
 
 

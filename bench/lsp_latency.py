@@ -33,8 +33,9 @@ def frame(message: dict) -> bytes:
 class Client:
     def __init__(self, command: list[str]) -> None:
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
 
     def send(self, message: dict) -> None:
         self.process.stdin.write(frame(message))
@@ -71,10 +72,23 @@ class Client:
 
 
 def initialize(client: Client, root: Path) -> float:
-    client.request(1, "initialize", {"processId": os.getpid(), "rootUri": root.as_uri(),
-                                     "capabilities": {"textDocument": {"codeAction": {
-                                         "codeActionLiteralSupport": {"codeActionKind": {"valueSet": [
-                                             "", "quickfix", "refactor", "source"]}}}}}})
+    client.request(
+        1,
+        "initialize",
+        {
+            "processId": os.getpid(),
+            "rootUri": root.as_uri(),
+            "capabilities": {
+                "textDocument": {
+                    "codeAction": {
+                        "codeActionLiteralSupport": {
+                            "codeActionKind": {"valueSet": ["", "quickfix", "refactor", "source"]}
+                        }
+                    }
+                }
+            },
+        },
+    )
     elapsed = time.perf_counter() - client.started
     client.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
     return elapsed
@@ -88,11 +102,18 @@ def percentile(values: list[float], fraction: float) -> float:
 def open_sample(client: Client, root: Path) -> dict:
     """Open sample.py in the server; the codeAction params every measurement sends."""
     uri = (root / "sample.py").as_uri()
-    client.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
-        "uri": uri, "languageId": "python", "version": 1, "text": SOURCE}}})
-    return {"textDocument": {"uri": uri},
-            "range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 17}},
-            "context": {"diagnostics": []}}
+    client.send(
+        {
+            "jsonrpc": "2.0",
+            "method": "textDocument/didOpen",
+            "params": {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": SOURCE}},
+        }
+    )
+    return {
+        "textDocument": {"uri": uri},
+        "range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 17}},
+        "context": {"diagnostics": []},
+    }
 
 
 def measure(command: list[str], root: Path, starts: int, requests: int) -> tuple[list[float], list[float]]:
@@ -117,12 +138,16 @@ def measure(command: list[str], root: Path, starts: int, requests: int) -> tuple
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--starts", type=int, default=15)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
 
-    peer = shutil.which("jedi-language-server", path=str(Path(sys.executable).parent)) or shutil.which("jedi-language-server")
+    peer = shutil.which("jedi-language-server", path=str(Path(sys.executable).parent)) or shutil.which(
+        "jedi-language-server"
+    )
     if not peer:
         print("jedi-language-server is not installed: pip install -e '.[bench]'", file=sys.stderr)
         return 2
@@ -130,18 +155,32 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "sample.py").write_text(SOURCE)
-        results = {name: measure(command, root, args.starts, args.requests) for name, command in servers.items()}
+        results = {
+            name: measure(command, root, args.starts, args.requests) for name, command in servers.items()
+        }
 
-    print(f"cold start to initialize reply ({args.starts} starts each), warm codeAction ({args.requests} requests)")
+    print(
+        f"cold start to initialize reply ({args.starts} starts each), warm codeAction ({args.requests} requests)"
+    )
     print(f"{'server':<22} {'cold median':>12} {'cold p95':>9} {'warm median':>12} {'warm p95':>9}")
     rows = {}
     for name, (cold, warm) in results.items():
-        rows[name] = (statistics.median(cold), percentile(cold, 0.95), statistics.median(warm), percentile(warm, 0.95))
+        rows[name] = (
+            statistics.median(cold),
+            percentile(cold, 0.95),
+            statistics.median(warm),
+            percentile(warm, 0.95),
+        )
         cm, cp, wm, wp = rows[name]
         print(f"{name:<22} {cm * 1000:>10.1f}ms {cp * 1000:>7.1f}ms {wm * 1000:>10.2f}ms {wp * 1000:>7.2f}ms")
     ours, peer_row = rows["cairn"], rows["jedi-language-server"]
-    print("ratio cairn/jedi-ls     " + "  ".join(
-        f"{label} {a / b:.2f}" for label, a, b in zip(("cold-median", "cold-p95", "warm-median", "warm-p95"), ours, peer_row)))
+    print(
+        "ratio cairn/jedi-ls     "
+        + "  ".join(
+            f"{label} {a / b:.2f}"
+            for label, a, b in zip(("cold-median", "cold-p95", "warm-median", "warm-p95"), ours, peer_row)
+        )
+    )
     return 0
 
 

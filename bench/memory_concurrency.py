@@ -30,8 +30,10 @@ def main() -> int:
             one = run_rmw_trials(root / f"rmw-{round_}", processes=2, per_process=args.per_process)
             for name in ("transactions", "locked", "failed", "lost_updates", "duplicate_seqs"):
                 setattr(total, name, getattr(total, name) + getattr(one, name))
-        print(f"R9 read-modify-write, {args.rounds} rounds x 2 processes x {args.per_process} "
-              f"({time.perf_counter() - started:.1f} s)")
+        print(
+            f"R9 read-modify-write, {args.rounds} rounds x 2 processes x {args.per_process} "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
         print(f"  transactions committed: {total.transactions}")
         print(f"  'database is locked':   {total.locked}")
         print(f"  other errors:           {total.failed}")
@@ -40,8 +42,10 @@ def main() -> int:
 
         started = time.perf_counter()
         migration = run_migration_race(root / "migrate", pairs=args.pairs)
-        print(f"R11 paired starts on a blank database: {migration.pairs} pairs "
-              f"({time.perf_counter() - started:.1f} s)")
+        print(
+            f"R11 paired starts on a blank database: {migration.pairs} pairs "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
         print(f"  failed starts:      {migration.failed_starts}")
         print(f"  double migrations:  {migration.double_migrations}")
         print(f"  not fully migrated: {migration.not_migrated}")
@@ -51,16 +55,19 @@ def main() -> int:
         started = time.perf_counter()
         races = run_checkpoint_race(root / "checkpoint", runs=args.races)
         run_consolidation_race(root / "dream", runs=args.races, report=races)
-        print(f"R12 single-flight across 2 processes: {args.races} checkpoint races, "
-              f"{args.races} consolidation races ({time.perf_counter() - started:.1f} s)")
+        print(
+            f"R12 single-flight across 2 processes: {args.races} checkpoint races, "
+            f"{args.races} consolidation races ({time.perf_counter() - started:.1f} s)"
+        )
         print(f"  checkpoints written:            {races.checkpoints}")
         print(f"  model calls (both kinds):       {races.model_calls}")
         print(f"  overlapping summaries:          {races.overlapping_summaries}")
         print(f"  checkpoint gaps/overlaps:       {races.gaps_or_overlaps}")
         print(f"  wasted summarisation calls:     {races.wasted_calls}")
         print(f"  consolidations run:             {races.consolidations} of {args.races}")
-        print(f"  double / missed consolidations: {races.double_consolidations} / "
-              f"{races.missed_consolidations}")
+        print(
+            f"  double / missed consolidations: {races.double_consolidations} / {races.missed_consolidations}"
+        )
     failures = total.failures + migration.failures + races.failures
     print(f"RESULT {'PASS' if failures == 0 else 'FAIL'}: {failures} failures")
     return 0

@@ -39,12 +39,16 @@ from cairn.memory.ports import approx_tokens  # noqa: E402
 from cairn.memory.store import MemoryStore  # noqa: E402
 from cairn.memory.testing import FakeTextModel  # noqa: E402
 
-SYSTEM = ("You are Cairn, a coding agent working in the user's repository. Use the tools to "
-          "read and change files; keep the user's directives.")
+SYSTEM = (
+    "You are Cairn, a coding agent working in the user's repository. Use the tools to "
+    "read and change files; keep the user's directives."
+)
 SKILLS = "Skills: debugging (find root causes), refactoring (small safe steps), testing."
-GENERIC = ("## Next action\nContinue with the current task.\n## Task tree\n- Work on the "
-           "user's request (in progress)\n## Current work\nThe assistant is making progress "
-           "on the code.\n## Open notes\nNothing special.")
+GENERIC = (
+    "## Next action\nContinue with the current task.\n## Task tree\n- Work on the "
+    "user's request (in progress)\n## Current work\nThe assistant is making progress "
+    "on the code.\n## Open notes\nNothing special."
+)
 FINAL_REQUEST = "Continue with the task."
 FRESH_REQUEST = "Let's pick up the ledger work where we left off."
 
@@ -104,8 +108,7 @@ async def run(args: argparse.Namespace) -> dict:
     for path in sorted(mentioned_paths(plan)):  # the session's files exist in its workspace
         (workdir / "ws" / path).parent.mkdir(parents=True, exist_ok=True)
         (workdir / "ws" / path).write_text("# placeholder\n")
-    results: dict = {"facts": facts, "steps": len(plan),
-                     "messages": sum(len(step) for step in plan)}
+    results: dict = {"facts": facts, "steps": len(plan), "messages": sum(len(step) for step in plan)}
     model = FakeTextModel(lambda messages: GENERIC)
     async with await MemoryStore.open(workdir / "memory.sqlite3", workspace_root=workdir / "ws") as store:
         writer = CheckpointWriter(store, model)
@@ -126,15 +129,22 @@ async def run(args: argparse.Namespace) -> dict:
             await asyncio.sleep(0)  # let the background writer run between steps
             if used >= 0.9 * usable:  # the agent rebuilds its context
                 await writer.drain()
-                context = await assemble(store, session, system_prompt=SYSTEM, skill_index=SKILLS,
-                                         budget_tokens=args.budget)
+                context = await assemble(
+                    store, session, system_prompt=SYSTEM, skill_index=SKILLS, budget_tokens=args.budget
+                )
                 used, rebuilds = context.tokens, rebuilds + 1
             if summary_used >= 0.9 * usable:
                 summary_rebuilds += 1
                 summary_used = args.budget
         await writer.drain()
-        final = await assemble(store, session, system_prompt=SYSTEM, skill_index=SKILLS,
-                               request=FINAL_REQUEST, budget_tokens=args.budget)
+        final = await assemble(
+            store,
+            session,
+            system_prompt=SYSTEM,
+            skill_index=SKILLS,
+            request=FINAL_REQUEST,
+            budget_tokens=args.budget,
+        )
         checkpoints = await store.checkpoints(session_id=session)
         if args.verbose:
             from cairn.memory.checkpoint_format import render
@@ -146,28 +156,33 @@ async def run(args: argparse.Namespace) -> dict:
         results["model_calls"] = len(model.calls)
 
         started = time.perf_counter()
-        report = await consolidate(store, workspace_root=workdir / "ws", model=model,
-                                   now=datetime.now(UTC))
+        report = await consolidate(store, workspace_root=workdir / "ws", model=model, now=datetime.now(UTC))
         results["consolidation"] = (report, time.perf_counter() - started)
         fresh = await store.new_session("next day")
         await store.append_message(fresh, {"role": "user", "content": FRESH_REQUEST})
-        next_day = await assemble(store, fresh, system_prompt=SYSTEM, skill_index=SKILLS,
-                                  request=FRESH_REQUEST, budget_tokens=args.budget)
+        next_day = await assemble(
+            store,
+            fresh,
+            system_prompt=SYSTEM,
+            skill_index=SKILLS,
+            request=FRESH_REQUEST,
+            budget_tokens=args.budget,
+        )
         if args.verbose:
             print(next_day.section("project_memory")[0]["content"])
-        results["cairn_fresh"] = (recalled(facts, next_day), next_day.tokens,
-                                  next_day.tokens_by_section())
+        results["cairn_fresh"] = (recalled(facts, next_day), next_day.tokens, next_day.tokens_by_section())
         await writer.close()
 
     truncated = naive(history + [{"role": "user", "content": FINAL_REQUEST}], args.budget)
     results["naive_end"] = (recalled(facts, truncated), tokens(truncated))
-    fresh_naive = [{"role": "system", "content": SYSTEM + "\n\n" + SKILLS},
-                   {"role": "user", "content": FRESH_REQUEST}]
+    fresh_naive = [
+        {"role": "system", "content": SYSTEM + "\n\n" + SKILLS},
+        {"role": "user", "content": FRESH_REQUEST},
+    ]
     results["naive_fresh"] = (recalled(facts, fresh_naive), tokens(fresh_naive))
     # Single summary: the summary replaces everything before the newest messages.
     summary = {"role": "user", "content": "Summary of the conversation so far:\n" + GENERIC}
-    body = naive(history + [{"role": "user", "content": FINAL_REQUEST}],
-                 args.budget - tokens([summary]))
+    body = naive(history + [{"role": "user", "content": FINAL_REQUEST}], args.budget - tokens([summary]))
     single = body[:1] + [summary] + body[1:]
     results["summary_end"] = (recalled(facts, single), tokens(single))
     fresh_single = fresh_naive[:1] + [summary] + fresh_naive[1:]
@@ -189,35 +204,49 @@ def main() -> int:
     facts: list[Fact] = r["facts"]
     total = len(facts)
     per_kind = Counter(f.kind for f in facts)
-    print(f"Long-horizon recall: {r['steps']} steps ({r['messages']} messages), {total} planted "
-          f"facts, context budget {args.budget} tokens, window {args.window} "
-          f"({time.perf_counter() - started:.1f} s)")
-    print(f"Cairn: {r['checkpoints']} checkpoints, {r['rebuilds']} context rebuilds, "
-          f"{r['model_calls']} summarizer calls (generic narrative only)")
+    print(
+        f"Long-horizon recall: {r['steps']} steps ({r['messages']} messages), {total} planted "
+        f"facts, context budget {args.budget} tokens, window {args.window} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
+    print(
+        f"Cairn: {r['checkpoints']} checkpoints, {r['rebuilds']} context rebuilds, "
+        f"{r['model_calls']} summarizer calls (generic narrative only)"
+    )
     print()
     header = f"{'method':<18}{'end of session':>16}{'tokens':>8}{'fresh session':>16}{'tokens':>8}"
     print(header)
     print("-" * len(header))
-    for name, end, fresh in (("cairn", "cairn_end", "cairn_fresh"),
-                             ("naive truncation", "naive_end", "naive_fresh"),
-                             ("single summary", "summary_end", "summary_fresh")):
+    for name, end, fresh in (
+        ("cairn", "cairn_end", "cairn_fresh"),
+        ("naive truncation", "naive_end", "naive_fresh"),
+        ("single summary", "summary_end", "summary_fresh"),
+    ):
         e, f = r[end], r[fresh]
         e_n, f_n = sum(e[0].values()), sum(f[0].values())
-        print(f"{name:<18}{e_n:>4}/{total} {e_n / total:>6.1%}{e[1]:>9,}"
-              f"{f_n:>4}/{total} {f_n / total:>6.1%}{f[1]:>9,}")
+        print(
+            f"{name:<18}{e_n:>4}/{total} {e_n / total:>6.1%}{e[1]:>9,}"
+            f"{f_n:>4}/{total} {f_n / total:>6.1%}{f[1]:>9,}"
+        )
     print()
-    print(f"{'fact kind':<22}{'n':>3}{'cairn end':>11}{'cairn fresh':>13}{'naive end':>11}{'summary end':>13}")
+    print(
+        f"{'fact kind':<22}{'n':>3}{'cairn end':>11}{'cairn fresh':>13}{'naive end':>11}{'summary end':>13}"
+    )
     for kind in sorted(per_kind):
-        print(f"{kind:<22}{per_kind[kind]:>3}{r['cairn_end'][0][kind]:>11}"
-              f"{r['cairn_fresh'][0][kind]:>13}{r['naive_end'][0][kind]:>11}"
-              f"{r['summary_end'][0][kind]:>13}")
+        print(
+            f"{kind:<22}{per_kind[kind]:>3}{r['cairn_end'][0][kind]:>11}"
+            f"{r['cairn_fresh'][0][kind]:>13}{r['naive_end'][0][kind]:>11}"
+            f"{r['summary_end'][0][kind]:>13}"
+        )
     print()
     print("cairn context sections at the end:  ", r["cairn_end"][2])
     print("cairn context sections, fresh:      ", r["cairn_fresh"][2])
     report, seconds = r["consolidation"]
-    print(f"consolidation ({seconds:.1f} s): {report.candidates} candidates, {report.added} added, "
-          f"{len(report.dropped)} contradicted, project memory {report.project_lines} lines / "
-          f"{report.project_bytes} bytes, {report.archived} recall-only")
+    print(
+        f"consolidation ({seconds:.1f} s): {report.candidates} candidates, {report.added} added, "
+        f"{len(report.dropped)} contradicted, project memory {report.project_lines} lines / "
+        f"{report.project_bytes} bytes, {report.archived} recall-only"
+    )
     exact_kinds = ("value-user", "value-tool-restated", "value-tool-only")
     exact_total = sum(per_kind[k] for k in exact_kinds)
     exact_end = sum(r["cairn_end"][0][k] for k in exact_kinds)
@@ -225,9 +254,11 @@ def main() -> int:
         print("consolidation dropped:", *report.dropped, sep="\n  ")
         for label in ("cairn_end", "cairn_fresh"):
             print(f"lost ({label}):", *r[label][0].lost, sep="\n  ")
-    print(f"exact-value recall at the end: {exact_end}/{exact_total} "
-          f"({exact_end / exact_total:.1%}) within {r['cairn_end'][1]:,} tokens "
-          f"(target >= 95% within 8k)")
+    print(
+        f"exact-value recall at the end: {exact_end}/{exact_total} "
+        f"({exact_end / exact_total:.1%}) within {r['cairn_end'][1]:,} tokens "
+        f"(target >= 95% within 8k)"
+    )
     return 0
 
 

@@ -36,8 +36,28 @@ BATCH = 1_000
 
 def vocabulary(rng: random.Random, size: int = 6_000) -> list[str]:
     """Pseudo-words; drawn with a Zipf-like skew, as words are in real notes."""
-    syllables = ["ka", "lo", "mi", "ten", "sor", "vu", "pe", "dra", "qui", "nel", "zo", "bar",
-                 "est", "ion", "ul", "fa", "ri", "gon", "ste", "ax"]
+    syllables = [
+        "ka",
+        "lo",
+        "mi",
+        "ten",
+        "sor",
+        "vu",
+        "pe",
+        "dra",
+        "qui",
+        "nel",
+        "zo",
+        "bar",
+        "est",
+        "ion",
+        "ul",
+        "fa",
+        "ri",
+        "gon",
+        "ste",
+        "ax",
+    ]
     words = set()
     while len(words) < size:
         words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
@@ -68,9 +88,11 @@ def raw_connection(path: Path) -> sqlite3.Connection:
     return conn
 
 
-INSERT_SQL = ("INSERT INTO memories (kind, text, source, provenance, session_ids, untrusted, "
-              "status, tier, created_at, verified_at, updated_at) "
-              "VALUES ('fact', ?, 'derived', 'bench', '[]', 0, 'unverified', 'project', ?, NULL, ?)")
+INSERT_SQL = (
+    "INSERT INTO memories (kind, text, source, provenance, session_ids, untrusted, "
+    "status, tier, created_at, verified_at, updated_at) "
+    "VALUES ('fact', ?, 'derived', 'bench', '[]', 0, 'unverified', 'project', ?, NULL, ?)"
+)
 ANCHOR_SQL = "INSERT INTO memory_anchors (memory_id, path, symbol) VALUES (?, ?, NULL)"
 
 
@@ -86,7 +108,7 @@ def raw_bulk(conn: sqlite3.Connection, texts: list[str], offset: int) -> None:
     now = "2026-03-02T09:00:00+00:00"
     for start in range(0, len(texts), BATCH):
         conn.execute("BEGIN IMMEDIATE")
-        for j, text in enumerate(texts[start:start + BATCH]):
+        for j, text in enumerate(texts[start : start + BATCH]):
             i = offset + start + j
             cursor = conn.execute(INSERT_SQL, (text, now, now))
             conn.execute(ANCHOR_SQL, (cursor.lastrowid, f"src/mod{i % 997}/file{i}.py"))
@@ -99,7 +121,8 @@ def raw_recall(conn: sqlite3.Connection, query: str) -> list:
     rows = conn.execute(
         f"SELECT m.*, {ANCHORS_COLUMN}, bm25(memories_fts) AS score FROM memories_fts "
         "JOIN memories m ON m.id = memories_fts.rowid WHERE memories_fts MATCH ? "
-        "AND m.status != 'stale' ORDER BY score LIMIT ?", (match_query(query, "any"), 10),
+        "AND m.status != 'stale' ORDER BY score LIMIT ?",
+        (match_query(query, "any"), 10),
     ).fetchall()
     return [(json.loads(r["session_ids"]), json.loads(r["anchors_json"])) for r in rows]
 
@@ -114,16 +137,28 @@ async def cairn_side(path: Path, texts: list[str], single: list[str], queries: l
     async with await MemoryStore.open(path) as store:
         started = time.perf_counter()
         for start in range(0, len(texts), BATCH):
-            await store.apply_memory_plan([
-                MemoryInsert(kind="fact", text=text, source="derived", provenance="bench",
-                             anchors=(f"src/mod{(start + j) % 997}/file{start + j}.py",))
-                for j, text in enumerate(texts[start:start + BATCH])])
+            await store.apply_memory_plan(
+                [
+                    MemoryInsert(
+                        kind="fact",
+                        text=text,
+                        source="derived",
+                        provenance="bench",
+                        anchors=(f"src/mod{(start + j) % 997}/file{start + j}.py",),
+                    )
+                    for j, text in enumerate(texts[start : start + BATCH])
+                ]
+            )
         figures["bulk"] = len(texts) / (time.perf_counter() - started)
         offset = len(texts)
         started = time.perf_counter()
         for j, text in enumerate(single):
-            await store.remember(text, source="derived", provenance="bench",
-                                 anchors=[f"src/mod{(offset + j) % 997}/file{offset + j}.py"])
+            await store.remember(
+                text,
+                source="derived",
+                provenance="bench",
+                anchors=[f"src/mod{(offset + j) % 997}/file{offset + j}.py"],
+            )
         figures["single"] = len(single) / (time.perf_counter() - started)
         latencies = []
         hits = 0
@@ -166,28 +201,35 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     texts, words = make_texts(args.memories + args.single, args.seed)
-    bulk, single = texts[:args.memories], texts[args.memories:]
+    bulk, single = texts[: args.memories], texts[args.memories :]
     rng = random.Random(args.seed + 1)
-    queries = [" ".join(rng.choices(words[:2_000], k=rng.randint(1, 3)))
-               for _ in range(args.queries)]
+    queries = [" ".join(rng.choices(words[:2_000], k=rng.randint(1, 3))) for _ in range(args.queries)]
     with tempfile.TemporaryDirectory(prefix="cairn-scale-") as tmp:
         raw = raw_side(Path(tmp) / "raw.sqlite3", bulk, single, queries)
         cairn = asyncio.run(cairn_side(Path(tmp) / "cairn.sqlite3", bulk, single, queries))
-    print(f"Store scaling: {cairn['rows']:,} memories (+1 anchor each, FTS5), "
-          f"{args.queries} recall queries ({cairn['hits']} with hits)")
+    print(
+        f"Store scaling: {cairn['rows']:,} memories (+1 anchor each, FTS5), "
+        f"{args.queries} recall queries ({cairn['hits']} with hits)"
+    )
     print(f"{'measure':<34}{'Cairn':>12}{'raw sqlite3':>14}{'ratio':>9}")
     rows = [
         ("bulk insert (memories/s, 1k/txn)", cairn["bulk"], raw["bulk"], cairn["bulk"] / raw["bulk"]),
-        ("single insert (memories/s, 1/txn)", cairn["single"], raw["single"],
-         cairn["single"] / raw["single"]),
+        (
+            "single insert (memories/s, 1/txn)",
+            cairn["single"],
+            raw["single"],
+            cairn["single"] / raw["single"],
+        ),
     ]
     for name, a, b, ratio in rows:
         print(f"{name:<34}{a:>12,.0f}{b:>14,.0f}{ratio:>8.2f}x")
     for label, q in (("recall p50 (ms)", 0.5), ("recall p95 (ms)", 0.95)):
         a, b = percentile(cairn["recall"], q) * 1000, percentile(raw["recall"], q) * 1000
         print(f"{label:<34}{a:>12.2f}{b:>14.2f}{a / b:>8.2f}x")
-    print(f"recall mean (ms){'':<18}{statistics.mean(cairn['recall']) * 1000:>12.2f}"
-          f"{statistics.mean(raw['recall']) * 1000:>14.2f}")
+    print(
+        f"recall mean (ms){'':<18}{statistics.mean(cairn['recall']) * 1000:>12.2f}"
+        f"{statistics.mean(raw['recall']) * 1000:>14.2f}"
+    )
     print("(throughput ratio < 1 = Cairn slower; latency ratio > 1 = Cairn slower)")
     return 0
 

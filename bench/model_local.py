@@ -56,20 +56,24 @@ def bench(spec, repeats: int, gen_tokens: int) -> None:
     print(f"weights ready:          {verify_s:.2f} s (assembly + sha256 on the first run only)")
     print(f"load time:              {load_s:.2f} s")
     print(f"process peak RSS:       {rss_mb:.0f} MB (cumulative over the models loaded so far)")
-    print(f"prompt tokens per run:  {runs[0][2]}; generated: "
-          f"{', '.join(str(r[3]) for r in runs)}")
-    print(f"prompt tok/s (median):  {statistics.median(r[0] for r in runs):.1f} "
-          f"(runs: {', '.join(f'{r[0]:.0f}' for r in runs)})")
-    print(f"generation tok/s (med): {statistics.median(r[1] for r in runs):.1f} "
-          f"(runs: {', '.join(f'{r[1]:.1f}' for r in runs)})")
+    print(f"prompt tokens per run:  {runs[0][2]}; generated: {', '.join(str(r[3]) for r in runs)}")
+    print(
+        f"prompt tok/s (median):  {statistics.median(r[0] for r in runs):.1f} "
+        f"(runs: {', '.join(f'{r[0]:.0f}' for r in runs)})"
+    )
+    print(
+        f"generation tok/s (med): {statistics.median(r[1] for r in runs):.1f} "
+        f"(runs: {', '.join(f'{r[1]:.1f}' for r in runs)})"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--gen-tokens", type=int, default=128)
-    parser.add_argument("--models", default="0.5b,1.5b",
-                        help="comma-separated size tags to include when installed")
+    parser.add_argument(
+        "--models", default="0.5b,1.5b", help="comma-separated size tags to include when installed"
+    )
     args = parser.parse_args()
     wanted = [tag.strip() for tag in args.models.split(",") if tag.strip()]
     installed = {spec.litellm_model for spec in installed_local_models()}

@@ -20,8 +20,7 @@ import time
 from cairn.server.agent.model import ModelClient, ModelConfig, load_litellm
 from cairn.server.agent.testing import ScriptedModel, _play, _stream_events
 
-TURN = {"chunks": ["The ", "answer ", "is ", "42."], "usage": {"prompt_tokens": 12,
-                                                              "completion_tokens": 4}}
+TURN = {"chunks": ["The ", "answer ", "is ", "42."], "usage": {"prompt_tokens": 12, "completion_tokens": 4}}
 MESSAGES = [{"role": "user", "content": "What is the answer?"}]
 
 
@@ -44,8 +43,9 @@ async def measure(calls: int) -> dict[str, float]:
         bare = []
         for _ in range(calls):
             started = time.perf_counter()
-            stream = await litellm.acompletion(model="scripted/bench", messages=MESSAGES,
-                                               stream=True, max_tokens=4096)
+            stream = await litellm.acompletion(
+                model="scripted/bench", messages=MESSAGES, stream=True, max_tokens=4096
+            )
             async for _chunk in stream:
                 pass
             bare.append(time.perf_counter() - started)
@@ -54,9 +54,11 @@ async def measure(calls: int) -> dict[str, float]:
             started = time.perf_counter()
             await client.reply(MESSAGES)
             through.append(time.perf_counter() - started)
-    return {"direct_ms": statistics.median(direct) * 1e3,
-            "bare_ms": statistics.median(bare) * 1e3,
-            "litellm_ms": statistics.median(through) * 1e3}
+    return {
+        "direct_ms": statistics.median(direct) * 1e3,
+        "bare_ms": statistics.median(bare) * 1e3,
+        "litellm_ms": statistics.median(through) * 1e3,
+    }
 
 
 def main() -> None:

@@ -18,20 +18,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=200, help="trials per edit kind")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--noise", type=float, default=0.03, help="chance a task flips when the skill text changes")
+    parser.add_argument(
+        "--noise", type=float, default=0.03, help="chance a task flips when the skill text changes"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     result = asyncio.run(compare_gates(args.trials, seed=args.seed, noise=args.noise))
     print(f"gate comparison: {args.trials} trials per kind, seed {args.seed}, noise {args.noise}")
     print(f"{'edit kind':<10} {'trials':>6} {'Cairn accepted':>15} {'SkillOpt accepted':>18}")
     for kind in EDIT_KINDS:
-        print(f"{kind:<10} {result.trials[kind]:>6} {result.rate('cairn', kind):>14.1%} {result.rate('skillopt', kind):>17.1%}")
+        print(
+            f"{kind:<10} {result.trials[kind]:>6} {result.rate('cairn', kind):>14.1%} {result.rate('skillopt', kind):>17.1%}"
+        )
     print("(mixed: one edit carrying a helpful and a harmful rule; reported beside the targets, not in them)")
     harmful = result.cairn["harmful"]
-    print(f"target runs: Cairn {result.cairn_calls}, SkillOpt {result.skillopt_calls}"
-          f" (ratio {result.cairn_calls / max(1, result.skillopt_calls):.2f})")
-    print(f"targets: harmful 0% -> {'MET' if harmful == 0 else 'MISSED'}; helpful >= 90% -> "
-          f"{'MET' if result.rate('cairn', 'helpful') >= 0.9 else 'MISSED'}")
+    print(
+        f"target runs: Cairn {result.cairn_calls}, SkillOpt {result.skillopt_calls}"
+        f" (ratio {result.cairn_calls / max(1, result.skillopt_calls):.2f})"
+    )
+    print(
+        f"targets: harmful 0% -> {'MET' if harmful == 0 else 'MISSED'}; helpful >= 90% -> "
+        f"{'MET' if result.rate('cairn', 'helpful') >= 0.9 else 'MISSED'}"
+    )
     print(f"elapsed {time.perf_counter() - started:.1f} s")
 
 

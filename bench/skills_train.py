@@ -29,8 +29,16 @@ from cairn.skills.train_cli import TASKS_DIR
 
 
 async def train_once(skill: Path, tasks: Path, target, optimizer, config: TrainConfig, out: Path):
-    trainer = Trainer(skill_text=skill.read_text(), folder_name=skill.parent.name, tasks=load_tasks(tasks), target=target,
-                      optimizer=optimizer, config=config, run_dir=out, concurrency=2)
+    trainer = Trainer(
+        skill_text=skill.read_text(),
+        folder_name=skill.parent.name,
+        tasks=load_tasks(tasks),
+        target=target,
+        optimizer=optimizer,
+        config=config,
+        run_dir=out,
+        concurrency=2,
+    )
     state = await trainer.run()
     return trainer, state
 
@@ -38,35 +46,58 @@ async def train_once(skill: Path, tasks: Path, target, optimizer, config: TrainC
 def simulated(args: argparse.Namespace, out: Path) -> None:
     skill, tasks = TASKS_DIR / "simulated-demo" / "SKILL.md", TASKS_DIR / "simulated-demo.jsonl"
     world = SimWorld.load(TASKS_DIR / "simulated-demo.rules.jsonl")
-    print(f"{'seed':>4} {'test start':>10} {'test end':>9} {'accepted':>8} {'rejected':>8} {'calls':>6} {'tokens':>8}")
+    print(
+        f"{'seed':>4} {'test start':>10} {'test end':>9} {'accepted':>8} {'rejected':>8} {'calls':>6} {'tokens':>8}"
+    )
     gains = []
     for seed in range(args.seeds):
         config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, seed=seed)
-        _, state = asyncio.run(train_once(skill, tasks, SimulatedTarget(world, noise=args.noise, seed=seed),
-                                          SimulatedOptimizer(world, seed=seed), config, out / f"sim-{seed}"))
+        _, state = asyncio.run(
+            train_once(
+                skill,
+                tasks,
+                SimulatedTarget(world, noise=args.noise, seed=seed),
+                SimulatedOptimizer(world, seed=seed),
+                config,
+                out / f"sim-{seed}",
+            )
+        )
         gains.append(state.test_end - state.test_start)
-        print(f"{seed:>4} {state.test_start:>10.3f} {state.test_end:>9.3f} {len(state.accepted):>8} {len(state.ledger):>8} "
-              f"{state.budget.calls:>6} {state.budget.tokens:>8}")
+        print(
+            f"{seed:>4} {state.test_start:>10.3f} {state.test_end:>9.3f} {len(state.accepted):>8} {len(state.ledger):>8} "
+            f"{state.budget.calls:>6} {state.budget.tokens:>8}"
+        )
     print(f"mean test accuracy gain over {args.seeds} seeds: {sum(gains) / len(gains):+.3f}")
 
 
 def local(args: argparse.Namespace, out: Path) -> None:
     if not args.model_factory or ":" not in args.model_factory or not args.target_model:
-        sys.exit("--target local needs --model-factory MODULE:ATTRIBUTE and --target-model NAME "
-                 "(the embedded model's factory from the agent's model adapter)")
+        sys.exit(
+            "--target local needs --model-factory MODULE:ATTRIBUTE and --target-model NAME "
+            "(the embedded model's factory from the agent's model adapter)"
+        )
     module, _, attribute = args.model_factory.partition(":")
     factory = getattr(importlib.import_module(module), attribute)
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, seed=0, target_model=args.target_model,
-                         optimizer_model=args.optimizer_model or args.target_model, max_calls=args.max_calls,
-                         target_max_tokens=96, optimizer_max_tokens=512)
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=0,
+        target_model=args.target_model,
+        optimizer_model=args.optimizer_model or args.target_model,
+        max_calls=args.max_calls,
+        target_max_tokens=96,
+        optimizer_max_tokens=512,
+    )
     target = ModelTargetRunner(factory(args.target_model), max_tokens=config.target_max_tokens)
     optimizer = factory(config.optimizer_model)
     skill, tasks = TASKS_DIR / "terse-answers" / "SKILL.md", TASKS_DIR / "terse-answers.jsonl"
     trainer, state = asyncio.run(train_once(skill, tasks, target, optimizer, config, out / "local"))
     print(f"target {args.target_model}, optimizer {config.optimizer_model}, splits {trainer.splits.sizes()}")
-    print(f"test accuracy: start {state.test_start:.3f}, end {state.test_end:.3f} ({state.test_end - state.test_start:+.3f}); "
-          f"{len(state.accepted)} edits accepted, {len(state.ledger)} rejected; {state.budget.calls} calls, "
-          f"{state.budget.tokens} tokens; status {state.status}; outputs in {out / 'local'}")
+    print(
+        f"test accuracy: start {state.test_start:.3f}, end {state.test_end:.3f} ({state.test_end - state.test_start:+.3f}); "
+        f"{len(state.accepted)} edits accepted, {len(state.ledger)} rejected; {state.budget.calls} calls, "
+        f"{state.budget.tokens} tokens; status {state.status}; outputs in {out / 'local'}"
+    )
 
 
 def main() -> None:

@@ -39,17 +39,22 @@ def main() -> int:
         started = time.perf_counter()
         writes = race.race_writes(*race.make_race_tree(Path(tmp) / "w"), args.writes)
         write_seconds = time.perf_counter() - started
-    print(f"R13 read/walk race: {args.reads} rounds in {read_seconds:.1f} s, "
-          f"{reads['swaps']} swaps")
-    print(f"  reads inside: {reads['inside']}  refused: {reads['refused']}  "
-          f"OUTSIDE: {reads['outside']}")
+    print(f"R13 read/walk race: {args.reads} rounds in {read_seconds:.1f} s, {reads['swaps']} swaps")
+    print(f"  reads inside: {reads['inside']}  refused: {reads['refused']}  OUTSIDE: {reads['outside']}")
     print(f"  walks: {reads['walks']}  walk escapes: {reads['walk_escapes']}")
     print(f"R13 write race: {args.writes} rounds in {write_seconds:.1f} s, {writes['swaps']} swaps")
-    print(f"  written: {writes['written']}  refused: {writes['refused']}  landed inside: "
-          f"{writes['landed_inside']}  LANDED OUTSIDE: {writes['landed_outside']}  "
-          f"outside file intact: {bool(writes['outside_intact'])}")
-    failures = (reads["outside"] + reads["walk_escapes"] + writes["landed_outside"]
-                + (1 - writes["outside_intact"]) + (writes["landed_inside"] != writes["written"]))
+    print(
+        f"  written: {writes['written']}  refused: {writes['refused']}  landed inside: "
+        f"{writes['landed_inside']}  LANDED OUTSIDE: {writes['landed_outside']}  "
+        f"outside file intact: {bool(writes['outside_intact'])}"
+    )
+    failures = (
+        reads["outside"]
+        + reads["walk_escapes"]
+        + writes["landed_outside"]
+        + (1 - writes["outside_intact"])
+        + (writes["landed_inside"] != writes["written"])
+    )
     print(f"RESULT {'PASS' if failures == 0 else 'FAIL'}: {failures} failures")
     return 0
 

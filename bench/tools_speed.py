@@ -53,25 +53,41 @@ def median_seconds(work: Callable[[], object], repeat: int) -> float:
 
 
 def report(name: str, ours: float, baseline: float, unit: str) -> None:
-    print(f"{name:<34} ours {ours * 1000:8.1f} ms   baseline {baseline * 1000:8.1f} ms   "
-          f"ratio {ours / baseline:5.2f}x   ({unit})")
+    print(
+        f"{name:<34} ours {ours * 1000:8.1f} ms   baseline {baseline * 1000:8.1f} ms   "
+        f"ratio {ours / baseline:5.2f}x   ({unit})"
+    )
 
 
 def bench_files(root: Path, rels: list[str], repeat: int) -> None:
     with ConfinedWorkspace(root) as ws:
-        report("read every file",
-               median_seconds(lambda: [ws.read_bytes(r, 1 << 20) for r in rels], repeat),
-               median_seconds(lambda: [(root / r).read_bytes() for r in rels], repeat),
-               f"{len(rels)} files; baseline: open().read()")
-        report("walk honouring .gitignore",
-               median_seconds(lambda: list(visible_entries(ws, ".")), repeat),
-               median_seconds(lambda: list(os.walk(root)), repeat),
-               "baseline: os.walk, no ignore rules, build/ included")
+        report(
+            "read every file",
+            median_seconds(lambda: [ws.read_bytes(r, 1 << 20) for r in rels], repeat),
+            median_seconds(lambda: [(root / r).read_bytes() for r in rels], repeat),
+            f"{len(rels)} files; baseline: open().read()",
+        )
+        report(
+            "walk honouring .gitignore",
+            median_seconds(lambda: list(visible_entries(ws, ".")), repeat),
+            median_seconds(lambda: list(os.walk(root)), repeat),
+            "baseline: os.walk, no ignore rules, build/ included",
+        )
         stop = threading.Event()
         matcher = search.compile_matcher("needle_here", regex=False, ignore_case=False)
-        ours = median_seconds(lambda: search.search_workspace(
-            ws, ".", matcher, search.glob_filter(None), buffers={}, max_results=10_000,
-            respect_ignore=True, stop=stop), repeat)
+        ours = median_seconds(
+            lambda: search.search_workspace(
+                ws,
+                ".",
+                matcher,
+                search.glob_filter(None),
+                buffers={},
+                max_results=10_000,
+                respect_ignore=True,
+                stop=stop,
+            ),
+            repeat,
+        )
 
     pattern = re.compile("needle_here")
 
@@ -85,8 +101,12 @@ def bench_files(root: Path, rels: list[str], repeat: int) -> None:
                     hits += [(path, n) for n, line in enumerate(f, 1) if pattern.search(line)]
         return hits
 
-    report("search (literal)", ours, median_seconds(naive, repeat),
-           "baseline: os.walk skipping build/ + line regex")
+    report(
+        "search (literal)",
+        ours,
+        median_seconds(naive, repeat),
+        "baseline: os.walk skipping build/ + line regex",
+    )
 
 
 async def bench_commands(root: Path, count: int) -> None:
@@ -94,8 +114,9 @@ async def bench_commands(root: Path, count: int) -> None:
     abi = sandbox.landlock_abi()
     fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        argv = sandbox.helper_argv(shell_program("true"), landlock=abi >= 1,
-                                   writable=[str(root), "/tmp", "/dev/null"], cwd_fd=fd)
+        argv = sandbox.helper_argv(
+            shell_program("true"), landlock=abi >= 1, writable=[str(root), "/tmp", "/dev/null"], cwd_fd=fd
+        )
 
         async def ours() -> None:
             await run_process(argv, env=env, timeout=30, pass_fds=(fd,))
@@ -115,8 +136,12 @@ async def bench_commands(root: Path, count: int) -> None:
     finally:
         os.close(fd)
     sandbox_state = f"Landlock ABI {abi}" if abi else "no Landlock"
-    report("run `true` (helper + sandbox)", timings["ours"], timings["plain"],
-           f"{count} runs, {sandbox_state}; baseline: bare bash subprocess")
+    report(
+        "run `true` (helper + sandbox)",
+        timings["ours"],
+        timings["plain"],
+        f"{count} runs, {sandbox_state}; baseline: bare bash subprocess",
+    )
 
 
 def main() -> int:

@@ -29,14 +29,35 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("decisions", "Design decisions"),
     ("open_notes", "Open notes"),
 )
-LIST_KEYS = ("task_tree", "directives", "files_changed", "files_read", "commands", "user_facts",
-             "knowledge", "errors",
-             "live_resources", "decisions", "open_notes", "values")
+LIST_KEYS = (
+    "task_tree",
+    "directives",
+    "files_changed",
+    "files_read",
+    "commands",
+    "user_facts",
+    "knowledge",
+    "errors",
+    "live_resources",
+    "decisions",
+    "open_notes",
+    "values",
+)
 NARRATIVE_KEYS = ("next_action", "task_tree", "current_work", "open_notes")
 # Relative claim of each trimmable list on the token cap (directives are never trimmed).
-WEIGHTS = {"user_facts": 4.0, "knowledge": 3.0, "decisions": 3.0, "live_resources": 1.5,
-           "files_changed": 2.0, "files_read": 0.5,
-           "commands": 1.5, "errors": 1.0, "task_tree": 1.0, "values": 1.0, "open_notes": 0.5}
+WEIGHTS = {
+    "user_facts": 4.0,
+    "knowledge": 3.0,
+    "decisions": 3.0,
+    "live_resources": 1.5,
+    "files_changed": 2.0,
+    "files_read": 0.5,
+    "commands": 1.5,
+    "errors": 1.0,
+    "task_tree": 1.0,
+    "values": 1.0,
+    "open_notes": 0.5,
+}
 MAX_ITEM_CHARS = 600
 MAX_NARRATIVE_CHARS = 1200
 
@@ -59,7 +80,8 @@ SUPERSEDING = ("user_facts", "knowledge", "live_resources", "commands")
 def _merge_list(old: list[str], new: list[str], *, supersede: bool = False) -> list[str]:
     # A repeated item moves to the end: recency decides what is trimmed first.
     merged = [item[:MAX_ITEM_CHARS] for item in old if item not in set(new)] + [
-        item[:MAX_ITEM_CHARS] for item in new]
+        item[:MAX_ITEM_CHARS] for item in new
+    ]
     if not supersede:
         return merged
     newest: dict[str, int] = {}
@@ -67,12 +89,14 @@ def _merge_list(old: list[str], new: list[str], *, supersede: bool = False) -> l
         shape, values = skeleton(item)
         if values:
             newest[shape] = index
-    return [item for index, item in enumerate(merged)
-            if newest.get(skeleton(item)[0], index) == index or not skeleton(item)[1]]
+    return [
+        item
+        for index, item in enumerate(merged)
+        if newest.get(skeleton(item)[0], index) == index or not skeleton(item)[1]
+    ]
 
 
-def merge(previous: dict[str, Any] | None, found: Extraction,
-          narrative: dict[str, str]) -> dict[str, Any]:
+def merge(previous: dict[str, Any] | None, found: Extraction, narrative: dict[str, str]) -> dict[str, Any]:
     """The previous checkpoint extended with a new range's extraction and narrative."""
     data = empty_checkpoint()
     if previous:
@@ -83,8 +107,9 @@ def merge(previous: dict[str, Any] | None, found: Extraction,
     for key in LIST_KEYS:
         if key != "task_tree":
             data[key] = _merge_list(data[key], getattr(found, key), supersede=key in SUPERSEDING)
-    data["narrative"] = {k: v.strip()[:MAX_NARRATIVE_CHARS] for k, v in narrative.items() if v.strip()} \
-        or data["narrative"]
+    data["narrative"] = {
+        k: v.strip()[:MAX_NARRATIVE_CHARS] for k, v in narrative.items() if v.strip()
+    } or data["narrative"]
     return data
 
 
@@ -144,8 +169,7 @@ def _drop_index(key: str, items: list[str]) -> int:
     return 0
 
 
-def fit(data: dict[str, Any], max_tokens: int,
-        count_tokens: TokenCounter = approx_tokens) -> dict[str, Any]:
+def fit(data: dict[str, Any], max_tokens: int, count_tokens: TokenCounter = approx_tokens) -> dict[str, Any]:
     """Drop items of over-represented sections until the render fits ``max_tokens``: the oldest
     first, except that statements without an identifying value go before those with one."""
     data = {**data, **{k: list(data.get(k, [])) for k in LIST_KEYS}}

@@ -118,7 +118,8 @@ class CheckpointWriter:
             state.pending = crossed[-1]  # replaces an older queued request
             return
         state.task = asyncio.get_running_loop().create_task(
-            self._run(session_id, crossed[-1]), name=f"cairn-checkpoint-{session_id[:8]}")
+            self._run(session_id, crossed[-1]), name=f"cairn-checkpoint-{session_id[:8]}"
+        )
 
     async def _run(self, session_id: str, threshold: float) -> None:
         state = self._sessions[session_id]
@@ -134,8 +135,7 @@ class CheckpointWriter:
                 log.exception("checkpoint for session %s failed", session_id)
             next_threshold, state.pending = state.pending, None
 
-    async def write_now(self, session_id: str, *, threshold: float | None = None
-                        ) -> CheckpointRecord | None:
+    async def write_now(self, session_id: str, *, threshold: float | None = None) -> CheckpointRecord | None:
         """Write a checkpoint for everything after the latest one (None if nothing to do)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.lease_wait
@@ -149,8 +149,7 @@ class CheckpointWriter:
                 return None
             await asyncio.sleep(0.05)  # the other writer will cover the range it snapshotted
 
-    async def _summarise_and_store(self, session_id: str, threshold: float | None
-                                   ) -> CheckpointRecord | None:
+    async def _summarise_and_store(self, session_id: str, threshold: float | None) -> CheckpointRecord | None:
         previous = await self.store.latest_checkpoint(session_id)
         base = previous.last_seq if previous else 0
         rows = await self.store.message_rows(session_id, after_seq=base)
@@ -162,20 +161,28 @@ class CheckpointWriter:
         data = merge(previous.data if previous else None, extract(rows), narrative)
         data = fit(data, self.max_checkpoint_tokens, self.count_tokens)
         record = await self.store.save_checkpoint_if_current(
-            session_id, base_last_seq=base, first_seq=rows[0].seq, last_seq=rows[-1].seq,
-            data=data, tokens=self.count_tokens(render(data)), threshold=threshold,
+            session_id,
+            base_last_seq=base,
+            first_seq=rows[0].seq,
+            last_seq=rows[-1].seq,
+            data=data,
+            tokens=self.count_tokens(render(data)),
+            threshold=threshold,
         )
         if record is None:
             log.debug("checkpoint for %s discarded: a newer one was written meanwhile", session_id)
         return record
 
-    async def _narrative(self, previous: CheckpointRecord | None,
-                         rows: list[StoredMessage]) -> dict[str, str]:
+    async def _narrative(
+        self, previous: CheckpointRecord | None, rows: list[StoredMessage]
+    ) -> dict[str, str]:
         before = render(previous.data) if previous else "(no earlier checkpoint)"
         messages = [
             {"role": "system", "content": load_prompt()},
-            {"role": "user", "content": f"Previous checkpoint:\n{before}\n\nNew messages:\n"
-                                        f"{transcript_for_model(rows)}"},
+            {
+                "role": "user",
+                "content": f"Previous checkpoint:\n{before}\n\nNew messages:\n{transcript_for_model(rows)}",
+            },
         ]
         self.model_calls += 1
         try:

@@ -20,8 +20,7 @@ from cairn.memory.ports import TextModel
 ModelFactory = Callable[[], TextModel]
 
 
-def add_parsers(subparsers: argparse._SubParsersAction,
-                model_factory: ModelFactory | None = None) -> None:
+def add_parsers(subparsers: argparse._SubParsersAction, model_factory: ModelFactory | None = None) -> None:
     """Register ``memory`` and its sub-commands. ``model_factory`` builds the TextModel
     consolidation uses for wording; without it consolidation runs model-free."""
     memory = subparsers.add_parser("memory", help="show, search, forget or consolidate memory")
@@ -32,12 +31,10 @@ def add_parsers(subparsers: argparse._SubParsersAction,
     memory.set_defaults(func=lambda args: (memory.print_help(sys.stderr), 2)[1])
     actions = memory.add_subparsers(dest="memory_command", metavar="ACTION")
 
-    show = actions.add_parser("show", parents=[common],
-                              help="print the workspace's memory as markdown")
+    show = actions.add_parser("show", parents=[common], help="print the workspace's memory as markdown")
     show.set_defaults(func=_run, action="show")
 
-    search = actions.add_parser("search", parents=[common],
-                                help="search long-term memory (or --history)")
+    search = actions.add_parser("search", parents=[common], help="search long-term memory (or --history)")
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=20)
     search.add_argument("--history", action="store_true", help="search the raw transcript")
@@ -47,8 +44,7 @@ def add_parsers(subparsers: argparse._SubParsersAction,
     forget.add_argument("id", type=int)
     forget.set_defaults(func=_run, action="forget")
 
-    consolidate = actions.add_parser("consolidate", parents=[common],
-                                     help="verify, merge and cap memory now")
+    consolidate = actions.add_parser("consolidate", parents=[common], help="verify, merge and cap memory now")
     consolidate.set_defaults(func=_run, action="consolidate", model_factory=model_factory)
 
 
@@ -56,12 +52,18 @@ def _add_common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     def default(value: object) -> object:
         return value if defaults else argparse.SUPPRESS
 
-    parser.add_argument("--workspace", type=Path, default=default(None),
-                        help="workspace folder (default: the current directory)")
-    parser.add_argument("--memory-path", default=default(None),
-                        help="use this SQLite file instead of the per-workspace one")
-    parser.add_argument("--json", action="store_true", default=default(False),
-                        help="print JSON instead of markdown")
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        default=default(None),
+        help="workspace folder (default: the current directory)",
+    )
+    parser.add_argument(
+        "--memory-path", default=default(None), help="use this SQLite file instead of the per-workspace one"
+    )
+    parser.add_argument(
+        "--json", action="store_true", default=default(False), help="print JSON instead of markdown"
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -116,8 +118,10 @@ async def _search(store, args, root) -> int:
         if args.json:
             _out(json.dumps([asdict(h) for h in hits], indent=2))
         else:
-            _out("\n".join(f"- session {h.session_id[:8]} #{h.seq} {h.role}: {h.snippet}"
-                           for h in hits) or "no matches")
+            _out(
+                "\n".join(f"- session {h.session_id[:8]} #{h.seq} {h.role}: {h.snippet}" for h in hits)
+                or "no matches"
+            )
         return 0
     found = await store.recall(args.query, limit=args.limit, include_stale=True)
     if args.json:
@@ -145,8 +149,9 @@ async def _consolidate(store, args, root) -> int:
         sys.stderr.write(f"[{fraction:4.0%}] {message}\n")
 
     try:
-        report = await consolidate(store, workspace_root=root, model=model,
-                                   now=datetime.now(UTC), progress=progress)
+        report = await consolidate(
+            store, workspace_root=root, model=model, now=datetime.now(UTC), progress=progress
+        )
     except ConsolidationBusy as exc:
         sys.stderr.write(f"cairn memory: {exc}; try again later\n")
         return 1

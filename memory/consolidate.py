@@ -88,16 +88,23 @@ class ConsolidationReport:
 
 
 def _mentioned_paths(text: str) -> list[str]:
-    return [v for v in exact_values(text) if "://" not in v and not v.startswith("/")
-            and ("/" in v or re.search(r"\.[A-Za-z]{1,5}$", v)) and " " not in v
-            and not re.fullmatch(r"v?\d+(\.\d+)+", v)]
+    return [
+        v
+        for v in exact_values(text)
+        if "://" not in v
+        and not v.startswith("/")
+        and ("/" in v or re.search(r"\.[A-Za-z]{1,5}$", v))
+        and " " not in v
+        and not re.fullmatch(r"v?\d+(\.\d+)+", v)
+    ]
 
 
 async def _verify(store: MemoryStore, root: Path, item: Item, now: str) -> None:
     """Set the item's status from the raw history and the live workspace."""
     for anchor in item.anchors:
         if not await path_exists(root, anchor.path) or (
-                anchor.symbol and await symbol_in_file(root, anchor.path, anchor.symbol) is False):
+            anchor.symbol and await symbol_in_file(root, anchor.path, anchor.symbol) is False
+        ):
             item.status = "stale"
             return
     if item.source == "user":
@@ -105,7 +112,8 @@ async def _verify(store: MemoryStore, root: Path, item: Item, now: str) -> None:
     else:
         values = exact_values(item.text)
         confirmed = await store.history_contains(item.text) or (
-            bool(values) and all([await store.history_contains(v) for v in values]))
+            bool(values) and all([await store.history_contains(v) for v in values])
+        )
     for path in _mentioned_paths(item.text):
         if not await path_exists(root, path):
             confirmed = False
@@ -114,8 +122,9 @@ async def _verify(store: MemoryStore, root: Path, item: Item, now: str) -> None:
         item.verified_at = now
 
 
-async def _uncovered_tails(store: MemoryStore, since: str | None
-                           ) -> tuple[list[CheckpointRecord], str | None]:
+async def _uncovered_tails(
+    store: MemoryStore, since: str | None
+) -> tuple[list[CheckpointRecord], str | None]:
     """Messages no checkpoint covers yet (a session's last steps before it ended), extracted
     the same deterministic way, so a session's final facts reach long-term memory too."""
     tails: list[CheckpointRecord] = []
@@ -128,8 +137,9 @@ async def _uncovered_tails(store: MemoryStore, since: str | None
         rows = await store.message_rows(session.id, after_seq=latest.last_seq if latest else 0)
         if rows:
             data = merge(None, extract(rows), {})
-            tails.append(CheckpointRecord(0, session.id, rows[0].seq, rows[-1].seq, None, data,
-                                          0, rows[-1].created_at))
+            tails.append(
+                CheckpointRecord(0, session.id, rows[0].seq, rows[-1].seq, None, data, 0, rows[-1].created_at)
+            )
     return tails, newest
 
 
@@ -140,8 +150,11 @@ async def _reword(model: TextModel, items: list[Item]) -> int:
         return 0
     numbered = "\n".join(f"{n}. {i.text}" for n, i in enumerate(targets, start=1))
     prompt = [
-        {"role": "system", "content": "Rewrite each numbered note as one short sentence. Keep "
-         "every path, number, command and identifier exactly. Answer with the same numbering."},
+        {
+            "role": "system",
+            "content": "Rewrite each numbered note as one short sentence. Keep "
+            "every path, number, command and identifier exactly. Answer with the same numbering.",
+        },
         {"role": "user", "content": numbered},
     ]
     try:
@@ -166,20 +179,36 @@ def _plan(items: list[Item]) -> list[MemoryInsert | MemoryUpdate | MemoryDelete]
         old = item.existing
         if old is None:
             if not item.dropped:
-                steps.append(MemoryInsert(
-                    kind=item.kind, text=item.text, source=item.source,  # type: ignore[arg-type]
-                    provenance=item.provenance, session_ids=tuple(item.session_ids),
-                    anchors=item.anchors, untrusted=item.untrusted, status=item.status,  # type: ignore[arg-type]
-                    tier=item.tier, verified_at=item.verified_at))  # type: ignore[arg-type]
+                steps.append(
+                    MemoryInsert(
+                        kind=item.kind,
+                        text=item.text,
+                        source=item.source,  # type: ignore[arg-type]
+                        provenance=item.provenance,
+                        session_ids=tuple(item.session_ids),
+                        anchors=item.anchors,
+                        untrusted=item.untrusted,
+                        status=item.status,  # type: ignore[arg-type]
+                        tier=item.tier,
+                        verified_at=item.verified_at,
+                    )
+                )  # type: ignore[arg-type]
             continue
         if item.dropped:
             steps.append(MemoryDelete(old.id, old.updated_at))
             continue
-        changes = {k: v for k, v in {
-            "text": item.text, "status": item.status, "tier": item.tier,
-            "provenance": item.provenance, "verified_at": item.verified_at,
-            "session_ids": item.session_ids}.items()
-            if v != (list(old.session_ids) if k == "session_ids" else getattr(old, k))}
+        changes = {
+            k: v
+            for k, v in {
+                "text": item.text,
+                "status": item.status,
+                "tier": item.tier,
+                "provenance": item.provenance,
+                "verified_at": item.verified_at,
+                "session_ids": item.session_ids,
+            }.items()
+            if v != (list(old.session_ids) if k == "session_ids" else getattr(old, k))
+        }
         if changes:
             steps.append(MemoryUpdate(old.id, old.updated_at, changes))
     return steps
@@ -201,8 +230,9 @@ async def consolidate(
         return await _consolidate_locked(store, Path(workspace_root), model, now, progress)
 
 
-async def _consolidate_locked(store: MemoryStore, root: Path, model: TextModel | None,
-                              now: datetime, progress: Progress | None) -> ConsolidationReport:
+async def _consolidate_locked(
+    store: MemoryStore, root: Path, model: TextModel | None, now: datetime, progress: Progress | None
+) -> ConsolidationReport:
     def step(message: str, fraction: float) -> None:
         if progress:
             progress(message, fraction)
@@ -230,9 +260,14 @@ async def _consolidate_locked(store: MemoryStore, root: Path, model: TextModel |
     # tier); archived memories untouched since then keep their status (the file watcher
     # marks them stale when their anchors go away), so a large archive stays cheap.
     last_run = await store.get_meta(LAST_RUN_KEY)
-    alive = [i for i in items if not i.dropped and (
-        i.existing is None or i.tier == "project" or last_run is None
-        or i.existing.updated_at > last_run)]
+    alive = [
+        i
+        for i in items
+        if not i.dropped
+        and (
+            i.existing is None or i.tier == "project" or last_run is None or i.existing.updated_at > last_run
+        )
+    ]
     for n, item in enumerate(alive, start=1):
         await _verify(store, root, item, now_iso)
         if n % 50 == 0:

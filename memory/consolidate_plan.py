@@ -18,8 +18,7 @@ from cairn.memory.records import Anchor, CheckpointRecord, Memory
 PROJECT_MAX_LINES = 200
 PROJECT_MAX_BYTES = 10_000
 # Lower rank = kept in project memory first.
-KIND_RANK = {"directive": 0, "decision": 1, "preference": 1, "fact": 2, "note": 2,
-             "file": 3, "command": 3}
+KIND_RANK = {"directive": 0, "decision": 1, "preference": 1, "fact": 2, "note": 2, "file": 3, "command": 3}
 _TOOL_SUFFIX = re.compile(r"\s*\((tool output: [^)]+)\)\s*$")
 
 
@@ -44,11 +43,20 @@ class Item:
 
 def from_memory(memory: Memory) -> Item:
     """An existing memory as a consolidation item."""
-    return Item(kind=memory.kind, text=memory.text, source=memory.source,
-                provenance=memory.provenance, when=memory.created_at,
-                session_ids=list(memory.session_ids), anchors=memory.anchors,
-                untrusted=memory.untrusted, status=memory.status, tier=memory.tier,
-                verified_at=memory.verified_at, existing=memory)
+    return Item(
+        kind=memory.kind,
+        text=memory.text,
+        source=memory.source,
+        provenance=memory.provenance,
+        when=memory.created_at,
+        session_ids=list(memory.session_ids),
+        anchors=memory.anchors,
+        untrusted=memory.untrusted,
+        status=memory.status,
+        tier=memory.tier,
+        verified_at=memory.verified_at,
+        existing=memory,
+    )
 
 
 def _file_anchor(entry: str) -> Anchor | None:
@@ -59,35 +67,70 @@ def _file_anchor(entry: str) -> Anchor | None:
 def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
     """Facts worth keeping beyond the session, taken from a checkpoint's verbatim sections."""
     data, session = checkpoint.data, checkpoint.session_id
-    where = (f"checkpoint {checkpoint.id} of session {session[:8]}" if checkpoint.id else
-             f"messages {checkpoint.first_seq}-{checkpoint.last_seq} of session {session[:8]}")
+    where = (
+        f"checkpoint {checkpoint.id} of session {session[:8]}"
+        if checkpoint.id
+        else f"messages {checkpoint.first_seq}-{checkpoint.last_seq} of session {session[:8]}"
+    )
     base = {"when": checkpoint.created_at, "session_ids": [session]}
-    items = [Item(kind="directive", text=d, source="user",
-                  provenance=f"the user's words, {where}", **base)
-             for d in data.get("directives", [])]
-    items += [Item(kind="decision", text=d, source="derived",
-                   provenance=f"stated in the conversation, {where}", **base)
-              for d in data.get("decisions", [])]
-    items += [Item(kind="fact", text=k, source="user",
-                   provenance=f"the user's words, {where}", **base)
-              for k in data.get("user_facts", [])]
-    items += [Item(kind="fact", text=k, source="derived",
-                   provenance=f"stated by the assistant, {where}", **base)
-              for k in data.get("knowledge", [])]
-    items += [Item(kind="command", text=f"`{c}`", source="derived",
-                   provenance=f"command run by the agent, {where}", **base)
-              for c in data.get("commands", [])]
+    items = [
+        Item(kind="directive", text=d, source="user", provenance=f"the user's words, {where}", **base)
+        for d in data.get("directives", [])
+    ]
+    items += [
+        Item(
+            kind="decision",
+            text=d,
+            source="derived",
+            provenance=f"stated in the conversation, {where}",
+            **base,
+        )
+        for d in data.get("decisions", [])
+    ]
+    items += [
+        Item(kind="fact", text=k, source="user", provenance=f"the user's words, {where}", **base)
+        for k in data.get("user_facts", [])
+    ]
+    items += [
+        Item(kind="fact", text=k, source="derived", provenance=f"stated by the assistant, {where}", **base)
+        for k in data.get("knowledge", [])
+    ]
+    items += [
+        Item(
+            kind="command",
+            text=f"`{c}`",
+            source="derived",
+            provenance=f"command run by the agent, {where}",
+            **base,
+        )
+        for c in data.get("commands", [])
+    ]
     for entry in data.get("files_changed", []):
         anchor = _file_anchor(entry)
-        items.append(Item(kind="file", text=f"Changed {entry}", source="derived",
-                          provenance=f"tool call, {where}",
-                          anchors=(anchor,) if anchor else (), **base))
+        items.append(
+            Item(
+                kind="file",
+                text=f"Changed {entry}",
+                source="derived",
+                provenance=f"tool call, {where}",
+                anchors=(anchor,) if anchor else (),
+                **base,
+            )
+        )
     for line in data.get("live_resources", []):
         origin = _TOOL_SUFFIX.search(line)
         if origin:  # copied from tool output: kept only as untrusted, recall-only data
-            items.append(Item(kind="fact", text=_TOOL_SUFFIX.sub("", line), source="derived",
-                              provenance=f"{origin.group(1)}, {where}", untrusted=True,
-                              tier="archive", **base))
+            items.append(
+                Item(
+                    kind="fact",
+                    text=_TOOL_SUFFIX.sub("", line),
+                    source="derived",
+                    provenance=f"{origin.group(1)}, {where}",
+                    untrusted=True,
+                    tier="archive",
+                    **base,
+                )
+            )
     return items
 
 
@@ -126,19 +169,21 @@ def merge_duplicates(items: list[Item]) -> list[str]:
         kept.session_ids = list(dict.fromkeys(kept.session_ids + item.session_ids))
         item.dropped = "duplicate"
         if item.existing:
-            notes.append(f"merged #{item.existing.id} into "
-                         f"{'#%d' % kept.existing.id if kept.existing else 'a new memory'}")
+            notes.append(
+                f"merged #{item.existing.id} into "
+                f"{'#%d' % kept.existing.id if kept.existing else 'a new memory'}"
+            )
     return notes
 
 
 _STOPWORDS = frozenset(
     "a an the is are was were be been to of in on at for and or now note that this it its "
-    "we our you your i my by with from as so still currently actually".split())
+    "we our you your i my by with from as so still currently actually".split()
+)
 
 
 def _content_words(shape: str) -> frozenset[str]:
-    return frozenset(w for w in re.findall(r"[a-z][a-z0-9_]*", shape)
-                     if w not in _STOPWORDS and w != "value")
+    return frozenset(w for w in re.findall(r"[a-z][a-z0-9_]*", shape) if w not in _STOPWORDS and w != "value")
 
 
 def _slots(text: str, values: tuple[str, ...]) -> set[str]:
@@ -176,10 +221,9 @@ def drop_contradictions(items: list[Item]) -> list[str]:
             if not (older_words <= words or words <= older_words):
                 continue
             older.dropped = "contradicted"
-            item.provenance = f"{item.provenance}; supersedes \"{older.text}\" ({older.when[:10]})"
+            item.provenance = f'{item.provenance}; supersedes "{older.text}" ({older.when[:10]})'
             label = f"#{older.existing.id}" if older.existing else "a candidate"
-            notes.append(f"dropped {label} \"{older.text}\": contradicted by \"{item.text}\" "
-                         f"({item.when[:10]})")
+            notes.append(f'dropped {label} "{older.text}": contradicted by "{item.text}" ({item.when[:10]})')
         for slot in _slots(item.text, values):
             by_slot.setdefault(slot, []).append((item, words, values))
     return notes
@@ -187,12 +231,15 @@ def drop_contradictions(items: list[Item]) -> list[str]:
 
 def line_bytes(item: Item) -> int:
     """Size of the item's line in the rendered project memory (see render.memory_line)."""
-    return len(f"- [#0000 {item.kind}, {item.status}] {item.text} — {item.source}, "
-               f"session 00000000".encode()) + 1
+    return (
+        len(f"- [#0000 {item.kind}, {item.status}] {item.text} — {item.source}, session 00000000".encode())
+        + 1
+    )
 
 
-def assign_tiers(items: list[Item], *, max_lines: int = PROJECT_MAX_LINES,
-                 max_bytes: int = PROJECT_MAX_BYTES) -> None:
+def assign_tiers(
+    items: list[Item], *, max_lines: int = PROJECT_MAX_LINES, max_bytes: int = PROJECT_MAX_BYTES
+) -> None:
     """Keep the most valuable items in project memory within the cap; archive the rest."""
     alive = [i for i in items if not i.dropped]
     for item in alive:

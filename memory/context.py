@@ -84,8 +84,11 @@ def _blank(message: dict, count: TokenCounter) -> dict:
     errors, resources = notable_lines(text)
     kept = list(dict.fromkeys(errors + resources))[:MAX_NOTABLE_LINES]
     note = ("; kept lines:\n" + "\n".join(kept)) if kept else ""
-    return {**message, "content": f"[tool output omitted to save space ({count(text)} tokens); "
-                                  f"use the history tool to see it{note}]"}
+    return {
+        **message,
+        "content": f"[tool output omitted to save space ({count(text)} tokens); "
+        f"use the history tool to see it{note}]",
+    }
 
 
 def _drop_orphans(window: list[dict]) -> list[dict]:
@@ -95,8 +98,7 @@ def _drop_orphans(window: list[dict]) -> list[dict]:
     return window
 
 
-def _fit_recent(messages: list[dict], budget: int, count: TokenCounter
-                ) -> tuple[list[dict], int, int]:
+def _fit_recent(messages: list[dict], budget: int, count: TokenCounter) -> tuple[list[dict], int, int]:
     """Newest messages within ``budget``: blank old tool outputs first, then drop the oldest.
 
     Returns (window, blanked tool outputs, dropped messages).
@@ -150,12 +152,12 @@ async def assemble(
     count = count_tokens
     rows = await store.message_rows(session_id)
     history = [r.message for r in rows]
-    appended = bool(request) and not (history and history[-1]["role"] == "user"
-                                      and history[-1].get("content") == request)
+    appended = bool(request) and not (
+        history and history[-1]["role"] == "user" and history[-1].get("content") == request
+    )
     if appended:
         history.append({"role": "user", "content": request})
-    query = request or next((m.get("content") or "" for m in reversed(history)
-                             if m["role"] == "user"), "")
+    query = request or next((m.get("content") or "" for m in reversed(history) if m["role"] == "user"), "")
     checkpoint = await store.latest_checkpoint(session_id)
 
     messages: list[dict] = []
@@ -171,13 +173,19 @@ async def assemble(
     if checkpoint:
         directive_texts += checkpoint.data.get("directives", [])
     directive_texts = list(dict.fromkeys(directive_texts))
-    directives = ("Standing instructions the user gave in this workspace (their own words):\n"
-                  + "\n".join(f"- {d}" for d in directive_texts)) if directive_texts else ""
+    directives = (
+        (
+            "Standing instructions the user gave in this workspace (their own words):\n"
+            + "\n".join(f"- {d}" for d in directive_texts)
+        )
+        if directive_texts
+        else ""
+    )
     fixed = count(system_prompt) + count(directives) + 3 * MESSAGE_OVERHEAD_TOKENS
     if fixed > budget_tokens:
         raise ContextBudgetError(
-            f"the system prompt and directives need ~{fixed} tokens, over the budget of "
-            f"{budget_tokens}")
+            f"the system prompt and directives need ~{fixed} tokens, over the budget of {budget_tokens}"
+        )
     skills = skill_index
     while skills and fixed + count(skills) > budget_tokens:
         skills = skills[: len(skills) * 3 // 4]  # the index is a list: keep its head
@@ -191,8 +199,7 @@ async def assemble(
     remaining = budget_tokens - sum(p.tokens for p in parts)
 
     # -- project memory and recall (trusted project memories; recall may hold untrusted) ----
-    project = [m for m in memories
-               if m.tier == "project" and m.kind != "directive" and not m.untrusted]
+    project = [m for m in memories if m.tier == "project" and m.kind != "directive" and not m.untrusted]
     shown: set[int] = set()
 
     def bullets(candidates: list, cap: int) -> str:
@@ -216,8 +223,7 @@ async def assemble(
     project_text = bullets(project, int(max(remaining * project_memory_share, spare)))
     recalled_text = ""
     if query.strip():
-        recalled = [m for m in await store.recall(query, limit=recall_limit)
-                    if m.kind != "directive"]
+        recalled = [m for m in await store.recall(query, limit=recall_limit) if m.kind != "directive"]
         recalled_text = bullets(recalled, int(remaining * recall_share))
     blocks = []
     if project_text:
@@ -232,8 +238,11 @@ async def assemble(
     checkpoint_text = ""
     if dropped and checkpoint:
         data = fit(checkpoint.data, int(remaining * checkpoint_share), count)
-        checkpoint_text = fenced("checkpoint", "summary of the earlier part of this session; "
-                                 "tool-derived lines name their tool", render(data))
+        checkpoint_text = fenced(
+            "checkpoint",
+            "summary of the earlier part of this session; tool-derived lines name their tool",
+            render(data),
+        )
         remaining -= count(checkpoint_text) + MESSAGE_OVERHEAD_TOKENS
         window, blanked, dropped = _fit_recent(history, remaining, count)
     if checkpoint_text:
@@ -242,8 +251,9 @@ async def assemble(
         add(section, {"role": "user", "content": text})
     for offset, message in enumerate(window):
         add("request" if appended and offset == len(window) - 1 else "recent", message)
-    return AssembledContext(messages, parts, blanked_tool_outputs=blanked,
-                            dropped_messages=dropped, budget=budget_tokens)
+    return AssembledContext(
+        messages, parts, blanked_tool_outputs=blanked, dropped_messages=dropped, budget=budget_tokens
+    )
 
 
 def context_summary(context: AssembledContext) -> dict[str, Any]:

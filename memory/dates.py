@@ -11,8 +11,7 @@ import re
 from datetime import date, datetime, timedelta
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-            "a": 1, "an": 1}
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "a": 1, "an": 1}
 
 
 def _monday(day: date) -> date:
@@ -39,24 +38,36 @@ def absolutize_dates(text: str, reference: datetime | date) -> str:
         (r"\byesterday\b", lambda m: iso(today - timedelta(days=1))),
         (r"\btomorrow\b", lambda m: iso(today + timedelta(days=1))),
         (r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", lambda m: iso(today)),
-        (r"\b(\d+|one|two|three|four|five|six|seven|a|an) days? ago\b",
-         lambda m: iso(today - timedelta(days=_count(m.group(1))))),
-        (r"\bin (\d+|one|two|three|four|five|six|seven|a|an) days?\b",
-         lambda m: "on " + iso(today + timedelta(days=_count(m.group(1))))),
-        (r"\b(\d+|one|two|three|four|five|six|seven|a|an) weeks? ago\b",
-         lambda m: "the week of " + iso(_monday(today) - timedelta(weeks=_count(m.group(1))))),
+        (
+            r"\b(\d+|one|two|three|four|five|six|seven|a|an) days? ago\b",
+            lambda m: iso(today - timedelta(days=_count(m.group(1)))),
+        ),
+        (
+            r"\bin (\d+|one|two|three|four|five|six|seven|a|an) days?\b",
+            lambda m: "on " + iso(today + timedelta(days=_count(m.group(1)))),
+        ),
+        (
+            r"\b(\d+|one|two|three|four|five|six|seven|a|an) weeks? ago\b",
+            lambda m: "the week of " + iso(_monday(today) - timedelta(weeks=_count(m.group(1)))),
+        ),
         (r"\blast week\b", lambda m: "the week of " + iso(_monday(today) - timedelta(weeks=1))),
         (r"\bnext week\b", lambda m: "the week of " + iso(_monday(today) + timedelta(weeks=1))),
         (r"\bthis week\b", lambda m: "the week of " + iso(_monday(today))),
         (r"\blast month\b", lambda m: _month_shift(today, -1)),
         (r"\bnext month\b", lambda m: _month_shift(today, 1)),
         (r"\bthis month\b", lambda m: _month_shift(today, 0)),
-        (r"\blast (" + "|".join(_WEEKDAYS) + r")\b",
-         lambda m: iso(today - timedelta(days=(today.weekday() - _WEEKDAYS.index(
-             m.group(1).lower())) % 7 or 7))),
-        (r"\bnext (" + "|".join(_WEEKDAYS) + r")\b",
-         lambda m: iso(today + timedelta(days=(_WEEKDAYS.index(
-             m.group(1).lower()) - today.weekday()) % 7 or 7))),
+        (
+            r"\blast (" + "|".join(_WEEKDAYS) + r")\b",
+            lambda m: iso(
+                today - timedelta(days=(today.weekday() - _WEEKDAYS.index(m.group(1).lower())) % 7 or 7)
+            ),
+        ),
+        (
+            r"\bnext (" + "|".join(_WEEKDAYS) + r")\b",
+            lambda m: iso(
+                today + timedelta(days=(_WEEKDAYS.index(m.group(1).lower()) - today.weekday()) % 7 or 7)
+            ),
+        ),
     ]
     for pattern, replace in rules:
         text = re.sub(pattern, replace, text, flags=re.IGNORECASE)  # type: ignore[arg-type]

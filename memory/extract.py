@@ -23,12 +23,15 @@ _PATH = re.compile(
     r"|(?<![\w/.:-])(?:[\w.@-]+/){1,}[\w.@-]+/?(?![\w/])"
 )
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"'<>()\]]+")
-_CODE_EXTENSIONS = ("py|pyi|js|jsx|ts|tsx|go|rs|rb|java|kt|c|h|cc|cpp|hpp|cs|php|swift|md|rst|txt|"
-                    "json|ya?ml|toml|cfg|ini|sql|sh|html|css|lock|log|csv|xml")
+_CODE_EXTENSIONS = (
+    "py|pyi|js|jsx|ts|tsx|go|rs|rb|java|kt|c|h|cc|cpp|hpp|cs|php|swift|md|rst|txt|"
+    "json|ya?ml|toml|cfg|ini|sql|sh|html|css|lock|log|csv|xml"
+)
 # host:port, but not grep's "file.py:123:" (a file name is not a host).
 _HOST_PORT = re.compile(
     r"\b(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[::1\]|"
-    rf"[a-z][\w-]*(?:\.[\w-]+)*\.(?!(?:{_CODE_EXTENSIONS})\b)[a-z]{{2,}}):\d{{2,5}}\b(?!:)")
+    rf"[a-z][\w-]*(?:\.[\w-]+)*\.(?!(?:{_CODE_EXTENSIONS})\b)[a-z]{{2,}}):\d{{2,5}}\b(?!:)"
+)
 _PORT = re.compile(r"\bport\s+(?:number\s+)?(?:is\s+|=\s*|:\s*)?(\d{2,5})\b", re.IGNORECASE)
 _PID = re.compile(r"\b(?:pid|PID|process)\s*[:=]?\s*(\d{2,7})\b")
 _ENV_ASSIGN = re.compile(r"\b[A-Z][A-Z0-9_]{2,}=[^\s\"'`]+")
@@ -38,34 +41,45 @@ _BACKTICK = re.compile(r"`([^`\n]{2,200})`")
 _VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?:[-+][\w.]+)?(?!\w|\.\w)")
 _TICKET = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b")  # LEDG-4471, GH-12
 _HEX_ID = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,64}\b")  # SHAs, revisions
-_IDENT = re.compile(r"\b(?:[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+){1,}|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){1,})\b")
+_IDENT = re.compile(
+    r"\b(?:[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+){1,}|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){1,})\b"
+)
 _NUMBER = re.compile(r"(?<![\w.])\d{2,}(?:\.\d+)?(?!\w|\.\w)")
-_ERROR = re.compile(r"(Traceback|Error|Exception|FAILED|error:|fatal:|panic:|command not found|"
-                    r"No such file|Permission denied|exit (?:code|status) [1-9]|\bERROR\b|\bFATAL\b)")
+_ERROR = re.compile(
+    r"(Traceback|Error|Exception|FAILED|error:|fatal:|panic:|command not found|"
+    r"No such file|Permission denied|exit (?:code|status) [1-9]|\bERROR\b|\bFATAL\b)"
+)
 _DIRECTIVE = re.compile(
     r"\b(always|never|don'?t|do not|must|mustn'?t|should(?:n'?t)?|make sure|ensure|prefer|"
-    r"avoid|remember|from now on|instead of|no more|stop|keep)\b", re.IGNORECASE)
+    r"avoid|remember|from now on|instead of|no more|stop|keep)\b",
+    re.IGNORECASE,
+)
 _DECISION = re.compile(
     r"\b(decided|decision|we'?ll use|we will use|let'?s use|let'?s go with|going with|chose|"
     r"choose|chosen|instead of|rather than|because|so that|trade-?off|opted|picked|"
     r"settled? on|switch(?:ed|ing)? (?:\w+ ){0,3}to|went with|go with|to match|avoids)\b",
-    re.IGNORECASE)
-_OPEN = re.compile(r"\b(TODO|FIXME|open question|not sure|unclear|later|follow[- ]up)\b|\?$",
-                   re.IGNORECASE)
-_WRITE_TOOL = re.compile(r"edit|write|create|patch|apply|replace|delete|remove|rename|move|"
-                         r"insert|append|save", re.IGNORECASE)
+    re.IGNORECASE,
+)
+_OPEN = re.compile(r"\b(TODO|FIXME|open question|not sure|unclear|later|follow[- ]up)\b|\?$", re.IGNORECASE)
+_WRITE_TOOL = re.compile(
+    r"edit|write|create|patch|apply|replace|delete|remove|rename|move|"
+    r"insert|append|save",
+    re.IGNORECASE,
+)
 # Questions and the agent narrating its next move are not facts about the project.
 _NOT_A_FACT = re.compile(
     r"\?\s*$|^(?:let me|let's|i'll|i will|i'm going to|i am going to|now i|next,? i|reading|"
-    r"checking|looking|opening|running|searching)\b", re.IGNORECASE)
+    r"checking|looking|opening|running|searching)\b",
+    re.IGNORECASE,
+)
 _NOISE_LINE = re.compile(r"^Traceback \(most recent call last\):$")
 _BARE_NUMBER = re.compile(r"\d+(?:\.\d+)*")
 _COMMAND_ARGS = ("command", "cmd", "script", "shell")
-_PATH_ARGS = ("path", "file", "filename", "file_path", "target", "paths", "files", "source",
-              "destination")
+_PATH_ARGS = ("path", "file", "filename", "file_path", "target", "paths", "files", "source", "destination")
 _COMMAND_START = re.compile(
     r"^(?:\$ )?(?:python3?|pip|pytest|npm|npx|node|yarn|pnpm|cargo|go|make|git|docker|"
-    r"kubectl|uv|poetry|ruff|mypy|curl|psql|redis-cli|ls|cat|grep|sed|export|cd|bash|sh)\b")
+    r"kubectl|uv|poetry|ruff|mypy|curl|psql|redis-cli|ls|cat|grep|sed|export|cd|bash|sh)\b"
+)
 
 
 @dataclass
@@ -159,8 +173,9 @@ def _from_tool_call(name: str, args: dict, out: Extraction) -> None:
     for key in _COMMAND_ARGS:
         if isinstance(args.get(key), str):
             out.commands.append(args[key])
-            out.live_resources += [v for v in exact_values(args[key])
-                                   if _HOST_PORT.fullmatch(v) or v.startswith("port ")]
+            out.live_resources += [
+                v for v in exact_values(args[key]) if _HOST_PORT.fullmatch(v) or v.startswith("port ")
+            ]
     for key in _PATH_ARGS:
         value = args.get(key)
         for path in value if isinstance(value, list) else [value]:
@@ -200,8 +215,9 @@ def _from_prose(text: str, role: str, out: Extraction) -> None:
             (out.user_facts if role == "user" else out.knowledge).append(sentence)
         if _OPEN.search(sentence):
             out.open_notes.append(sentence)
-        out.live_resources += [v for v in exact_values(sentence)
-                               if _HOST_PORT.fullmatch(v) or v.startswith("port ")]
+        out.live_resources += [
+            v for v in exact_values(sentence) if _HOST_PORT.fullmatch(v) or v.startswith("port ")
+        ]
         for code in _BACKTICK.findall(sentence):
             if _COMMAND_START.match(code):
                 out.commands.append(code)
@@ -227,8 +243,18 @@ def extract(messages: Iterable[StoredMessage]) -> Extraction:
         elif role == "tool":
             tool = message.get("name") or tool_names.get(str(message.get("tool_call_id")), "tool")
             _from_tool_output(content, f"tool output: {tool}", out)
-    for name in ("directives", "decisions", "user_facts", "knowledge", "files_changed", "files_read",
-                 "commands", "errors",
-                 "live_resources", "open_notes", "values"):
+    for name in (
+        "directives",
+        "decisions",
+        "user_facts",
+        "knowledge",
+        "files_changed",
+        "files_read",
+        "commands",
+        "errors",
+        "live_resources",
+        "open_notes",
+        "values",
+    ):
         setattr(out, name, _unique(getattr(out, name)))
     return out

@@ -92,9 +92,7 @@ def too_new_message(found: int) -> str:
     )
 
 
-async def migrate(
-    conn: aiosqlite.Connection, *, target: int | None = None
-) -> list[str]:
+async def migrate(conn: aiosqlite.Connection, *, target: int | None = None) -> list[str]:
     """Bring the schema to ``target`` (default: latest); returns the names this call applied.
 
     ``conn`` must be in autocommit mode (``isolation_level=None``) so that the explicit
@@ -112,9 +110,7 @@ async def migrate(
                 await conn.execute("ROLLBACK")
                 continue
             if current != migration.version - 1:
-                raise MemoryStoreError(
-                    f"schema version {current} cannot be upgraded by {migration.name}"
-                )
+                raise MemoryStoreError(f"schema version {current} cannot be upgraded by {migration.name}")
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"

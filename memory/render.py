@@ -41,8 +41,9 @@ def memory_line(memory: Memory, *, with_provenance: bool = True, compact: bool =
     text = " ".join(memory.text.split())
     line = f"- [#{memory.id} {memory.kind}{status}] {text}"
     if memory.anchors:
-        line += " (" + ", ".join(
-            f"{a.path}{'::' + a.symbol if a.symbol else ''}" for a in memory.anchors) + ")"
+        line += (
+            " (" + ", ".join(f"{a.path}{'::' + a.symbol if a.symbol else ''}" for a in memory.anchors) + ")"
+        )
     if with_provenance and compact and not memory.untrusted:
         session = f", session {memory.session_ids[-1][:8]}" if memory.session_ids else ""
         line += f" — {memory.source}{session}"
@@ -69,8 +70,11 @@ def render_memories(memories: Iterable[Memory], *, title: str = "Workspace memor
 
 def render_sessions(sessions: Iterable[SessionInfo]) -> str:
     """Recent sessions as a markdown list."""
-    lines = [f"- `{s.id[:8]}` {s.title or '(untitled)'} — {s.message_count} messages, "
-             f"updated {s.updated_at[:16].replace('T', ' ')}" for s in sessions]
+    lines = [
+        f"- `{s.id[:8]}` {s.title or '(untitled)'} — {s.message_count} messages, "
+        f"updated {s.updated_at[:16].replace('T', ' ')}"
+        for s in sessions
+    ]
     return "## Recent sessions\n" + ("\n".join(lines) if lines else "_none_") + "\n"
 
 

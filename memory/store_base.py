@@ -103,8 +103,7 @@ def _check_is_sqlite(path: Path) -> None:
         raise MemoryStoreError(f"cannot read the memory database {path}: {exc}") from exc
     if header and header != _SQLITE_HEADER:
         raise MemoryStoreError(
-            f"{path} is not an SQLite database; it was left untouched "
-            "(set memoryPath to another file)"
+            f"{path} is not an SQLite database; it was left untouched (set memoryPath to another file)"
         )
 
 

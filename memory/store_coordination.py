@@ -23,9 +23,14 @@ log = logging.getLogger(__name__)
 
 def _checkpoint(row: Any) -> CheckpointRecord:
     return CheckpointRecord(
-        id=row["id"], session_id=row["session_id"], first_seq=row["first_seq"],
-        last_seq=row["last_seq"], threshold=row["threshold"], data=json.loads(row["data"]),
-        tokens=row["tokens"], created_at=row["created_at"],
+        id=row["id"],
+        session_id=row["session_id"],
+        first_seq=row["first_seq"],
+        last_seq=row["last_seq"],
+        threshold=row["threshold"],
+        data=json.loads(row["data"]),
+        tokens=row["tokens"],
+        created_at=row["created_at"],
     )
 
 
@@ -36,9 +41,7 @@ class CoordinationMixin(StoreBase):
         """Take (or re-take) the lease ``name`` for ``ttl`` seconds; False if someone holds it."""
         now = time.time()
         async with self.transaction() as conn:
-            async with conn.execute(
-                "SELECT owner, expires_at FROM leases WHERE name = ?", (name,)
-            ) as cursor:
+            async with conn.execute("SELECT owner, expires_at FROM leases WHERE name = ?", (name,)) as cursor:
                 row = await cursor.fetchone()
             if row and row["owner"] != self.owner_id and row["expires_at"] > now:
                 return False
@@ -62,9 +65,7 @@ class CoordinationMixin(StoreBase):
     async def release_lease(self, name: str) -> None:
         """Give a lease back (no-op if this store does not hold it)."""
         async with self.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM leases WHERE name = ? AND owner = ?", (name, self.owner_id)
-            )
+            await conn.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, self.owner_id))
 
     @asynccontextmanager
     async def lease(self, name: str, ttl: float = 60.0) -> AsyncIterator[bool]:
@@ -148,8 +149,7 @@ class CoordinationMixin(StoreBase):
                 (session_id, first_seq, last_seq, threshold, json.dumps(clean), tokens, now),
             )
             checkpoint_id = int(cursor.lastrowid)
-        return CheckpointRecord(checkpoint_id, session_id, first_seq, last_seq, threshold,
-                                clean, tokens, now)
+        return CheckpointRecord(checkpoint_id, session_id, first_seq, last_seq, threshold, clean, tokens, now)
 
     async def get_meta(self, key: str) -> str | None:
         """A small stored setting (e.g. when memory was last consolidated)."""

@@ -42,19 +42,27 @@ _INSERT_MEMORY = (
     "INSERT INTO memories (id, kind, text, source, provenance, session_ids, untrusted, status, "
     "tier, created_at, verified_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_UPDATABLE = {"text", "kind", "status", "tier", "session_ids", "verified_at", "provenance",
-              "untrusted"}
+_UPDATABLE = {"text", "kind", "status", "tier", "session_ids", "verified_at", "provenance", "untrusted"}
 
 AnchorLike = str | Anchor | tuple[str, str | None]
 
 
 def _memory(row: sqlite3.Row, anchors: tuple[Anchor, ...], score: float | None = None) -> Memory:
     return Memory(
-        id=row["id"], kind=row["kind"], text=row["text"], source=row["source"],
-        provenance=row["provenance"], session_ids=tuple(json.loads(row["session_ids"])),
-        untrusted=bool(row["untrusted"]), status=row["status"], tier=row["tier"],
-        created_at=row["created_at"], verified_at=row["verified_at"],
-        updated_at=row["updated_at"], anchors=anchors, score=score,
+        id=row["id"],
+        kind=row["kind"],
+        text=row["text"],
+        source=row["source"],
+        provenance=row["provenance"],
+        session_ids=tuple(json.loads(row["session_ids"])),
+        untrusted=bool(row["untrusted"]),
+        status=row["status"],
+        tier=row["tier"],
+        created_at=row["created_at"],
+        verified_at=row["verified_at"],
+        updated_at=row["updated_at"],
+        anchors=anchors,
+        score=score,
     )
 
 
@@ -89,11 +97,16 @@ class LongTermMixin(StoreBase):
         if item.kind == "directive" and (item.source != "user" or item.untrusted):
             raise ValueError("directives can only come from the user's own messages")
         return MemoryInsert(
-            kind=item.kind, text=self.redactor.redact(text), source=item.source,
+            kind=item.kind,
+            text=self.redactor.redact(text),
+            source=item.source,
             provenance=self.redactor.redact(item.provenance.strip()),
             session_ids=tuple(dict.fromkeys(item.session_ids)),
-            anchors=tuple(self._anchor(a) for a in item.anchors), untrusted=item.untrusted,
-            status=item.status, tier=item.tier, verified_at=item.verified_at,
+            anchors=tuple(self._anchor(a) for a in item.anchors),
+            untrusted=item.untrusted,
+            status=item.status,
+            tier=item.tier,
+            verified_at=item.verified_at,
         )
 
     async def remember(
@@ -122,10 +135,15 @@ class LongTermMixin(StoreBase):
         if provenance is None:
             where = f" in session {session_id}" if session_id else ""
             provenance = {"user": "stated by the user", "agent": "noted by the agent"}.get(
-                source, str(source)) + where
+                source, str(source)
+            ) + where
         item = MemoryInsert(
-            kind=kind, text=text, source=source, provenance=provenance,  # type: ignore[arg-type]
-            session_ids=(session_id,) if session_id else (), anchors=tuple(anchors),
+            kind=kind,
+            text=text,
+            source=source,
+            provenance=provenance,  # type: ignore[arg-type]
+            session_ids=(session_id,) if session_id else (),
+            anchors=tuple(anchors),
             untrusted=untrusted,
             status=status or ("verified" if source == "user" else "unverified"),  # type: ignore[arg-type]
         )
@@ -138,8 +156,7 @@ class LongTermMixin(StoreBase):
     async def _insert(self, conn: aiosqlite.Connection, item: MemoryInsert) -> int:
         return (await self._insert_many(conn, [item]))[0]
 
-    async def _insert_many(self, conn: aiosqlite.Connection,
-                           items: Sequence[MemoryInsert]) -> list[int]:
+    async def _insert_many(self, conn: aiosqlite.Connection, items: Sequence[MemoryInsert]) -> list[int]:
         """Insert memories and their anchors (call inside a transaction).
 
         A batch gets its ids from max(id) up front (the transaction holds the write lock, so
@@ -148,8 +165,20 @@ class LongTermMixin(StoreBase):
         now = self.now_iso()
 
         def row(memory_id: int | None, m: MemoryInsert) -> tuple:
-            return (memory_id, m.kind, m.text, m.source, m.provenance, json.dumps(m.session_ids),
-                    int(m.untrusted), m.status, m.tier, now, m.verified_at, now)
+            return (
+                memory_id,
+                m.kind,
+                m.text,
+                m.source,
+                m.provenance,
+                json.dumps(m.session_ids),
+                int(m.untrusted),
+                m.status,
+                m.tier,
+                now,
+                m.verified_at,
+                now,
+            )
 
         if len(items) == 1:
             cursor = await conn.execute(_INSERT_MEMORY, row(None, items[0]))
@@ -164,19 +193,21 @@ class LongTermMixin(StoreBase):
         anchors = [(i, a.path, a.symbol) for i, m in zip(ids, items) for a in m.anchors]
         if anchors:
             await conn.executemany(
-                "INSERT INTO memory_anchors (memory_id, path, symbol) VALUES (?, ?, ?)", anchors)
+                "INSERT INTO memory_anchors (memory_id, path, symbol) VALUES (?, ?, ?)", anchors
+            )
         return ids
 
     def _rows_to_memories(self, rows: Sequence[sqlite3.Row], scores: bool = False) -> list[Memory]:
         return [
-            _memory(row, tuple(Anchor(p, s) for p, s in json.loads(row["anchors_json"])),
-                    row["score"] if scores else None)
+            _memory(
+                row,
+                tuple(Anchor(p, s) for p, s in json.loads(row["anchors_json"])),
+                row["score"] if scores else None,
+            )
             for row in rows
         ]
 
-    async def recall(
-        self, query: str, limit: int = 10, *, include_stale: bool = False
-    ) -> list[Memory]:
+    async def recall(self, query: str, limit: int = 10, *, include_stale: bool = False) -> list[Memory]:
         """Memories matching any word of ``query``, best BM25 match first."""
         match = match_query(query, "any")
         if match is None:
@@ -192,14 +223,11 @@ class LongTermMixin(StoreBase):
 
     async def get_memory(self, memory_id: int) -> Memory | None:
         """One memory by id, or None."""
-        rows = await self.fetchall(f"SELECT m.*, {ANCHORS_COLUMN} FROM memories m WHERE id = ?",
-                                   (memory_id,))
+        rows = await self.fetchall(f"SELECT m.*, {ANCHORS_COLUMN} FROM memories m WHERE id = ?", (memory_id,))
         found = self._rows_to_memories(rows)
         return found[0] if found else None
 
-    async def list_memories(
-        self, *, tier: str | None = None, status: str | None = None
-    ) -> list[Memory]:
+    async def list_memories(self, *, tier: str | None = None, status: str | None = None) -> list[Memory]:
         """All memories (optionally one tier/status), oldest first."""
         clauses, params = [], []
         for column, value in (("tier", tier), ("status", status)):
@@ -207,8 +235,9 @@ class LongTermMixin(StoreBase):
                 clauses.append(f"{column} = ?")
                 params.append(value)
         where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
-        rows = await self.fetchall(f"SELECT m.*, {ANCHORS_COLUMN} FROM memories m {where}"
-                                   "ORDER BY id", tuple(params))
+        rows = await self.fetchall(
+            f"SELECT m.*, {ANCHORS_COLUMN} FROM memories m {where}ORDER BY id", tuple(params)
+        )
         return self._rows_to_memories(rows)
 
     async def project_memories(self, limit: int = 500) -> list[Memory]:
@@ -219,7 +248,9 @@ class LongTermMixin(StoreBase):
         """
         rows = await self.fetchall(
             f"SELECT m.*, {ANCHORS_COLUMN} FROM memories m WHERE tier = 'project' "
-            "AND status != 'stale' ORDER BY kind = 'directive' DESC, id DESC LIMIT ?", (limit,))
+            "AND status != 'stale' ORDER BY kind = 'directive' DESC, id DESC LIMIT ?",
+            (limit,),
+        )
         return self._rows_to_memories(rows)
 
     async def forget(self, memory_id: int) -> bool:
@@ -287,14 +318,15 @@ class LongTermMixin(StoreBase):
                 ) as cursor:
                     anchors = [r for r in await cursor.fetchall() if is_under(r["path"], old)]
                 for anchor in anchors:
-                    moved = new + anchor["path"][len(old):]
-                    await conn.execute("UPDATE memory_anchors SET path = ? WHERE id = ?",
-                                       (moved, anchor["id"]))
+                    moved = new + anchor["path"][len(old) :]
+                    await conn.execute(
+                        "UPDATE memory_anchors SET path = ? WHERE id = ?", (moved, anchor["id"])
+                    )
                     touched.add(anchor["memory_id"])
                 for memory_id in {a["memory_id"] for a in anchors}:
                     await conn.execute(
-                        "UPDATE memories SET text = replace(text, ?, ?), updated_at = ? "
-                        "WHERE id = ?", (old, new, now, memory_id),
+                        "UPDATE memories SET text = replace(text, ?, ?), updated_at = ? WHERE id = ?",
+                        (old, new, now, memory_id),
                     )
         return len(touched)
 
@@ -316,8 +348,8 @@ class LongTermMixin(StoreBase):
         async with self.transaction() as conn:
             marks = ",".join("?" * len(ids))
             cursor = await conn.execute(
-                f"UPDATE memories SET status = ?, updated_at = ? WHERE id IN ({marks}) "
-                "AND status != ?", (status, now, *sorted(ids), status),
+                f"UPDATE memories SET status = ?, updated_at = ? WHERE id IN ({marks}) AND status != ?",
+                (status, now, *sorted(ids), status),
             )
             return cursor.rowcount
 
@@ -341,11 +373,9 @@ class LongTermMixin(StoreBase):
                 if found is None:
                     continue  # too large to check: leave the memory as it is
                 if not found and row["status"] != "stale":
-                    steps.append(MemoryUpdate(row["memory_id"], row["updated_at"],
-                                              {"status": "stale"}))
+                    steps.append(MemoryUpdate(row["memory_id"], row["updated_at"], {"status": "stale"}))
                 elif found and row["status"] == "stale":
-                    steps.append(MemoryUpdate(row["memory_id"], row["updated_at"],
-                                              {"status": "unverified"}))
+                    steps.append(MemoryUpdate(row["memory_id"], row["updated_at"], {"status": "unverified"}))
             if steps:
                 changed += (await self.apply_memory_plan(steps))["updated"]
         return changed

@@ -68,8 +68,7 @@ class TranscriptMixin(StoreBase):
         title = self.redactor.redact(title) if title else None
         async with self.transaction() as conn:
             await conn.execute(
-                "INSERT INTO sessions (id, title, origin, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO sessions (id, title, origin, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                 (session_id, title, origin, now, now),
             )
         return session_id
@@ -115,9 +114,16 @@ class TranscriptMixin(StoreBase):
                     "tool_call_id, name, tokens, complete, created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        session_id, seq, clean["role"], clean.get("content"), tool_calls,
-                        clean.get("tool_call_id"), clean.get("name"), tokens,
-                        int(bool(complete)), now,
+                        session_id,
+                        seq,
+                        clean["role"],
+                        clean.get("content"),
+                        tool_calls,
+                        clean.get("tool_call_id"),
+                        clean.get("name"),
+                        tokens,
+                        int(bool(complete)),
+                        now,
                     ),
                 )
             except sqlite3.IntegrityError as exc:
@@ -168,9 +174,7 @@ class TranscriptMixin(StoreBase):
 
     async def message_count(self, session_id: str) -> int:
         """How many messages (complete or not) the session has."""
-        row = await self.fetchone(
-            "SELECT count(*) FROM messages WHERE session_id = ?", (session_id,)
-        )
+        row = await self.fetchone("SELECT count(*) FROM messages WHERE session_id = ?", (session_id,))
         return int(row[0]) if row else 0
 
     async def search_history(
@@ -196,13 +200,20 @@ class TranscriptMixin(StoreBase):
             if session_id is not None:
                 sql += " AND m.session_id = ?"
                 params += (session_id,)
-            rows = await self.fetchall(sql + " ORDER BY bm25(messages_fts) LIMIT ?",
-                                       params + (limit,))
+            rows = await self.fetchall(sql + " ORDER BY bm25(messages_fts) LIMIT ?", params + (limit,))
             for row in rows:
                 if row["id"] not in seen and len(hits) < limit:
                     seen.add(row["id"])
-                    hits.append(HistoryHit(row["id"], row["session_id"], row["seq"], row["role"],
-                                           row["snip"], row["created_at"]))
+                    hits.append(
+                        HistoryHit(
+                            row["id"],
+                            row["session_id"],
+                            row["seq"],
+                            row["role"],
+                            row["snip"],
+                            row["created_at"],
+                        )
+                    )
         return hits
 
     async def history_contains(self, text: str) -> bool:
@@ -210,6 +221,5 @@ class TranscriptMixin(StoreBase):
         match = match_query(text, "phrase")
         if match is None:
             return False
-        row = await self.fetchone(
-            "SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1", (match,))
+        row = await self.fetchone("SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1", (match,))
         return row is not None

@@ -54,24 +54,31 @@ def secret_canaries(seed: int = 0, env_secret: str | None = None) -> list[Canary
 
     add("anthropic", "sk-ant-api03-" + _rand(rng, 80), "ANTHROPIC_API_KEY={}")
     add("openai-project", "sk-proj-" + _rand(rng, 60), "export OPENAI_API_KEY='{}'")
-    add("openai", "sk-" + _rand(rng, 48), "client = OpenAI(api_key=\"{}\")")
+    add("openai", "sk-" + _rand(rng, 48), 'client = OpenAI(api_key="{}")')
     add("google", "AIza" + _rand(rng, 35), "maps url ?key={}&q=paris")
     add("huggingface", "hf_" + _rand(rng, 34), "huggingface-cli login --token {}")
     add("github-pat", "github_pat_11" + _rand(rng, 20) + "_" + _rand(rng, 59), "GH_TOKEN={}")
     add("github-ghp", "ghp_" + _rand(rng, 36), "git remote set-url origin https://x:{}@github.com/a/b")
     add("github-gho", "gho_" + _rand(rng, 36), "oauth token {} in the log")
-    add("aws-access-key", "AKIA" + "".join(rng.choice(upper) for _ in range(16)),
-        "aws_access_key_id = {}")
+    add("aws-access-key", "AKIA" + "".join(rng.choice(upper) for _ in range(16)), "aws_access_key_id = {}")
     add("aws-secret-key", _rand(rng, 30) + "/" + _rand(rng, 9), "aws_secret_access_key = {}")
-    add("slack", "xoxb-" + "".join(rng.choice(string.digits) for _ in range(12)) + "-"
-        + _rand(rng, 24), "SLACK_BOT_TOKEN: {}")
+    add(
+        "slack",
+        "xoxb-" + "".join(rng.choice(string.digits) for _ in range(12)) + "-" + _rand(rng, 24),
+        "SLACK_BOT_TOKEN: {}",
+    )
     add("stripe", "sk_live_" + _rand(rng, 32), "stripe.api_key = '{}'")
     header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
-    payload = base64.urlsafe_b64encode(
-        ('{"sub":"%s","name":"canary"}' % _rand(rng, 12)).encode()
-    ).rstrip(b"=").decode()
-    add("jwt", f"{header}.{payload}.{_rand(rng, 43, _B62 + '-_')}",
-        "curl -H 'Cookie: session={}' http://127.0.0.1:8000/")
+    payload = (
+        base64.urlsafe_b64encode(('{"sub":"%s","name":"canary"}' % _rand(rng, 12)).encode())
+        .rstrip(b"=")
+        .decode()
+    )
+    add(
+        "jwt",
+        f"{header}.{payload}.{_rand(rng, 43, _B62 + '-_')}",
+        "curl -H 'Cookie: session={}' http://127.0.0.1:8000/",
+    )
     pem_body = "\n".join(_rand(rng, 64, _B62 + "+/") for _ in range(6))
     items.append(
         (
@@ -82,8 +89,11 @@ def secret_canaries(seed: int = 0, env_secret: str | None = None) -> list[Canary
         )
     )
     add("url-password", "P4ss" + _rand(rng, 14), "DATABASE_URL=postgres://app:{}@db.internal:5432/app")
-    add("connection-string", "Pw" + _rand(rng, 14),
-        "Server=tcp:db,1433;Database=app;User Id=sa;Password={};Encrypt=true")
+    add(
+        "connection-string",
+        "Pw" + _rand(rng, 14),
+        "Server=tcp:db,1433;Database=app;User Id=sa;Password={};Encrypt=true",
+    )
     add("bearer", _rand(rng, 40, _B62 + "._-"), "Authorization: Bearer {}")
     add("generic-assignment", _rand(rng, 32), 'config.yaml:\n  client_secret: "{}"')
     add("gitlab", "glpat-" + _rand(rng, 20), "CI_JOB_TOKEN glpat: {}")
@@ -118,41 +128,49 @@ _PROSE_TEMPLATES = (
 def false_positive_corpus(n_per_kind: int = 200, seed: int = 0) -> dict[str, list[str]]:
     """Innocent strings grouped by kind; redaction must leave (almost) all of them unchanged."""
     rng = random.Random(seed)
-    corpus: dict[str, list[str]] = {k: [] for k in
-                                     ("git-sha", "sha256", "uuid", "base64-text", "prose", "code")}
+    corpus: dict[str, list[str]] = {
+        k: [] for k in ("git-sha", "sha256", "uuid", "base64-text", "prose", "code")
+    }
     for i in range(n_per_kind):
         words = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(4, 16)))
         sha = hashlib.sha1(f"{seed}-{i}".encode()).hexdigest()
         corpus["git-sha"].append(
-            rng.choice(["commit {}", "Merge {} into main", "git checkout {}", "fixed in {}",
-                        "{}"]).format(sha if rng.random() < 0.7 else sha[:12])
+            rng.choice(["commit {}", "Merge {} into main", "git checkout {}", "fixed in {}", "{}"]).format(
+                sha if rng.random() < 0.7 else sha[:12]
+            )
         )
         digest = hashlib.sha256(words.encode()).hexdigest()
         corpus["sha256"].append(
-            rng.choice(["sha256:{}", "{}  dist/cairn.whl", "checksum {}", "digest = \"{}\""])
-            .format(digest)
+            rng.choice(["sha256:{}", "{}  dist/cairn.whl", "checksum {}", 'digest = "{}"']).format(digest)
         )
         corpus["uuid"].append(
             rng.choice(["session {}", "id={}", "request_id: {}", "{}"]).format(
-                uuid.UUID(int=rng.getrandbits(128), version=4))
+                uuid.UUID(int=rng.getrandbits(128), version=4)
+            )
         )
         corpus["base64-text"].append(base64.b64encode(words.encode()).decode())
         corpus["prose"].append(
             rng.choice(_PROSE_TEMPLATES).format(n=rng.randint(1, 99999), w=rng.choice(_WORDS))
-            + " " + words.capitalize() + "."
+            + " "
+            + words.capitalize()
+            + "."
         )
-        corpus["code"].append(rng.choice([
-            "def refresh_token(self, token): return self.client.refresh(token)",
-            "password = getpass.getpass()",
-            "key = (path, mtime)",
-            "for key, value in sorted(items.items()):",
-            "tokens = tokenizer.encode(text)",
-            "secret_name = settings.secret_name",
-            f"max_tokens={rng.randint(16, 8192)}",
-            "cache_key = f'{user}:{path}'",
-            "if not api_key: raise ValueError('missing key')",
-            "connect(host=host, password=password, timeout=5)",
-        ]))
+        corpus["code"].append(
+            rng.choice(
+                [
+                    "def refresh_token(self, token): return self.client.refresh(token)",
+                    "password = getpass.getpass()",
+                    "key = (path, mtime)",
+                    "for key, value in sorted(items.items()):",
+                    "tokens = tokenizer.encode(text)",
+                    "secret_name = settings.secret_name",
+                    f"max_tokens={rng.randint(16, 8192)}",
+                    "cache_key = f'{user}:{path}'",
+                    "if not api_key: raise ValueError('missing key')",
+                    "connect(host=host, password=password, timeout=5)",
+                ]
+            )
+        )
     return corpus
 
 

@@ -70,8 +70,15 @@ def resolve_settings(trust: bool) -> settings_mod.ResolvedSettings:
     return settings_mod.resolve(layers)
 
 
-async def ask(prompt: str, workspace: Path, *, apply: bool, trust: bool,
-              out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+async def ask(
+    prompt: str,
+    workspace: Path,
+    *,
+    apply: bool,
+    trust: bool,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
     """Run one request; returns the process exit code."""
     resolved = resolve_settings(trust)
     for problem in resolved.problems:
@@ -82,7 +89,9 @@ async def ask(prompt: str, workspace: Path, *, apply: bool, trust: bool,
         overlay = OverlaySink(confined)
         ports = RunPorts(buffers=overlay, edits=overlay, approver=TerminalApprover(), observer=observer)
         try:
-            result = await host.run(prompt, session_id=await host.new_session("cli"), ports=ports, origin="cli")
+            result = await host.run(
+                prompt, session_id=await host.new_session("cli"), ports=ports, origin="cli"
+            )
         except AgentError as exc:
             observer.finish()
             err.write(f"cairn: {exc.user_message}\n")
@@ -103,8 +112,10 @@ async def _report_edits(overlay: OverlaySink, apply: bool, steps: int, out: Text
         written = await overlay.write_all()
         err.write(f"[cairn] wrote {len(written)} file(s): {', '.join(written)}\n")
     else:
-        err.write(f"[cairn] {len(staged)} file(s) changed in the diff above; nothing written "
-                  "(run with --apply to write the changes)\n")
+        err.write(
+            f"[cairn] {len(staged)} file(s) changed in the diff above; nothing written "
+            "(run with --apply to write the changes)\n"
+        )
     return 0
 
 

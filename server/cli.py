@@ -27,8 +27,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     ask.add_argument("prompt", help="what to ask or do")
     ask.add_argument("--workspace", type=Path, default=Path.cwd(), help="workspace folder (default: cwd)")
     ask.add_argument("--apply", action="store_true", help="write the proposed edits (default: show a diff)")
-    ask.add_argument("--trust", action="store_true",
-                     help="trust this workspace: allows shell commands (asked for each time) and workspace skills")
+    ask.add_argument(
+        "--trust",
+        action="store_true",
+        help="trust this workspace: allows shell commands (asked for each time) and workspace skills",
+    )
     ask.set_defaults(func=_run_ask)
 
     status = subparsers.add_parser("status", help="print the resolved configuration")
@@ -56,9 +59,7 @@ def _run_status(args: argparse.Namespace) -> int:
     from cairn.server import settings as settings_mod
     from cairn.server.status import build_status, format_status
 
-    resolved = settings_mod.resolve(
-        [(settings_mod.ENVIRONMENT, settings_mod.env_layer())]
-    )
+    resolved = settings_mod.resolve([(settings_mod.ENVIRONMENT, settings_mod.env_layer())])
     report = build_status(resolved, workspace_root=args.workspace.resolve(), transport="cli")
     if args.json:
         json.dump(report, sys.stdout, indent=2)

@@ -36,9 +36,7 @@ def _scope(scope: Scope, env: str | None = None) -> dict[str, Any]:
 class Settings(BaseModel):
     """The resolved configuration. Every field has a default, so ``Settings()`` is valid."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
-    )
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore")
 
     model: str = Field(
         default="",
@@ -77,8 +75,7 @@ class Settings(BaseModel):
     )
     trusted: bool = Field(
         default=False,
-        description="Whether the user trusts this workspace (shell, workspace skills, "
-        "workspace overrides).",
+        description="Whether the user trusts this workspace (shell, workspace skills, workspace overrides).",
         json_schema_extra=_scope("machine", "CAIRN_TRUSTED"),
     )
     shell: ShellPolicy = Field(

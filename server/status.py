@@ -66,7 +66,8 @@ def format_status(report: dict[str, Any]) -> str:
         f"Cairn {report['version']} ({report['python']}, {report['transport']})",
         f"  workspace: {report['workspace'] or '(none)'}" + ("" if report["trusted"] else "  [untrusted]"),
         f"  model:     {report['model'] or '(none configured)'}",
-        f"  memory:    {report['memory']['path']}" + ("" if report["memory"]["exists"] else "  (not created yet)"),
+        f"  memory:    {report['memory']['path']}"
+        + ("" if report["memory"]["exists"] else "  (not created yet)"),
         "  settings:",
     ]
     for key, value in report["settings"].items():
@@ -74,8 +75,19 @@ def format_status(report: dict[str, Any]) -> str:
     if report["sources"]:
         lines.append("  set by: " + ", ".join(f"{k} ({v})" for k, v in report["sources"].items()))
     for key, value in report.items():
-        if key not in {"version", "python", "executable", "transport", "workspace", "trusted", "model",
-                       "memory", "settings", "sources", "problems"}:
+        if key not in {
+            "version",
+            "python",
+            "executable",
+            "transport",
+            "workspace",
+            "trusted",
+            "model",
+            "memory",
+            "settings",
+            "sources",
+            "problems",
+        }:
             lines.append(f"  {key}: {value}")
     for problem in report["problems"]:
         lines.append(f"  problem: {problem}")

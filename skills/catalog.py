@@ -95,8 +95,7 @@ class Catalog:
     def precedence(self) -> list[PrecedenceEntry]:
         """For each name: the source that won and the ones it shadowed."""
         return [
-            PrecedenceEntry(s.name, s.source, s.path, tuple(self._shadowed.get(s.name, ())))
-            for s in self
+            PrecedenceEntry(s.name, s.source, s.path, tuple(self._shadowed.get(s.name, ()))) for s in self
         ]
 
     def index_text(self) -> str:

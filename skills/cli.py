@@ -34,7 +34,9 @@ def add_parsers(subparsers: argparse._SubParsersAction, *, model_factory: ModelF
     skills.set_defaults(func=lambda args: (skills.print_help(sys.stderr), 2)[1])
 
     listing = sub.add_parser("list", help="the skills in effect, which source won, what was shadowed")
-    listing.add_argument("--workspace", type=Path, help="also read <workspace>/.cairn/skills (with --trusted)")
+    listing.add_argument(
+        "--workspace", type=Path, help="also read <workspace>/.cairn/skills (with --trusted)"
+    )
     listing.add_argument("--trusted", action="store_true", help="the workspace is trusted: load its skills")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(func=_run_list)
@@ -54,14 +56,24 @@ def _run_list(args: argparse.Namespace) -> int:
     from cairn.skills.sources import default_sources
 
     if args.workspace and not args.trusted:
-        print("note: workspace skills are not loaded until the workspace is trusted (--trusted)", file=sys.stderr)
-    catalog = Catalog.from_sources(default_sources(args.workspace.resolve() if args.workspace else None, trusted=args.trusted))
+        print(
+            "note: workspace skills are not loaded until the workspace is trusted (--trusted)",
+            file=sys.stderr,
+        )
+    catalog = Catalog.from_sources(
+        default_sources(args.workspace.resolve() if args.workspace else None, trusted=args.trusted)
+    )
     entries = catalog.precedence()
     if args.json:
         data = {
             "skills": [
-                {"name": e.name, "source": e.source, "path": str(e.path), "description": catalog.get(e.name).description,
-                 "shadowed": [{"source": s.source, "path": str(s.path)} for s in e.shadowed]}
+                {
+                    "name": e.name,
+                    "source": e.source,
+                    "path": str(e.path),
+                    "description": catalog.get(e.name).description,
+                    "shadowed": [{"source": s.source, "path": str(s.path)} for s in e.shadowed],
+                }
                 for e in entries
             ],
             "problems": [line for p in catalog.problems for line in p.lines()],
@@ -105,7 +117,9 @@ def _run_lint(args: argparse.Namespace) -> int:
                 errors += 1
                 continue
             folder = path.resolve().parent
-            for problem in validate_skill_text(text, folder.name, resource_exists=lambda rel: resource_exists(folder, rel)):
+            for problem in validate_skill_text(
+                text, folder.name, resource_exists=lambda rel: resource_exists(folder, rel)
+            ):
                 print(problem.format(str(path)))
                 errors += problem.is_error
                 warnings += not problem.is_error

@@ -94,7 +94,10 @@ def load_source(source: SkillSource) -> tuple[list[Skill], list[LoadProblem]]:
         try:
             skill, problem = load_skill_folder(folder, source)
         except OSError as exc:  # raced with a deletion, permissions...: report, go on
-            skill, problem = None, LoadProblem(folder / SKILL_FILE, source.kind, _whole_file_problem(str(exc)))
+            skill, problem = (
+                None,
+                LoadProblem(folder / SKILL_FILE, source.kind, _whole_file_problem(str(exc))),
+            )
         if problem:
             problems.append(problem)
         if skill:

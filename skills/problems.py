@@ -42,8 +42,7 @@ class Problem:
     def format(self, path: str) -> str:
         """``path:line:col: severity: message`` with 1-based numbers, as compilers print."""
         return (
-            f"{path}:{self.range.start_line + 1}:{self.range.start_char + 1}: "
-            f"{self.severity}: {self.message}"
+            f"{path}:{self.range.start_line + 1}:{self.range.start_char + 1}: {self.severity}: {self.message}"
         )
 
 

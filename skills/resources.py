@@ -51,7 +51,9 @@ def _open_confined(skill_folder: Path, relative_path: str) -> int:
         try:
             fd = os.open(parts[-1], os.O_RDONLY | _NOFOLLOW, dir_fd=dir_fd)
         except OSError:
-            raise ResourceError(f"no file {relative_path!r} in the skill (symlinks are not followed)") from None
+            raise ResourceError(
+                f"no file {relative_path!r} in the skill (symlinks are not followed)"
+            ) from None
     finally:
         os.close(dir_fd)
     if not stat.S_ISREG(os.fstat(fd).st_mode):

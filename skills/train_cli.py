@@ -20,20 +20,30 @@ def add_train_parser(sub: argparse._SubParsersAction, get_factory: Callable[[], 
     train = sub.add_parser("train", help="improve a skill offline on a task set")
     train.add_argument("skill", type=Path, nargs="?", help="the starting SKILL.md or its folder")
     train.add_argument("--tasks", type=Path, help="task set (JSONL)")
-    train.add_argument("--demo", action="store_true", help=f"train the bundled {DEMO} skill on its tasks (simulated)")
+    train.add_argument(
+        "--demo", action="store_true", help=f"train the bundled {DEMO} skill on its tasks (simulated)"
+    )
     train.add_argument("--backend", choices=("simulated", "model"), default="simulated")
-    train.add_argument("--target-model", default="", help="litellm model string of the model being trained for")
-    train.add_argument("--optimizer-model", default="", help="litellm model string of the model proposing edits")
+    train.add_argument(
+        "--target-model", default="", help="litellm model string of the model being trained for"
+    )
+    train.add_argument(
+        "--optimizer-model", default="", help="litellm model string of the model proposing edits"
+    )
     train.add_argument("--epochs", type=int, default=2)
     train.add_argument("--batch-size", type=int, default=8)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--max-calls", type=int, help="hard limit on model calls")
     train.add_argument("--max-tokens", type=int, help="hard limit on tokens")
     train.add_argument("--concurrency", type=int, default=4, help="target runs in flight at once")
-    train.add_argument("--out", type=Path, required=True, help="run folder: outputs, event log, cache (rerun to resume)")
+    train.add_argument(
+        "--out", type=Path, required=True, help="run folder: outputs, event log, cache (rerun to resume)"
+    )
     train.add_argument("--cache", type=Path, help="response cache to share between runs (default: in --out)")
     train.add_argument("--estimate-only", action="store_true", help="print the worst-case cost and stop")
-    train.add_argument("--sim-rules", type=Path, help="simulated backend: rules file (default: <tasks>.rules.jsonl)")
+    train.add_argument(
+        "--sim-rules", type=Path, help="simulated backend: rules file (default: <tasks>.rules.jsonl)"
+    )
     train.add_argument("--sim-noise", type=float, default=0.03, help="simulated backend: flip probability")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(func=lambda args: _run_train(args, get_factory()))
@@ -48,15 +58,24 @@ def _inputs(args: argparse.Namespace) -> tuple[Path, Path]:
     return skill, args.tasks
 
 
-def _backends(args: argparse.Namespace, tasks_path: Path, factory: Any, max_tokens: int) -> tuple[Any, Any, str, str]:
+def _backends(
+    args: argparse.Namespace, tasks_path: Path, factory: Any, max_tokens: int
+) -> tuple[Any, Any, str, str]:
     if args.backend == "simulated":
         from cairn.skills.optimize.simulated import SimulatedOptimizer, SimulatedTarget, SimWorld
 
         rules = args.sim_rules or tasks_path.with_suffix(".rules.jsonl")
         if not rules.is_file():
-            raise SkillError(f"the simulated backend needs a rules file; {rules} does not exist (--sim-rules)")
+            raise SkillError(
+                f"the simulated backend needs a rules file; {rules} does not exist (--sim-rules)"
+            )
         world = SimWorld.load(rules)
-        return SimulatedTarget(world, noise=args.sim_noise, seed=args.seed), SimulatedOptimizer(world, seed=args.seed), "simulated", "simulated"
+        return (
+            SimulatedTarget(world, noise=args.sim_noise, seed=args.seed),
+            SimulatedOptimizer(world, seed=args.seed),
+            "simulated",
+            "simulated",
+        )
     if factory is None:
         raise SkillError(
             "--backend model needs the agent's model adapter, which is not wired into this build: "
@@ -83,13 +102,32 @@ def build_trainer(args: argparse.Namespace, factory: Any) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise SkillError(f"cannot read {skill_path}: {exc}") from None
     tasks = load_tasks(tasks_path)
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, max_calls=args.max_calls, max_tokens=args.max_tokens)
-    target, optimizer, target_name, optimizer_name = _backends(args, tasks_path, factory, config.target_max_tokens)
-    config = TrainConfig(**{**config.__dict__, "target_model": target_name, "optimizer_model": optimizer_name})
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        max_calls=args.max_calls,
+        max_tokens=args.max_tokens,
+    )
+    target, optimizer, target_name, optimizer_name = _backends(
+        args, tasks_path, factory, config.target_max_tokens
+    )
+    config = TrainConfig(
+        **{**config.__dict__, "target_model": target_name, "optimizer_model": optimizer_name}
+    )
     progress = NullProgress() if args.no_progress else BarProgress()
-    return Trainer(skill_text=skill_text, folder_name=skill_path.resolve().parent.name, tasks=tasks, target=target,
-                   optimizer=optimizer, config=config, run_dir=args.out, concurrency=args.concurrency,
-                   progress=progress, cache_path=args.cache)
+    return Trainer(
+        skill_text=skill_text,
+        folder_name=skill_path.resolve().parent.name,
+        tasks=tasks,
+        target=target,
+        optimizer=optimizer,
+        config=config,
+        run_dir=args.out,
+        concurrency=args.concurrency,
+        progress=progress,
+        cache_path=args.cache,
+    )
 
 
 def _run_train(args: argparse.Namespace, factory: Any) -> int:
@@ -106,8 +144,11 @@ def _run_train(args: argparse.Namespace, factory: Any) -> int:
     except KeyboardInterrupt:
         print(f"interrupted; run the same command again to resume from {args.out}", file=sys.stderr)
         return 130
-    print(f"{state.status}: test accuracy {state.test_start} -> {state.test_end}; "
-          f"{len(state.accepted)} edits accepted, {len(state.ledger)} rejected; "
-          f"{state.budget.calls} calls, {state.budget.tokens} tokens charged "
-          f"({trainer.models.real_calls} real calls this time); outputs in {args.out}", file=sys.stderr)
+    print(
+        f"{state.status}: test accuracy {state.test_start} -> {state.test_end}; "
+        f"{len(state.accepted)} edits accepted, {len(state.ledger)} rejected; "
+        f"{state.budget.calls} calls, {state.budget.tokens} tokens charged "
+        f"({trainer.models.real_calls} real calls this time); outputs in {args.out}",
+        file=sys.stderr,
+    )
     return 0

@@ -68,9 +68,7 @@ def _metadata_problems(value: Any) -> list[str]:
         if not isinstance(key, str):
             reasons.append(f"metadata key {key!r} must be a string")
         if not isinstance(item, str):
-            reasons.append(
-                f"metadata value of {key!r} must be a string (quote it: {key}: \"{item}\")"
-            )
+            reasons.append(f'metadata value of {key!r} must be a string (quote it: {key}: "{item}")')
     for key in (LANGUAGES_KEY, GLOBS_KEY):
         if isinstance(value.get(key), str) and not split_list(value[key]):
             reasons.append(f"metadata {key!r} is empty: give a comma-separated list")
@@ -89,13 +87,21 @@ def _check_front_matter(doc: SkillDocument, data: dict[str, Any], folder_name: s
         for reason in _name_problems(data["name"], folder_name):
             add("error", "name", reason)
     if "description" not in data:
-        add("error", "description", "missing required key 'description' (what the skill does and when to use it)")
+        add(
+            "error",
+            "description",
+            "missing required key 'description' (what the skill does and when to use it)",
+        )
     else:
         reason = _string_field(data, "description", DESCRIPTION_MAX)
         if reason:
             add("error", "description", reason)
         elif len(data["description"].strip()) < DESCRIPTION_MIN_USEFUL:
-            add("warning", "description", "'description' is very short: say what the skill does and when to use it")
+            add(
+                "warning",
+                "description",
+                "'description' is very short: say what the skill does and when to use it",
+            )
     for key, limit in (("license", None), ("compatibility", COMPATIBILITY_MAX), ("allowed-tools", None)):
         if key in data:
             reason = _string_field(data, key, limit)
@@ -106,38 +112,52 @@ def _check_front_matter(doc: SkillDocument, data: dict[str, Any], folder_name: s
             add("error", "metadata", reason)
     for key in data:
         if key not in KNOWN_KEYS:
-            add("warning", key, f"unknown key {key!r} is kept but not used by Cairn (known: {', '.join(KNOWN_KEYS)})")
+            add(
+                "warning",
+                key,
+                f"unknown key {key!r} is kept but not used by Cairn (known: {', '.join(KNOWN_KEYS)})",
+            )
     return problems
 
 
-def _check_body(
-    doc: SkillDocument, resource_exists: Callable[[str], bool] | None
-) -> list[Problem]:
+def _check_body(doc: SkillDocument, resource_exists: Callable[[str], bool] | None) -> list[Problem]:
     problems: list[Problem] = []
     body_range = TextRange.of_line(doc.lines, doc.body_start_line)
     if not doc.body.strip():
-        problems.append(Problem("warning", "the body is empty: add the instructions the agent should follow", body_range))
+        problems.append(
+            Problem("warning", "the body is empty: add the instructions the agent should follow", body_range)
+        )
         return problems
     tokens = approx_tokens(doc.body)
     if tokens > BODY_TOKENS_RECOMMENDED:
-        problems.append(Problem(
-            "warning",
-            f"the body is about {tokens} tokens; keep it under {BODY_TOKENS_RECOMMENDED} and move detail to references/",
-            body_range,
-        ))
+        problems.append(
+            Problem(
+                "warning",
+                f"the body is about {tokens} tokens; keep it under {BODY_TOKENS_RECOMMENDED} and move detail to references/",
+                body_range,
+            )
+        )
     body_lines = len(doc.lines) - doc.body_start_line
     if body_lines > BODY_LINES_RECOMMENDED:
-        problems.append(Problem("warning", f"the body has {body_lines} lines; keep it under {BODY_LINES_RECOMMENDED}", body_range))
+        problems.append(
+            Problem(
+                "warning",
+                f"the body has {body_lines} lines; keep it under {BODY_LINES_RECOMMENDED}",
+                body_range,
+            )
+        )
     if resource_exists is not None:
         for number in range(doc.body_start_line, len(doc.lines)):
             for match in _RESOURCE_REF.finditer(doc.lines[number]):
                 ref = match.group(1).rstrip(".")
                 if not resource_exists(ref):
-                    problems.append(Problem(
-                        "warning",
-                        f"referenced file {ref!r} does not exist in the skill folder",
-                        TextRange(number, match.start(1), number, match.start(1) + len(ref)),
-                    ))
+                    problems.append(
+                        Problem(
+                            "warning",
+                            f"referenced file {ref!r} does not exist in the skill folder",
+                            TextRange(number, match.start(1), number, match.start(1) + len(ref)),
+                        )
+                    )
     return problems
 
 

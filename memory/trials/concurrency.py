@@ -59,7 +59,9 @@ def spawn(*args: str) -> subprocess.Popen:
     """Start one trial worker process (stdout closed, stderr captured)."""
     return subprocess.Popen(
         [sys.executable, "-m", "cairn.memory.trials.worker", *args],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         env=_child_env(),
     )
 
@@ -93,8 +95,10 @@ def run_rmw_trials(workdir: Path, *, processes: int = 2, per_process: int = 300)
         report.locked += result["locked"]
         report.failed += result["failed"]
     with sqlite3.connect(db) as conn:
-        seqs = [s for (s,) in conn.execute(
-            "SELECT seq FROM messages WHERE session_id = ? ORDER BY seq", (session,))]
+        seqs = [
+            s
+            for (s,) in conn.execute("SELECT seq FROM messages WHERE session_id = ? ORDER BY seq", (session,))
+        ]
     report.duplicate_seqs = len(seqs) - len(set(seqs))
     report.lost_updates = processes * per_process - len(set(seqs))
     if seqs and seqs != list(range(1, len(seqs) + 1)):

@@ -35,8 +35,7 @@ class CrashReport:
     @property
     def failures(self) -> int:
         """The sum of all failure counters."""
-        return (self.integrity_failures + self.lost_acknowledged + self.half_applied
-                + self.fts_mismatches)
+        return self.integrity_failures + self.lost_acknowledged + self.half_applied + self.fts_mismatches
 
 
 def _child_env() -> dict[str, str]:
@@ -55,10 +54,14 @@ def _check(db: Path, acked: set[int], report: CrashReport) -> None:
         report.half_applied += sum(1 for n in per_batch.values() if n != BATCH_SIZE)
         anchors = conn.execute(
             "SELECT count(*) FROM memories m WHERE (SELECT count(*) FROM memory_anchors a "
-            "WHERE a.memory_id = m.id) != ?", (ANCHORS_PER_MEMORY,)).fetchone()[0]
+            "WHERE a.memory_id = m.id) != ?",
+            (ANCHORS_PER_MEMORY,),
+        ).fetchone()[0]
         report.half_applied += anchors
-        messages = {int(c.split()[1]) for (c,) in conn.execute(
-            "SELECT content FROM messages WHERE content LIKE 'ack %'")}
+        messages = {
+            int(c.split()[1])
+            for (c,) in conn.execute("SELECT content FROM messages WHERE content LIKE 'ack %'")
+        }
         report.lost_acknowledged += len(acked - set(per_batch)) + len(acked - messages)
         report.unacknowledged_present = len(set(per_batch) - acked)
         fts = conn.execute("SELECT count(*) FROM memories_fts").fetchone()[0]
@@ -74,8 +77,7 @@ def _check(db: Path, acked: set[int], report: CrashReport) -> None:
         conn.close()
 
 
-def run_crash_trials(trials: int, workdir: Path, *, seed: int = 0,
-                     max_delay: float = 0.08) -> CrashReport:
+def run_crash_trials(trials: int, workdir: Path, *, seed: int = 0, max_delay: float = 0.08) -> CrashReport:
     """Run ``trials`` kill -9 trials on one database in ``workdir``; returns the counts."""
     rng = random.Random(seed)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -85,9 +87,18 @@ def run_crash_trials(trials: int, workdir: Path, *, seed: int = 0,
     for trial in range(trials):
         acks.write_text("")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cairn.memory.trials.worker", "crash-writer", str(db),
-             str(acks), str((trial + 1) * 1_000_000)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "cairn.memory.trials.worker",
+                "crash-writer",
+                str(db),
+                str(acks),
+                str((trial + 1) * 1_000_000),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             env=_child_env(),
         )
         deadline = time.monotonic() + 30

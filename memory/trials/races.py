@@ -42,14 +42,15 @@ class LoggingModel(FakeTextModel):
     async def complete(self, messages, *, max_tokens=None):
         seqs = [int(s) for s in re.findall(r"^\[(\d+)\]", messages[-1]["content"], re.MULTILINE)]
         with self.calls_file.open("a") as handle:  # O_APPEND: whole lines from both processes
-            handle.write(json.dumps({"pid": os.getpid(), "first": min(seqs, default=0),
-                                     "last": max(seqs, default=0)}) + "\n")
+            handle.write(
+                json.dumps({"pid": os.getpid(), "first": min(seqs, default=0), "last": max(seqs, default=0)})
+                + "\n"
+            )
         await asyncio.sleep(self.delay)  # widen the window in which the other process races
         return await super().complete(messages, max_tokens=max_tokens)
 
 
-async def checkpoint_worker(db: str, session: str, go: str, out: str, calls: str,
-                            rounds: str = "6") -> None:
+async def checkpoint_worker(db: str, session: str, go: str, out: str, calls: str, rounds: str = "6") -> None:
     """One process of the checkpoint race."""
     store = await MemoryStore.open(Path(db))
     writer = CheckpointWriter(store, LoggingModel(Path(calls), 0.02), lease_wait=60)
@@ -58,8 +59,9 @@ async def checkpoint_worker(db: str, session: str, go: str, out: str, calls: str
     try:
         for round_ in range(int(rounds)):
             for i in range(MESSAGES_PER_ROUND):
-                await store.append_message(session, {"role": "user", "content":
-                                                     f"pid {os.getpid()} round {round_} msg {i}"})
+                await store.append_message(
+                    session, {"role": "user", "content": f"pid {os.getpid()} round {round_} msg {i}"}
+                )
             writer.observe(session, int(usable * 0.1 * (round_ + 1)) + 1, WINDOW)
             await asyncio.sleep(0.01)
         await writer.drain()
@@ -75,8 +77,7 @@ async def consolidate_worker(db: str, workspace: str, go: str, out: str, calls: 
     model = LoggingModel(Path(calls), 0.05)
     _wait_for(Path(go))
     try:
-        report = await maybe_consolidate(store, workspace_root=Path(workspace), model=model,
-                                         now=NOW)
+        report = await maybe_consolidate(store, workspace_root=Path(workspace), model=model, now=NOW)
     finally:
         await store.close()
     _write_json(Path(out), {"ran": report is not None})
@@ -99,23 +100,36 @@ class RaceReport:
     @property
     def failures(self) -> int:
         """The sum of all failure counters."""
-        return (self.overlapping_summaries + self.gaps_or_overlaps + self.wasted_calls
-                + self.double_consolidations + self.missed_consolidations)
+        return (
+            self.overlapping_summaries
+            + self.gaps_or_overlaps
+            + self.wasted_calls
+            + self.double_consolidations
+            + self.missed_consolidations
+        )
 
 
 async def _seed(db: Path, long_note: bool) -> str:
     async with await MemoryStore.open(db) as store:
         session = await store.new_session("race")
         if long_note:  # gives the consolidating process one rewording call to make
-            await store.remember("The release checklist says run `make dist`, then upload "
-                                 "dist/*.whl, then tag the commit, then announce it in the "
-                                 "channel, and finally close the milestone for the version.",
-                                 source="agent", session_id=session)
+            await store.remember(
+                "The release checklist says run `make dist`, then upload "
+                "dist/*.whl, then tag the commit, then announce it in the "
+                "channel, and finally close the milestone for the version.",
+                source="agent",
+                session_id=session,
+            )
         return session
 
 
-def _paired_run(workdir: Path, name: str, long_note: bool, mode: str,
-                worker_args: Callable[[str, Path, Path, Path], list[str]]) -> tuple[Path, str, list[dict], list[Path]]:
+def _paired_run(
+    workdir: Path,
+    name: str,
+    long_note: bool,
+    mode: str,
+    worker_args: Callable[[str, Path, Path, Path], list[str]],
+) -> tuple[Path, str, list[dict], list[Path]]:
     """Seed a database, start two ``mode`` workers at the same instant, wait for both.
 
     ``worker_args(session, go, out, calls)`` gives the arguments after the database path.
@@ -131,18 +145,25 @@ def _paired_run(workdir: Path, name: str, long_note: bool, mode: str,
     return db, session, logged, outs
 
 
-def run_checkpoint_race(workdir: Path, *, runs: int = 2, rounds: int = 6,
-                        report: RaceReport | None = None) -> RaceReport:
+def run_checkpoint_race(
+    workdir: Path, *, runs: int = 2, rounds: int = 6, report: RaceReport | None = None
+) -> RaceReport:
     """``runs`` races of two checkpoint writers on one session each."""
     report = report or RaceReport()
     workdir.mkdir(parents=True, exist_ok=True)
     for run in range(runs):
         db, session, logged, _ = _paired_run(
-            workdir, f"cp-{run}", False, "checkpoint",
-            lambda session, go, out, calls: [session, str(go), str(out), str(calls), str(rounds)])
+            workdir,
+            f"cp-{run}",
+            False,
+            "checkpoint",
+            lambda session, go, out, calls: [session, str(go), str(out), str(calls), str(rounds)],
+        )
         with sqlite3.connect(db) as conn:
-            ranges = conn.execute("SELECT first_seq, last_seq FROM checkpoints "
-                                  "WHERE session_id = ? ORDER BY last_seq", (session,)).fetchall()
+            ranges = conn.execute(
+                "SELECT first_seq, last_seq FROM checkpoints WHERE session_id = ? ORDER BY last_seq",
+                (session,),
+            ).fetchall()
         report.runs += 1
         report.model_calls += len(logged)
         report.checkpoints += len(ranges)
@@ -157,15 +178,18 @@ def run_checkpoint_race(workdir: Path, *, runs: int = 2, rounds: int = 6,
     return report
 
 
-def run_consolidation_race(workdir: Path, *, runs: int = 3,
-                           report: RaceReport | None = None) -> RaceReport:
+def run_consolidation_race(workdir: Path, *, runs: int = 3, report: RaceReport | None = None) -> RaceReport:
     """``runs`` paired starts of ``maybe_consolidate`` on one database each."""
     report = report or RaceReport()
     workdir.mkdir(parents=True, exist_ok=True)
     for run in range(runs):
         _, _, logged, outs = _paired_run(
-            workdir, f"dream-{run}", True, "consolidate",
-            lambda session, go, out, calls: [str(workdir), str(go), str(out), str(calls)])
+            workdir,
+            f"dream-{run}",
+            True,
+            "consolidate",
+            lambda session, go, out, calls: [str(workdir), str(go), str(out), str(calls)],
+        )
         ran = sum(json.loads(out.read_text())["ran"] for out in outs)
         report.runs += 1
         report.consolidations += ran

@@ -47,8 +47,10 @@ def batch_steps(batch: int) -> list[MemoryInsert]:
     """The multi-row write of one crash-trial batch (5 memories x 3 anchors, FTS rows)."""
     return [
         MemoryInsert(
-            kind="fact", text=f"batch {batch} item {item} " + "payload " * 20,
-            source="derived", provenance=f"crash trial batch {batch}",
+            kind="fact",
+            text=f"batch {batch} item {item} " + "payload " * 20,
+            source="derived",
+            provenance=f"crash trial batch {batch}",
             anchors=tuple(f"src/b{batch}/f{item}_{a}.py" for a in range(ANCHORS_PER_MEMORY)),
         )
         for item in range(BATCH_SIZE)
@@ -75,7 +77,8 @@ async def rmw(db: Path, session: str, count: int, go: Path, out: Path) -> None:
         for i in range(count):
             try:
                 await store.append_message(
-                    session, {"role": "user", "content": f"pid {os.getpid()} step {i}"})
+                    session, {"role": "user", "content": f"pid {os.getpid()} step {i}"}
+                )
                 if i % 25 == 0:
                     async with store.lease("trial", ttl=5) as _held:
                         pass

@@ -102,10 +102,13 @@ def _describe_tools(tools: list[dict]) -> str:
     for tool in tools:
         function = tool["function"]
         params = json.dumps(function.get("parameters") or {}, separators=(",", ":"))
-        lines.append(f"- {function['name']}: {function.get('description', '').strip()} "
-                     f"Arguments schema: {params}")
-    lines.append(f"- {ANSWER_ACTION}: Give your final answer to the user. "
-                 f"Arguments schema: {json.dumps(_ANSWER_SCHEMA, separators=(',', ':'))}")
+        lines.append(
+            f"- {function['name']}: {function.get('description', '').strip()} Arguments schema: {params}"
+        )
+    lines.append(
+        f"- {ANSWER_ACTION}: Give your final answer to the user. "
+        f"Arguments schema: {json.dumps(_ANSWER_SCHEMA, separators=(',', ':'))}"
+    )
     return "\n".join(lines)
 
 
@@ -123,18 +126,21 @@ def rewrite_history(messages: list[dict]) -> list[dict]:
                     function = call.get("function", {})
                     arguments, _ = parse_arguments(function.get("arguments") or "{}")
                     calls_by_id[call.get("id", "")] = f"{function.get('name')}({json.dumps(arguments)})"
-                    actions.append(json.dumps({"tool": function.get("name"),
-                                               "arguments": arguments}))
+                    actions.append(json.dumps({"tool": function.get("name"), "arguments": arguments}))
                 content = "\n".join(actions)
             else:
-                content = json.dumps({"tool": ANSWER_ACTION,
-                                      "arguments": {"text": _text_of(message.get("content"))}})
+                content = json.dumps(
+                    {"tool": ANSWER_ACTION, "arguments": {"text": _text_of(message.get("content"))}}
+                )
             rewritten.append({"role": "assistant", "content": content})
         elif role == "tool":
             call = calls_by_id.get(message.get("tool_call_id", ""), message.get("name") or "tool")
-            result = (_prompt("json_tool_result.md").replace("{call}", call)
-                      .replace("{answer}", ANSWER_ACTION)
-                      .replace("{result}", _text_of(message.get("content"))))
+            result = (
+                _prompt("json_tool_result.md")
+                .replace("{call}", call)
+                .replace("{answer}", ANSWER_ACTION)
+                .replace("{result}", _text_of(message.get("content")))
+            )
             rewritten.append({"role": "user", "content": result.rstrip("\n")})
         else:
             rewritten.append({"role": role, "content": _text_of(message.get("content"))})
@@ -220,7 +226,7 @@ class AnswerStream:
         """Show whatever part of the final ``answer`` the stream could not show."""
         shown = self.shown_text()
         if answer.startswith(shown):
-            self._emit(answer[len(shown):])
+            self._emit(answer[len(shown) :])
         elif not shown:
             self._emit(answer)
 
@@ -265,11 +271,11 @@ def _decode_partial_string(buffer: str, pos: int) -> tuple[str, int, bool]:
             continue
         if code != "u" or i + 6 > len(buffer):
             break
-        value = int(buffer[i + 2:i + 6], 16)
+        value = int(buffer[i + 2 : i + 6], 16)
         if 0xD800 <= value < 0xDC00:  # high surrogate: needs its low half
             if i + 12 > len(buffer):
                 break
-            low = int(buffer[i + 8:i + 12], 16)
+            low = int(buffer[i + 8 : i + 12], 16)
             out.append(chr(0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)))
             i += 12
         else:
@@ -301,14 +307,16 @@ def decode_action(text: str) -> DecodedAction:
         return DecodedAction(tool=None, arguments={}, answer=text.strip(), parsed=False)
     if name == ANSWER_ACTION:
         answer = arguments.get("text") if isinstance(arguments, dict) else arguments
-        return DecodedAction(tool=None, arguments={}, answer=answer if isinstance(answer, str)
-                             else json.dumps(answer))
+        return DecodedAction(
+            tool=None, arguments={}, answer=answer if isinstance(answer, str) else json.dumps(answer)
+        )
     if isinstance(arguments, str):
         arguments, error = parse_arguments(arguments)
         return DecodedAction(tool=name, arguments=arguments, error=error)
     if not isinstance(arguments, dict):
-        return DecodedAction(tool=name, arguments={},
-                             error=f"arguments must be a JSON object, got {type(arguments).__name__}")
+        return DecodedAction(
+            tool=name, arguments={}, error=f"arguments must be a JSON object, got {type(arguments).__name__}"
+        )
     return DecodedAction(tool=name, arguments=arguments)
 
 

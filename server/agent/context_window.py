@@ -15,7 +15,6 @@ BLANKED = "[tool output removed to save context; call the tool again if you need
 KEEP_RECENT_TOOL_RESULTS = 6
 
 
-
 class TruncatingContext:
     """Fits history into the budget by blanking, then dropping, the oldest material."""
 
@@ -23,8 +22,9 @@ class TruncatingContext:
         self._count = count_tokens
         self._cap: int | None = None  # set below the size the model refused
 
-    async def messages(self, system_prompt: str, history: list[dict], *, request: str,
-                       budget: int) -> list[dict]:
+    async def messages(
+        self, system_prompt: str, history: list[dict], *, request: str, budget: int
+    ) -> list[dict]:
         system = {"role": "system", "content": system_prompt}
         messages = [dict(m) for m in history]
         budget = min(budget, self._cap or budget)

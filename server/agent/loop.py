@@ -22,8 +22,9 @@ from cairn.server.agent.tools.context import ToolContext
 
 logger = logging.getLogger(__name__)
 
-FINAL_ANSWER_NUDGE = ("Stop calling tools. Using the tool results above, answer my request now, "
-                      "in plain words: {request}")
+FINAL_ANSWER_NUDGE = (
+    "Stop calling tools. Using the tool results above, answer my request now, in plain words: {request}"
+)
 
 
 @dataclass
@@ -63,8 +64,9 @@ class Agent:
     async def run(self, prompt: str) -> RunResult:
         """Answer ``prompt`` within ``max_steps`` model calls."""
         await self.model.prepare()
-        await self.conversation.add({"role": "user", "content": prompt},
-                                    tokens=self.model.count_tokens(prompt))
+        await self.conversation.add(
+            {"role": "user", "content": prompt}, tokens=self.model.count_tokens(prompt)
+        )
         result = RunResult(text="", steps=0)
         specs = self.tools.specs()
         repeats = RepeatGuard()
@@ -102,8 +104,9 @@ class Agent:
         compacted = False
         while True:
             history = await self.conversation.history()
-            messages = await self.context.messages(self.system_prompt, history, request=request,
-                                                   budget=self._budget(window, specs))
+            messages = await self.context.messages(
+                self.system_prompt, history, request=request, budget=self._budget(window, specs)
+            )
             if nudge:
                 messages = [*messages, {"role": "user", "content": nudge}]
             if self.redact is not None:
@@ -112,8 +115,9 @@ class Agent:
                 return await self.model.reply(messages, tools=specs or None, on_text=self.observer.text)
             except IncompleteReply as exc:
                 if exc.partial_text:  # kept for the record, never as a complete reply
-                    await self.conversation.add({"role": "assistant", "content": exc.partial_text},
-                                                complete=False)
+                    await self.conversation.add(
+                        {"role": "assistant", "content": exc.partial_text}, complete=False
+                    )
                 raise
             except ContextWindowExceeded:
                 if compacted or not await self.context.compact(self.model.count_tokens(messages)):
@@ -129,8 +133,11 @@ class Agent:
 
     async def _run_tool(self, call: ToolCall) -> ToolResult:
         if call.arguments_error:
-            return ToolResult(f"Your arguments for {call.name} were not a JSON object "
-                              f"({call.arguments_error}). Call the tool again with valid JSON.", True)
+            return ToolResult(
+                f"Your arguments for {call.name} were not a JSON object "
+                f"({call.arguments_error}). Call the tool again with valid JSON.",
+                True,
+            )
         self.observer.status(describe_call(call))
         result = await self.tools.call(call.name, call.arguments, self.tool_context)
         if result.is_error:
@@ -165,9 +172,12 @@ class RepeatGuard:
         if self._signature(call) not in self._seen:
             return None
         self.repeated += 1
-        return ToolResult(f"You already called {call.name} with exactly these arguments; its result is "
-                          "earlier in this conversation. Do not repeat the call: use that result, call "
-                          "another tool, or give your final answer now.", is_error=True)
+        return ToolResult(
+            f"You already called {call.name} with exactly these arguments; its result is "
+            "earlier in this conversation. Do not repeat the call: use that result, call "
+            "another tool, or give your final answer now.",
+            is_error=True,
+        )
 
     def ran(self, call: ToolCall, outcome: ToolResult) -> None:
         if call.name in self.MUTATING and not outcome.is_error:

@@ -31,7 +31,6 @@ logger = logging.getLogger(__name__)
 SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 
-
 class LazyTextModel:
     """memory's `TextModel` port over whatever model the host has configured now."""
 
@@ -65,15 +64,22 @@ class MemoryContext:
         self._model = model
         self._cap: int | None = None  # set below the size the model refused
 
-    async def messages(self, system_prompt: str, history: list[dict], *, request: str,
-                       budget: int) -> list[dict]:
+    async def messages(
+        self, system_prompt: str, history: list[dict], *, request: str, budget: int
+    ) -> list[dict]:
         window = self._model.context_window()
         # The checkpoint thresholds follow the whole session, not the (capped) assembled context.
         self._service.writer.observe(self._session_id, self._model.count_tokens(history), window)
         # request=None: the user's message is already stored; assemble recalls by the last one.
-        return list(await assemble(self._service.store, self._session_id, system_prompt=system_prompt,
-                                   budget_tokens=max(1024, min(budget, self._cap or budget)),
-                                   count_tokens=self._model.count_tokens))
+        return list(
+            await assemble(
+                self._service.store,
+                self._session_id,
+                system_prompt=system_prompt,
+                budget_tokens=max(1024, min(budget, self._cap or budget)),
+                count_tokens=self._model.count_tokens,
+            )
+        )
 
     async def compact(self, refused_tokens: int) -> bool:
         """Write a checkpoint now, then assemble at most 60% of what the model refused."""
@@ -88,8 +94,9 @@ class MemoryContext:
 class MemoryService:
     """One workspace's open memory."""
 
-    def __init__(self, store: MemoryStore, workspace_root: Path, db_path: Path,
-                 model: Callable[[], ModelClient]) -> None:
+    def __init__(
+        self, store: MemoryStore, workspace_root: Path, db_path: Path, model: Callable[[], ModelClient]
+    ) -> None:
         self.store = store
         self.workspace_root = workspace_root
         self.db_path = db_path
@@ -98,8 +105,9 @@ class MemoryService:
         self.writer = CheckpointWriter(store, self.text_model, count_tokens=self._count)
 
     @classmethod
-    async def open(cls, db_path: Path, workspace_root: Path, redactor: Redactor,
-                   model: Callable[[], ModelClient]) -> MemoryService:
+    async def open(
+        cls, db_path: Path, workspace_root: Path, redactor: Redactor, model: Callable[[], ModelClient]
+    ) -> MemoryService:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         store = await MemoryStore.open(db_path, redactor=redactor, workspace_root=workspace_root)
         return cls(store, workspace_root, db_path, model)
@@ -132,12 +140,22 @@ class MemoryService:
 
     async def after_first_message(self, session_id: str) -> ConsolidationReport | None:
         """The automatic consolidation, every 7 days, checked on a session's first message."""
-        return await maybe_consolidate(self.store, workspace_root=self.workspace_root,
-                                       model=self.text_model, now=datetime.now(UTC), session_id=session_id)
+        return await maybe_consolidate(
+            self.store,
+            workspace_root=self.workspace_root,
+            model=self.text_model,
+            now=datetime.now(UTC),
+            session_id=session_id,
+        )
 
     async def consolidate(self, progress: Callable[[str, float], None] | None = None) -> ConsolidationReport:
-        return await consolidate(self.store, workspace_root=self.workspace_root, model=self.text_model,
-                                 now=datetime.now(UTC), progress=progress)
+        return await consolidate(
+            self.store,
+            workspace_root=self.workspace_root,
+            model=self.text_model,
+            now=datetime.now(UTC),
+            progress=progress,
+        )
 
     def status(self) -> dict[str, Any]:
         return {"path": str(self.db_path), "open": not self.store.closed}

@@ -30,8 +30,17 @@ from cairn.server.agent.model_stream import collect_stream
 from cairn.server.agent.model_types import ModelConfig, ModelReply, ToolCall, Usage
 from cairn.server.agent.retry import RetryPolicy, call_with_retries
 
-__all__ = ["ModelClient", "ModelConfig", "ModelReply", "ToolCall", "Usage", "custom_provider",
-           "load_litellm", "resolve_default_model", "warm_up"]
+__all__ = [
+    "ModelClient",
+    "ModelConfig",
+    "ModelReply",
+    "ToolCall",
+    "Usage",
+    "custom_provider",
+    "load_litellm",
+    "resolve_default_model",
+    "warm_up",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -117,23 +126,69 @@ def custom_provider(
     litellm = load_litellm()
 
     class Provider(litellm.CustomLLM):
-        async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response,
-                              print_verbose, encoding, api_key, logging_obj, optional_params,
-                              **kwargs):
+        async def acompletion(
+            self,
+            model,
+            messages,
+            api_base,
+            custom_prompt_dict,
+            model_response,
+            print_verbose,
+            encoding,
+            api_key,
+            logging_obj,
+            optional_params,
+            **kwargs,
+        ):
             return await acomplete(model, messages, optional_params or {})
 
-        async def astreaming(self, model, messages, api_base, custom_prompt_dict, model_response,
-                             print_verbose, encoding, api_key, logging_obj, optional_params,
-                             **kwargs):
+        async def astreaming(
+            self,
+            model,
+            messages,
+            api_base,
+            custom_prompt_dict,
+            model_response,
+            print_verbose,
+            encoding,
+            api_key,
+            logging_obj,
+            optional_params,
+            **kwargs,
+        ):
             async for chunk in astream(model, messages, optional_params or {}):
                 yield chunk
 
-        def completion(self, model, messages, api_base, custom_prompt_dict, model_response,
-                       print_verbose, encoding, api_key, logging_obj, optional_params, **kwargs):
+        def completion(
+            self,
+            model,
+            messages,
+            api_base,
+            custom_prompt_dict,
+            model_response,
+            print_verbose,
+            encoding,
+            api_key,
+            logging_obj,
+            optional_params,
+            **kwargs,
+        ):
             return complete(model, messages, optional_params or {})
 
-        def streaming(self, model, messages, api_base, custom_prompt_dict, model_response,
-                      print_verbose, encoding, api_key, logging_obj, optional_params, **kwargs):
+        def streaming(
+            self,
+            model,
+            messages,
+            api_base,
+            custom_prompt_dict,
+            model_response,
+            print_verbose,
+            encoding,
+            api_key,
+            logging_obj,
+            optional_params,
+            **kwargs,
+        ):
             yield from stream(model, messages, optional_params or {})
 
     return Provider()
@@ -195,7 +250,7 @@ class ModelClient:
 
     @property
     def action_protocol(self) -> ActionProtocol:
-        """"native" tool calls or "json" actions decoded under a schema."""
+        """ "native" tool calls or "json" actions decoded under a schema."""
         if self._protocol is None:
             self._protocol = self._choose_protocol()
         return self._protocol
@@ -236,8 +291,11 @@ class ModelClient:
                 FALLBACK_CONTEXT_WINDOW
             )
         except Exception:  # noqa: BLE001 - not in litellm's map
-            logger.info("context window of %s unknown; using %d (set cairn.contextWindow)",
-                        self.model, FALLBACK_CONTEXT_WINDOW)
+            logger.info(
+                "context window of %s unknown; using %d (set cairn.contextWindow)",
+                self.model,
+                FALLBACK_CONTEXT_WINDOW,
+            )
             return FALLBACK_CONTEXT_WINDOW
 
     def count_tokens(self, messages_or_text: list[dict] | str) -> int:

@@ -38,8 +38,9 @@ class Conversation(Protocol):
 class ContextPolicy(Protocol):
     """Decides what the model sees on each call, within a token budget."""
 
-    async def messages(self, system_prompt: str, history: list[dict], *, request: str,
-                       budget: int) -> list[dict]:
+    async def messages(
+        self, system_prompt: str, history: list[dict], *, request: str, budget: int
+    ) -> list[dict]:
         """The messages for the next model call (system prompt first)."""
 
     async def compact(self, refused_tokens: int) -> bool:

@@ -64,25 +64,38 @@ class StreamStalled(Exception):
 
 # Most specific classes first only for readability: lookup walks the MRO, not this order.
 ERROR_TABLE: tuple[Rule, ...] = (
-    Rule("AuthenticationError", Fault.CONFIG,
-         "the provider rejected the API key; check cairn.apiKey (CAIRN_API_KEY)"),
-    Rule("PermissionDeniedError", Fault.CONFIG,
-         "the API key is not allowed to use this model; check cairn.model and the key's access"),
-    Rule("NotFoundError", Fault.CONFIG,
-         "the provider does not know this model; check cairn.model (and cairn.apiBase)"),
-    Rule("LiteLLMUnknownProvider", Fault.CONFIG,
-         "unknown provider in the model string; use 'provider/model', e.g. 'openai/gpt-4.1'"),
-    Rule("PaymentRequiredError", Fault.CONFIG,
-         "the provider requires payment or more credit for this account"),
+    Rule(
+        "AuthenticationError",
+        Fault.CONFIG,
+        "the provider rejected the API key; check cairn.apiKey (CAIRN_API_KEY)",
+    ),
+    Rule(
+        "PermissionDeniedError",
+        Fault.CONFIG,
+        "the API key is not allowed to use this model; check cairn.model and the key's access",
+    ),
+    Rule(
+        "NotFoundError",
+        Fault.CONFIG,
+        "the provider does not know this model; check cairn.model (and cairn.apiBase)",
+    ),
+    Rule(
+        "LiteLLMUnknownProvider",
+        Fault.CONFIG,
+        "unknown provider in the model string; use 'provider/model', e.g. 'openai/gpt-4.1'",
+    ),
+    Rule(
+        "PaymentRequiredError", Fault.CONFIG, "the provider requires payment or more credit for this account"
+    ),
     Rule("BudgetExceededError", Fault.CONFIG, "the configured spending budget is exhausted"),
-    Rule("ContextWindowExceededError", Fault.CONTEXT,
-         "the conversation is too long for the model's context window"),
-    Rule("ContentPolicyViolationError", Fault.REJECTED,
-         "the provider's content policy refused this request"),
-    Rule("UnsupportedParamsError", Fault.REJECTED,
-         "the model does not support a parameter of this request"),
-    Rule("JSONSchemaValidationError", Fault.REJECTED,
-         "the model's answer did not match the required format"),
+    Rule(
+        "ContextWindowExceededError",
+        Fault.CONTEXT,
+        "the conversation is too long for the model's context window",
+    ),
+    Rule("ContentPolicyViolationError", Fault.REJECTED, "the provider's content policy refused this request"),
+    Rule("UnsupportedParamsError", Fault.REJECTED, "the model does not support a parameter of this request"),
+    Rule("JSONSchemaValidationError", Fault.REJECTED, "the model's answer did not match the required format"),
     Rule("UnprocessableEntityError", Fault.REJECTED, "the provider could not process the request"),
     Rule("BadRequestError", Fault.REJECTED, "the provider refused the request as invalid"),
     Rule("RateLimitError", Fault.RATE_LIMITED, "the provider is rate limiting requests"),
@@ -135,8 +148,7 @@ def retry_after_seconds(exc: BaseException) -> float | None:
 def _retry_after_of(exc: BaseException) -> float | None:
     inner = getattr(exc, "original_exception", None)
     own = retry_after_seconds(exc)
-    return own if own is not None or not isinstance(inner, BaseException) else (
-        retry_after_seconds(inner))
+    return own if own is not None or not isinstance(inner, BaseException) else (retry_after_seconds(inner))
 
 
 def _header_sources(exc: BaseException) -> list[object]:
@@ -245,7 +257,11 @@ async def call_with_retries(
             remaining = deadline - time.monotonic()
             logger.info(
                 "model call attempt %d failed (%s), retry in %.1fs (%.1fs left): %s",
-                number, rule.exception, wait, remaining, detail,
+                number,
+                rule.exception,
+                wait,
+                remaining,
+                detail,
             )
             if number == policy.max_attempts or wait >= remaining:
                 break

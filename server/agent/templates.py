@@ -46,8 +46,15 @@ def fill(text: str, **values: object) -> str:
 def system_prompt(workspace: Path | None, skill_index: str = "", today: date | None = None) -> str:
     """The agent's system prompt, with the skill index when skills are available."""
     skills = fill(template("skills_section.md"), index=skill_index.strip()) if skill_index.strip() else ""
-    return fill(template("system.md"), workspace=workspace or "(no folder open)",
-                date=(today or date.today()).isoformat(), skills=skills).rstrip() + "\n"
+    return (
+        fill(
+            template("system.md"),
+            workspace=workspace or "(no folder open)",
+            date=(today or date.today()).isoformat(),
+            skills=skills,
+        ).rstrip()
+        + "\n"
+    )
 
 
 def action_prompt(
@@ -77,5 +84,7 @@ def action_prompt(
     )
     if skill_body.strip():
         skill = ACTION_SKILLS[action]
-        body = f"Follow the `{skill}` skill:\n\n<skill name=\"{skill}\">\n{skill_body.strip()}\n</skill>\n\n{body}"
+        body = (
+            f'Follow the `{skill}` skill:\n\n<skill name="{skill}">\n{skill_body.strip()}\n</skill>\n\n{body}'
+        )
     return body

@@ -142,8 +142,7 @@ def _append_record(path: Path, request: dict) -> None:
 
 
 def _exhausted(number: int) -> Turn:
-    return {"error": "bad_request",
-            "message": f"scripted model: no turn left for request #{number}"}
+    return {"error": "bad_request", "message": f"scripted model: no turn left for request #{number}"}
 
 
 def normalize_turn(turn: Turn | str) -> Turn:
@@ -184,8 +183,12 @@ def _current_script() -> ScriptedModel | None:
 # --------------------------------------------------------------------------- turn -> events
 def _request(model: str, messages: list, optional_params: dict) -> dict:
     params = {k: v for k, v in (optional_params or {}).items() if k != "tools"}
-    return {"model": model, "messages": messages, "tools": (optional_params or {}).get("tools"),
-            "params": params}
+    return {
+        "model": model,
+        "messages": messages,
+        "tools": (optional_params or {}).get("tools"),
+        "params": params,
+    }
 
 
 def _error(litellm: Any, turn: Turn, model: str) -> Exception:
@@ -211,8 +214,7 @@ def _error(litellm: Any, turn: Turn, model: str) -> Exception:
         "connection": litellm.APIConnectionError,
     }
     if kind == "permission_denied":
-        return litellm.PermissionDeniedError(
-            message, response=httpx.Response(403, request=request), **common)
+        return litellm.PermissionDeniedError(message, response=httpx.Response(403, request=request), **common)
     if kind not in simple:
         raise ValueError(f"unknown scripted error kind {kind!r}")
     return simple[kind](message, **common)
@@ -228,13 +230,17 @@ def _tool_calls(turn: Turn) -> list[dict]:
     calls = []
     for index, call in enumerate(turn.get("tool_calls") or []):
         arguments = call.get("arguments", {})
-        calls.append({
-            "id": call.get("id") or f"call_scripted_{index}",
-            "type": "function",
-            "function": {"name": call["name"], "arguments": arguments if isinstance(arguments, str)
-                         else json.dumps(arguments)},
-            "index": index,
-        })
+        calls.append(
+            {
+                "id": call.get("id") or f"call_scripted_{index}",
+                "type": "function",
+                "function": {
+                    "name": call["name"],
+                    "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
+                },
+                "index": index,
+            }
+        )
     return calls
 
 
@@ -247,8 +253,7 @@ def _usage(turn: Turn) -> dict | None:
     if not usage:
         return None
     prompt, completion = int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))
-    return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": prompt + completion}
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
 def _stream_events(litellm: Any, turn: Turn, model: str) -> Iterator[tuple[str, Any]]:
@@ -260,23 +265,53 @@ def _stream_events(litellm: Any, turn: Turn, model: str) -> Iterator[tuple[str, 
     for text in _chunks(turn):
         if delay:
             yield "sleep", delay
-        yield "chunk", {"text": text, "is_finished": False, "finish_reason": "", "usage": None,
-                        "index": 0, "tool_use": None}
+        yield (
+            "chunk",
+            {
+                "text": text,
+                "is_finished": False,
+                "finish_reason": "",
+                "usage": None,
+                "index": 0,
+                "tool_use": None,
+            },
+        )
     for call in _tool_calls(turn):
-        yield "chunk", {"text": "", "is_finished": False, "finish_reason": "", "usage": None,
-                        "index": 0, "tool_use": call}
+        yield (
+            "chunk",
+            {
+                "text": "",
+                "is_finished": False,
+                "finish_reason": "",
+                "usage": None,
+                "index": 0,
+                "tool_use": call,
+            },
+        )
     if turn.get("stall"):
         yield "stall", None
         return
     if turn.get("cut"):
-        yield "raise", litellm.APIConnectionError(
-            message="scripted stream cut before its finish reason", llm_provider=PROVIDER,
-            model=model)
+        yield (
+            "raise",
+            litellm.APIConnectionError(
+                message="scripted stream cut before its finish reason", llm_provider=PROVIDER, model=model
+            ),
+        )
         return
     if turn.get("end_early"):
         return
-    yield "chunk", {"text": "", "is_finished": True, "finish_reason": _finish_reason(turn),
-                    "usage": _usage(turn), "index": 0, "tool_use": None}
+    yield (
+        "chunk",
+        {
+            "text": "",
+            "is_finished": True,
+            "finish_reason": _finish_reason(turn),
+            "usage": _usage(turn),
+            "index": 0,
+            "tool_use": None,
+        },
+    )
 
 
 def _model_response(litellm: Any, turn: Turn, model: str) -> Any:
@@ -297,8 +332,10 @@ def _play(model: str, messages: list, optional_params: dict) -> Turn:
     script = _current_script()
     request = _request(model, messages, optional_params)
     if script is None:
-        return {"error": "bad_request", "message":
-                f"scripted model: no script (use ScriptedModel or set {SCRIPT_ENV})"}
+        return {
+            "error": "bad_request",
+            "message": f"scripted model: no script (use ScriptedModel or set {SCRIPT_ENV})",
+        }
     return script.next_turn(request)
 
 
@@ -312,8 +349,7 @@ async def _acomplete(model: str, messages: list, optional_params: dict) -> Any:
     if turn.get("stall"):
         await asyncio.Event().wait()
     if turn.get("cut"):
-        raise litellm.APIConnectionError(message="scripted reply cut off", llm_provider=PROVIDER,
-                                         model=model)
+        raise litellm.APIConnectionError(message="scripted reply cut off", llm_provider=PROVIDER, model=model)
     return _model_response(litellm, turn, model)
 
 
@@ -357,5 +393,4 @@ def _stream(model: str, messages: list, optional_params: dict) -> Iterator[dict]
 @cache
 def scripted_provider() -> Any:
     """The one ``scripted`` CustomLLM instance (built on first use: it needs litellm)."""
-    return custom_provider(astream=_astream, acomplete=_acomplete, stream=_stream,
-                           complete=_complete)
+    return custom_provider(astream=_astream, acomplete=_acomplete, stream=_stream, complete=_complete)

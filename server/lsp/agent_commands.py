@@ -44,5 +44,10 @@ def register(server: CairnServer) -> None:
 
         return handler
 
-    for spec, method in ((CHAT, "chat"), (RUN_ACTION, "run_action"), (CANCEL, "cancel"), (NEW_SESSION, "new_session")):
+    for spec, method in (
+        (CHAT, "chat"),
+        (RUN_ACTION, "run_action"),
+        (CANCEL, "cancel"),
+        (NEW_SESSION, "new_session"),
+    ):
         server.register_service_command(spec, dispatch(method))

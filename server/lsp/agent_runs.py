@@ -85,8 +85,9 @@ class AgentRuns:
         self.chat_session: str | None = None  # created with the first chat
         self._busy_sessions: set[str] = set()
 
-    async def run(self, prompt: str, *, stream_id: str | None, session_id: str, title: str,
-                  origin: str) -> dict[str, Any]:
+    async def run(
+        self, prompt: str, *, stream_id: str | None, session_id: str, title: str, origin: str
+    ) -> dict[str, Any]:
         """Run the agent as a cancellable server task and report how it ended."""
         stream_id = stream_id or uuid.uuid4().hex
         if session_id in self._busy_sessions:
@@ -108,9 +109,15 @@ class AgentRuns:
         report: dict[str, Any] = {"streamId": stream_id, "sessionId": session_id}
         try:
             result = await self.server.tasks.run(title, work, key=stream_id)
-            report.update(status="done", text=result.text, steps=result.steps,
-                          promptTokens=result.prompt_tokens, completionTokens=result.completion_tokens,
-                          costUsd=result.cost_usd, tools=result.tool_calls)
+            report.update(
+                status="done",
+                text=result.text,
+                steps=result.steps,
+                promptTokens=result.prompt_tokens,
+                completionTokens=result.completion_tokens,
+                costUsd=result.cost_usd,
+                tools=result.tool_calls,
+            )
         except AgentError as exc:
             logger.warning("Agent run failed: %s (%s)", exc.user_message, exc.detail or type(exc).__name__)
             report.update(status="error", error=exc.user_message)
@@ -122,7 +129,10 @@ class AgentRuns:
             report.update(status="cancelled")
         finally:
             self._busy_sessions.discard(session_id)
-        self._finish(stream_id, error=report.get("error") or ("Cancelled." if report["status"] == "cancelled" else None))
+        self._finish(
+            stream_id,
+            error=report.get("error") or ("Cancelled." if report["status"] == "cancelled" else None),
+        )
         return report
 
     def _finish(self, stream_id: str, error: str | None = None) -> None:
@@ -136,16 +146,27 @@ class AgentRuns:
         if args.session_id is None and self.chat_session is None:
             self.chat_session = await self.host.new_session("chat")
         session = args.session_id or self.chat_session
-        prompt = await chat_prompt(self.server.documents, args.prompt, args.uri, args.range, self.host.workspace_root)
-        return await self.run(prompt, stream_id=args.stream_id, session_id=session, title="Cairn", origin="chat")
+        prompt = await chat_prompt(
+            self.server.documents, args.prompt, args.uri, args.range, self.host.workspace_root
+        )
+        return await self.run(
+            prompt, stream_id=args.stream_id, session_id=session, title="Cairn", origin="chat"
+        )
 
     async def run_action(self, args: RunActionArgs) -> dict[str, Any]:
         path = uri_to_path(args.uri)
         if path is None:
             return {"status": "error", "error": f"Not a file: {args.uri}"}
-        prompt = await code_action_prompt(self.server.documents, args, self.host.workspace_root, self.host.skills)
-        return await self.run(prompt, stream_id=args.stream_id, session_id=await self.host.new_session(f"action:{args.action}"),
-                              title=f"Cairn: {args.action}", origin=f"action:{args.action}")
+        prompt = await code_action_prompt(
+            self.server.documents, args, self.host.workspace_root, self.host.skills
+        )
+        return await self.run(
+            prompt,
+            stream_id=args.stream_id,
+            session_id=await self.host.new_session(f"action:{args.action}"),
+            title=f"Cairn: {args.action}",
+            origin=f"action:{args.action}",
+        )
 
     async def cancel(self, args: CancelArgs) -> dict[str, Any]:
         return {"cancelled": self.server.tasks.cancel(args.stream_id)}
@@ -161,6 +182,7 @@ def start(server: CairnServer) -> AgentRuns:
     server.agent_host = host
     server.on_close("agent host", host.close)  # background work, then memory
     server.settings_listeners.append(lambda s: host.configure(s.settings))
+
     def agent_status() -> dict[str, Any]:
         described = host.model().describe()
         described.pop("api_base", None)  # shown once, without credentials, under settings

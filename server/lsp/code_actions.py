@@ -71,9 +71,7 @@ def resolves_commands(server: CairnServer) -> bool:
     return bool(support and "command" in support.properties and code_action.data_support)
 
 
-def offered_actions(
-    server: CairnServer, params: types.CodeActionParams
-) -> list[types.CodeAction]:
+def offered_actions(server: CairnServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     """The actions for a range, cheapest checks only; no I/O beyond the open buffer."""
     uri = params.text_document.uri
     rng = params.range
@@ -86,20 +84,33 @@ def offered_actions(
     lazy = resolves_commands(server)
     actions: list[types.CodeAction] = []
 
-    def add(action: ActionKind, title: str, extra: dict | None = None,
-            diagnostics: list[types.Diagnostic] | None = None) -> None:
+    def add(
+        action: ActionKind,
+        title: str,
+        extra: dict | None = None,
+        diagnostics: list[types.Diagnostic] | None = None,
+    ) -> None:
         if _wanted(action.kind, only):
             arguments = {"action": action.name, **base, **(extra or {})}
-            actions.append(types.CodeAction(
-                title=title, kind=action.kind, diagnostics=diagnostics,
-                data=arguments if lazy else None, command=None if lazy else _command(title, arguments)))
+            actions.append(
+                types.CodeAction(
+                    title=title,
+                    kind=action.kind,
+                    diagnostics=diagnostics,
+                    data=arguments if lazy else None,
+                    command=None if lazy else _command(title, arguments),
+                )
+            )
 
     for diagnostic in list(params.context.diagnostics or [])[:MAX_FIX_ACTIONS]:
         message = " ".join(diagnostic.message.split())
         short = message if len(message) <= 60 else message[:57] + "…"
-        add(FIX, FIX.title.format(message=short),
+        add(
+            FIX,
+            FIX.title.format(message=short),
             {"range": _range_json(diagnostic.range), "diagnostics": [_diagnostic_json(diagnostic)]},
-            diagnostics=[diagnostic])
+            diagnostics=[diagnostic],
+        )
     add(EXPLAIN, EXPLAIN.title)
     if has_selection:
         add(REFACTOR, REFACTOR.title)

@@ -57,7 +57,9 @@ class Documents:
 
     def open_snapshot(self, uri_or_path: str | Path) -> DocumentSnapshot | None:
         """The open buffer for a URI or path, or None if the editor does not have it open."""
-        target = uri_to_path(uri_or_path) if isinstance(uri_or_path, str) else Path(os.path.normpath(uri_or_path))
+        target = (
+            uri_to_path(uri_or_path) if isinstance(uri_or_path, str) else Path(os.path.normpath(uri_or_path))
+        )
         for uri, document in list(self._workspace.text_documents.items()):
             if (uri == uri_or_path) or (target is not None and uri_to_path(uri) == target):
                 return DocumentSnapshot(

@@ -77,7 +77,9 @@ class LspEditSink:
             return f"the file cannot be read again: {exc}"
         return None if disk == proposal.base_text else "the file changed on disk since it was read"
 
-    def _workspace_edit(self, proposal: EditProposal, uri: str, version: int | None) -> types.WorkspaceEdit | None:
+    def _workspace_edit(
+        self, proposal: EditProposal, uri: str, version: int | None
+    ) -> types.WorkspaceEdit | None:
         workspace = self._server.client_capabilities.workspace
         edit_caps = workspace.workspace_edit if workspace else None
         document_changes = bool(edit_caps and edit_caps.document_changes)
@@ -89,8 +91,10 @@ class LspEditSink:
             encoding = "utf-16"
 
         def make(span) -> types.TextEdit:  # noqa: ANN001 - a TextEditSpan
-            rng = types.Range(start=types.Position(line=span.start_line, character=span.start_character),
-                              end=types.Position(line=span.end_line, character=span.end_character))
+            rng = types.Range(
+                start=types.Position(line=span.start_line, character=span.start_character),
+                end=types.Position(line=span.end_line, character=span.end_character),
+            )
             if annotation:
                 return types.AnnotatedTextEdit(range=rng, new_text=span.new_text, annotation_id=annotation)
             return types.TextEdit(range=rng, new_text=span.new_text)
@@ -103,14 +107,26 @@ class LspEditSink:
             if types.ResourceOperationKind.Create not in resource_ops:
                 return None
             document_changes = True
-            changes.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False),
-                                            annotation_id=annotation))
+            changes.append(
+                types.CreateFile(
+                    uri=uri,
+                    options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False),
+                    annotation_id=annotation,
+                )
+            )
         if not document_changes:
             return types.WorkspaceEdit(changes={uri: edits})
-        changes.append(types.TextDocumentEdit(
-            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=edits))
+        changes.append(
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                edits=edits,
+            )
+        )
         annotations = None
         if annotate:
-            annotations = {ANNOTATION_ID: types.ChangeAnnotation(
-                label="Cairn edit", needs_confirmation=True, description=proposal.description)}
+            annotations = {
+                ANNOTATION_ID: types.ChangeAnnotation(
+                    label="Cairn edit", needs_confirmation=True, description=proposal.description
+                )
+            }
         return types.WorkspaceEdit(document_changes=changes, change_annotations=annotations)

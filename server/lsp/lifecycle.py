@@ -48,7 +48,10 @@ def apply_settings(server: CairnServer) -> None:
     options = server.initialization_options
     layers = [
         (settings_mod.ENVIRONMENT, settings_mod.env_layer()),
-        (settings_mod.INIT_OPTIONS, options.get("settings", options) if isinstance(options, dict) else options),
+        (
+            settings_mod.INIT_OPTIONS,
+            options.get("settings", options) if isinstance(options, dict) else options,
+        ),
         (settings_mod.WORKSPACE_CONFIG, server.workspace_settings),
     ]
     server.resolved = settings_mod.resolve(layers)
@@ -56,7 +59,9 @@ def apply_settings(server: CairnServer) -> None:
         logger.warning("Setting ignored: %s", problem)
     rejected = [p for p in server.resolved.problems if "default kept" in p.message]
     if rejected:
-        server.show_error("Cairn: some settings were invalid and defaults were used: " + "; ".join(map(str, rejected)))
+        server.show_error(
+            "Cairn: some settings were invalid and defaults were used: " + "; ".join(map(str, rejected))
+        )
     for listener in server.settings_listeners:
         listener(server)
 
@@ -91,6 +96,7 @@ async def resolve_settings(server: CairnServer) -> None:
 
 def register(server: CairnServer) -> None:
     server.startup_hooks.append(resolve_settings)
+
     @server.feature(types.INITIALIZE)
     async def on_initialize(ls: CairnServer, params: types.InitializeParams) -> None:
         ls.initialization_options = params.initialization_options or {}
@@ -102,8 +108,11 @@ def register(server: CairnServer) -> None:
         logging.getLogger().addHandler(forwarder)
         ls.settings_listeners.append(lambda s: forwarder.set_level_name(s.settings.log_level))
         ls.begin_startup()
-        logger.info("Cairn initialized for %s (client: %s)", ls.workspace_root or "no workspace",
-                    params.client_info.name if params.client_info else "unknown")
+        logger.info(
+            "Cairn initialized for %s (client: %s)",
+            ls.workspace_root or "no workspace",
+            params.client_info.name if params.client_info else "unknown",
+        )
 
     @server.feature(types.INITIALIZED)
     async def on_initialized(ls: CairnServer, params: types.InitializedParams) -> None:

@@ -77,7 +77,9 @@ class EditorLogHandler(logging.Handler):
     (pygls logging its own send) is not forwarded again.
     """
 
-    def __init__(self, send: Callable[[types.LogMessageParams], None], loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, send: Callable[[types.LogMessageParams], None], loop: asyncio.AbstractEventLoop
+    ) -> None:
         super().__init__()
         self._send = send
         self._loop = loop

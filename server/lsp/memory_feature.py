@@ -83,11 +83,19 @@ class MemoryFeature:
         service = self.require()
 
         async def work(progress: ProgressReporter) -> Any:
-            return await service.consolidate(lambda message, fraction: progress.report(message, int(fraction * 100)))
+            return await service.consolidate(
+                lambda message, fraction: progress.report(message, int(fraction * 100))
+            )
 
         report = await self.server.tasks.run("Cairn: consolidating memory", work, key="memory-consolidation")
-        return {"summary": report.summary(), "added": report.added, "merged": report.merged,
-                "dropped": len(report.dropped), "stale": report.stale, "verified": report.verified}
+        return {
+            "summary": report.summary(),
+            "added": report.added,
+            "merged": report.merged,
+            "dropped": len(report.dropped),
+            "stale": report.stale,
+            "verified": report.verified,
+        }
 
     async def show(self, _: NoArgs) -> dict[str, Any]:
         service = self.require()
@@ -100,8 +108,19 @@ class MemoryFeature:
         from cairn.memory.render import memory_line
 
         found = await self.require().store.recall(args.query, limit=args.limit)
-        return {"results": [{"id": m.id, "kind": m.kind, "text": m.text, "status": m.status,
-                             "untrusted": m.untrusted, "line": memory_line(m)} for m in found]}
+        return {
+            "results": [
+                {
+                    "id": m.id,
+                    "kind": m.kind,
+                    "text": m.text,
+                    "status": m.status,
+                    "untrusted": m.untrusted,
+                    "line": memory_line(m),
+                }
+                for m in found
+            ]
+        }
 
     async def forget(self, args: MemoryForgetArgs) -> dict[str, Any]:
         return {"forgotten": await self.require().store.forget(args.id), "id": args.id}
@@ -143,11 +162,19 @@ async def watch_files(server: CairnServer) -> None:
     if not (watched and watched.dynamic_registration):
         return
     try:
-        await server.client_register_capability_async(types.RegistrationParams(registrations=[
-            types.Registration(
-                id="cairn-memory-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                    watchers=[types.FileSystemWatcher(glob_pattern="**/*")]))]))
+        await server.client_register_capability_async(
+            types.RegistrationParams(
+                registrations=[
+                    types.Registration(
+                        id="cairn-memory-watch",
+                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                            watchers=[types.FileSystemWatcher(glob_pattern="**/*")]
+                        ),
+                    )
+                ]
+            )
+        )
     except Exception as exc:  # a client that claims the capability but refuses it
         logger.info("file watching not available from this client: %s", exc)
 

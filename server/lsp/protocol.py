@@ -134,7 +134,9 @@ class CairnProtocol(LanguageServerProtocol):
         try:
             message = self.structure_message(data)
         except Exception as exc:
-            logger.warning("Ignoring notification %s with invalid params: %s", method, _brief(exc.__cause__ or exc))
+            logger.warning(
+                "Ignoring notification %s with invalid params: %s", method, _brief(exc.__cause__ or exc)
+            )
             return
         self.handle_message(message)
 
@@ -206,7 +208,9 @@ class CairnProtocol(LanguageServerProtocol):
         self._server.request_exit(0 if self.shutdown_received else 1, "exit notification")
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator[Any, Any, None]:
+    def lsp_text_document__did_change(
+        self, params: types.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
         # pygls raises KeyError (an error popup) for a document that was never opened.
         if unquote(params.text_document.uri) not in self.workspace.text_documents:
             logger.warning("didChange for a document that is not open: %s", params.text_document.uri)

@@ -13,9 +13,22 @@ from cairn.server.command_args import Range, RunActionArgs
 from cairn.server.lsp.documents import Documents, DocumentSnapshot, uri_to_path
 
 MAX_SELECTION_CHARS = 40_000
-EXTENSION_LANGUAGES = {".py": "python", ".ts": "typescript", ".tsx": "tsx", ".js": "javascript", ".rs": "rust",
-                       ".go": "go", ".lua": "lua", ".java": "java", ".c": "c", ".h": "c", ".cpp": "cpp",
-                       ".rb": "ruby", ".sh": "bash", ".md": "markdown"}
+EXTENSION_LANGUAGES = {
+    ".py": "python",
+    ".ts": "typescript",
+    ".tsx": "tsx",
+    ".js": "javascript",
+    ".rs": "rust",
+    ".go": "go",
+    ".lua": "lua",
+    ".java": "java",
+    ".c": "c",
+    ".h": "c",
+    ".cpp": "cpp",
+    ".rb": "ruby",
+    ".sh": "bash",
+    ".md": "markdown",
+}
 
 
 def _display_path(path: Path, root: Path | None) -> str:
@@ -36,7 +49,7 @@ def _excerpt(text: str, rng: Range | None) -> tuple[str, int, int]:
     if rng.end.character == 0 and end > start:
         end -= 1  # a selection ending at column 0 does not include that line
     end = min(max(start, end), max(0, len(lines) - 1))
-    return "\n".join(lines[start:end + 1])[:MAX_SELECTION_CHARS], start + 1, end + 1
+    return "\n".join(lines[start : end + 1])[:MAX_SELECTION_CHARS], start + 1, end + 1
 
 
 async def _document(documents: Documents, uri: str) -> tuple[Path, DocumentSnapshot]:
@@ -46,7 +59,9 @@ async def _document(documents: Documents, uri: str) -> tuple[Path, DocumentSnaps
     return path, await documents.snapshot(uri)
 
 
-async def chat_prompt(documents: Documents, prompt: str, uri: str | None, rng: Range | None, root: Path | None) -> str:
+async def chat_prompt(
+    documents: Documents, prompt: str, uri: str | None, rng: Range | None, root: Path | None
+) -> str:
     """The chat message, mentioning the file (and quoting the selection) the user had."""
     if not uri:
         return prompt
@@ -78,8 +93,12 @@ async def code_action_prompt(documents: Documents, args: RunActionArgs, root: Pa
     rng = args.range
     if args.action in ("explain", "docstring", "tests") and rng.start == rng.end:
         # Without a selection, take the surrounding block: up to 40 lines from the cursor.
-        rng = Range.model_validate({"start": {"line": rng.start.line, "character": 0},
-                                    "end": {"line": rng.start.line + 40, "character": 0}})
+        rng = Range.model_validate(
+            {
+                "start": {"line": rng.start.line, "character": 0},
+                "end": {"line": rng.start.line + 40, "character": 0},
+            }
+        )
     selection, first, last = _excerpt(snapshot.text, rng)
     skill_body = ""
     if skills is not None:

@@ -32,8 +32,10 @@ SKILL_FILE = "SKILL.md"
 def diagnostic(problem: Problem) -> types.Diagnostic:
     rng = problem.range
     return types.Diagnostic(
-        range=types.Range(start=types.Position(line=rng.start_line, character=rng.start_char),
-                          end=types.Position(line=rng.end_line, character=rng.end_char)),
+        range=types.Range(
+            start=types.Position(line=rng.start_line, character=rng.start_char),
+            end=types.Position(line=rng.end_line, character=rng.end_char),
+        ),
         message=problem.message,
         severity=types.DiagnosticSeverity.Error if problem.is_error else types.DiagnosticSeverity.Warning,
         source="cairn-skills",
@@ -47,8 +49,9 @@ def skill_diagnostics(path: Path, text: str) -> list[types.Diagnostic]:
     from cairn.skills.validation import validate_skill_text
 
     folder = path.parent
-    problems = validate_skill_text(text, folder.name,
-                                   resource_exists=lambda rel: resource_exists(folder, rel))
+    problems = validate_skill_text(
+        text, folder.name, resource_exists=lambda rel: resource_exists(folder, rel)
+    )
     return [diagnostic(problem) for problem in problems]
 
 
@@ -64,7 +67,9 @@ class SkillsFeature:
 
         Catalog = catalog_module.Catalog  # noqa: N806 - the class, imported late
         self._trusted = server.settings.trusted
-        self.catalog = await Catalog.from_sources_async(default_sources(server.workspace_root, trusted=self._trusted))
+        self.catalog = await Catalog.from_sources_async(
+            default_sources(server.workspace_root, trusted=self._trusted)
+        )
         for problem in self.catalog.problems:
             for line in problem.lines():
                 logger.warning("skill %s: %s", "skipped" if problem.skipped else "loaded", line)
@@ -80,14 +85,22 @@ class SkillsFeature:
         skills = []
         for entry in catalog.precedence():
             skill = catalog.get(entry.name)
-            skills.append({
-                "name": entry.name, "description": skill.description, "source": entry.source,
-                "path": str(entry.path) if entry.path else None,
-                "uri": path_to_uri(entry.path) if entry.path else None,
-                "shadowed": [{"source": s.source, "path": str(s.path) if s.path else None} for s in entry.shadowed],
-            })
-        problems = [{"path": str(p.path), "source": p.source, "skipped": p.skipped, "messages": p.lines()}
-                    for p in catalog.problems]
+            skills.append(
+                {
+                    "name": entry.name,
+                    "description": skill.description,
+                    "source": entry.source,
+                    "path": str(entry.path) if entry.path else None,
+                    "uri": path_to_uri(entry.path) if entry.path else None,
+                    "shadowed": [
+                        {"source": s.source, "path": str(s.path) if s.path else None} for s in entry.shadowed
+                    ],
+                }
+            )
+        problems = [
+            {"path": str(p.path), "source": p.source, "skipped": p.skipped, "messages": p.lines()}
+            for p in catalog.problems
+        ]
         return {"skills": skills, "problems": problems}
 
     async def open(self, args: SkillOpenArgs) -> dict[str, Any]:
@@ -104,7 +117,9 @@ class SkillsFeature:
         shown = False
         window = self.server.client_capabilities.window
         if window and window.show_document and window.show_document.support:
-            result = await self.server.window_show_document_async(types.ShowDocumentParams(uri=uri, take_focus=True))
+            result = await self.server.window_show_document_async(
+                types.ShowDocumentParams(uri=uri, take_focus=True)
+            )
             shown = bool(result and result.success)
         return {"name": skill.name, "uri": uri, "shown": shown}
 
@@ -118,7 +133,9 @@ class SkillsFeature:
         if path is None or path.name != SKILL_FILE:
             return
         found = skill_diagnostics(path, text) if text is not None else []
-        self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=found))
+        self.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=found)
+        )
 
 
 def register(server: CairnServer) -> None:

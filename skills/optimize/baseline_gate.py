@@ -14,7 +14,9 @@ from cairn.skills.optimize.metered import MeteredModels
 from cairn.skills.optimize.tasks import Task
 
 
-async def sample_score(models: MeteredModels, skill_text: str, tasks: list[Task], size: int, rng: random.Random) -> float:
+async def sample_score(
+    models: MeteredModels, skill_text: str, tasks: list[Task], size: int, rng: random.Random
+) -> float:
     """Pass rate of ``skill_text`` on a random sample of ``size`` tasks."""
     sample = rng.sample(tasks, min(size, len(tasks)))
     runs = await models.run_tasks(skill_text, sample)
@@ -22,7 +24,12 @@ async def sample_score(models: MeteredModels, skill_text: str, tasks: list[Task]
 
 
 async def stored_score_gate(
-    models: MeteredModels, stored_score: float, candidate: str, validation: list[Task], size: int, rng: random.Random
+    models: MeteredModels,
+    stored_score: float,
+    candidate: str,
+    validation: list[Task],
+    size: int,
+    rng: random.Random,
 ) -> bool:
     """Accept when the candidate's fresh sample score beats the stored score, strictly."""
     return await sample_score(models, candidate, validation, size, rng) > stored_score

@@ -43,7 +43,9 @@ class Budget:
         tokens_ok = self.max_tokens is None or self.tokens + tokens + keep_tokens <= self.max_tokens
         return calls_ok and tokens_ok
 
-    def require(self, calls: int, tokens: int, what: str, *, keep_calls: int = 0, keep_tokens: int = 0) -> None:
+    def require(
+        self, calls: int, tokens: int, what: str, *, keep_calls: int = 0, keep_tokens: int = 0
+    ) -> None:
         """Raise :class:`BudgetExhausted` unless the worst case of ``what`` fits."""
         if not self.fits(calls, tokens, keep_calls=keep_calls, keep_tokens=keep_tokens):
             raise BudgetExhausted(
@@ -57,4 +59,9 @@ class Budget:
         self.tokens += usage.total
 
     def to_dict(self) -> dict[str, int | None]:
-        return {"max_calls": self.max_calls, "max_tokens": self.max_tokens, "calls": self.calls, "tokens": self.tokens}
+        return {
+            "max_calls": self.max_calls,
+            "max_tokens": self.max_tokens,
+            "calls": self.calls,
+            "tokens": self.tokens,
+        }

@@ -17,7 +17,9 @@ from cairn.skills.optimize.ports import Usage
 
 def request_key(kind: str, model: str, payload: Any) -> str:
     """A stable digest of everything that determines a response."""
-    canonical = json.dumps({"kind": kind, "model": model, "payload": payload}, sort_keys=True, ensure_ascii=False)
+    canonical = json.dumps(
+        {"kind": kind, "model": model, "payload": payload}, sort_keys=True, ensure_ascii=False
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

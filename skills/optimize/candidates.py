@@ -39,7 +39,13 @@ def body_tokens(skill_text: str) -> int:
 
 
 def build_candidate(
-    current: str, edits: list[Edit], limits: Limits, *, folder_name: str, shown_tasks: list[Task], ledger: Ledger
+    current: str,
+    edits: list[Edit],
+    limits: Limits,
+    *,
+    folder_name: str,
+    shown_tasks: list[Task],
+    ledger: Ledger,
 ) -> Candidate:
     """Apply the edits that pass every check, in order, to ``current``."""
     result = Candidate(None)

@@ -100,7 +100,7 @@ def _apply_to_body(body: str, edit: Edit) -> str:
         return body[:start] + edit.text + body[end:]
     if edit.op == "delete":
         # Deleting whole lines takes their newline too, so no blank hole is left behind.
-        if (start == 0 or body[start - 1] == "\n") and body[end:end + 1] == "\n":
+        if (start == 0 or body[start - 1] == "\n") and body[end : end + 1] == "\n":
             end += 1
         return body[:start] + body[end:]
     line_end = body.find("\n", end)

@@ -22,12 +22,22 @@ class Estimate:
         return f"at most {self.steps} steps, {self.calls} model calls and {self.tokens} tokens (worst case)"
 
 
-def estimate_run(splits: Splits, steps: int, batch_size: int, max_edits_start: int, skill_bytes: int, max_skill_bytes: int, target_max_tokens: int, optimizer_max_tokens: int) -> Estimate:
+def estimate_run(
+    splits: Splits,
+    steps: int,
+    batch_size: int,
+    max_edits_start: int,
+    skill_bytes: int,
+    max_skill_bytes: int,
+    target_max_tokens: int,
+    optimizer_max_tokens: int,
+) -> Estimate:
     """Worst case: every edit gated on every validation task, the skill at its size cap.
 
     Real runs cost far less: the current skill's runs are cached, futile gates stop early, and
     an unchanged skill is never re-run.
     """
+
     def target_tokens(tasks, size: int) -> int:
         return sum(call_token_bound(["x" * size, t.input], target_max_tokens) for t in tasks)
 
@@ -35,11 +45,17 @@ def estimate_run(splits: Splits, steps: int, batch_size: int, max_edits_start: i
     start_calls = len(splits.test) + len(validation)
     start_tokens = target_tokens(splits.test, skill_bytes) + target_tokens(validation, skill_bytes)
     batch = min(batch_size, len(splits.train))
-    per_step_calls = batch + OPTIMIZER_CALLS_PER_STEP + max_edits_start * 2 * len(validation) + len(validation)
+    per_step_calls = (
+        batch + OPTIMIZER_CALLS_PER_STEP + max_edits_start * 2 * len(validation) + len(validation)
+    )
     per_step_tokens = (
         target_tokens(list(splits.train)[:batch], max_skill_bytes)
         + OPTIMIZER_CALLS_PER_STEP * (OPTIMIZER_PROMPT_BYTES + optimizer_max_tokens)
         + (max_edits_start * 2 + 1) * target_tokens(validation, max_skill_bytes)
     )
     end_calls, end_tokens = len(splits.test), target_tokens(splits.test, max_skill_bytes)
-    return Estimate(steps, start_calls + steps * per_step_calls + end_calls, start_tokens + steps * per_step_tokens + end_tokens)
+    return Estimate(
+        steps,
+        start_calls + steps * per_step_calls + end_calls,
+        start_tokens + steps * per_step_tokens + end_tokens,
+    )

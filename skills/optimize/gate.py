@@ -64,13 +64,18 @@ class Tally:
         """
         remaining = remaining or Counter()
         return sorted(
-            f for f in self.losses
+            f
+            for f in self.losses
             if self.losses[f] - self.wins[f] - remaining[f] > tolerance
             and sign_test_p(self.losses[f], self.wins[f] + remaining[f]) <= alpha
         )
 
     def to_dict(self) -> dict:
-        return {"wins": sum(self.wins.values()), "losses": sum(self.losses.values()), "evaluated": self.evaluated}
+        return {
+            "wins": sum(self.wins.values()),
+            "losses": sum(self.losses.values()),
+            "evaluated": self.evaluated,
+        }
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,9 @@ class GateDecision:
     p_value: float = 1.0
 
 
-async def _paired(models: MeteredModels, current: str, candidate: str, tasks: list[Task], tally: Tally) -> None:
+async def _paired(
+    models: MeteredModels, current: str, candidate: str, tasks: list[Task], tally: Tally
+) -> None:
     before = await models.run_tasks(current, tasks)
     after = await models.run_tasks(candidate, tasks)
     for task, old, new in zip(tasks, before, after):
@@ -98,7 +105,15 @@ def _chunks(tasks: list[Task], size: int) -> list[list[Task]]:
 StageRule = Callable[[Tally, list[Task]], "tuple[bool, str] | None"]
 
 
-async def _sequential(models: MeteredModels, current: str, candidate: str, tasks: list[Task], cfg: GateConfig, rule: StageRule, label: str) -> tuple[bool, str, Tally]:
+async def _sequential(
+    models: MeteredModels,
+    current: str,
+    candidate: str,
+    tasks: list[Task],
+    cfg: GateConfig,
+    rule: StageRule,
+    label: str,
+) -> tuple[bool, str, Tally]:
     """Run paired chunks until ``rule`` decides; a family regression always ends the stage."""
     tally = Tally()
     chunks = _chunks(tasks, cfg.chunk)
@@ -120,9 +135,12 @@ def _gate_rule(cfg: GateConfig) -> StageRule:
             return False, f"no significant win (wins {counts['wins']}, losses {counts['losses']})"
         if not rest:
             return True, "significant paired win"
-        if tally.p_value() <= cfg.interim_alpha and not tally.regressed(cfg.family_tolerance, cfg.family_alpha):
+        if tally.p_value() <= cfg.interim_alpha and not tally.regressed(
+            cfg.family_tolerance, cfg.family_alpha
+        ):
             return True, "overwhelming paired win (stopped early)"
         return None
+
     return rule
 
 
@@ -133,6 +151,7 @@ def _confirm_rule(cfg: GateConfig) -> StageRule:
         if not rest:
             return True, "confirmed on the second split"
         return None
+
     return rule
 
 
@@ -145,11 +164,15 @@ async def decide(
     config: GateConfig = GateConfig(),
 ) -> GateDecision:
     """Accept ``candidate`` over ``current`` only on a significant, confirmed, regression-free win."""
-    passed, reason, gate_tally = await _sequential(models, current, candidate, gate_tasks, config, _gate_rule(config), "")
+    passed, reason, gate_tally = await _sequential(
+        models, current, candidate, gate_tasks, config, _gate_rule(config), ""
+    )
     p_value = gate_tally.p_value()
     if not passed:
         return GateDecision(False, reason, gate_tally.to_dict(), None, p_value)
     confirmed, confirm_reason, confirm_tally = await _sequential(
         models, current, candidate, confirm_tasks, config, _confirm_rule(config), "confirmation: "
     )
-    return GateDecision(confirmed, f"{reason}; {confirm_reason}", gate_tally.to_dict(), confirm_tally.to_dict(), p_value)
+    return GateDecision(
+        confirmed, f"{reason}; {confirm_reason}", gate_tally.to_dict(), confirm_tally.to_dict(), p_value
+    )

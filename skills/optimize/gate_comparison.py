@@ -56,13 +56,24 @@ def _edit_text(world: SimWorld, kind: str, current: str, rng: random.Random) -> 
 
 def _models(world: SimWorld, noise: float, seed: int) -> MeteredModels:
     return MeteredModels(
-        SimulatedTarget(world, noise=noise, seed=seed), SimulatedOptimizer(world), cache=ResponseCache(None),
-        budget=Budget(), target_name="sim", optimizer_name="sim", target_max_tokens=64, optimizer_max_tokens=64,
+        SimulatedTarget(world, noise=noise, seed=seed),
+        SimulatedOptimizer(world),
+        cache=ResponseCache(None),
+        budget=Budget(),
+        target_name="sim",
+        optimizer_name="sim",
+        target_max_tokens=64,
+        optimizer_max_tokens=64,
     )
 
 
 async def compare_gates(
-    trials_per_kind: int, *, seed: int = 0, noise: float = 0.03, families: int = 4, per_family: int = 50,
+    trials_per_kind: int,
+    *,
+    seed: int = 0,
+    noise: float = 0.03,
+    families: int = 4,
+    per_family: int = 50,
     config: GateConfig = GateConfig(),
 ) -> Comparison:
     """Run ``trials_per_kind`` trials of each edit kind through both gates."""

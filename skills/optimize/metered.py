@@ -44,7 +44,12 @@ class MeteredModels:
         self.keep_tokens = 0
 
     def _target_key(self, skill_text: str, task: Task) -> str:
-        payload = {"skill": skill_text, "task": task.id, "input": task.input, "max_tokens": self.target_max_tokens}
+        payload = {
+            "skill": skill_text,
+            "task": task.id,
+            "input": task.input,
+            "max_tokens": self.target_max_tokens,
+        }
         return request_key("target", self.target_name, payload)
 
     def target_bound(self, skill_text: str, tasks: Iterable[Task]) -> tuple[int, int]:
@@ -63,7 +68,9 @@ class MeteredModels:
             self.charged.add(key)
             self.budget.charge(usage)
 
-    async def run_tasks(self, skill_text: str, tasks: list[Task], *, use_reserve: bool = False) -> list[RunResult]:
+    async def run_tasks(
+        self, skill_text: str, tasks: list[Task], *, use_reserve: bool = False
+    ) -> list[RunResult]:
         """Run the target on ``tasks`` (results in task order); raises BudgetExhausted first."""
         keys = [self._target_key(skill_text, t) for t in tasks]
         bounds = [call_token_bound([skill_text, t.input], self.target_max_tokens) for t in tasks]
@@ -91,7 +98,9 @@ class MeteredModels:
 
     async def complete(self, messages: list[dict]) -> str:
         """One optimizer call (sequential, so the model's cumulative usage gives its cost)."""
-        key = request_key("optimizer", self.optimizer_name, {"messages": messages, "max_tokens": self.optimizer_max_tokens})
+        key = request_key(
+            "optimizer", self.optimizer_name, {"messages": messages, "max_tokens": self.optimizer_max_tokens}
+        )
         bound = call_token_bound([str(m.get("content", "")) for m in messages], self.optimizer_max_tokens)
         self._reserve([(key, bound)], "an optimizer call", use_reserve=False)
         hit = self.cache.get(key)
@@ -104,7 +113,9 @@ class MeteredModels:
         if before is not None and after is not None:
             usage = after - before
         else:  # no usage reported: estimate from the text
-            usage = Usage(sum(approx_tokens(str(m.get("content", ""))) for m in messages), approx_tokens(text))
+            usage = Usage(
+                sum(approx_tokens(str(m.get("content", ""))) for m in messages), approx_tokens(text)
+            )
         self.real_calls += 1
         self.cache.put(key, text, usage)
         self._charge(key, usage)

@@ -20,7 +20,10 @@ SYSTEM_TEMPLATE = "Follow these instructions when you answer.\n\n{body}"
 def skill_messages(skill_text: str, task: Task) -> list[dict[str, str]]:
     """The target's conversation: the skill's body as the system prompt, the task as the user."""
     body = split_skill_text(skill_text).body.strip() or skill_text
-    return [{"role": "system", "content": SYSTEM_TEMPLATE.format(body=body)}, {"role": "user", "content": task.input}]
+    return [
+        {"role": "system", "content": SYSTEM_TEMPLATE.format(body=body)},
+        {"role": "user", "content": task.input},
+    ]
 
 
 class ModelTargetRunner:

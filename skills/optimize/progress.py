@@ -36,7 +36,9 @@ class BarProgress:
     def start(self, total: int, done: int, last_row: dict[str, Any]) -> None:
         from tqdm import tqdm  # imported here: only the CLI needs it
 
-        self.bar = tqdm(total=total, initial=done, desc="training", unit="step", file=self.stream, dynamic_ncols=True)
+        self.bar = tqdm(
+            total=total, initial=done, desc="training", unit="step", file=self.stream, dynamic_ncols=True
+        )
         self.bar.set_postfix_str(f"val {last_row.get('validation')}")
 
     def update(self, step: int, row: dict[str, Any], budget: Any) -> None:

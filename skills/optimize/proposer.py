@@ -67,11 +67,15 @@ async def propose(
     successes = [r for r in results if r[2].passed]
     failure_reflection = "No failures in this batch.\n"
     if failures:
-        prompt = load_prompt("reflect_failures").substitute(skill=skill_text, results=format_results(failures))
+        prompt = load_prompt("reflect_failures").substitute(
+            skill=skill_text, results=format_results(failures)
+        )
         failure_reflection = await models.complete([{"role": "user", "content": prompt}]) + "\n"
     success_reflection = "No successes in this batch.\n"
     if successes:
-        prompt = load_prompt("reflect_successes").substitute(skill=skill_text, results=format_results(successes))
+        prompt = load_prompt("reflect_successes").substitute(
+            skill=skill_text, results=format_results(successes)
+        )
         success_reflection = await models.complete([{"role": "user", "content": prompt}]) + "\n"
     prompt = load_prompt("propose_edits").substitute(
         skill=skill_text,

@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 def unified_diff(before: str, after: str, step: int) -> str:
     """A unified diff of one accepted edit."""
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True),
-        fromfile=f"a/SKILL.md (before step {step})", tofile=f"b/SKILL.md (after step {step})",
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"a/SKILL.md (before step {step})",
+        tofile=f"b/SKILL.md (after step {step})",
     )
     return "".join(lines)
 
@@ -55,7 +57,7 @@ def _report_html(history: dict[str, Any], svg: str) -> str:
     test = history["test"]
     budget = history["budget"]
     return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Skill training report</title>"
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Skill training report</title>'
         "<style>body{font-family:sans-serif;margin:2em}td,th{border:1px solid #ccc;padding:2px 6px}"
         "table{border-collapse:collapse}</style></head><body>\n"
         f"<h1>Skill training report</h1>\n<p>Status: {escape(history['status'])}. "
@@ -67,7 +69,9 @@ def _report_html(history: dict[str, Any], svg: str) -> str:
     )
 
 
-def write_outputs(run_dir: Path, state: TrainState, splits: Splits, config: TrainConfig, folder_name: str) -> None:
+def write_outputs(
+    run_dir: Path, state: TrainState, splits: Splits, config: TrainConfig, folder_name: str
+) -> None:
     """SKILL.md, diffs/NNN-step-SSS.diff (one per accepted edit), history.json, scores.svg and report.html in ``run_dir``."""
     problems = [p for p in validate_skill_text(state.current, folder_name) if p.is_error]
     if problems:  # every accepted candidate was validated: this would be a bug, never ship it
@@ -76,9 +80,13 @@ def write_outputs(run_dir: Path, state: TrainState, splits: Splits, config: Trai
     diffs = run_dir / "diffs"
     diffs.mkdir(exist_ok=True)
     for index, accepted in enumerate(state.accepted, 1):
-        (diffs / f"{index:03d}-step-{accepted['step']:03d}.diff").write_text(accepted["diff"], encoding="utf-8")
+        (diffs / f"{index:03d}-step-{accepted['step']:03d}.diff").write_text(
+            accepted["diff"], encoding="utf-8"
+        )
     history = _history(state, splits, config)
-    (run_dir / "history.json").write_text(json.dumps(history, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (run_dir / "history.json").write_text(
+        json.dumps(history, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     svg = scores_svg(state.history, state.test_start, state.test_end)
     (run_dir / "scores.svg").write_text(svg, encoding="utf-8")
     (run_dir / "report.html").write_text(_report_html(history, svg), encoding="utf-8")

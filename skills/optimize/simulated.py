@@ -69,7 +69,8 @@ class SimWorld:
         if not all(self.contains(skill_text, rule) for rule in needs):
             return False
         return not any(
-            task.family in rule.families and self.contains(skill_text, rule) for rule in self.of_kind("harmful")
+            task.family in rule.families and self.contains(skill_text, rule)
+            for rule in self.of_kind("harmful")
         )
 
     def classify(self, added_text: str) -> str:
@@ -154,7 +155,11 @@ class SimulatedOptimizer:
         shown = re.findall(r"^expected: (.+)$", _section(prompt, "shown_tasks"), re.MULTILINE)
 
         def fresh(rules: list[SimRule]) -> list[SimRule]:
-            return [r for r in rules if not self.world.contains(skill, r) and normalize_rule(r.text) not in rejected]
+            return [
+                r
+                for r in rules
+                if not self.world.contains(skill, r) and normalize_rule(r.text) not in rejected
+            ]
 
         pools = {
             "helpful": fresh([r for r in self.world.of_kind("helpful") if set(r.families) & failing]),

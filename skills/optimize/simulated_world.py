@@ -71,20 +71,29 @@ def generate_world(
     rules = [SimRule(f"help-{f}", f"- {text}", "helpful", (f,)) for f, text in chosen]
     rules += [SimRule(f"neutral-{i}", f"- {text}", "neutral") for i, text in enumerate(NEUTRAL_RULES)]
     for i, (text, breaks) in enumerate(HARMFUL_RULES):
-        rules.append(SimRule(f"harm-{i}", f"- {text}", "harmful", tuple(sorted(rng.sample(family_names, min(breaks, families))))))
+        rules.append(
+            SimRule(
+                f"harm-{i}",
+                f"- {text}",
+                "harmful",
+                tuple(sorted(rng.sample(family_names, min(breaks, families)))),
+            )
+        )
     tasks: list[Task] = []
     for family in family_names:
         for index in range(per_family):
             needs = [f"help-{family}"] if rng.random() < need_fraction else []
             expected = f"{family}-answer-{index:03d}-{rng.randrange(16**6):06x}"
-            tasks.append(Task(
-                id=f"{family}-{index:03d}",
-                input=f"[{family}] question {index}: produce the {family} result for case {rng.randrange(10**6)}",
-                expected=expected,
-                grader=Grader("exact"),
-                family=family,
-                meta={"needs": needs},
-            ))
+            tasks.append(
+                Task(
+                    id=f"{family}-{index:03d}",
+                    input=f"[{family}] question {index}: produce the {family} result for case {rng.randrange(10**6)}",
+                    expected=expected,
+                    grader=Grader("exact"),
+                    family=family,
+                    meta={"needs": needs},
+                )
+            )
     return SimWorld(rules), tasks, START_SKILL.format(name=name)
 
 
@@ -95,11 +104,23 @@ def write_world(folder: Path, name: str = "simulated-demo", **kwargs: object) ->
     tasks_path, rules_path = folder / f"{name}.jsonl", folder / f"{name}.rules.jsonl"
     with open(tasks_path, "w", encoding="utf-8") as out:
         for t in tasks:
-            row = {"id": t.id, "family": t.family, "input": t.input, "expected": t.expected, "grader": t.grader.kind, "meta": t.meta}
+            row = {
+                "id": t.id,
+                "family": t.family,
+                "input": t.input,
+                "expected": t.expected,
+                "grader": t.grader.kind,
+                "meta": t.meta,
+            }
             out.write(json.dumps(row, sort_keys=True) + "\n")
     with open(rules_path, "w", encoding="utf-8") as out:
         for r in world.rules.values():
-            out.write(json.dumps({"id": r.id, "text": r.text, "kind": r.kind, "families": list(r.families)}, sort_keys=True) + "\n")
+            out.write(
+                json.dumps(
+                    {"id": r.id, "text": r.text, "kind": r.kind, "families": list(r.families)}, sort_keys=True
+                )
+                + "\n"
+            )
     skill_path = folder / name / "SKILL.md"
     skill_path.parent.mkdir(exist_ok=True)
     skill_path.write_text(skill, encoding="utf-8")

@@ -53,8 +53,13 @@ def split_tasks(tasks: list[Task], seed: int, train: float = 0.3, validation: fl
         rng.shuffle(members)
         for index, task in enumerate(members):
             position = (index + offset) / len(members) % 1.0
-            name = "train" if position < bounds[0] else "gate" if position < bounds[1] else (
-                "confirm" if position < bounds[2] else "test")
+            name = (
+                "train"
+                if position < bounds[0]
+                else "gate"
+                if position < bounds[1]
+                else ("confirm" if position < bounds[2] else "test")
+            )
             parts[name].append(task)
         offset = (offset + 0.382) % 1.0
     for name, members in parts.items():

@@ -78,7 +78,9 @@ def edit_limit(step: int, total_steps: int, start: int, end: int) -> int:
     return round(start - (start - end) * (step - 1) / (total_steps - 1))
 
 
-def batch_schedule(train: tuple[Task, ...], epochs: int, batch_size: int, seed: int) -> list[tuple[int, list[Task]]]:
+def batch_schedule(
+    train: tuple[Task, ...], epochs: int, batch_size: int, seed: int
+) -> list[tuple[int, list[Task]]]:
     """(epoch, batch) for every step: each epoch reshuffles the training split by seed."""
     schedule = []
     for epoch in range(epochs):
@@ -113,15 +115,22 @@ class Trainer:
         if errors:
             raise SkillError("the starting skill is invalid:\n" + "\n".join(errors))
         self.skill_text, self.folder_name, self.config = skill_text, folder_name, config
-        self.splits: Splits = split_tasks(tasks, config.seed, config.train_fraction, config.validation_fraction)
+        self.splits: Splits = split_tasks(
+            tasks, config.seed, config.train_fraction, config.validation_fraction
+        )
         self.schedule = batch_schedule(self.splits.train, config.epochs, config.batch_size, config.seed)
         self.run_dir = Path(run_dir)
         self.progress = progress or NullProgress()
         self.cache = ResponseCache(cache_path or self.run_dir / CACHE_FILE)
         self.models = MeteredModels(
-            target, optimizer, cache=self.cache, budget=Budget(config.max_calls, config.max_tokens),
-            target_name=config.target_model, optimizer_name=config.optimizer_model,
-            target_max_tokens=config.target_max_tokens, optimizer_max_tokens=config.optimizer_max_tokens,
+            target,
+            optimizer,
+            cache=self.cache,
+            budget=Budget(config.max_calls, config.max_tokens),
+            target_name=config.target_model,
+            optimizer_name=config.optimizer_model,
+            target_max_tokens=config.target_max_tokens,
+            optimizer_max_tokens=config.optimizer_max_tokens,
             concurrency=concurrency,
         )
         self.fingerprint = self._fingerprint(tasks)
@@ -139,8 +148,17 @@ class Trainer:
         """The run's worst-case cost (see :mod:`estimate`)."""
         cfg = self.config
         return estimate_run(
-            self.splits, len(self.schedule), cfg.batch_size, cfg.max_edits_start, len(self.skill_text.encode()),
-            min(len(self.skill_text.encode()) + len(self.schedule) * cfg.max_changed_tokens * 6, cfg.max_skill_tokens * 6), cfg.target_max_tokens, cfg.optimizer_max_tokens,
+            self.splits,
+            len(self.schedule),
+            cfg.batch_size,
+            cfg.max_edits_start,
+            len(self.skill_text.encode()),
+            min(
+                len(self.skill_text.encode()) + len(self.schedule) * cfg.max_changed_tokens * 6,
+                cfg.max_skill_tokens * 6,
+            ),
+            cfg.target_max_tokens,
+            cfg.optimizer_max_tokens,
         )
 
     def _keep_for_final(self, *texts: str) -> None:
@@ -174,7 +192,9 @@ class Trainer:
         writer = JsonlWriter(self.run_dir / EVENTS_FILE, durable=True)
         try:
             if state is None:
-                writer.append({"type": "start", "fingerprint": self.fingerprint, "splits": self.splits.sizes()})
+                writer.append(
+                    {"type": "start", "fingerprint": self.fingerprint, "splits": self.splits.sizes()}
+                )
                 state = await self._baseline(writer)
             else:
                 self.models.budget = state.budget
@@ -199,7 +219,15 @@ class Trainer:
         except BudgetExhausted as exc:
             raise SkillError(f"the budget cannot even cover the starting evaluation: {exc}") from None
         state.test_start = _rate(list(self.splits.test), test)
-        state.history.append({"step": 0, "epoch": 0, "train": None, "validation": _rate(list(self.splits.validation), validation), "decision": "start"})
+        state.history.append(
+            {
+                "step": 0,
+                "epoch": 0,
+                "train": None,
+                "validation": _rate(list(self.splits.validation), validation),
+                "decision": "start",
+            }
+        )
         self._record(writer, "baseline", state, before)
         return state
 
@@ -225,27 +253,51 @@ class Trainer:
         self._keep_for_final(state.current)
         runs = await self.models.run_tasks(state.current, batch)
         graded = [(t, r, grade(t, r.output)) for t, r in zip(batch, runs)]
-        limits = Limits(edit_limit(step, len(self.schedule), cfg.max_edits_start, cfg.max_edits_end), cfg.max_changed_tokens, cfg.max_skill_tokens)
+        limits = Limits(
+            edit_limit(step, len(self.schedule), cfg.max_edits_start, cfg.max_edits_end),
+            cfg.max_changed_tokens,
+            cfg.max_skill_tokens,
+        )
         proposal = await proposer.propose(
-            self.models, state.current, graded, max_edits=limits.max_edits,
-            max_changed_tokens=cfg.max_changed_tokens, max_skill_tokens=cfg.max_skill_tokens, ledger=state.ledger,
+            self.models,
+            state.current,
+            graded,
+            max_edits=limits.max_edits,
+            max_changed_tokens=cfg.max_changed_tokens,
+            max_skill_tokens=cfg.max_skill_tokens,
+            ledger=state.ledger,
         )
         shown = list(self.splits.train)  # everything the optimizer may have seen
-        candidate = build_candidate(state.current, proposal.edits, limits, folder_name=self.folder_name, shown_tasks=shown, ledger=state.ledger)
+        candidate = build_candidate(
+            state.current,
+            proposal.edits,
+            limits,
+            folder_name=self.folder_name,
+            shown_tasks=shown,
+            ledger=state.ledger,
+        )
         for edit, reason in candidate.linted:
             state.ledger.add(Rejection(step, edit, f"lint: {reason}"))
         state.skipped += [{"step": step, "edit": e.to_dict(), "reason": r} for e, r in candidate.skipped]
         row: dict[str, Any] = {
-            "step": step, "epoch": epoch, "train": round(sum(g.passed for _, _, g in graded) / len(graded), 6),
-            "max_edits": limits.max_edits, "proposed": len(proposal.edits), "parse_errors": proposal.errors,
+            "step": step,
+            "epoch": epoch,
+            "train": round(sum(g.passed for _, _, g in graded) / len(graded), 6),
+            "max_edits": limits.max_edits,
+            "proposed": len(proposal.edits),
+            "parse_errors": proposal.errors,
         }
         if not candidate.kept:
-            row.update(decision="no-edit", reason="no proposed edit survived the limits and the lint", edits=[])
+            row.update(
+                decision="no-edit", reason="no proposed edit survived the limits and the lint", edits=[]
+            )
         else:
             row["edits"] = [await self._gate_edit(state, step, edit) for edit in candidate.kept]
             accepted = sum(e["decision"] == "accepted" for e in row["edits"])
-            row.update(decision="accepted" if accepted else "rejected",
-                       reason=f"{accepted} of {len(row['edits'])} edits accepted")
+            row.update(
+                decision="accepted" if accepted else "rejected",
+                reason=f"{accepted} of {len(row['edits'])} edits accepted",
+            )
         self._keep_for_final(state.current)
         validation = await self.models.run_tasks(state.current, list(self.splits.validation))
         row["validation"] = _rate(list(self.splits.validation), validation)
@@ -258,14 +310,33 @@ class Trainer:
         except EditError as exc:  # its anchor came from an edit rejected earlier in this step
             return {"edit": edit.to_dict(), "decision": "skipped", "reason": str(exc)}
         self._keep_for_final(state.current, candidate)
-        verdict = await decide(self.models, state.current, candidate, list(self.splits.gate), list(self.splits.confirm), self.config.gate)
+        verdict = await decide(
+            self.models,
+            state.current,
+            candidate,
+            list(self.splits.gate),
+            list(self.splits.confirm),
+            self.config.gate,
+        )
         if verdict.accepted:
-            state.accepted.append({"step": step, "edits": [edit.to_dict()], "diff": unified_diff(state.current, candidate, step)})
+            state.accepted.append(
+                {
+                    "step": step,
+                    "edits": [edit.to_dict()],
+                    "diff": unified_diff(state.current, candidate, step),
+                }
+            )
             state.current = candidate
         else:
             state.ledger.add(Rejection(step, edit, f"gate: {verdict.reason}"))
-        return {"edit": edit.to_dict(), "decision": "accepted" if verdict.accepted else "rejected",
-                "reason": verdict.reason, "gate": verdict.gate, "confirm": verdict.confirm, "p_value": round(verdict.p_value, 6)}
+        return {
+            "edit": edit.to_dict(),
+            "decision": "accepted" if verdict.accepted else "rejected",
+            "reason": verdict.reason,
+            "gate": verdict.gate,
+            "confirm": verdict.confirm,
+            "p_value": round(verdict.p_value, 6),
+        }
 
     async def _finish(self, state: TrainState, writer: JsonlWriter) -> None:
         before = set(self.models.charged)

@@ -53,9 +53,12 @@ async def test_read_file_prefers_the_unsaved_buffer(workspace):
     async with cairn_session(workspace, turns) as s:
         uri = s.open("mod.py")
         s.state.buffers[uri] = ["def add(a, b):\n", "    return a * b  # unsaved\n"]
-        s.client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=s.state.text(uri))]))
+        s.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=s.state.text(uri))],
+            )
+        )
         s.state.versions[uri] = 2
         result = await s.command("cairn.chat", {"prompt": "What does add do?", "streamId": "r"})
         assert result["status"] == "done" and result["tools"] == ["read_file"]
@@ -66,8 +69,15 @@ async def test_read_file_prefers_the_unsaved_buffer(workspace):
 async def test_chat_with_a_selection_quotes_it(workspace):
     async with cairn_session(workspace, ["Noted."]) as s:
         uri = s.open("mod.py")
-        await s.command("cairn.chat", {"prompt": "Is this right?", "streamId": "q", "uri": uri,
-                                       "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 16}}})
+        await s.command(
+            "cairn.chat",
+            {
+                "prompt": "Is this right?",
+                "streamId": "q",
+                "uri": uri,
+                "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 16}},
+            },
+        )
         message = s.requests()[0]["messages"][-1]["content"]
         assert message.startswith("Is this right?") and "return a + b" in message and "`mod.py`" in message
 
@@ -92,8 +102,10 @@ async def test_cancel_command_stops_a_running_agent(workspace):
 async def test_cancel_request_stops_a_running_agent(workspace):
     slow = {"chunks": ["x"] * 400, "delay": 0.05}
     async with cairn_session(workspace, [slow]) as s:
-        future = s.client.protocol.send_request(types.WORKSPACE_EXECUTE_COMMAND, types.ExecuteCommandParams(
-            command="cairn.chat", arguments=[{"prompt": "Go", "streamId": "c1"}]))
+        future = s.client.protocol.send_request(
+            types.WORKSPACE_EXECUTE_COMMAND,
+            types.ExecuteCommandParams(command="cairn.chat", arguments=[{"prompt": "Go", "streamId": "c1"}]),
+        )
         for _ in range(100):
             if s.state.streams["c1"]:
                 break

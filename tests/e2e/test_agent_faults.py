@@ -48,9 +48,14 @@ async def test_bad_key_gives_one_clear_message_and_keeps_the_question(workspace)
 
 
 async def test_a_cut_stream_is_never_stored_as_a_complete_reply(workspace):
-    turns = [{"chunks": ["The answer is"], "cut": True}, {"chunks": ["The answer is"], "cut": True},
-             {"chunks": ["The answer is"], "cut": True}, {"chunks": ["The answer is"], "cut": True},
-             {"chunks": ["The answer is"], "cut": True}, {"chunks": ["The answer is"], "cut": True}]
+    turns = [
+        {"chunks": ["The answer is"], "cut": True},
+        {"chunks": ["The answer is"], "cut": True},
+        {"chunks": ["The answer is"], "cut": True},
+        {"chunks": ["The answer is"], "cut": True},
+        {"chunks": ["The answer is"], "cut": True},
+        {"chunks": ["The answer is"], "cut": True},
+    ]
     async with cairn_session(workspace, turns, env={"CAIRN_REQUEST_TIMEOUT": "3"}) as s:
         result = await s.command("cairn.chat", {"prompt": "What is it?", "streamId": "c"})
         assert result["status"] == "error"

@@ -14,16 +14,36 @@ REPO = Path(__file__).resolve().parents[2]
 def ask(workspace: Path, turns: list, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     script = workspace.parent / "turns.json"
     script.write_text(json.dumps(turns))
-    full_env = {**os.environ, "CAIRN_MODEL": "scripted/cli", "CAIRN_SCRIPT": "tests.support.scripts:agent",
-                "CAIRN_TEST_TURNS": str(script), "PYTHONPATH": str(REPO), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "cairn", "ask", *args, "--workspace", str(workspace)],
-                          capture_output=True, text=True, env=full_env, timeout=120, stdin=subprocess.DEVNULL)
+    full_env = {
+        **os.environ,
+        "CAIRN_MODEL": "scripted/cli",
+        "CAIRN_SCRIPT": "tests.support.scripts:agent",
+        "CAIRN_TEST_TURNS": str(script),
+        "PYTHONPATH": str(REPO),
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "cairn", "ask", *args, "--workspace", str(workspace)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
-EDIT = [{"tool_calls": [{"name": "read_file", "arguments": {"path": "app.py"}}]},
-        {"tool_calls": [{"name": "propose_edit", "arguments": {"path": "app.py", "old_text": "DEBUG = True",
-                                                                  "new_text": "DEBUG = False"}}]},
-        {"chunks": ["Turned ", "debug ", "off."]}]
+EDIT = [
+    {"tool_calls": [{"name": "read_file", "arguments": {"path": "app.py"}}]},
+    {
+        "tool_calls": [
+            {
+                "name": "propose_edit",
+                "arguments": {"path": "app.py", "old_text": "DEBUG = True", "new_text": "DEBUG = False"},
+            }
+        ]
+    },
+    {"chunks": ["Turned ", "debug ", "off."]},
+]
 
 
 def make_workspace(tmp_path: Path) -> Path:

@@ -14,8 +14,12 @@ from pytest_lsp import client_capabilities
 from tests.support.rawclient import RawServer
 
 SOURCE = "def add(a, b):\n    return a + b\n"
-DIAGNOSTIC = {"range": {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 10}},
-              "message": "Undefined name 'c'", "severity": 1, "source": "pyflakes"}
+DIAGNOSTIC = {
+    "range": {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 10}},
+    "message": "Undefined name 'c'",
+    "severity": 1,
+    "source": "pyflakes",
+}
 WHOLE_DEF = {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 16}}
 CURSOR = {"start": {"line": 1, "character": 2}, "end": {"line": 1, "character": 2}}
 
@@ -30,8 +34,10 @@ async def session(request, tmp_path):
     server = await RawServer.start()
     await server.initialize(tmp_path, capabilities=capabilities(request.param))
     uri = (tmp_path / "mod.py").as_uri()
-    server.notify("textDocument/didOpen", {"textDocument": {
-        "uri": uri, "languageId": "python", "version": 1, "text": SOURCE}})
+    server.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": SOURCE}},
+    )
     yield server, uri, request.param
     await server.kill()
 
@@ -40,8 +46,9 @@ async def actions_for(server: RawServer, uri: str, rng: dict, diagnostics=(), on
     context = {"diagnostics": list(diagnostics)}
     if only:
         context["only"] = only
-    response = await server.request("textDocument/codeAction",
-                                    {"textDocument": {"uri": uri}, "range": rng, "context": context})
+    response = await server.request(
+        "textDocument/codeAction", {"textDocument": {"uri": uri}, "range": rng, "context": context}
+    )
     return response["result"]
 
 
@@ -56,8 +63,13 @@ async def test_all_kinds_offered_and_commands_carry_the_context(session):
     server, uri, preset = session
     actions = await actions_for(server, uri, WHOLE_DEF, [DIAGNOSTIC])
     by_kind = {action["kind"]: action for action in actions}
-    assert set(by_kind) == {"quickfix", "refactor.cairn.explain", "refactor.cairn.rewrite",
-                            "refactor.cairn.docstring", "source.cairn.tests"}
+    assert set(by_kind) == {
+        "quickfix",
+        "refactor.cairn.explain",
+        "refactor.cairn.rewrite",
+        "refactor.cairn.docstring",
+        "source.cairn.tests",
+    }
     lazy = preset.startswith("neovim")
     assert all(("command" in action) is not lazy for action in actions)
     fix = by_kind["quickfix"]
@@ -75,8 +87,11 @@ async def test_all_kinds_offered_and_commands_carry_the_context(session):
 async def test_only_filter_is_hierarchical(session):
     server, uri, _ = session
     refactors = await actions_for(server, uri, WHOLE_DEF, only=["refactor"])
-    assert {a["kind"] for a in refactors} == {"refactor.cairn.explain", "refactor.cairn.rewrite",
-                                              "refactor.cairn.docstring"}
+    assert {a["kind"] for a in refactors} == {
+        "refactor.cairn.explain",
+        "refactor.cairn.rewrite",
+        "refactor.cairn.docstring",
+    }
     source = await actions_for(server, uri, WHOLE_DEF, only=["source"])
     assert {a["kind"] for a in source} == {"source.cairn.tests"}
     quickfix = await actions_for(server, uri, WHOLE_DEF, [DIAGNOSTIC], only=["quickfix"])

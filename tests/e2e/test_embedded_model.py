@@ -22,11 +22,26 @@ def test_read_then_answer_with_the_embedded_model(tmp_path):
         pytest.skip("the embedded model is not installed (scripts/setup local)")
     root = tmp_path / "proj"
     root.mkdir()
-    (root / "fib.py").write_text("def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n")
+    (root / "fib.py").write_text(
+        "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n"
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("CAIRN_MODEL", "CAIRN_SCRIPT")}
-    result = subprocess.run([sys.executable, "-m", "cairn", "ask", "What does fib.py compute? Read it first.",
-                             "--workspace", str(root)], capture_output=True, text=True, timeout=900, env=env,
-                            stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cairn",
+            "ask",
+            "What does fib.py compute? Read it first.",
+            "--workspace",
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip(), "no answer was streamed"
     progress = result.stderr.replace("\r", "\n")

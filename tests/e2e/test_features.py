@@ -61,7 +61,9 @@ async def test_long_command_reports_progress(client: LanguageClient, tmp_path):
 
 async def test_progress_cancel_button_stops_the_work(client: LanguageClient, tmp_path):
     marker = tmp_path / "cancel.marker"
-    running = asyncio.ensure_future(run_command(client, "cairn.debug.sleep", {"seconds": 30, "marker": str(marker)}))
+    running = asyncio.ensure_future(
+        run_command(client, "cairn.debug.sleep", {"seconds": 30, "marker": str(marker)})
+    )
     for _ in range(100):
         if client.progress_reports and any(v for v in client.progress_reports.values()):
             break
@@ -77,25 +79,40 @@ async def test_progress_cancel_button_stops_the_work(client: LanguageClient, tmp
 async def test_incremental_sync_and_buffer_wins_over_disk(client: LanguageClient):
     path = client.workspace_root / "mod.py"
     uri = path.as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=path.read_text())))
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        content_changes=[types.TextDocumentContentChangePartial(
-            range=types.Range(start=types.Position(line=1, character=11), end=types.Position(line=1, character=16)),
-            text="a * b")]))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=path.read_text()
+            )
+        )
+    )
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(
+                        start=types.Position(line=1, character=11), end=types.Position(line=1, character=16)
+                    ),
+                    text="a * b",
+                )
+            ],
+        )
+    )
     snapshot = await run_command(client, "cairn.debug.snapshot", {"uri": uri})
     assert snapshot == {"uri": uri, "version": 2, "text": "def add(a, b):\n    return a * b\n"}
     assert "a + b" in path.read_text()  # unsaved: disk unchanged
-    client.text_document_did_close(types.DidCloseTextDocumentParams(
-        text_document=types.TextDocumentIdentifier(uri=uri)))
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
     from_disk = await run_command(client, "cairn.debug.snapshot", {"uri": uri})
     assert from_disk["version"] is None and "a + b" in from_disk["text"]
 
 
 async def test_configuration_is_pulled_and_workspace_cannot_escalate(client: LanguageClient):
-    client.set_configuration({"logLevel": "debug", "trusted": True, "apiBase": "http://evil.invalid"},
-                             section="cairn")
+    client.set_configuration(
+        {"logLevel": "debug", "trusted": True, "apiBase": "http://evil.invalid"}, section="cairn"
+    )
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={}))
     for _ in range(50):
         status = await run_command(client, "cairn.status")

@@ -35,12 +35,16 @@ def error_code(response: dict) -> int | None:
 
 async def test_requests_before_initialize_get_server_not_initialized(raw, tmp_path):
     server = await raw()
-    response = await server.request("textDocument/hover", {
-        "textDocument": {"uri": "file:///x.py"}, "position": {"line": 0, "character": 0}})
+    response = await server.request(
+        "textDocument/hover",
+        {"textDocument": {"uri": "file:///x.py"}, "position": {"line": 0, "character": 0}},
+    )
     assert error_code(response) == -32002
     # notifications before initialize are dropped silently, and the server still works after
-    server.notify("textDocument/didOpen", {"textDocument": {
-        "uri": "file:///x.py", "languageId": "python", "version": 1, "text": "x"}})
+    server.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": "file:///x.py", "languageId": "python", "version": 1, "text": "x"}},
+    )
     init = await server.initialize(tmp_path)
     assert "capabilities" in init["result"]
 
@@ -69,8 +73,9 @@ async def test_error_codes_one_response_each(raw, tmp_path):
     assert error_code(bad_params) == -32602
     missing_params = await server.request("textDocument/hover")
     assert error_code(missing_params) in (-32602, -32601)
-    bad_args = await server.request("workspace/executeCommand",
-                                    {"command": "cairn.status", "arguments": [{"bogus": 1}]})
+    bad_args = await server.request(
+        "workspace/executeCommand", {"command": "cairn.status", "arguments": [{"bogus": 1}]}
+    )
     assert error_code(bad_args) == -32602
     unknown_command = await server.request("workspace/executeCommand", {"command": "cairn.nope"})
     assert error_code(unknown_command) == -32602
@@ -146,8 +151,14 @@ async def test_long_command_is_really_cancelled(raw, tmp_path):
     await server.initialize(tmp_path)
     marker = tmp_path / "sleep.marker"
     msg_id = "long-1"
-    server.send({"jsonrpc": "2.0", "id": msg_id, "method": "workspace/executeCommand",
-                 "params": {"command": "cairn.debug.sleep", "arguments": [{"seconds": 30, "marker": str(marker)}]}})
+    server.send(
+        {
+            "jsonrpc": "2.0",
+            "id": msg_id,
+            "method": "workspace/executeCommand",
+            "params": {"command": "cairn.debug.sleep", "arguments": [{"seconds": 30, "marker": str(marker)}]},
+        }
+    )
     await asyncio.sleep(0.5)
     started = time.monotonic()
     server.notify("$/cancelRequest", {"id": msg_id})
@@ -165,7 +176,7 @@ async def test_long_command_is_really_cancelled(raw, tmp_path):
 async def test_hostile_framing_does_not_kill_the_server(raw, tmp_path):
     server = await raw()
     await server.initialize(tmp_path)
-    server.send_bytes(b"Content-Length: 1099511627776\r\n\r\n{\"jsonrpc\":\"2.0\"}")
+    server.send_bytes(b'Content-Length: 1099511627776\r\n\r\n{"jsonrpc":"2.0"}')
     server.send_bytes(b"Content-Length: -12\r\n\r\n{}")
     server.send_bytes(b"Content-Length: twelve\r\n\r\n{}")
     server.send_bytes(b"X" * 200_000 + b"\r\n")
@@ -186,13 +197,18 @@ async def test_error_popups_are_rate_limited(raw, tmp_path):
     await server.initialize(tmp_path)
     for index in range(30):
         server.notify("cairn/debug/failingNotification", {"n": index})
-        server.notify("textDocument/didChange", {  # a document never opened: a log line, no popup
-            "textDocument": {"uri": f"file:///nowhere/{index}.py", "version": 2},
-            "contentChanges": [{"text": "x"}]})
+        server.notify(
+            "textDocument/didChange",
+            {  # a document never opened: a log line, no popup
+                "textDocument": {"uri": f"file:///nowhere/{index}.py", "version": 2},
+                "contentChanges": [{"text": "x"}],
+            },
+        )
     await server.request("workspace/executeCommand", {"command": "cairn.status"})
     await asyncio.sleep(0.2)
-    popups = [n for n in server.notifications if n["method"] == "window/showMessage"
-              and n["params"]["type"] == 1]
+    popups = [
+        n for n in server.notifications if n["method"] == "window/showMessage" and n["params"]["type"] == 1
+    ]
     assert len(popups) == 1
     await server.kill()
     stderr = await server.stderr_text()
@@ -227,8 +243,11 @@ async def test_initialize_is_answered_before_the_model_library_is_imported(raw, 
     assert status["result"]["version"]
     for _ in range(200):  # the warm-up finishes on its own
         await asyncio.sleep(0.1)
-        if any("litellm imported" in n["params"]["message"] for n in server.notifications
-               if n["method"] == "window/logMessage"):
+        if any(
+            "litellm imported" in n["params"]["message"]
+            for n in server.notifications
+            if n["method"] == "window/logMessage"
+        ):
             break
     await server.request("shutdown")
     server.notify("exit")

@@ -22,9 +22,21 @@ def workspace(tmp_path):
 
 
 async def test_memory_commands_and_memory_follows_a_rename(workspace):
-    turns = [{"tool_calls": [{"name": "remember", "arguments": {
-        "text": "invoice_total in src/billing.py sums item prices in cents", "kind": "fact",
-        "paths": ["src/billing.py"]}}]}, "Remembered."]
+    turns = [
+        {
+            "tool_calls": [
+                {
+                    "name": "remember",
+                    "arguments": {
+                        "text": "invoice_total in src/billing.py sums item prices in cents",
+                        "kind": "fact",
+                        "paths": ["src/billing.py"],
+                    },
+                }
+            ]
+        },
+        "Remembered.",
+    ]
     async with cairn_session(workspace, turns) as s:
         await s.command("cairn.chat", {"prompt": "Note how billing works", "streamId": "m"})
         found = (await s.command("cairn.memory.search", {"query": "invoice_total"}))["results"]
@@ -32,8 +44,16 @@ async def test_memory_commands_and_memory_follows_a_rename(workspace):
         memory_id = found[0]["id"]
 
         (workspace / "src" / "billing.py").rename(workspace / "src" / "invoices.py")
-        s.client.workspace_did_rename_files(types.RenameFilesParams(files=[types.FileRename(
-            old_uri=(workspace / "src" / "billing.py").as_uri(), new_uri=(workspace / "src" / "invoices.py").as_uri())]))
+        s.client.workspace_did_rename_files(
+            types.RenameFilesParams(
+                files=[
+                    types.FileRename(
+                        old_uri=(workspace / "src" / "billing.py").as_uri(),
+                        new_uri=(workspace / "src" / "invoices.py").as_uri(),
+                    )
+                ]
+            )
+        )
         for _ in range(50):
             shown = await s.command("cairn.memory.show")
             if "src/invoices.py" in shown["markdown"]:
@@ -65,8 +85,11 @@ async def test_skills_list_open_and_diagnostics_as_typed(workspace):
         folder.mkdir(parents=True)
         uri = (folder / "SKILL.md").as_uri()
         bad = "---\nname: Wrong_Name\n---\nBody\n"
-        s.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-            uri=uri, language_id="markdown", version=1, text=bad)))
+        s.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="markdown", version=1, text=bad)
+            )
+        )
         for _ in range(50):
             if s.client.diagnostics.get(uri):
                 break
@@ -75,9 +98,12 @@ async def test_skills_list_open_and_diagnostics_as_typed(workspace):
         assert "description" in messages and "name" in messages
         assert all(d.source == "cairn-skills" for d in s.client.diagnostics[uri])
         good = "---\nname: my-skill\ndescription: Checks things when asked to check things.\n---\nDo the checks.\n"
-        s.client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=good)]))
+        s.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=good)],
+            )
+        )
         for _ in range(50):
             if not s.client.diagnostics.get(uri):
                 break

@@ -28,14 +28,22 @@ def workspace(tmp_path):
 
 
 def env(fake: FakeOpenAI, timeout: str = "30") -> dict:
-    return {"CAIRN_MODEL": "openai/fake-model", "CAIRN_API_BASE": fake.api_base,
-            "CAIRN_API_KEY": "sk-placeholder-key-0000000000", "CAIRN_REQUEST_TIMEOUT": timeout,
-            "CAIRN_ACTION_PROTOCOL": "native"}  # an unknown model defaults to JSON actions
+    return {
+        "CAIRN_MODEL": "openai/fake-model",
+        "CAIRN_API_BASE": fake.api_base,
+        "CAIRN_API_KEY": "sk-placeholder-key-0000000000",
+        "CAIRN_REQUEST_TIMEOUT": timeout,
+        "CAIRN_ACTION_PROTOCOL": "native",
+    }  # an unknown model defaults to JSON actions
 
 
 async def test_tool_call_and_answer_over_http(fake, workspace):
-    fake.then("stream", chunks=[], tool_calls=[{"name": "read_file", "arguments": {"path": "notes.txt"}}],
-              finish="tool_calls")
+    fake.then(
+        "stream",
+        chunks=[],
+        tool_calls=[{"name": "read_file", "arguments": {"path": "notes.txt"}}],
+        finish="tool_calls",
+    )
     fake.then("stream", chunks=["The window is ", "Tuesday 14:00 UTC."])
     async with cairn_session(workspace, env=env(fake)) as s:
         result = await s.command("cairn.chat", {"prompt": "When is the deploy window?", "streamId": "o"})

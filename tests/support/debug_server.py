@@ -66,7 +66,8 @@ def register_debug(server: CairnServer) -> None:
         print("noise-from-print")
         os.system("echo noise-from-os-system")
         child = await asyncio.create_subprocess_shell(
-            "echo noise-from-child; read line || echo stdin-was-empty")
+            "echo noise-from-child; read line || echo stdin-was-empty"
+        )
         return {"child_exit": await child.wait()}
 
     @server.feature("cairn/debug/failingNotification")
@@ -74,7 +75,9 @@ def register_debug(server: CairnServer) -> None:
         raise RuntimeError("a notification handler failed on purpose")
 
     server.register_command(SLEEP, sleep)
-    server.register_command(CommandSpec(id="cairn.debug.noise", arguments=NoArgs, title="debug: noise"), noise)
+    server.register_command(
+        CommandSpec(id="cairn.debug.noise", arguments=NoArgs, title="debug: noise"), noise
+    )
     server.register_command(RAISE, fail)
     server.register_command(SNAPSHOT, snapshot)
 

@@ -87,8 +87,9 @@ class FakeOpenAI:
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         path = lines[0].split(" ")[1]
-        headers = {k.strip().lower(): v.strip() for k, _, v in
-                   (line.partition(":") for line in lines[1:] if line)}
+        headers = {
+            k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
+        }
         body = await reader.readexactly(int(headers.get("content-length", "0")))
         self.requests.append(Received(path, headers, json.loads(body or b"{}")))
         plan = self.plans.pop(0) if self.plans else self.default
@@ -97,22 +98,40 @@ class FakeOpenAI:
         if plan.kind == "status":
             payload = json.dumps(plan.body or {"error": {"message": "error"}}).encode()
             extra = "".join(f"{k}: {v}\r\n" for k, v in plan.headers.items())
-            writer.write(f"HTTP/1.1 {plan.status} Error\r\nContent-Type: application/json\r\n"
-                         f"Content-Length: {len(payload)}\r\n{extra}\r\n".encode() + payload)
+            writer.write(
+                f"HTTP/1.1 {plan.status} Error\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(payload)}\r\n{extra}\r\n".encode()
+                + payload
+            )
             await writer.drain()
             return True
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                     b"Transfer-Encoding: chunked\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
         for text in plan.chunks:
             await self._event(writer, self._delta({"content": text}))
         for index, call in enumerate(plan.tool_calls):
             arguments = json.dumps(call["arguments"])
             half = len(arguments) // 2
-            await self._event(writer, self._delta({"tool_calls": [{
-                "index": index, "id": f"call_{index}", "type": "function",
-                "function": {"name": call["name"], "arguments": arguments[:half]}}]}))
-            await self._event(writer, self._delta({"tool_calls": [{
-                "index": index, "function": {"arguments": arguments[half:]}}]}))
+            await self._event(
+                writer,
+                self._delta(
+                    {
+                        "tool_calls": [
+                            {
+                                "index": index,
+                                "id": f"call_{index}",
+                                "type": "function",
+                                "function": {"name": call["name"], "arguments": arguments[:half]},
+                            }
+                        ]
+                    }
+                ),
+            )
+            await self._event(
+                writer,
+                self._delta({"tool_calls": [{"index": index, "function": {"arguments": arguments[half:]}}]}),
+            )
         if plan.kind == "truncate":
             writer.transport.abort()  # mid-body: no terminating chunk, no finish reason
             return False
@@ -123,8 +142,16 @@ class FakeOpenAI:
         elif plan.kind != "eof":
             await self._event(writer, self._delta({}, finish=plan.finish))
             if plan.usage:
-                await self._event(writer, {"id": "chatcmpl-fake", "object": "chat.completion.chunk",
-                                           "model": "fake", "choices": [], "usage": plan.usage})
+                await self._event(
+                    writer,
+                    {
+                        "id": "chatcmpl-fake",
+                        "object": "chat.completion.chunk",
+                        "model": "fake",
+                        "choices": [],
+                        "usage": plan.usage,
+                    },
+                )
             await self._raw(writer, b"data: [DONE]\n\n")
         writer.write(b"0\r\n\r\n")
         await writer.drain()
@@ -132,9 +159,13 @@ class FakeOpenAI:
 
     @staticmethod
     def _delta(delta: dict, finish: str | None = None) -> dict:
-        return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
-                "model": "fake", "choices": [{"index": 0, "delta": delta,
-                                               "finish_reason": finish}]}
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "fake",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
 
     async def _event(self, writer: asyncio.StreamWriter, payload: dict) -> None:
         await self._raw(writer, f"data: {json.dumps(payload)}\n\n".encode())

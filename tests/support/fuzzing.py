@@ -26,30 +26,59 @@ from lsprotocol.types import METHOD_TO_TYPES
 
 SKIPPED_METHODS = {"exit", "shutdown", "initialize"}  # they end or restart the session
 METHODS = sorted(m for m in METHOD_TO_TYPES if m not in SKIPPED_METHODS) + [
-    "cairn/unknown", "workspace/executeCommand", "$/cancelRequest", "$/setTrace"]
+    "cairn/unknown",
+    "workspace/executeCommand",
+    "$/cancelRequest",
+    "$/setTrace",
+]
 
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**63), st.floats(allow_nan=False),
-                         st.text(max_size=30))
-json_values = st.recursive(json_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)), max_leaves=12)
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**63), 2**63), st.floats(allow_nan=False), st.text(max_size=30)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 
-positions = st.fixed_dictionaries({"line": st.one_of(st.integers(-5, 10**6), json_scalars),
-                                   "character": st.one_of(st.integers(-5, 10**6), json_scalars)})
+positions = st.fixed_dictionaries(
+    {
+        "line": st.one_of(st.integers(-5, 10**6), json_scalars),
+        "character": st.one_of(st.integers(-5, 10**6), json_scalars),
+    }
+)
 plausible_params = st.fixed_dictionaries(
     {},
     optional={
         "textDocument": st.one_of(
-            st.fixed_dictionaries({"uri": st.sampled_from(["file:///tmp/fuzz.py", "file:///%00", "untitled:x", "::"])},
-                                  optional={"version": st.integers(-1, 5), "text": st.text(max_size=50),
-                                            "languageId": st.just("python")}),
-            json_values),
+            st.fixed_dictionaries(
+                {"uri": st.sampled_from(["file:///tmp/fuzz.py", "file:///%00", "untitled:x", "::"])},
+                optional={
+                    "version": st.integers(-1, 5),
+                    "text": st.text(max_size=50),
+                    "languageId": st.just("python"),
+                },
+            ),
+            json_values,
+        ),
         "position": positions,
         "range": st.fixed_dictionaries({"start": positions, "end": positions}),
-        "context": st.fixed_dictionaries({}, optional={"diagnostics": st.lists(json_values, max_size=2),
-                                                       "only": st.lists(st.text(max_size=12), max_size=2)}),
-        "contentChanges": st.lists(st.fixed_dictionaries({"text": st.text(max_size=20)},
-                                                         optional={"range": st.fixed_dictionaries(
-                                                             {"start": positions, "end": positions})}), max_size=3),
+        "context": st.fixed_dictionaries(
+            {},
+            optional={
+                "diagnostics": st.lists(json_values, max_size=2),
+                "only": st.lists(st.text(max_size=12), max_size=2),
+            },
+        ),
+        "contentChanges": st.lists(
+            st.fixed_dictionaries(
+                {"text": st.text(max_size=20)},
+                optional={"range": st.fixed_dictionaries({"start": positions, "end": positions})},
+            ),
+            max_size=3,
+        ),
         "command": st.sampled_from(["cairn.status", "cairn.nope", "cairn.debug.raise"]),
         "arguments": st.one_of(st.lists(json_values, max_size=2), json_values),
         "id": st.one_of(st.integers(0, 50), st.text(max_size=5)),
@@ -77,21 +106,38 @@ def _frame(body: bytes) -> bytes:
 def structured(draw: st.DrawFn, ids: itertools.count) -> Message:
     method = draw(st.one_of(st.sampled_from(METHODS), st.text(max_size=20)))
     params = draw(st.one_of(plausible_params, json_values))
-    shape = draw(st.sampled_from(["request", "request", "notification", "bad-id", "bad-envelope", "response"]))
+    shape = draw(
+        st.sampled_from(["request", "request", "notification", "bad-id", "bad-envelope", "response"])
+    )
     message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
     request_id = None
     if shape == "request":
         request_id = f"fz-{next(ids)}"
         message["id"] = request_id
     elif shape == "bad-id":
-        message["id"] = draw(st.one_of(st.none(), st.floats(allow_nan=False), st.booleans(),
-                                       st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)))
+        message["id"] = draw(
+            st.one_of(
+                st.none(),
+                st.floats(allow_nan=False),
+                st.booleans(),
+                st.lists(st.integers(), max_size=2),
+                st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+            )
+        )
     elif shape == "bad-envelope":
-        message = draw(st.dictionaries(st.sampled_from(["jsonrpc", "id", "method", "params", "result", "error"]),
-                                       json_values, max_size=5))
+        message = draw(
+            st.dictionaries(
+                st.sampled_from(["jsonrpc", "id", "method", "params", "result", "error"]),
+                json_values,
+                max_size=5,
+            )
+        )
     elif shape == "response":
-        message = {"jsonrpc": "2.0", "id": draw(st.one_of(st.integers(0, 100), st.text(max_size=8))),
-                   draw(st.sampled_from(["result", "error"])): draw(json_values)}
+        message = {
+            "jsonrpc": "2.0",
+            "id": draw(st.one_of(st.integers(0, 100), st.text(max_size=8))),
+            draw(st.sampled_from(["result", "error"])): draw(json_values),
+        }
     return Message(_frame(_encode(message)), request_id)
 
 
@@ -115,16 +161,31 @@ class FuzzServer:
     """The server under fuzz, with a strict reader thread on its stdout."""
 
     def __init__(self, command: list[str], root: Path, env: dict[str, str] | None = None) -> None:
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+        )
         self.responses: dict[Any, int] = {}
         self.error_popups: list[float] = []
         self.framing_errors: list[str] = []
         self._probes: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock()
         threading.Thread(target=self._read, daemon=True).start()
-        self.send(_frame(_encode({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {
-            "processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {}}})))
+        self.send(
+            _frame(
+                _encode(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": "init",
+                        "method": "initialize",
+                        "params": {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {}},
+                    }
+                )
+            )
+        )
         self.wait_for("init", 20)
         self.send(_frame(_encode({"jsonrpc": "2.0", "method": "initialized", "params": {}})))
 
@@ -138,7 +199,9 @@ class FuzzServer:
                     return
                 header += byte
             lines = [line for line in header.decode("ascii", "replace").split("\r\n") if line]
-            lengths = [int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:")]
+            lengths = [
+                int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:")
+            ]
             if len(lengths) != 1:
                 self.framing_errors.append(header.decode("ascii", "replace"))
                 return
@@ -196,8 +259,9 @@ class FuzzReport:
     seconds: float = 0.0
 
 
-def run_fuzz(seed_value: int, messages: int, root: Path, command: list[str],
-             probe_every: int = 100) -> FuzzReport:
+def run_fuzz(
+    seed_value: int, messages: int, root: Path, command: list[str], probe_every: int = 100
+) -> FuzzReport:
     """Send ``messages`` generated messages (one hypothesis example each), probing every
     ``probe_every`` messages and once at the end."""
     report = FuzzReport(seed=seed_value)
@@ -208,14 +272,30 @@ def run_fuzz(seed_value: int, messages: int, root: Path, command: list[str],
 
     def probe() -> None:
         probe_id = f"probe-{report.probes}"
-        server.send(_frame(_encode({"jsonrpc": "2.0", "id": probe_id, "method": "workspace/executeCommand",
-                                    "params": {"command": "cairn.status"}})))
+        server.send(
+            _frame(
+                _encode(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": probe_id,
+                        "method": "workspace/executeCommand",
+                        "params": {"command": "cairn.status"},
+                    }
+                )
+            )
+        )
         server.wait_for(probe_id, 20)
         report.probes += 1
 
     @seed(seed_value)
-    @settings(max_examples=messages, database=None, deadline=None, derandomize=False,
-              suppress_health_check=list(HealthCheck), phases=["generate"])
+    @settings(
+        max_examples=messages,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=["generate"],
+    )
     @given(st.one_of(structured(ids), structured(ids), raw()))
     def one_message(message: Message) -> None:
         server.send(message.data)
@@ -232,7 +312,9 @@ def run_fuzz(seed_value: int, messages: int, root: Path, command: list[str],
         time.sleep(0.5)  # let stragglers (slow handlers) answer before accounting
         report.requests = len(expected)
         report.missing = [i for i in expected if not server.responses.get(i)]
-        report.duplicated = [str(i) for i, n in server.responses.items() if n > 1 and str(i).startswith(("fz-", "probe-"))]
+        report.duplicated = [
+            str(i) for i, n in server.responses.items() if n > 1 and str(i).startswith(("fz-", "probe-"))
+        ]
         report.error_popups = len(server.error_popups)
         report.framing_errors = len(server.framing_errors)
         report.seconds = time.monotonic() - started

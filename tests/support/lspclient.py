@@ -76,8 +76,12 @@ def install(client: LanguageClient) -> ClientState:
                 return types.ApplyWorkspaceEditResult(applied=False, failure_reason=refusal)
         changes = list(params.edit.document_changes or [])
         for uri, edits in (params.edit.changes or {}).items():  # the unversioned form
-            changes.append(types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None), edits=edits))
+            changes.append(
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                    edits=edits,
+                )
+            )
         for change in changes:
             if isinstance(change, types.CreateFile):
                 path = Path(urlparse(change.uri).path)
@@ -90,20 +94,38 @@ def install(client: LanguageClient) -> ClientState:
                 if uri not in state.buffers:  # a closed file: the editor edits it on disk
                     path = Path(urlparse(uri).path)
                     lines = path.read_text().splitlines(keepends=True)
-                    for edit in sorted(change.edits, key=lambda e: (e.range.start.line, e.range.start.character),
-                                       reverse=True):
+                    for edit in sorted(
+                        change.edits,
+                        key=lambda e: (e.range.start.line, e.range.start.character),
+                        reverse=True,
+                    ):
                         lines = _apply(lines, edit)
                     path.write_text("".join(lines))
                 else:
-                    if change.text_document.version is not None and change.text_document.version != state.versions[uri]:
-                        return types.ApplyWorkspaceEditResult(applied=False, failure_reason="version mismatch")
-                    for edit in sorted(change.edits, key=lambda e: (e.range.start.line, e.range.start.character),
-                                       reverse=True):
+                    if (
+                        change.text_document.version is not None
+                        and change.text_document.version != state.versions[uri]
+                    ):
+                        return types.ApplyWorkspaceEditResult(
+                            applied=False, failure_reason="version mismatch"
+                        )
+                    for edit in sorted(
+                        change.edits,
+                        key=lambda e: (e.range.start.line, e.range.start.character),
+                        reverse=True,
+                    ):
                         state.buffers[uri] = _apply(state.buffers[uri], edit)
                     state.versions[uri] += 1
-                    client.text_document_did_change(types.DidChangeTextDocumentParams(
-                        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=state.versions[uri]),
-                        content_changes=[types.TextDocumentContentChangeWholeDocument(text=state.text(uri))]))
+                    client.text_document_did_change(
+                        types.DidChangeTextDocumentParams(
+                            text_document=types.VersionedTextDocumentIdentifier(
+                                uri=uri, version=state.versions[uri]
+                            ),
+                            content_changes=[
+                                types.TextDocumentContentChangeWholeDocument(text=state.text(uri))
+                            ],
+                        )
+                    )
         return types.ApplyWorkspaceEditResult(applied=True)
 
     @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
@@ -123,8 +145,13 @@ def install(client: LanguageClient) -> ClientState:
     return state
 
 
-def open_document(client: LanguageClient, state: ClientState, uri: str, text: str, language: str = "python") -> None:
+def open_document(
+    client: LanguageClient, state: ClientState, uri: str, text: str, language: str = "python"
+) -> None:
     state.buffers[uri] = text.splitlines(keepends=True)
     state.versions[uri] = 1
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
+        )
+    )

@@ -41,12 +41,18 @@ class RawServer:
         self.auto_reply: dict[str, Any] = {}  # server->client request method -> result
 
     @classmethod
-    async def start(cls, command: Sequence[str] = SERVE, env: dict[str, str] | None = None,
-                    cwd: Path | None = None) -> RawServer:
+    async def start(
+        cls, command: Sequence[str] = SERVE, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> RawServer:
         full_env = {**os.environ, **(env or {})}
         process = await asyncio.create_subprocess_exec(
-            *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=full_env, cwd=cwd, limit=2**24,
+            *command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=full_env,
+            cwd=cwd,
+            limit=2**24,
         )
         server = cls(process)
         server.stderr_task = asyncio.ensure_future(process.stderr.read())
@@ -95,8 +101,9 @@ class RawServer:
     def send_bytes(self, data: bytes) -> None:
         self.process.stdin.write(data)
 
-    async def request(self, method: str, params: Any = None, *, msg_id: Any = None,
-                      timeout: float = 10.0) -> dict:
+    async def request(
+        self, method: str, params: Any = None, *, msg_id: Any = None, timeout: float = 10.0
+    ) -> dict:
         msg_id = next(self._ids) if msg_id is None else msg_id
         waiter = asyncio.get_running_loop().create_future()
         self._waiters[msg_id] = waiter
@@ -118,8 +125,13 @@ class RawServer:
             message["params"] = params
         self.send(message)
 
-    async def initialize(self, root: Path | None = None, capabilities: dict | None = None,
-                         options: dict | None = None, process_id: int | None = None) -> dict:
+    async def initialize(
+        self,
+        root: Path | None = None,
+        capabilities: dict | None = None,
+        options: dict | None = None,
+        process_id: int | None = None,
+    ) -> dict:
         params = {
             "processId": os.getpid() if process_id is None else process_id,
             "rootUri": root.as_uri() if root else None,

@@ -1,8 +1,8 @@
 """A real Cairn server process with a scripted model, driven by pytest-lsp's client.
 
-    async with cairn_session(tmp_path, turns=[...]) as s:
-        result = await s.command("cairn.chat", {"prompt": "hi", "streamId": "s1"})
-        s.requests()   # every request the model received (recorded by the scripted provider)
+async with cairn_session(tmp_path, turns=[...]) as s:
+    result = await s.command("cairn.chat", {"prompt": "hi", "streamId": "s1"})
+    s.requests()   # every request the model received (recorded by the scripted provider)
 """
 
 from __future__ import annotations
@@ -35,8 +35,11 @@ class Session:
     data_dir: Path
 
     async def command(self, command: str, arguments: dict | None = None) -> Any:
-        return await self.client.workspace_execute_command_async(types.ExecuteCommandParams(
-            command=command, arguments=[arguments] if arguments is not None else []))
+        return await self.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command=command, arguments=[arguments] if arguments is not None else []
+            )
+        )
 
     def requests(self, include_background: bool = False) -> list[dict]:
         """The requests the model received (the agent's only, unless asked)."""
@@ -56,9 +59,15 @@ class Session:
 
 
 @contextlib.asynccontextmanager
-async def cairn_session(root: Path, turns: list | None = None, *, preset: str = "visual-studio-code",
-                        settings: dict | None = None, env: dict | None = None,
-                        data_dir: Path | None = None) -> AsyncIterator[Session]:
+async def cairn_session(
+    root: Path,
+    turns: list | None = None,
+    *,
+    preset: str = "visual-studio-code",
+    settings: dict | None = None,
+    env: dict | None = None,
+    data_dir: Path | None = None,
+) -> AsyncIterator[Session]:
     """Start the server with the agent's scripted ``turns`` and initialize it.
 
     Memory's background model calls (checkpoints, consolidation) are answered separately, so
@@ -69,18 +78,27 @@ async def cairn_session(root: Path, turns: list | None = None, *, preset: str = 
     turns_file = scratch / "turns.json"
     turns_file.write_text(json.dumps(turns or []))
     data_dir = data_dir or Path(os.environ["CAIRN_DATA_DIR"])
-    server_env = {**os.environ, "CAIRN_MODEL": "scripted/e2e", "CAIRN_SCRIPT": "tests.support.scripts:agent",
-                  "CAIRN_TEST_TURNS": str(turns_file), "PYTHONPATH": str(REPO),
-                  "CAIRN_SCRIPT_RECORD": str(record), "CAIRN_DATA_DIR": str(data_dir),
-                  "CAIRN_NO_WARMUP": "1", **(env or {})}
+    server_env = {
+        **os.environ,
+        "CAIRN_MODEL": "scripted/e2e",
+        "CAIRN_SCRIPT": "tests.support.scripts:agent",
+        "CAIRN_TEST_TURNS": str(turns_file),
+        "PYTHONPATH": str(REPO),
+        "CAIRN_SCRIPT_RECORD": str(record),
+        "CAIRN_DATA_DIR": str(data_dir),
+        "CAIRN_NO_WARMUP": "1",
+        **(env or {}),
+    }
     client = await ClientServerConfig(server_command=SERVER, server_env=server_env).start()
     state = install(client)
-    await client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities(preset),
-        root_uri=root.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-        initialization_options={"settings": settings or {}},
-    ))
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities(preset),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+            initialization_options={"settings": settings or {}},
+        )
+    )
     try:
         yield Session(client, state, root, record, data_dir)
     finally:

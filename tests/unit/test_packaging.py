@@ -17,7 +17,9 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     return zipfile.ZipFile(next(out.glob("cairn_lsp-*.whl")))
@@ -31,7 +33,11 @@ def test_only_cairn_is_a_top_level_name(wheel):
 
 def test_every_package_folder_is_in_the_wheel(wheel):
     names = set(wheel.namelist())
-    for folder, prefix in (("server", "cairn/server"), ("memory", "cairn/memory"), ("skills", "cairn/skills")):
+    for folder, prefix in (
+        ("server", "cairn/server"),
+        ("memory", "cairn/memory"),
+        ("skills", "cairn/skills"),
+    ):
         for init in (REPO / folder).rglob("__init__.py"):
             relative = init.relative_to(REPO / folder).as_posix()
             assert f"{prefix}/{relative}" in names, f"{prefix}/{relative} missing from the wheel"

@@ -14,7 +14,9 @@ README = (REPO / "README.md").read_text()
 def settings_table() -> str:
     rows = ["| key | environment | default | scope | meaning |", "|---|---|---|---|---|"]
     for row in describe_fields():
-        rows.append(f"| `{row['key']}` | `{row['env']}` | `{row['default']!r}` | {row['scope']} | {row['description']} |")
+        rows.append(
+            f"| `{row['key']}` | `{row['env']}` | `{row['default']!r}` | {row['scope']} | {row['description']} |"
+        )
     return "\n".join(rows)
 
 

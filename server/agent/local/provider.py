@@ -45,8 +45,7 @@ def _generation(messages: list, optional_params: dict) -> Generation:
         schema = response_format.get("schema") or {"type": "object"}
     return Generation(
         messages=[{"role": m.get("role"), "content": m.get("content") or ""} for m in messages],
-        max_tokens=int(params.get("max_tokens") or params.get("max_completion_tokens")
-                       or DEFAULT_MAX_TOKENS),
+        max_tokens=int(params.get("max_tokens") or params.get("max_completion_tokens") or DEFAULT_MAX_TOKENS),
         json_schema=schema,
     )
 
@@ -58,17 +57,30 @@ def _to_chunk(chunk: dict) -> dict | None:
     finish = choice.get("finish_reason")
     if not text and not finish:
         return None
-    return {"text": text, "is_finished": bool(finish), "finish_reason": finish or "",
-            "usage": None, "index": 0, "tool_use": None}
+    return {
+        "text": text,
+        "is_finished": bool(finish),
+        "finish_reason": finish or "",
+        "usage": None,
+        "index": 0,
+        "tool_use": None,
+    }
 
 
 def _usage_chunk(request: Generation, finish: str) -> dict:
     stats = request.stats
-    return {"text": "", "is_finished": True, "finish_reason": finish, "index": 0,
-            "tool_use": None,
-            "usage": {"prompt_tokens": stats.prompt_tokens,
-                      "completion_tokens": stats.completion_tokens,
-                      "total_tokens": stats.prompt_tokens + stats.completion_tokens}}
+    return {
+        "text": "",
+        "is_finished": True,
+        "finish_reason": finish,
+        "index": 0,
+        "tool_use": None,
+        "usage": {
+            "prompt_tokens": stats.prompt_tokens,
+            "completion_tokens": stats.completion_tokens,
+            "total_tokens": stats.prompt_tokens + stats.completion_tokens,
+        },
+    }
 
 
 def _generate(litellm: Any, model: str, request: Generation) -> Iterator[dict]:
@@ -87,11 +99,11 @@ def _generate(litellm: Any, model: str, request: Generation) -> Iterator[dict]:
                 continue
             yield chunk
     except PromptTooLong as exc:
-        raise litellm.ContextWindowExceededError(str(exc), model=model,
-                                                 llm_provider=PROVIDER) from None
+        raise litellm.ContextWindowExceededError(str(exc), model=model, llm_provider=PROVIDER) from None
     if finish is None:
-        raise litellm.APIConnectionError(message="embedded model stopped without a finish reason",
-                                         llm_provider=PROVIDER, model=model)
+        raise litellm.APIConnectionError(
+            message="embedded model stopped without a finish reason", llm_provider=PROVIDER, model=model
+        )
     yield _usage_chunk(request, finish)
 
 
@@ -154,15 +166,19 @@ def _complete(model: str, messages: list, optional_params: dict) -> Any:
 @cache
 def local_provider() -> Any:
     """The one ``cairn-local`` CustomLLM instance (built on first use: it needs litellm)."""
-    return custom_provider(astream=_astream, acomplete=_acomplete, stream=_stream,
-                           complete=_complete)
+    return custom_provider(astream=_astream, acomplete=_acomplete, stream=_stream, complete=_complete)
 
 
 def _response(litellm: Any, model: str, chunks: list[dict]) -> Any:
     last = chunks[-1]
     return litellm.ModelResponse(
         model=model,
-        choices=[{"index": 0, "finish_reason": last["finish_reason"],
-                  "message": {"role": "assistant", "content": "".join(c["text"] for c in chunks)}}],
+        choices=[
+            {
+                "index": 0,
+                "finish_reason": last["finish_reason"],
+                "message": {"role": "assistant", "content": "".join(c["text"] for c in chunks)},
+            }
+        ],
         usage=last["usage"],
     )

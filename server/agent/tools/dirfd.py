@@ -169,7 +169,7 @@ def replace_atomically(
                 os.fchmod(fd, mode)  # an edited file keeps its permissions
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -44,9 +44,7 @@ async def propose_edit(
     for _ in range(STALE_RETRIES + 1):
         current = await read_current(ctx, rel)
         updated = replace_unique(current.text, old_text, new_text, rel)
-        proposal = EditProposal(
-            rel, current.text, current.version, updated, description or f"Edit {rel}"
-        )
+        proposal = EditProposal(rel, current.text, current.version, updated, description or f"Edit {rel}")
         outcome = await ctx.edits.apply(proposal)
         if outcome.status != "stale":
             break
@@ -66,9 +64,7 @@ async def create_file(ctx: ToolContext, path: str, content: str, description: st
     exists = await asyncio.to_thread(ctx.workspace.kind, rel)
     if exists is not None or ctx.buffers.get(rel) is not None:
         raise ToolError(f"{rel!r} already exists; change it with propose_edit instead.")
-    proposal = EditProposal(
-        rel, "", None, content, description or f"Create {rel}", creates_file=True
-    )
+    proposal = EditProposal(rel, "", None, content, description or f"Create {rel}", creates_file=True)
     return outcome_result(proposal, await ctx.edits.apply(proposal))
 
 
@@ -86,8 +82,7 @@ def outcome_result(proposal: EditProposal, outcome: ApplyOutcome) -> ToolResult:
     if outcome.status == "applied":
         head = f"Applied the change to {proposal.path} in the editor{detail}."
     elif outcome.status == "staged":
-        head = (f"Staged the change to {proposal.path}{detail}; later reads in this session "
-                "see the new text.")
+        head = f"Staged the change to {proposal.path}{detail}; later reads in this session see the new text."
     elif outcome.status == "rejected":
         return error_result(f"The user rejected the change to {proposal.path}{detail}.", data)
     elif outcome.status == "stale":
@@ -108,8 +103,10 @@ def replace_unique(text: str, old_text: str, new_text: str, rel: str) -> str:
     lines without endings); the replacement then gets CRLF too.
     """
     if not old_text:
-        raise ToolError("old_text is empty. Include the line(s) next to the insertion point in "
-                        "old_text, or use create_file for a new file.")
+        raise ToolError(
+            "old_text is empty. Include the line(s) next to the insertion point in "
+            "old_text, or use create_file for a new file."
+        )
     if old_text == new_text:
         raise ToolError("old_text and new_text are identical: nothing would change.")
     if old_text not in text and "\r\n" in text and "\r\n" not in old_text:
@@ -119,7 +116,7 @@ def replace_unique(text: str, old_text: str, new_text: str, rel: str) -> str:
     starts = _occurrences(text, old_text)
     if len(starts) == 1:
         index = starts[0]
-        return text[:index] + new_text + text[index + len(old_text):]
+        return text[:index] + new_text + text[index + len(old_text) :]
     if starts:
         where = ", ".join(str(text.count("\n", 0, i) + 1) for i in starts[:MAX_LISTED_LINES])
         raise ToolError(
@@ -154,8 +151,10 @@ def _near_misses(text: str, old_text: str) -> str:
                 window.append(stripped[index])
             index += 1
         if window == wanted:
-            return (f"Lines {start + 1}-{index} match it except for whitespace or indentation: "
-                    "copy them exactly from read_file output.")
+            return (
+                f"Lines {start + 1}-{index} match it except for whitespace or indentation: "
+                "copy them exactly from read_file output."
+            )
     close = difflib.get_close_matches(wanted[0], stripped, n=3, cutoff=0.6)
     if not close:
         return "No similar lines either: read the file again before editing."

@@ -76,7 +76,10 @@ class IgnoreRules:
 
 
 def visible_entries(
-    workspace: ConfinedWorkspace, start: str, *, respect_ignore: bool = True,
+    workspace: ConfinedWorkspace,
+    start: str,
+    *,
+    respect_ignore: bool = True,
     recursive: bool = True,
 ) -> Iterator[Entry]:
     """Entries below ``start`` in walk order, minus ignored ones (`.git` is always skipped).
@@ -93,6 +96,7 @@ def visible_entries(
         def descend(rel: str) -> bool:
             return recursive and rules.descend(rel)
     else:
+
         def skipped(rel: str, is_dir: bool) -> bool:
             return rel.rsplit("/", 1)[-1] in ALWAYS_SKIPPED
 

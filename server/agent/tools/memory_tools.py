@@ -23,7 +23,7 @@ _WORD = re.compile(r"\w+")
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
     words = _WORD.findall(text.lower())
-    return {tuple(words[i:i + SHINGLE_WORDS]) for i in range(max(0, len(words) - SHINGLE_WORDS + 1))}
+    return {tuple(words[i : i + SHINGLE_WORDS]) for i in range(max(0, len(words) - SHINGLE_WORDS + 1))}
 
 
 def copied_from(text: str, tool_messages: list[dict]) -> str | None:
@@ -44,8 +44,9 @@ def copied_from(text: str, tool_messages: list[dict]) -> str | None:
 def memory_registry(store: MemoryStore) -> ToolRegistry:
     """The three memory tools bound to ``store``; the session comes from the tool context."""
 
-    async def remember(ctx: ToolContext, text: str, kind: MemoryKind = "fact",
-                       paths: list[str] | None = None) -> ToolResult:
+    async def remember(
+        ctx: ToolContext, text: str, kind: MemoryKind = "fact", paths: list[str] | None = None
+    ) -> ToolResult:
         """Save a durable fact about this project for future sessions.
 
         Use it for things worth knowing next time: decisions and their reasons, conventions,
@@ -61,12 +62,21 @@ def memory_registry(store: MemoryStore) -> ToolRegistry:
         if session:
             tool_outputs = [m for m in await store.messages(session) if m.get("role") == "tool"]
         source_tool = copied_from(text, tool_outputs)
-        provenance = (f"copied from the output of {source_tool} in session {session}" if source_tool
-                      else f"agent remember() in session {session or 'unknown'}")
+        provenance = (
+            f"copied from the output of {source_tool} in session {session}"
+            if source_tool
+            else f"agent remember() in session {session or 'unknown'}"
+        )
         try:
             memory_id = await store.remember(
-                text, kind=kind, source="agent", session_id=session, anchors=paths or (),
-                provenance=provenance, untrusted=source_tool is not None)
+                text,
+                kind=kind,
+                source="agent",
+                session_id=session,
+                anchors=paths or (),
+                provenance=provenance,
+                untrusted=source_tool is not None,
+            )
         except ValueError as exc:
             return error_result(f"Not remembered: {exc}")
         note = " (stored as untrusted: it repeats tool output)" if source_tool else ""

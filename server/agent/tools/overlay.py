@@ -90,8 +90,7 @@ class OverlaySink:
     def diff(self) -> str:
         """One unified diff of every staged change against the disk text it started from."""
         return "".join(
-            diff_text(s.path, s.original or "", s.text, created=s.original is None)
-            for s in self.staged
+            diff_text(s.path, s.original or "", s.text, created=s.original is None) for s in self.staged
         )
 
     async def write_all(self) -> list[str]:
@@ -107,8 +106,7 @@ class OverlaySink:
         changed = [s.path for s in pending if self._disk_text(s.path) != s.original]
         if changed:
             raise ToolError(
-                "Changed on disk since the edits were proposed, nothing written: "
-                + ", ".join(changed)
+                "Changed on disk since the edits were proposed, nothing written: " + ", ".join(changed)
             )
         written = []
         for item in pending:

@@ -104,8 +104,7 @@ def split_path(raw: object, root: Path, real_root: Path) -> tuple[str, ...]:
     if _URI.match(raw):
         raise PathRefused(raw, "URIs are not accepted; pass a path relative to the workspace root")
     if _ENCODED.search(raw):
-        raise PathRefused(raw, "percent-encoded dots or separators are not accepted; write the "
-                          "path plainly")
+        raise PathRefused(raw, "percent-encoded dots or separators are not accepted; write the path plainly")
     if "\\" in raw:
         raise PathRefused(raw, "backslashes are not accepted; use '/' as the separator")
     if raw == "~" or raw.startswith("~/"):
@@ -126,7 +125,7 @@ def _under_root(raw: str, root: Path, real_root: Path) -> tuple[str, ...]:
     for base in (root, real_root):
         base_parts = base.parts[1:]  # drop the leading "/"
         if parts[: len(base_parts)] == base_parts:
-            return parts[len(base_parts):]
+            return parts[len(base_parts) :]
     raise PathRefused(raw, "outside the workspace")
 
 
@@ -164,15 +163,15 @@ class ProtectedPaths:
         folded = tuple(fold(p) for p in components)
         for name in folded:
             if name in PROTECTED_DIR_NAMES:
-                return (f"{name} holds {PROTECTED_DIR_NAMES[name]}; the agent may not change "
-                        "anything there")
+                return f"{name} holds {PROTECTED_DIR_NAMES[name]}; the agent may not change anything there"
         for pattern in PROTECTED_FILE_GLOBS:
             if len(folded) >= len(pattern) and all(
-                fnmatch.fnmatchcase(name, glob)
-                for name, glob in zip(folded[-len(pattern):], pattern)
+                fnmatch.fnmatchcase(name, glob) for name, glob in zip(folded[-len(pattern) :], pattern)
             ):
-                return ("it configures an editor or agent (settings, permissions, MCP servers or "
-                        "tasks); the agent may not change its own authority")
+                return (
+                    "it configures an editor or agent (settings, permissions, MCP servers or "
+                    "tasks); the agent may not change its own authority"
+                )
         return None
 
     def identities(self) -> set[tuple[int, int]]:

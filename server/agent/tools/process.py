@@ -60,9 +60,11 @@ class CappedOutput:
         omitted = self.total - len(self.head) - len(self.tail)
         if omitted <= 0:
             return (bytes(self.head) + bytes(self.tail)).decode("utf-8", "replace")
-        return (self.head.decode("utf-8", "replace")
-                + f"\n[... {omitted:,} bytes of output omitted ...]\n"
-                + self.tail.decode("utf-8", "replace"))
+        return (
+            self.head.decode("utf-8", "replace")
+            + f"\n[... {omitted:,} bytes of output omitted ...]\n"
+            + self.tail.decode("utf-8", "replace")
+        )
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,9 @@ def landlock_abi() -> int:
     if not sys.platform.startswith("linux"):
         return 0
     try:
-        version = _libc().syscall(_SYS_CREATE_RULESET, None, ctypes.c_size_t(0),
-                                  ctypes.c_uint32(_CREATE_RULESET_VERSION))
+        version = _libc().syscall(
+            _SYS_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_CREATE_RULESET_VERSION)
+        )
     except (OSError, AttributeError):
         return 0
     return max(int(version), 0)
@@ -84,8 +85,18 @@ def landlock_abi() -> int:
 
 def write_rights(abi: int) -> int:
     """Every write-like filesystem right known to ``abi``."""
-    rights = (WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_CHAR | MAKE_DIR | MAKE_REG
-              | MAKE_SOCK | MAKE_FIFO | MAKE_BLOCK | MAKE_SYM)
+    rights = (
+        WRITE_FILE
+        | REMOVE_DIR
+        | REMOVE_FILE
+        | MAKE_CHAR
+        | MAKE_DIR
+        | MAKE_REG
+        | MAKE_SOCK
+        | MAKE_FIFO
+        | MAKE_BLOCK
+        | MAKE_SYM
+    )
     if abi >= 2:
         rights |= REFER
     if abi >= 3:
@@ -105,9 +116,12 @@ def restrict_writes(writable: list[str]) -> int:
     libc = _libc()
     handled = write_rights(abi)
     attr = _RulesetAttr(handled, 0, SCOPE_SIGNAL if abi >= 6 else 0)
-    ruleset = _check(libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr),
-                                  ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0)),
-                     "landlock_create_ruleset")
+    ruleset = _check(
+        libc.syscall(
+            _SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0)
+        ),
+        "landlock_create_ruleset",
+    )
     try:
         for path in writable:
             try:
@@ -117,22 +131,29 @@ def restrict_writes(writable: list[str]) -> int:
             try:
                 is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
                 rule = _PathBeneathAttr(handled if is_dir else handled & _FILE_RIGHTS, fd)
-                _check(libc.syscall(_SYS_ADD_RULE, ctypes.c_int(ruleset),
-                                    ctypes.c_int(_RULE_PATH_BENEATH), ctypes.byref(rule),
-                                    ctypes.c_uint32(0)), f"landlock_add_rule({path})")
+                _check(
+                    libc.syscall(
+                        _SYS_ADD_RULE,
+                        ctypes.c_int(ruleset),
+                        ctypes.c_int(_RULE_PATH_BENEATH),
+                        ctypes.byref(rule),
+                        ctypes.c_uint32(0),
+                    ),
+                    f"landlock_add_rule({path})",
+                )
             finally:
                 os.close(fd)
         _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
-        _check(libc.syscall(_SYS_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)),
-               "landlock_restrict_self")
+        _check(
+            libc.syscall(_SYS_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)),
+            "landlock_restrict_self",
+        )
     finally:
         os.close(ruleset)
     return abi
 
 
-def helper_argv(
-    program: list[str], *, landlock: bool, writable: list[str], cwd_fd: int | None
-) -> list[str]:
+def helper_argv(program: list[str], *, landlock: bool, writable: list[str], cwd_fd: int | None) -> list[str]:
     """The command line that runs ``program`` through this helper."""
     argv = [sys.executable, "-I", "-S", os.path.abspath(__file__)]
     if landlock:

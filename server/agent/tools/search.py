@@ -176,8 +176,10 @@ def format_report(report: SearchReport, query: str, start: str) -> str:
     """The tool's text: ``path:line: text`` per hit, then a one-line summary."""
     lines = [f"{hit.path}:{hit.line}: {hit.text}" for hit in report.hits]
     where = "the workspace" if start == "." else start
-    summary = (f"{len(report.hits)} match{'es' if len(report.hits) != 1 else ''} for {query!r} "
-               f"in {where} ({report.files_scanned} files searched")
+    summary = (
+        f"{len(report.hits)} match{'es' if len(report.hits) != 1 else ''} for {query!r} "
+        f"in {where} ({report.files_scanned} files searched"
+    )
     if report.skipped_binary or report.skipped_large:
         summary += f"; skipped {report.skipped_binary} binary, {report.skipped_large} oversized"
     summary += ")"

@@ -66,14 +66,21 @@ async def run_command(
         timeout: Seconds before the command is killed (at most the user's configured limit).
     """
     if not ctx.trusted:
-        return error_result("Shell commands are disabled: this workspace is not trusted. Ask the "
-                            "user to trust it, or continue without running commands.")
+        return error_result(
+            "Shell commands are disabled: this workspace is not trusted. Ask the "
+            "user to trust it, or continue without running commands."
+        )
     if ctx.shell_policy == "deny":
         return error_result("Shell commands are disabled by the user's settings (shell: deny).")
-    if (not command.strip() or "\x00" in command or len(command) > MAX_COMMAND_CHARS
-            or not is_utf8_encodable(command)):
-        return error_result("The command is empty, too long, or contains a NUL byte or lone "
-                            "surrogate characters.")
+    if (
+        not command.strip()
+        or "\x00" in command
+        or len(command) > MAX_COMMAND_CHARS
+        or not is_utf8_encodable(command)
+    ):
+        return error_result(
+            "The command is empty, too long, or contains a NUL byte or lone surrogate characters."
+        )
     limit = min(timeout or ctx.shell_timeout, ctx.shell_timeout)
     rel_cwd = ctx.workspace.relpath(cwd)
     abi = sandbox.landlock_abi()
@@ -86,17 +93,23 @@ async def run_command(
             detail=f"in {rel_cwd}, timeout {limit:g} s, sandbox: {describe_sandbox(abi)}",
         )
         if not await ctx.approver.ask(request):
-            return error_result("The user declined to run this command.",
-                                {"command": command, "approved": False})
+            return error_result(
+                "The user declined to run this command.", {"command": command, "approved": False}
+            )
     cwd_fd = await asyncio.to_thread(ctx.workspace.open_dir_fd, rel_cwd)
     try:
         argv = sandbox.helper_argv(
-            shell_program(command), landlock=abi >= 1, writable=sandbox_writable(ctx),
+            shell_program(command),
+            landlock=abi >= 1,
+            writable=sandbox_writable(ctx),
             cwd_fd=cwd_fd,
         )
         result = await run_process(
-            argv, env=scrubbed_environment(os.environ), timeout=limit,
-            output_limit=OUTPUT_LIMIT, pass_fds=(cwd_fd,),
+            argv,
+            env=scrubbed_environment(os.environ),
+            timeout=limit,
+            output_limit=OUTPUT_LIMIT,
+            pass_fds=(cwd_fd,),
         )
     finally:
         os.close(cwd_fd)
@@ -108,8 +121,10 @@ async def run_command(
         "seconds": round(result.seconds, 3),
         "sandbox": abi if abi >= 1 else None,
     }
-    sandbox_failed = (result.exit_code == sandbox.HELPER_EXIT_SANDBOX_FAILED
-                      and sandbox.SANDBOX_FAILED_MARK in result.stderr)
+    sandbox_failed = (
+        result.exit_code == sandbox.HELPER_EXIT_SANDBOX_FAILED
+        and sandbox.SANDBOX_FAILED_MARK in result.stderr
+    )
     if result.timed_out:
         status = f"killed after the {limit:g} s timeout"
     elif sandbox_failed:
@@ -119,6 +134,10 @@ async def run_command(
     lines = [f"$ {command}", f"{status} in {result.seconds:.1f} s; sandbox: {describe_sandbox(abi)}"]
     if not result.output_complete:
         lines.append("(output may be incomplete: a process outlived the command)")
-    lines += ["--- stdout ---", result.stdout.rstrip("\n") or "(empty)",
-              "--- stderr ---", result.stderr.rstrip("\n") or "(empty)"]
+    lines += [
+        "--- stdout ---",
+        result.stdout.rstrip("\n") or "(empty)",
+        "--- stderr ---",
+        result.stderr.rstrip("\n") or "(empty)",
+    ]
     return ToolResult("\n".join(lines), is_error=result.timed_out or sandbox_failed, data=data)

@@ -61,9 +61,7 @@ def _position(lines: list[str], index: int, encoding: PositionEncoding) -> tuple
     return len(lines) - 1, code_units(last, encoding)
 
 
-def text_edits(
-    base_text: str, new_text: str, encoding: PositionEncoding = "utf-16"
-) -> list[TextEditSpan]:
+def text_edits(base_text: str, new_text: str, encoding: PositionEncoding = "utf-16") -> list[TextEditSpan]:
     """Line-range replacements turning ``base_text`` into ``new_text`` (non-overlapping, in
     document order, positions in ``base_text``); empty when the texts are equal."""
     code_units("", encoding)  # reject an unknown encoding even for equal texts

@@ -49,9 +49,13 @@ async def read_file(
     if total and first > total:
         raise ToolError(f"{current.path!r} has {total} lines; start_line {first} is past the end.")
     last = min(total, end_line if end_line is not None else first + DEFAULT_READ_LINES - 1)
-    source = (f"editor buffer, version {current.version}" if current.from_buffer
-              and current.version is not None else "editor buffer" if current.from_buffer
-              else "disk")
+    source = (
+        f"editor buffer, version {current.version}"
+        if current.from_buffer and current.version is not None
+        else "editor buffer"
+        if current.from_buffer
+        else "disk"
+    )
     if total == 0:
         return f"{current.path} (empty file, from {source})"
     header = f"{current.path} (lines {first}-{last} of {total}, from {source})"
@@ -146,8 +150,14 @@ async def search(
     buffers = _buffer_snapshot(ctx)
     report = await run_cancellable(
         lambda stop: engine.search_workspace(
-            ctx.workspace, start, matcher, engine.glob_filter(glob), buffers=buffers,
-            max_results=max_results, respect_ignore=not include_ignored, stop=stop,
+            ctx.workspace,
+            start,
+            matcher,
+            engine.glob_filter(glob),
+            buffers=buffers,
+            max_results=max_results,
+            respect_ignore=not include_ignored,
+            stop=stop,
         )
     )
     return engine.format_report(report, query, start)

@@ -35,7 +35,7 @@ def by_prompt(request: dict):
     if not users:
         return None
     prompt = _text(messages[users[-1]].get("content"))
-    step = sum(1 for message in messages[users[-1] + 1:] if message.get("role") == "assistant")
+    step = sum(1 for message in messages[users[-1] + 1 :] if message.get("role") == "assistant")
     for keyword, turns in table.items():
         if keyword in prompt:
             return turns[step] if step < len(turns) else None

@@ -49,11 +49,19 @@ def parse_tap(output: str) -> tuple[list[str], list[str]]:
     return passed, failed
 
 
-def run_tap(command: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 240) -> TapRun:
+def run_tap(
+    command: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 240
+) -> TapRun:
     """Run ``command`` and parse its TAP stdout (stderr is kept for failure reports)."""
     completed = subprocess.run(
-        command, cwd=cwd, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=timeout, check=False,
+        command,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     passed, failed = parse_tap(completed.stdout)
     output = completed.stdout + ("\n--- stderr ---\n" + completed.stderr if completed.stderr.strip() else "")

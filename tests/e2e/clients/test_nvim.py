@@ -43,7 +43,10 @@ def _neovim(wanted: str) -> Path:
         return DEBIAN_NVIM
     if not which("apt-get"):
         pytest.skip("Neovim 0.7 comes from Debian's apt, which is not available on this machine")
-    missing(f"Neovim 0.7 at {DEBIAN_NVIM} (found {version or 'nothing'})", "run scripts/setup-clients (apt-get install neovim)")
+    missing(
+        f"Neovim 0.7 at {DEBIAN_NVIM} (found {version or 'nothing'})",
+        "run scripts/setup-clients (apt-get install neovim)",
+    )
     raise AssertionError("unreachable")
 
 
@@ -58,8 +61,13 @@ def test_neovim(version: str, spec: str, tmp_path: Path):
     run = run_tap(
         [str(nvim), "--headless", "--clean", "-c", f"luafile {PLUGIN / 'tests' / 'run.lua'}"],
         cwd=tmp_path,
-        env={"CAIRN_PYTHON": sys.executable, "CAIRN_NVIM_SPEC": spec, "XDG_STATE_HOME": str(tmp_path / "state"),
-             "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CACHE_HOME": str(tmp_path / "cache")},
+        env={
+            "CAIRN_PYTHON": sys.executable,
+            "CAIRN_NVIM_SPEC": spec,
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        },
     )
     run.check()
     assert f"# Neovim {version}." in run.output, run.output[:300]

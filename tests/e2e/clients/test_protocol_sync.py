@@ -22,14 +22,16 @@ FIELDS = {row["key"]: row for row in describe_fields()}
 
 def _block(source: str, opening: str, closing: str = "\n}") -> str:
     start = source.index(opening)
-    return source[start:source.index(closing, start)]
+    return source[start : source.index(closing, start)]
 
 
 def _ts_interfaces() -> dict[str, dict[str, bool]]:
     """Interface name -> {field: required}, inherited fields included."""
     found: dict[str, tuple[str | None, dict[str, bool]]] = {}
     for match in re.finditer(r"export interface (\w+)(?: extends (\w+))? \{(.*?)\n\}", PROTOCOL_TS, re.S):
-        fields = {name: not optional for name, optional in re.findall(r"^\s+(\w+)(\?)?:", match.group(3), re.M)}
+        fields = {
+            name: not optional for name, optional in re.findall(r"^\s+(\w+)(\?)?:", match.group(3), re.M)
+        }
         found[match.group(1)] = (match.group(2), fields)
 
     def resolve(name: str) -> dict[str, bool]:
@@ -68,10 +70,16 @@ def test_nested_argument_types_match():
 
 def test_stream_event_kinds_match():
     kinds = typing.get_args(command_args.StreamEvent.model_fields["kind"].annotation)
-    assert re.search(r"export type StreamKind = (.*);", PROTOCOL_TS).group(1) == " | ".join(f"'{k}'" for k in kinds)
-    lua_kinds = re.search(r"local KINDS = \{(.*)\}", (REPO / "clients/nvim/lua/cairn/streams.lua").read_text()).group(1)
+    assert re.search(r"export type StreamKind = (.*);", PROTOCOL_TS).group(1) == " | ".join(
+        f"'{k}'" for k in kinds
+    )
+    lua_kinds = re.search(
+        r"local KINDS = \{(.*)\}", (REPO / "clients/nvim/lua/cairn/streams.lua").read_text()
+    ).group(1)
     assert sorted(re.findall(r"(\w+) = true", lua_kinds)) == sorted(kinds)
-    assert set(_ts_interfaces()["StreamEvent"]) == {f.alias or n for n, f in command_args.StreamEvent.model_fields.items()}
+    assert set(_ts_interfaces()["StreamEvent"]) == {
+        f.alias or n for n, f in command_args.StreamEvent.model_fields.items()
+    }
 
 
 def test_setting_keys_and_scopes_match():
@@ -79,7 +87,9 @@ def test_setting_keys_and_scopes_match():
     assert ts_keys == list(FIELDS)
     sensitive = {key for key, row in FIELDS.items() if row["scope"] == "sensitive"}
     machine = {key for key, row in FIELDS.items() if row["scope"] == "machine"}
-    assert set(re.findall(r"'(\w+)'", _block(PROTOCOL_TS, "export const SENSITIVE_SETTINGS", "]"))) == sensitive
+    assert (
+        set(re.findall(r"'(\w+)'", _block(PROTOCOL_TS, "export const SENSITIVE_SETTINGS", "]"))) == sensitive
+    )
     assert set(re.findall(r"'(\w+)'", _block(PROTOCOL_TS, "export const MACHINE_SETTINGS", "]"))) == machine
     lua_keys = re.findall(r"'(\w+)'", _block(PROTOCOL_LUA, "M.setting_keys = {"))
     assert lua_keys == list(FIELDS)
@@ -94,12 +104,17 @@ def test_vscode_settings_match_the_server():
     # trust comes from VS Code's workspace trust, the key from secret storage: never settings
     assert "cairn.trusted" not in properties and "cairn.apiKey" not in properties
     for key in ("shell", "logLevel"):
-        literal = typing.get_args(describe_fields.__globals__["Settings"].model_fields[
-            {"shell": "shell", "logLevel": "log_level"}[key]].annotation)
+        literal = typing.get_args(
+            describe_fields.__globals__["Settings"]
+            .model_fields[{"shell": "shell", "logLevel": "log_level"}[key]]
+            .annotation
+        )
         assert properties[f"cairn.{key}"]["enum"] == list(literal)
     for key, row in FIELDS.items():
         if f"cairn.{key}" in properties and row["default"] is not None:
             assert properties[f"cairn.{key}"]["default"] == row["default"], key
     restricted = set(PACKAGE["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"])
-    sensitive = {f"cairn.{key}" for key, row in FIELDS.items() if row["scope"] == "sensitive"} & set(properties)
+    sensitive = {f"cairn.{key}" for key, row in FIELDS.items() if row["scope"] == "sensitive"} & set(
+        properties
+    )
     assert sensitive | {"cairn.server.pythonPath", "cairn.server.command"} <= restricted

@@ -15,11 +15,14 @@ def test_top_level_results_only_and_messages_between():
     assert parse_tap(output) == (["a", "c"], ["b fails"])
 
 
-@pytest.mark.parametrize("run", [
-    TapRun(returncode=1, passed=["a"]),
-    TapRun(returncode=0, passed=["a"], failed=["b"]),
-    TapRun(returncode=0),  # nothing ran: never a pass
-])
+@pytest.mark.parametrize(
+    "run",
+    [
+        TapRun(returncode=1, passed=["a"]),
+        TapRun(returncode=0, passed=["a"], failed=["b"]),
+        TapRun(returncode=0),  # nothing ran: never a pass
+    ],
+)
 def test_check_fails_on_any_failure_or_an_empty_run(run):
     with pytest.raises(pytest.fail.Exception):
         run.check()

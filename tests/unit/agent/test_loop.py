@@ -46,10 +46,16 @@ def make_agent(tmp_path, *, max_steps: int = 20, context=None):
 
     model = ModelClient(ModelConfig(model="scripted/loop", request_timeout=10))
     conversation = InMemoryConversation()
-    agent = Agent(model=model, tools=ToolRegistry([Tool.from_function(lookup)]),
-                  tool_context=ToolContext.create(tmp_path), conversation=conversation,
-                  context=context or TruncatingContext(model.count_tokens), observer=Observer(),
-                  system_prompt="You are a test agent.", max_steps=max_steps)
+    agent = Agent(
+        model=model,
+        tools=ToolRegistry([Tool.from_function(lookup)]),
+        tool_context=ToolContext.create(tmp_path),
+        conversation=conversation,
+        context=context or TruncatingContext(model.count_tokens),
+        observer=Observer(),
+        system_prompt="You are a test agent.",
+        max_steps=max_steps,
+    )
     return agent, conversation, calls
 
 
@@ -78,7 +84,9 @@ async def test_a_repeating_model_is_made_to_answer_without_tools(tmp_path):
     last = script.requests[-1]
     assert not last["tools"], "the forced answer is requested without tools"
     assert last["messages"][-1]["content"].startswith("Stop calling tools")
-    assert not any(str(m.get("content") or "").startswith("Stop calling") for m in await conversation.history())
+    assert not any(
+        str(m.get("content") or "").startswith("Stop calling") for m in await conversation.history()
+    )
 
 
 async def test_step_limit_ends_the_run_with_a_clear_error(tmp_path):

@@ -54,8 +54,13 @@ def openai_client(fake_openai):
     """``openai_client(**config)`` -> a ModelClient for ``openai/fake-model`` on the fake server."""
 
     def make(**overrides: Any) -> ModelClient:
-        config = {"model": "openai/fake-model", "api_base": fake_openai.api_base,
-                  "api_key": "sk-placeholder-key-000", "request_timeout": 5.0, **overrides}
+        config = {
+            "model": "openai/fake-model",
+            "api_base": fake_openai.api_base,
+            "api_key": "sk-placeholder-key-000",
+            "request_timeout": 5.0,
+            **overrides,
+        }
         return ModelClient(ModelConfig(**config), retry_policy=FAST_RETRIES)
 
     return make

@@ -21,11 +21,26 @@ from cairn.server.agent.actions import (
 )
 
 TOOLS = [
-    {"type": "function", "function": {"name": "read_file", "description": "Read a file.",
-     "parameters": {"type": "object", "properties": {"path": {"type": "string"}},
-                    "required": ["path"]}}},
-    {"type": "function", "function": {"name": "list_dir", "description": "List a folder.",
-     "parameters": {"type": "object", "properties": {}}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "read_file",
+            "description": "Read a file.",
+            "parameters": {
+                "type": "object",
+                "properties": {"path": {"type": "string"}},
+                "required": ["path"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "list_dir",
+            "description": "List a folder.",
+            "parameters": {"type": "object", "properties": {}},
+        },
+    },
 ]
 
 
@@ -33,11 +48,17 @@ def test_schema_has_one_alternative_per_tool_plus_the_answer():
     schema = action_schema(TOOLS)
     alternatives = schema["oneOf"]
     assert [a["properties"]["tool"]["const"] for a in alternatives] == [
-        "read_file", "list_dir", ANSWER_ACTION]
+        "read_file",
+        "list_dir",
+        ANSWER_ACTION,
+    ]
     assert alternatives[0]["properties"]["arguments"] == TOOLS[0]["function"]["parameters"]
     assert list(alternatives[0]["properties"]) == ["tool", "arguments"]  # name streams first
     assert simple_action_schema(TOOLS)["properties"]["tool"]["enum"] == [
-        "read_file", "list_dir", ANSWER_ACTION]
+        "read_file",
+        "list_dir",
+        ANSWER_ACTION,
+    ]
 
 
 def test_a_tool_may_not_shadow_the_answer_action():
@@ -47,8 +68,7 @@ def test_a_tool_may_not_shadow_the_answer_action():
 
 
 def test_request_merges_the_instruction_into_the_system_message():
-    messages = [{"role": "system", "content": "You are Cairn."},
-                {"role": "user", "content": "hi"}]
+    messages = [{"role": "system", "content": "You are Cairn."}, {"role": "user", "content": "hi"}]
     sent, response_format = json_request(messages, TOOLS)
     assert sent[0]["role"] == "system" and sent[0]["content"].startswith("You are Cairn.")
     assert "read_file" in sent[0]["content"] and ANSWER_ACTION in sent[0]["content"]
@@ -62,31 +82,40 @@ def test_request_merges_the_instruction_into_the_system_message():
 def test_history_with_tool_calls_becomes_plain_messages():
     history = [
         {"role": "user", "content": "what is in a.py?"},
-        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
-         "function": {"name": "read_file", "arguments": '{"path": "a.py"}'}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "read_file", "arguments": '{"path": "a.py"}'},
+                }
+            ],
+        },
         {"role": "tool", "tool_call_id": "c1", "content": "x = 1"},
         {"role": "assistant", "content": "It sets x."},
         {"role": "user", "content": [{"type": "text", "text": "thanks"}]},
     ]
     rewritten = rewrite_history(history)
     assert [m["role"] for m in rewritten] == ["user", "assistant", "user", "assistant", "user"]
-    assert json.loads(rewritten[1]["content"]) == {"tool": "read_file",
-                                                   "arguments": {"path": "a.py"}}
+    assert json.loads(rewritten[1]["content"]) == {"tool": "read_file", "arguments": {"path": "a.py"}}
     assert 'read_file({"path": "a.py"})' in rewritten[2]["content"]
     assert "x = 1" in rewritten[2]["content"]
-    assert json.loads(rewritten[3]["content"]) == {"tool": ANSWER_ACTION,
-                                                   "arguments": {"text": "It sets x."}}
+    assert json.loads(rewritten[3]["content"]) == {"tool": ANSWER_ACTION, "arguments": {"text": "It sets x."}}
     assert rewritten[4]["content"] == "thanks"
 
 
 ANSWERS = st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
 
 
-@given(answer=ANSWERS, cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=12),
-       ascii_only=st.booleans())
+@given(
+    answer=ANSWERS,
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=12),
+    ascii_only=st.booleans(),
+)
 def test_answer_stream_shows_exactly_the_answer_for_any_chunking(answer, cuts, ascii_only):
-    document = json.dumps({"tool": ANSWER_ACTION, "arguments": {"text": answer}},
-                          ensure_ascii=ascii_only)
+    document = json.dumps({"tool": ANSWER_ACTION, "arguments": {"text": answer}}, ensure_ascii=ascii_only)
     points = sorted({min(c, len(document)) for c in cuts})
     pieces = [document[a:b] for a, b in zip([0, *points], [*points, len(document)])]
     seen: list[str] = []
@@ -119,12 +148,15 @@ def test_plain_stream_forwards_and_remembers():
     assert not silent.emitted  # nobody saw it, so a retry is safe
 
 
-@pytest.mark.parametrize("text, tool, arguments", [
-    ('{"tool": "read_file", "arguments": {"path": "a"}}', "read_file", {"path": "a"}),
-    ('```json\n{"tool": "list_dir", "arguments": {}}\n```', "list_dir", {}),
-    ('Sure! {"name": "read_file", "args": {"path": "b"}} done', "read_file", {"path": "b"}),
-    ('{"tool": "read_file", "arguments": "{\\"path\\": \\"c\\"}"}', "read_file", {"path": "c"}),
-])
+@pytest.mark.parametrize(
+    "text, tool, arguments",
+    [
+        ('{"tool": "read_file", "arguments": {"path": "a"}}', "read_file", {"path": "a"}),
+        ('```json\n{"tool": "list_dir", "arguments": {}}\n```', "list_dir", {}),
+        ('Sure! {"name": "read_file", "args": {"path": "b"}} done', "read_file", {"path": "b"}),
+        ('{"tool": "read_file", "arguments": "{\\"path\\": \\"c\\"}"}', "read_file", {"path": "c"}),
+    ],
+)
 def test_decode_tool_actions(text, tool, arguments):
     action = decode_action(text)
     assert (action.tool, action.arguments, action.error) == (tool, arguments, None)

@@ -19,8 +19,7 @@ BENCH = Path(__file__).resolve().parents[3] / "bench" / "model_overhead.py"
 
 
 def test_configured_model_wins():
-    assert resolve_default_model("  anthropic/claude-sonnet-4-5 ") == (
-        "anthropic/claude-sonnet-4-5", None)
+    assert resolve_default_model("  anthropic/claude-sonnet-4-5 ") == ("anthropic/claude-sonnet-4-5", None)
 
 
 def test_embedded_model_is_the_default_when_installed(monkeypatch):
@@ -42,8 +41,7 @@ def test_protocol_choice():
     assert ModelClient(ModelConfig(model="openai/gpt-4o")).action_protocol == "native"
     assert ModelClient(ModelConfig(model="openai/my-local-server")).action_protocol == "json"
     assert ModelClient(ModelConfig(model="ollama/qwen2.5-coder")).action_protocol == "json"
-    assert ModelClient(ModelConfig(model="openai/gpt-4o", action_protocol="json")
-                       ).action_protocol == "json"
+    assert ModelClient(ModelConfig(model="openai/gpt-4o", action_protocol="json")).action_protocol == "json"
     assert ModelClient(ModelConfig(model="ollama/x")).context_window() == FALLBACK_CONTEXT_WINDOW
 
 

@@ -39,8 +39,7 @@ PROBE = textwrap.dedent("""
 
 def test_adapter_import_is_lazy_and_nothing_touches_the_network():
     env = {k: v for k, v in os.environ.items() if not k.startswith("LITELLM")}
-    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
-                          env=env, timeout=120)
+    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stderr.strip().splitlines()[-1])
     assert result["imported_early"] is False  # building a client does not import litellm
@@ -85,8 +84,12 @@ async def test_key_scrubbed_from_litellm_and_adapter_logs(scripted_client, caplo
 def test_from_settings_unwraps_the_secret():
     from cairn.server.settings import Settings
 
-    settings = Settings(model=" openai/gpt-4o ", api_key="sk-secret-value-1234",
-                        api_base="http://127.0.0.1:9/v1", request_timeout=30)
+    settings = Settings(
+        model=" openai/gpt-4o ",
+        api_key="sk-secret-value-1234",
+        api_base="http://127.0.0.1:9/v1",
+        request_timeout=30,
+    )
     config = ModelConfig.from_settings(settings)
     assert config.model == "openai/gpt-4o" and config.api_key == "sk-secret-value-1234"
     assert config.api_base == "http://127.0.0.1:9/v1" and config.request_timeout == 30

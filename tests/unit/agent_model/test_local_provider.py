@@ -19,10 +19,20 @@ from cairn.server.agent.local.runtime import GenerationCancelled, PromptTooLong
 from cairn.server.agent.model import ModelClient, ModelConfig
 
 MODEL = "cairn-local/qwen2.5-coder-0.5b"
-TOOLS = [{"type": "function", "function": {
-    "name": "read_file", "description": "Read a file of the workspace and return its text.",
-    "parameters": {"type": "object", "properties": {"path": {"type": "string"}},
-                   "required": ["path"]}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "read_file",
+            "description": "Read a file of the workspace and return its text.",
+            "parameters": {
+                "type": "object",
+                "properties": {"path": {"type": "string"}},
+                "required": ["path"],
+            },
+        },
+    }
+]
 
 
 class FakeRuntime:
@@ -94,15 +104,13 @@ async def test_json_action_through_the_provider(fake_runtime, local_client):
 async def test_answer_text_streams_to_on_text(fake_runtime, local_client):
     fake_runtime(['{"tool": "final_answer", "arguments": {"text": "', "It prints ", "hello", '"}}'])
     seen = []
-    reply = await local_client().reply([{"role": "user", "content": "q"}], tools=TOOLS,
-                                       on_text=seen.append)
+    reply = await local_client().reply([{"role": "user", "content": "q"}], tools=TOOLS, on_text=seen.append)
     assert reply.text == "It prints hello" and seen == ["It prints ", "hello"]
 
 
 async def test_plain_completion_without_tools_has_no_schema(fake_runtime, local_client):
     runtime = fake_runtime(["A short ", "summary."])
-    assert await local_client().complete([{"role": "user", "content": "sum up"}]) == (
-        "A short summary.")
+    assert await local_client().complete([{"role": "user", "content": "sum up"}]) == ("A short summary.")
     assert runtime.requests[0].json_schema is None
     assert runtime.requests[0].max_tokens == 4096
 
@@ -110,8 +118,7 @@ async def test_plain_completion_without_tools_has_no_schema(fake_runtime, local_
 async def test_cancellation_stops_generation_promptly(fake_runtime, local_client):
     runtime = fake_runtime(["tok "], delay=0.01, forever=True)
     seen = []
-    task = asyncio.create_task(local_client().reply([{"role": "user", "content": "go"}],
-                                                    on_text=seen.append))
+    task = asyncio.create_task(local_client().reply([{"role": "user", "content": "go"}], on_text=seen.append))
     while not seen:
         await asyncio.sleep(0.01)
     task.cancel()
@@ -153,8 +160,10 @@ async def test_embedded_model_reads_then_answers():
     assert first.finish_reason == "tool_calls" and len(first.tool_calls) == 1
     call = first.tool_calls[0]
     assert call.name == "read_file" and isinstance(call.arguments.get("path"), str)
-    messages += [first.as_message(),
-                 {"role": "tool", "tool_call_id": call.id, "content": "print('hello, cairn')\n"}]
+    messages += [
+        first.as_message(),
+        {"role": "tool", "tool_call_id": call.id, "content": "print('hello, cairn')\n"},
+    ]
     seen = []
     second = await client.reply(messages, tools=TOOLS, on_text=seen.append)
     assert second.tool_calls == () and second.finish_reason == "stop"
@@ -170,9 +179,13 @@ async def test_embedded_model_cancels_within_a_second():
     client = ModelClient(ModelConfig(model=MODEL, request_timeout=300))
     await client.complete([{"role": "user", "content": "Say hi."}], max_tokens=4)  # load first
     seen = []
-    task = asyncio.create_task(client.reply(
-        [{"role": "user", "content": "Write a very long essay about compilers."}],
-        on_text=seen.append, max_tokens=2000))
+    task = asyncio.create_task(
+        client.reply(
+            [{"role": "user", "content": "Write a very long essay about compilers."}],
+            on_text=seen.append,
+            max_tokens=2000,
+        )
+    )
     while not seen:
         await asyncio.sleep(0.05)
     task.cancel()
@@ -180,6 +193,5 @@ async def test_embedded_model_cancels_within_a_second():
     with pytest.raises(asyncio.CancelledError):
         await task
     # The next call must get the runtime's lock quickly: the cancelled generation has stopped.
-    text = await asyncio.wait_for(client.complete([{"role": "user", "content": "Say ok."}],
-                                                  max_tokens=4), 30)
+    text = await asyncio.wait_for(client.complete([{"role": "user", "content": "Say ok."}], max_tokens=4), 30)
     assert text and time.monotonic() - started < 30

@@ -15,14 +15,20 @@ from cairn.server.agent.errors import (
 )
 
 USER = [{"role": "user", "content": "hi"}]
-TOOLS = [{"type": "function", "function": {
-    "name": "read_file", "description": "Read a file.",
-    "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "read_file",
+            "description": "Read a file.",
+            "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+        },
+    }
+]
 
 
 async def test_streams_text_through_api_base(fake_openai, openai_client):
-    fake_openai.then(chunks=["Hel", "lo", " there"], usage={"prompt_tokens": 7,
-                                                           "completion_tokens": 3})
+    fake_openai.then(chunks=["Hel", "lo", " there"], usage={"prompt_tokens": 7, "completion_tokens": 3})
     seen: list[str] = []
     reply = await openai_client().reply(USER, on_text=seen.append)
     assert seen == ["Hel", "lo", " there"]
@@ -36,12 +42,14 @@ async def test_streams_text_through_api_base(fake_openai, openai_client):
 
 
 async def test_native_tool_calls_assembled_from_deltas(fake_openai, openai_client):
-    fake_openai.then(chunks=[], finish="tool_calls",
-                     tool_calls=[{"name": "read_file", "arguments": {"path": "src/a.py"}}])
+    fake_openai.then(
+        chunks=[], finish="tool_calls", tool_calls=[{"name": "read_file", "arguments": {"path": "src/a.py"}}]
+    )
     reply = await openai_client(action_protocol="native").reply(USER, tools=TOOLS)
     assert reply.finish_reason == "tool_calls"
     assert [(c.id, c.name, c.arguments) for c in reply.tool_calls] == [
-        ("call_0", "read_file", {"path": "src/a.py"})]
+        ("call_0", "read_file", {"path": "src/a.py"})
+    ]
     assert fake_openai.requests[0].body["tools"] == TOOLS
 
 
@@ -60,8 +68,12 @@ async def test_unknown_model_cost_is_none_and_window_falls_back(fake_openai, ope
 
 
 async def test_429_waits_for_retry_after_then_succeeds(fake_openai, openai_client):
-    fake_openai.then("status", status=429, headers={"Retry-After": "1"},
-                     body={"error": {"message": "slow down", "type": "rate_limit"}})
+    fake_openai.then(
+        "status",
+        status=429,
+        headers={"Retry-After": "1"},
+        body={"error": {"message": "slow down", "type": "rate_limit"}},
+    )
     fake_openai.then(chunks=["ok"])
     started = time.monotonic()
     reply = await openai_client().reply(USER)
@@ -120,8 +132,7 @@ async def test_stalled_stream_after_shown_text_is_incomplete(fake_openai, openai
 
 
 @pytest.mark.parametrize("kind", ["truncate", "eof", "malformed"])
-async def test_cut_stream_after_shown_text_is_never_a_complete_reply(
-        fake_openai, openai_client, kind):
+async def test_cut_stream_after_shown_text_is_never_a_complete_reply(fake_openai, openai_client, kind):
     fake_openai.then(kind, chunks=["The answer is"])
     seen: list[str] = []
     with pytest.raises(IncompleteReply) as caught:
@@ -138,12 +149,19 @@ async def test_cut_stream_nobody_saw_is_retried(fake_openai, openai_client, kind
     assert len(fake_openai.requests) == 2
 
 
-async def test_bad_key_gives_one_clear_message_and_is_not_retried(
-        fake_openai, openai_client, caplog):
+async def test_bad_key_gives_one_clear_message_and_is_not_retried(fake_openai, openai_client, caplog):
     canary = "sk-canary-5b1f0e7d9a3c4e21b8f6"
-    fake_openai.then("status", status=401, body={"error": {
-        "message": f"Incorrect API key provided: {canary}", "type": "invalid_request_error",
-        "code": "invalid_api_key"}})
+    fake_openai.then(
+        "status",
+        status=401,
+        body={
+            "error": {
+                "message": f"Incorrect API key provided: {canary}",
+                "type": "invalid_request_error",
+                "code": "invalid_api_key",
+            }
+        },
+    )
     caplog.set_level(logging.DEBUG)
     with pytest.raises(ModelConfigError) as caught:
         await openai_client(api_key=canary).reply(USER)
@@ -155,10 +173,18 @@ async def test_bad_key_gives_one_clear_message_and_is_not_retried(
 
 
 async def test_context_length_is_reported_not_retried(fake_openai, openai_client):
-    fake_openai.then("status", status=400, body={"error": {
-        "message": "This model's maximum context length is 8192 tokens. However, your messages "
-                   "resulted in 9000 tokens.", "type": "invalid_request_error",
-        "code": "context_length_exceeded"}})
+    fake_openai.then(
+        "status",
+        status=400,
+        body={
+            "error": {
+                "message": "This model's maximum context length is 8192 tokens. However, your messages "
+                "resulted in 9000 tokens.",
+                "type": "invalid_request_error",
+                "code": "context_length_exceeded",
+            }
+        },
+    )
     with pytest.raises(ContextWindowExceeded):
         await openai_client().reply(USER)
     assert len(fake_openai.requests) == 1

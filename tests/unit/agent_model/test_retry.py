@@ -39,7 +39,8 @@ def test_every_table_row_names_a_real_litellm_class_or_ours():
     litellm = load_litellm()
     for rule in ERROR_TABLE:
         assert rule.exception in ("StreamCut", "StreamStalled") or hasattr(
-            litellm.exceptions, rule.exception), rule.exception
+            litellm.exceptions, rule.exception
+        ), rule.exception
 
 
 def test_most_specific_class_wins_whatever_the_order():
@@ -48,16 +49,16 @@ def test_most_specific_class_wins_whatever_the_order():
     assert classify(ctx).fault is Fault.CONTEXT  # although it is also a BadRequestError
     bad = litellm.BadRequestError("bad", model="m", llm_provider="p")
     assert classify(bad).fault is Fault.REJECTED
-    assert classify(litellm.AuthenticationError("k", llm_provider="p", model="m")).fault is (
-        Fault.CONFIG)
+    assert classify(litellm.AuthenticationError("k", llm_provider="p", model="m")).fault is (Fault.CONFIG)
     assert classify(StreamCut()).fault is Fault.TRANSIENT
 
 
 def test_wrapped_stream_errors_are_classified_by_their_cause():
     litellm = load_litellm()
     inner = litellm.AuthenticationError("bad key", llm_provider="p", model="m")
-    wrapped = litellm.exceptions.MidStreamFallbackError("cut", model="m", llm_provider="p",
-                                             original_exception=inner)
+    wrapped = litellm.exceptions.MidStreamFallbackError(
+        "cut", model="m", llm_provider="p", original_exception=inner
+    )
     assert classify(wrapped).fault is Fault.CONFIG
 
 
@@ -66,13 +67,16 @@ def test_non_provider_errors_are_not_classified():
     assert classify(ValueError("bug")) is None
 
 
-@pytest.mark.parametrize("headers, expected", [
-    ({"retry-after": "3"}, 3.0),
-    ({"Retry-After": "1.5"}, 1.5),
-    ({"retry-after-ms": "250"}, 0.25),
-    ({}, None),
-    ({"retry-after": "soon"}, None),
-])
+@pytest.mark.parametrize(
+    "headers, expected",
+    [
+        ({"retry-after": "3"}, 3.0),
+        ({"Retry-After": "1.5"}, 1.5),
+        ({"retry-after-ms": "250"}, 0.25),
+        ({}, None),
+        ({"retry-after": "soon"}, None),
+    ],
+)
 def test_retry_after_header_forms(headers, expected):
     assert retry_after_seconds(_rate_limit(headers)) == expected
 
@@ -95,11 +99,14 @@ async def test_bugs_propagate_unchanged():
         await call_with_retries(attempt, model="m", timeout=1, policy=FAST)
 
 
-@pytest.mark.parametrize("make, expected", [
-    (lambda l: l.ContextWindowExceededError("x", model="m", llm_provider="p"), ContextWindowExceeded),
-    (lambda l: l.AuthenticationError("x", llm_provider="p", model="m"), ModelConfigError),
-    (lambda l: l.BadRequestError("x", model="m", llm_provider="p"), ModelRequestError),
-])
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda l: l.ContextWindowExceededError("x", model="m", llm_provider="p"), ContextWindowExceeded),
+        (lambda l: l.AuthenticationError("x", llm_provider="p", model="m"), ModelConfigError),
+        (lambda l: l.BadRequestError("x", model="m", llm_provider="p"), ModelRequestError),
+    ],
+)
 async def test_terminal_faults_are_raised_after_one_attempt(make, expected):
     calls = 0
 

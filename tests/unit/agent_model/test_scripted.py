@@ -23,10 +23,20 @@ from cairn.server.agent.model import ModelClient, ModelConfig, load_litellm
 from cairn.server.agent.testing import ScriptedModel
 
 USER = [{"role": "user", "content": "hi"}]
-TOOLS = [{"type": "function", "function": {
-    "name": "read_file", "description": "Read a file.",
-    "parameters": {"type": "object", "properties": {"path": {"type": "string"}},
-                   "required": ["path"]}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "read_file",
+            "description": "Read a file.",
+            "parameters": {
+                "type": "object",
+                "properties": {"path": {"type": "string"}},
+                "required": ["path"],
+            },
+        },
+    }
+]
 
 
 async def test_text_reply(scripted_client):
@@ -40,21 +50,32 @@ async def test_text_reply(scripted_client):
 
 async def test_streamed_text_reaches_on_text_in_order(scripted_client):
     seen: list[str] = []
-    with ScriptedModel(turns=[{"chunks": ["a", "b", "c", "d"], "usage": {
-            "prompt_tokens": 11, "completion_tokens": 4}}]):
+    with ScriptedModel(
+        turns=[{"chunks": ["a", "b", "c", "d"], "usage": {"prompt_tokens": 11, "completion_tokens": 4}}]
+    ):
         reply = await scripted_client().reply(USER, on_text=seen.append)
     assert seen == ["a", "b", "c", "d"] and reply.text == "abcd"
     assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (11, 4)
 
 
 async def test_native_tool_calls(scripted_client):
-    with ScriptedModel(turns=[{"text": "Let me look.", "tool_calls": [
-            {"name": "read_file", "arguments": {"path": "a.py"}, "id": "c1"},
-            {"name": "read_file", "arguments": {"path": "b.py"}}]}]):
+    with ScriptedModel(
+        turns=[
+            {
+                "text": "Let me look.",
+                "tool_calls": [
+                    {"name": "read_file", "arguments": {"path": "a.py"}, "id": "c1"},
+                    {"name": "read_file", "arguments": {"path": "b.py"}},
+                ],
+            }
+        ]
+    ):
         reply = await scripted_client().reply(USER, tools=TOOLS)
     assert reply.finish_reason == "tool_calls" and reply.text == "Let me look."
     assert [(c.name, c.arguments) for c in reply.tool_calls] == [
-        ("read_file", {"path": "a.py"}), ("read_file", {"path": "b.py"})]
+        ("read_file", {"path": "a.py"}),
+        ("read_file", {"path": "b.py"}),
+    ]
     assert reply.tool_calls[0].id == "c1" and reply.tool_calls[1].id
     message = reply.as_message()
     assert json.loads(message["tool_calls"][1]["function"]["arguments"]) == {"path": "b.py"}
@@ -81,26 +102,28 @@ async def test_non_streaming_litellm_call_carries_tool_calls():
 
 
 async def test_json_protocol_tool_action(scripted_client):
-    with ScriptedModel(turns=[{"action": {"tool": "read_file", "arguments": {"path": "a.py"}}}]) \
-            as script:
+    with ScriptedModel(turns=[{"action": {"tool": "read_file", "arguments": {"path": "a.py"}}}]) as script:
         reply = await scripted_client(action_protocol="json").reply(USER, tools=TOOLS)
     assert reply.finish_reason == "tool_calls" and reply.text == ""
     assert [(c.name, c.arguments) for c in reply.tool_calls] == [("read_file", {"path": "a.py"})]
     request = script.requests[0]
     assert request["tools"] is None  # the json protocol never sends native tools
     schema = request["params"]["response_format"]["json_schema"]["schema"]
-    assert [alt["properties"]["tool"]["const"] for alt in schema["oneOf"]] == [
-        "read_file", "final_answer"]
+    assert [alt["properties"]["tool"]["const"] for alt in schema["oneOf"]] == ["read_file", "final_answer"]
     assert "read_file" in request["messages"][0]["content"]
 
 
 async def test_json_protocol_answer_streams_only_the_answer_text(scripted_client):
     seen: list[str] = []
-    chunks = ['{"tool": "fin', 'al_answer", "argu', 'ments": {"text": "It ', 'prints \\"hi',
-              '\\" and a newline\\n."}}']
+    chunks = [
+        '{"tool": "fin',
+        'al_answer", "argu',
+        'ments": {"text": "It ',
+        'prints \\"hi',
+        '\\" and a newline\\n."}}',
+    ]
     with ScriptedModel(turns=[{"chunks": chunks}]):
-        reply = await scripted_client(action_protocol="json").reply(
-            USER, tools=TOOLS, on_text=seen.append)
+        reply = await scripted_client(action_protocol="json").reply(USER, tools=TOOLS, on_text=seen.append)
     assert reply.text == 'It prints "hi" and a newline\n.'
     assert "".join(seen) == reply.text and len(seen) > 1  # streamed, not dumped at the end
     assert reply.tool_calls == () and reply.finish_reason == "stop"
@@ -108,10 +131,15 @@ async def test_json_protocol_answer_streams_only_the_answer_text(scripted_client
 
 async def test_json_protocol_answer_cut_by_max_tokens_keeps_its_text(scripted_client):
     seen: list[str] = []
-    with ScriptedModel(turns=[{"chunks": ['{"tool": "final_answer", "arguments": {"text": "',
-                                          "The first half of"], "finish_reason": "length"}]):
-        reply = await scripted_client(action_protocol="json").reply(
-            USER, tools=TOOLS, on_text=seen.append)
+    with ScriptedModel(
+        turns=[
+            {
+                "chunks": ['{"tool": "final_answer", "arguments": {"text": "', "The first half of"],
+                "finish_reason": "length",
+            }
+        ]
+    ):
+        reply = await scripted_client(action_protocol="json").reply(USER, tools=TOOLS, on_text=seen.append)
     assert reply.text == "The first half of" == "".join(seen)
     assert reply.finish_reason == "length" and reply.tool_calls == ()
 
@@ -119,8 +147,7 @@ async def test_json_protocol_answer_cut_by_max_tokens_keeps_its_text(scripted_cl
 async def test_json_protocol_plain_text_output_becomes_the_answer(scripted_client):
     seen: list[str] = []
     with ScriptedModel(turns=["I could not produce JSON."]):
-        reply = await scripted_client(action_protocol="json").reply(
-            USER, tools=TOOLS, on_text=seen.append)
+        reply = await scripted_client(action_protocol="json").reply(USER, tools=TOOLS, on_text=seen.append)
     assert reply.text == "I could not produce JSON." == "".join(seen)
 
 
@@ -146,14 +173,17 @@ async def test_callback_turns_see_each_request(scripted_client):
     assert reply.text == "you said ping"
 
 
-@pytest.mark.parametrize("kind, expected", [
-    ("context_window", ContextWindowExceeded),
-    ("auth", ModelConfigError),
-    ("permission_denied", ModelConfigError),
-    ("not_found", ModelConfigError),
-    ("bad_request", ModelRequestError),
-    ("content_policy", ModelRequestError),
-])
+@pytest.mark.parametrize(
+    "kind, expected",
+    [
+        ("context_window", ContextWindowExceeded),
+        ("auth", ModelConfigError),
+        ("permission_denied", ModelConfigError),
+        ("not_found", ModelConfigError),
+        ("bad_request", ModelRequestError),
+        ("content_policy", ModelRequestError),
+    ],
+)
 async def test_errors_not_worth_retrying_map_to_the_family(scripted_client, kind, expected):
     with ScriptedModel(turns=[{"error": kind}, "never reached"]) as script:
         with pytest.raises(expected) as caught:
@@ -162,8 +192,7 @@ async def test_errors_not_worth_retrying_map_to_the_family(scripted_client, kind
     assert caught.value.user_message.startswith("Model 'scripted/test':")
 
 
-@pytest.mark.parametrize("kind", ["rate_limit", "service_unavailable", "timeout", "internal",
-                                  "connection"])
+@pytest.mark.parametrize("kind", ["rate_limit", "service_unavailable", "timeout", "internal", "connection"])
 async def test_transient_errors_are_retried(scripted_client, kind):
     with ScriptedModel(turns=[{"error": kind}, {"error": kind}, "recovered"]) as script:
         reply = await scripted_client().reply(USER)
@@ -246,10 +275,12 @@ async def test_environment_script_file(tmp_path, monkeypatch, scripted_client):
 
 def test_environment_script_callable_in_a_subprocess(tmp_path):
     """What e2e tests do: the real process reads CAIRN_SCRIPT=module:callable."""
-    (tmp_path / "my_script.py").write_text(textwrap.dedent("""
+    (tmp_path / "my_script.py").write_text(
+        textwrap.dedent("""
         def turn(request):
             return {"tool_calls": [{"name": "read_file", "arguments": {"path": "x.py"}}]}
-    """))
+    """)
+    )
     program = textwrap.dedent("""
         import asyncio, json
         from cairn.server.agent.model import ModelClient, ModelConfig
@@ -257,11 +288,15 @@ def test_environment_script_callable_in_a_subprocess(tmp_path):
             [{"role": "user", "content": "go"}]))
         print(json.dumps([[c.name, c.arguments] for c in reply.tool_calls]))
     """)
-    env = {**os.environ, "CAIRN_SCRIPT": "my_script:turn",
-           "CAIRN_SCRIPT_RECORD": str(tmp_path / "rec.jsonl"),
-           "PYTHONPATH": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True,
-                          text=True, timeout=120)
+    env = {
+        **os.environ,
+        "CAIRN_SCRIPT": "my_script:turn",
+        "CAIRN_SCRIPT_RECORD": str(tmp_path / "rec.jsonl"),
+        "PYTHONPATH": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [["read_file", {"path": "x.py"}]]
     assert len((tmp_path / "rec.jsonl").read_text().splitlines()) == 1

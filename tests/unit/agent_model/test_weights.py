@@ -25,8 +25,9 @@ from cairn.server.agent.local.weights import (
 PART_SIZE = 300_000  # bigger than nothing, far smaller than the real 89 MB slices
 
 
-def _make_dist(site: Path, name: str, version: str, index: int, payload: bytes,
-               with_code: bool = True) -> None:
+def _make_dist(
+    site: Path, name: str, version: str, index: int, payload: bytes, with_code: bool = True
+) -> None:
     """A minimal installed distribution: metadata, RECORD, a data slice and a booby-trapped module."""
     package = name.replace("-", "_")
     info = site / f"{package}-{version}.dist-info"
@@ -52,9 +53,14 @@ def fake_parts(tmp_path):
     for index, (name, payload) in enumerate(zip(names, payloads), start=1):
         _make_dist(site, name, "0.9.0", index, payload)
     whole = b"".join(payloads)
-    spec = replace(QWEN_05B, litellm_model="cairn-local/fake", file_name="fake.gguf",
-                   part_distributions=tuple(names), size=len(whole),
-                   sha256=hashlib.sha256(whole).hexdigest())
+    spec = replace(
+        QWEN_05B,
+        litellm_model="cairn-local/fake",
+        file_name="fake.gguf",
+        part_distributions=tuple(names),
+        size=len(whole),
+        sha256=hashlib.sha256(whole).hexdigest(),
+    )
     return spec, [str(site)], whole
 
 
@@ -127,8 +133,7 @@ def test_concurrent_assemblers_in_threads(fake_parts, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     assembled = []
     real = weights._assemble
-    monkeypatch.setattr(weights, "_assemble",
-                        lambda *a: assembled.append(1) or real(*a))
+    monkeypatch.setattr(weights, "_assemble", lambda *a: assembled.append(1) or real(*a))
     results, errors = [], []
 
     def run():
@@ -160,8 +165,12 @@ def test_concurrent_assemblers_in_processes(fake_parts, tmp_path):
                        sha256={spec.sha256!r})
         print(ensure_weights(spec, path={path!r}, cache=Path({str(cache)!r})))
     """)
-    procs = [subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", program], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
     outputs = [proc.communicate(timeout=60) for proc in procs]
     assert [proc.returncode for proc in procs] == [0, 0, 0], outputs
     assert {out.strip() for out, _ in outputs} == {str(cache / "fake.gguf")}

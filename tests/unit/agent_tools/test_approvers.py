@@ -12,8 +12,10 @@ from cairn.server.agent.tools.context import ApprovalRequest
 REQUEST = ApprovalRequest("shell", "Cairn wants to run: make test", "make test", ".", "in .")
 
 
-@pytest.mark.parametrize("answer, expected", [("y\n", True), ("YES\n", True), ("n\n", False),
-                                              ("\n", False), ("", False), ("sure\n", False)])
+@pytest.mark.parametrize(
+    "answer, expected",
+    [("y\n", True), ("YES\n", True), ("n\n", False), ("\n", False), ("", False), ("sure\n", False)],
+)
 async def test_terminal_approver_answers(answer, expected) -> None:
     out = io.StringIO()
     approver = TerminalApprover(io.StringIO(answer), out)

@@ -126,9 +126,7 @@ def test_escape_attempt_is_refused(layout: Layout, attempt: Attempt) -> None:
     assert _snapshot(layout.outside) == before, "nothing outside may change"
 
 
-@pytest.mark.parametrize(
-    "attempt", [a for a in ATTEMPTS if a.op != "write"], ids=lambda a: a.name
-)
+@pytest.mark.parametrize("attempt", [a for a in ATTEMPTS if a.op != "write"], ids=lambda a: a.name)
 async def test_escape_attempt_through_tools_shows_no_outside_content(
     layout: Layout, attempt: Attempt, make_ctx, call
 ) -> None:
@@ -144,9 +142,7 @@ async def test_escape_attempt_through_tools_shows_no_outside_content(
     assert CANARY not in result.content
 
 
-@pytest.mark.parametrize(
-    "attempt", [a for a in ATTEMPTS if a.op == "write"], ids=lambda a: a.name
-)
+@pytest.mark.parametrize("attempt", [a for a in ATTEMPTS if a.op == "write"], ids=lambda a: a.name)
 async def test_escape_attempt_through_edit_tools_is_refused(
     layout: Layout, attempt: Attempt, make_ctx, call
 ) -> None:

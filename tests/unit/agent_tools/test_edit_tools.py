@@ -40,14 +40,14 @@ class ChangingBuffer:
 async def test_propose_edit_sends_a_versioned_proposal(layout: Layout, make_ctx, call):
     sink = RecordingSink("applied")
     ctx = make_ctx(edits=sink, buffers=ChangingBuffer("src/main.py", ["print('hello')\n"]))
-    result = await call(ctx, "propose_edit", path="src/main.py", old_text="hello", new_text="bye",
-                        description="friendlier")
+    result = await call(
+        ctx, "propose_edit", path="src/main.py", old_text="hello", new_text="bye", description="friendlier"
+    )
     assert not result.is_error
     assert result.content.startswith("Applied the change to src/main.py in the editor.")
     assert "-print('hello')\n+print('bye')" in result.content
     (proposal,) = sink.proposals
-    assert proposal == EditProposal("src/main.py", "print('hello')\n", 1, "print('bye')\n",
-                                    "friendlier")
+    assert proposal == EditProposal("src/main.py", "print('hello')\n", 1, "print('bye')\n", "friendlier")
     assert result.data["status"] == "applied"
     assert (layout.ws / "src/main.py").read_text() == "print('hello')\n", "the tool never writes"
 
@@ -65,17 +65,22 @@ async def test_stale_proposal_is_recomputed_on_fresh_text(layout: Layout, make_c
 
 async def test_persistently_stale_edit_is_reported(layout: Layout, make_ctx, call):
     sink = RecordingSink("stale", "stale", "stale", "stale")
-    result = await call(make_ctx(edits=sink), "propose_edit", path="README.md", old_text="demo",
-                        new_text="app")
+    result = await call(
+        make_ctx(edits=sink), "propose_edit", path="README.md", old_text="demo", new_text="app"
+    )
     assert result.is_error and "read it again" in result.content
     assert len(sink.proposals) == 3
 
 
-@pytest.mark.parametrize("answer, expected", [("rejected", "rejected the change"),
-                                              ("failed", "failed")])
+@pytest.mark.parametrize("answer, expected", [("rejected", "rejected the change"), ("failed", "failed")])
 async def test_refused_edit_is_an_error_for_the_model(layout, make_ctx, call, answer, expected):
-    result = await call(make_ctx(edits=RecordingSink(answer)), "propose_edit", path="README.md",
-                        old_text="demo", new_text="app")
+    result = await call(
+        make_ctx(edits=RecordingSink(answer)),
+        "propose_edit",
+        path="README.md",
+        old_text="demo",
+        new_text="app",
+    )
     assert result.is_error and expected in result.content
 
 
@@ -85,8 +90,11 @@ async def test_refused_edit_is_an_error_for_the_model(layout, make_ctx, call, an
         ("x = 1\nx = 1\n", "x = 1", "occurs 2 times in f.py (starting at lines 1, 2)"),
         ("aaa\n", "aa", "occurs 2 times"),  # overlapping matches are ambiguous too
         ("def f():\n    return 1\n", "def f():\nreturn 1", "Lines 1-2 match it except for whitespace"),
-        ("def compute_total(items):\n    pass\n", "def compute_totals(items):",
-         "Closest lines to its first line:\n  1: def compute_total(items):"),
+        (
+            "def compute_total(items):\n    pass\n",
+            "def compute_totals(items):",
+            "Closest lines to its first line:\n  1: def compute_total(items):",
+        ),
         ("alpha\n", "zzzz", "No similar lines"),
         ("alpha\n", "", "old_text is empty"),
         ("alpha\n", "alpha", "identical"),
@@ -95,8 +103,9 @@ async def test_refused_edit_is_an_error_for_the_model(layout, make_ctx, call, an
 async def test_edit_anchor_problems_are_explained(layout, make_ctx, call, text, old, message):
     (layout.ws / "f.py").write_text(text)
     new = "alpha" if old == "alpha" else "CHANGED"
-    result = await call(make_ctx(edits=RecordingSink()), "propose_edit", path="f.py",
-                        old_text=old, new_text=new)
+    result = await call(
+        make_ctx(edits=RecordingSink()), "propose_edit", path="f.py", old_text=old, new_text=new
+    )
     assert result.is_error
     assert message in result.content
 
@@ -104,8 +113,9 @@ async def test_edit_anchor_problems_are_explained(layout, make_ctx, call, text, 
 async def test_crlf_file_matches_lf_old_text(layout: Layout, make_ctx, call):
     (layout.ws / "win.txt").write_bytes(b"one\r\ntwo\r\nthree\r\n")
     sink = RecordingSink()
-    result = await call(make_ctx(edits=sink), "propose_edit", path="win.txt",
-                        old_text="one\ntwo", new_text="uno\ndos")
+    result = await call(
+        make_ctx(edits=sink), "propose_edit", path="win.txt", old_text="one\ntwo", new_text="uno\ndos"
+    )
     assert not result.is_error
     assert sink.proposals[0].new_text == "uno\r\ndos\r\nthree\r\n"
 
@@ -117,8 +127,9 @@ async def test_create_file_refuses_to_overwrite(layout: Layout, make_ctx, call):
     assert exists.is_error and "already exists" in exists.content
     created = await call(ctx, "create_file", path="docs/guide.md", content="# Guide\n")
     assert not created.is_error
-    assert sink.proposals[-1] == EditProposal("docs/guide.md", "", None, "# Guide\n",
-                                              "Create docs/guide.md", creates_file=True)
+    assert sink.proposals[-1] == EditProposal(
+        "docs/guide.md", "", None, "# Guide\n", "Create docs/guide.md", creates_file=True
+    )
 
 
 # ---- OverlaySink: the CLI flow ----------------------------------------------------------------

@@ -21,16 +21,22 @@ def test_capped_output_keeps_head_and_tail() -> None:
 
 
 def test_secret_filter_matches_names_not_values() -> None:
-    env = scrubbed_environment({
-        "OPENAI_API_KEY": "x", "npm_config__authToken": "x", "SSH_AUTH_SOCK": "/tmp/s",
-        "HOME": "/root", "VALUE_LOOKS_LIKE_KEY": "x", "PATH": "/bin", "Secret_Thing": "x",
-    })
+    env = scrubbed_environment(
+        {
+            "OPENAI_API_KEY": "x",
+            "npm_config__authToken": "x",
+            "SSH_AUTH_SOCK": "/tmp/s",
+            "HOME": "/root",
+            "VALUE_LOOKS_LIKE_KEY": "x",
+            "PATH": "/bin",
+            "Secret_Thing": "x",
+        }
+    )
     assert set(env) == {"SSH_AUTH_SOCK", "HOME", "PATH", "GIT_TERMINAL_PROMPT", "PAGER", "GIT_PAGER"}
 
 
 async def test_exit_code_and_signal_reporting() -> None:
-    ok = await run_process([sys.executable, "-c", "import sys; sys.exit(4)"], env=os.environ,
-                           timeout=30)
+    ok = await run_process([sys.executable, "-c", "import sys; sys.exit(4)"], env=os.environ, timeout=30)
     assert ok.exit_code == 4 and not ok.timed_out and ok.output_complete
     killed = await run_process(["/bin/sh", "-c", "kill -TERM $$"], env=os.environ, timeout=30)
     assert killed.exit_code == -signal.SIGTERM

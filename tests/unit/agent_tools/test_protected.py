@@ -60,17 +60,20 @@ async def test_edit_of_existing_settings_file_is_refused_and_file_kept(
     ctx = make_ctx()
     read = await call(ctx, "read_file", path=".vscode/settings.json")
     assert not read.is_error, "reading editor settings is fine"
-    edit = await call(
-        ctx, "propose_edit", path=".vscode/settings.json", old_text='"ask"', new_text='"allow"'
-    )
+    edit = await call(ctx, "propose_edit", path=".vscode/settings.json", old_text='"ask"', new_text='"allow"')
     assert edit.is_error and "may not change its own authority" in edit.content
     assert settings.read_text() == '{"cairn.shell": "ask"}\n'
 
 
 @pytest.mark.parametrize(
     "spelling",
-    [".cairn-memory.sqlite3", ".cairn-memory.sqlite3-wal", ".cairn-memory.sqlite3-shm",
-     ".CAIRN-MEMORY.sqlite3", "./.cairn-memory.sqlite3"],
+    [
+        ".cairn-memory.sqlite3",
+        ".cairn-memory.sqlite3-wal",
+        ".cairn-memory.sqlite3-shm",
+        ".CAIRN-MEMORY.sqlite3",
+        "./.cairn-memory.sqlite3",
+    ],
 )
 async def test_memory_db_inside_workspace_is_never_read(
     layout: Layout, memory_db: Path, make_ctx, call, spelling

@@ -74,7 +74,10 @@ def test_schema_from_signature_and_docstring() -> None:
     assert "ctx" not in props
     assert props["path"] == {"type": "string", "description": "Where to do it."}
     assert props["count"] == {
-        "type": "integer", "minimum": 1, "maximum": 10, "default": 3,
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 10,
+        "default": 3,
         "description": "How many times, at most ten.",
     }
     assert props["mode"]["enum"] == ["fast", "slow"] and props["mode"]["default"] == "fast"
@@ -88,7 +91,12 @@ def test_schema_from_signature_and_docstring() -> None:
 def test_builtin_tools_have_described_parameters() -> None:
     registry = workspace_registry()
     assert registry.names() == [
-        "read_file", "list_files", "search", "propose_edit", "create_file", "run_command"
+        "read_file",
+        "list_files",
+        "search",
+        "propose_edit",
+        "create_file",
+        "run_command",
     ]
     for spec in registry.specs():
         function = spec["function"]
@@ -139,7 +147,11 @@ async def test_call_validates_and_coerces_arguments() -> None:
     result = await registry.call("sample", {"path": "a.py", "count": "4"}, ctx=None)
     assert not result.is_error
     assert json.loads(result.content) == {
-        "path": "a.py", "count": 4, "mode": "fast", "tags": None, "verbose": False
+        "path": "a.py",
+        "count": 4,
+        "mode": "fast",
+        "tags": None,
+        "verbose": False,
     }
     as_json = await registry.call("sample", '{"path": "b.py", "mode": "slow"}', ctx=None)
     assert json.loads(as_json.content)["mode"] == "slow"

@@ -127,8 +127,13 @@ async def test_nothing_reaches_the_servers_stdout(layout: Layout, make_ctx, call
 
 async def test_environment_is_stripped_of_secrets(layout, make_ctx, call, monkeypatch):
     planted = {
-        "FOO_API_KEY": "k1", "GITHUB_TOKEN": "t1", "DB_PASSWORD": "p1", "CAIRN_API_KEY": "c1",
-        "aws_secret_access_key": "s1", "MY_PASSWD": "p2", "GOOGLE_CREDENTIALS": "g1",
+        "FOO_API_KEY": "k1",
+        "GITHUB_TOKEN": "t1",
+        "DB_PASSWORD": "p1",
+        "CAIRN_API_KEY": "c1",
+        "aws_secret_access_key": "s1",
+        "MY_PASSWD": "p2",
+        "GOOGLE_CREDENTIALS": "g1",
     }
     for name, value in planted.items():
         monkeypatch.setenv(name, value)
@@ -192,9 +197,10 @@ async def test_landlock_blocks_writes_outside_and_allows_inside(off_tmp_layout, 
     ctx = make_ctx(root=layout.ws, trusted=True, shell_policy="allow")
     outside_file = layout.outside / "escaped.txt"
     result = await call(
-        ctx, "run_command",
+        ctx,
+        "run_command",
         command=f"echo inside > made-inside.txt; echo outside > {outside_file}; "
-                f"echo more >> {layout.secret}; rm -f {layout.secret}; echo tmp > /tmp/cairn-ll-$$",
+        f"echo more >> {layout.secret}; rm -f {layout.secret}; echo tmp > /tmp/cairn-ll-$$",
     )
     assert f"Landlock ABI {LANDLOCK}" in result.content
     assert result.data["sandbox"] == LANDLOCK

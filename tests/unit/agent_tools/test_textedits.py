@@ -53,8 +53,11 @@ def _offset(text: str, line: int, character: int, encoding: str) -> int:
 def apply_edits(text: str, edits: list[TextEditSpan], encoding: str) -> str:
     """Apply LSP edits the way a client does: all positions refer to the original text."""
     spans = [
-        (_offset(text, e.start_line, e.start_character, encoding),
-         _offset(text, e.end_line, e.end_character, encoding), e.new_text)
+        (
+            _offset(text, e.start_line, e.start_character, encoding),
+            _offset(text, e.end_line, e.end_character, encoding),
+            e.new_text,
+        )
         for e in edits
     ]
     for (_, end, _), (start, _, _) in zip(spans, spans[1:]):
@@ -85,9 +88,11 @@ def test_edits_round_trip(base: str, new: str, encoding: str) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(lines=st.lists(st.sampled_from(["alpha\n", "beta\r\n", "gamma 😀\n", "δ\n"]), min_size=3,
-                      max_size=30),
-       index=st.integers(min_value=0), replacement=st.sampled_from(["CHANGED\n", "", "x\ny\n"]))
+@given(
+    lines=st.lists(st.sampled_from(["alpha\n", "beta\r\n", "gamma 😀\n", "δ\n"]), min_size=3, max_size=30),
+    index=st.integers(min_value=0),
+    replacement=st.sampled_from(["CHANGED\n", "", "x\ny\n"]),
+)
 def test_small_change_gives_a_small_edit(lines, index, replacement) -> None:
     lines = [f"{number}: {line}" for number, line in enumerate(lines)]  # distinct lines
     index %= len(lines)

@@ -81,7 +81,9 @@ async def test_read_file_ranges(layout: Layout, make_ctx, call):
     assert first.content.endswith("[1000 more lines; read them with start_line=2001]")
     part = await call(ctx, "read_file", path="long.txt", start_line=10, end_line=12)
     assert part.content.splitlines()[1:] == [
-        "    10\tline 10", "    11\tline 11", "    12\tline 12",
+        "    10\tline 10",
+        "    11\tline 11",
+        "    12\tline 12",
         "[2988 more lines; read them with start_line=13]",
     ]
     past = await call(ctx, "read_file", path="long.txt", start_line=5000)
@@ -197,10 +199,12 @@ async def test_search_is_bounded(layout: Layout, make_ctx, call):
 
 
 async def test_search_sees_unsaved_buffers(layout: Layout, make_ctx, call):
-    buffers = DictBuffers({
-        "src/main.py": ("print('needle from buffer')\n", 3),
-        "src/unsaved_new.py": ("needle in a new buffer\n", 1),
-    })
+    buffers = DictBuffers(
+        {
+            "src/main.py": ("print('needle from buffer')\n", 3),
+            "src/unsaved_new.py": ("needle in a new buffer\n", 1),
+        }
+    )
     result = await call(make_ctx(buffers=buffers), "search", query="needle")
     assert "src/main.py:1: print('needle from buffer')" in result.content
     assert "src/unsaved_new.py:1: needle in a new buffer" in result.content
@@ -220,8 +224,14 @@ def test_search_engine_stops_when_asked(layout: Layout):
     stop.set()
     with ConfinedWorkspace(layout.ws) as ws:
         report = engine.search_workspace(
-            ws, ".", engine.compile_matcher("e", regex=False, ignore_case=False),
-            engine.glob_filter(None), buffers={}, max_results=10, respect_ignore=True, stop=stop,
+            ws,
+            ".",
+            engine.compile_matcher("e", regex=False, ignore_case=False),
+            engine.glob_filter(None),
+            buffers={},
+            max_results=10,
+            respect_ignore=True,
+            stop=stop,
         )
     assert report.files_scanned == 0 and report.hits == []
 

@@ -10,8 +10,10 @@ from cairn.memory.checkpoints import CheckpointWriter, thresholds_for, usable_wi
 from cairn.memory.ports import approx_tokens
 from cairn.memory.testing import FakeTextModel
 
-NARRATIVE = ("## Next action\nRun the tests.\n## Task tree\n- fix login (in progress)\n"
-             "## Current work\nEditing the handler.\n## Open notes\nNone yet.")
+NARRATIVE = (
+    "## Next action\nRun the tests.\n## Task tree\n- fix login (in progress)\n"
+    "## Current work\nEditing the handler.\n## Open notes\nNone yet."
+)
 
 
 def test_thresholds_include_20_40_60_80_and_get_finer_for_big_windows():
@@ -76,25 +78,50 @@ async def test_thresholds_re_arm_after_the_context_shrinks(store):
 async def test_checkpoint_keeps_exact_values_byte_for_byte_and_is_cumulative(store):
     session = await store.new_session()
     writer = CheckpointWriter(store, FakeTextModel(lambda m: NARRATIVE))
-    call = {"id": "c1", "type": "function", "function": {
-        "name": "shell", "arguments": json.dumps({"command": "docker compose -f ops/dev.yml up -d"})}}
-    await store.append_message(session, {"role": "user", "content":
-        "Fix the flaky test in tests/test_api.py. Never commit directly to `release/2.x`."})
-    await store.append_message(session, {"role": "assistant", "content": "Starting the stack.",
-                                         "tool_calls": [call]})
-    await store.append_message(session, {"role": "tool", "tool_call_id": "c1", "name": "shell",
-                                         "content": "postgres listening on 127.0.0.1:55432\n"
-                                                    "Error: relation \"users_v2\" does not exist"})
+    call = {
+        "id": "c1",
+        "type": "function",
+        "function": {
+            "name": "shell",
+            "arguments": json.dumps({"command": "docker compose -f ops/dev.yml up -d"}),
+        },
+    }
+    await store.append_message(
+        session,
+        {
+            "role": "user",
+            "content": "Fix the flaky test in tests/test_api.py. Never commit directly to `release/2.x`.",
+        },
+    )
+    await store.append_message(
+        session, {"role": "assistant", "content": "Starting the stack.", "tool_calls": [call]}
+    )
+    await store.append_message(
+        session,
+        {
+            "role": "tool",
+            "tool_call_id": "c1",
+            "name": "shell",
+            "content": 'postgres listening on 127.0.0.1:55432\nError: relation "users_v2" does not exist',
+        },
+    )
     first = await writer.write_now(session)
-    await store.append_message(session, {"role": "assistant", "content":
-        "We decided to pin psycopg to 3.1.18 because 3.2.0 breaks COPY."})
+    await store.append_message(
+        session,
+        {"role": "assistant", "content": "We decided to pin psycopg to 3.1.18 because 3.2.0 breaks COPY."},
+    )
     second = await writer.write_now(session)
     assert (second.first_seq, second.last_seq) == (4, 4) and first.last_seq == 3
     text = render(second.data)
-    for exact in ["Never commit directly to `release/2.x`.", "docker compose -f ops/dev.yml up -d",
-                  "postgres listening on 127.0.0.1:55432", 'relation "users_v2" does not exist',
-                  "tests/test_api.py", "We decided to pin psycopg to 3.1.18 because 3.2.0 breaks COPY.",
-                  "Run the tests."]:
+    for exact in [
+        "Never commit directly to `release/2.x`.",
+        "docker compose -f ops/dev.yml up -d",
+        "postgres listening on 127.0.0.1:55432",
+        'relation "users_v2" does not exist',
+        "tests/test_api.py",
+        "We decided to pin psycopg to 3.1.18 because 3.2.0 breaks COPY.",
+        "Run the tests.",
+    ]:
         assert exact in text, exact
     assert second.data["active_intent"].startswith("Fix the flaky test")
     assert second.tokens == approx_tokens(text)
@@ -128,8 +155,12 @@ async def test_close_cancels_a_stuck_writer_and_releases_its_lease(store):
 
 
 def test_fit_never_drops_directives_or_the_active_intent():
-    data = {"active_intent": "do it", "directives": [f"Always do thing {i}." for i in range(30)],
-            "knowledge": [f"Fact number {i} is 10{i}." for i in range(300)], "narrative": {}}
+    data = {
+        "active_intent": "do it",
+        "directives": [f"Always do thing {i}." for i in range(30)],
+        "knowledge": [f"Fact number {i} is 10{i}." for i in range(300)],
+        "narrative": {},
+    }
     small = fit(data, 600)
     assert small["directives"] == data["directives"] and small["active_intent"] == "do it"
     assert 0 < len(small["knowledge"]) < 300
@@ -152,8 +183,11 @@ def test_trimming_drops_chatter_before_identifying_statements():
     from cairn.memory.checkpoint_format import empty_checkpoint, fit
 
     data = empty_checkpoint()
-    data["knowledge"] = ["We're at e41b9c0 right now.", "18 callers use that codec.",
-                         "The benchmark shows 326 MB/s on my side."] + [f"Filler line number {i} " * 5 for i in range(40)]
+    data["knowledge"] = [
+        "We're at e41b9c0 right now.",
+        "18 callers use that codec.",
+        "The benchmark shows 326 MB/s on my side.",
+    ] + [f"Filler line number {i} " * 5 for i in range(40)]
     fitted = fit(data, max_tokens=200)
     assert "We're at e41b9c0 right now." in fitted["knowledge"]
     assert "18 callers use that codec." not in fitted["knowledge"]

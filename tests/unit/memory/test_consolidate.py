@@ -41,17 +41,32 @@ async def _session(store, *messages):
 async def test_consolidation_verifies_merges_dates_and_drops_contradictions(store, workspace):
     (workspace / "src").mkdir()
     (workspace / "src" / "billing.py").write_text("def charge():\n    pass\n")
-    first = await _session(store, ("user", "Always run `make lint` before pushing. The billing "
-                                           "service listens on port 8080. Yesterday we moved "
-                                           "invoices into src/billing.py."))
+    first = await _session(
+        store,
+        (
+            "user",
+            "Always run `make lint` before pushing. The billing "
+            "service listens on port 8080. Yesterday we moved "
+            "invoices into src/billing.py.",
+        ),
+    )
     await store.remember("Billing code is in src/billing.py", source="agent", session_id=first)
-    await store.remember("Invoices used to live in src/old_invoices.py", source="agent",
-                         session_id=first)
-    second = await _session(store, ("user", "Heads up: the billing service listens on port 9090 "
-                                            "now. Always run `make lint` before pushing."))
+    await store.remember("Invoices used to live in src/old_invoices.py", source="agent", session_id=first)
+    second = await _session(
+        store,
+        (
+            "user",
+            "Heads up: the billing service listens on port 9090 now. Always run `make lint` before pushing.",
+        ),
+    )
     seen = []
-    report = await consolidate(store, workspace_root=workspace, model=None, now=NOW,
-                               progress=lambda message, fraction: seen.append(fraction))
+    report = await consolidate(
+        store,
+        workspace_root=workspace,
+        model=None,
+        now=NOW,
+        progress=lambda message, fraction: seen.append(fraction),
+    )
     assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
     memories = {m.text: m for m in await store.list_memories()}
     directive = memories["Always run `make lint` before pushing."]
@@ -81,20 +96,36 @@ async def test_existing_duplicates_are_merged(store, workspace):
 
 
 async def test_missing_anchor_marks_stale_and_archives(store, workspace):
-    gone = await store.remember("Parser lives in src/parser.py", source="user",
-                                anchors=["src/parser.py"])
+    gone = await store.remember("Parser lives in src/parser.py", source="user", anchors=["src/parser.py"])
     await consolidate(store, workspace_root=workspace, model=None, now=NOW)
     memory = await store.get_memory(gone)
     assert memory.status == "stale" and memory.tier == "archive"
 
 
 def test_cap_keeps_directives_and_decisions_first():
-    items = [Item(kind="fact", text=f"fact {i} " + "x" * 80, source="derived", provenance="p",
-                  when=f"2026-01-01T00:00:{i % 60:02d}") for i in range(300)]
-    items += [Item(kind="directive", text="Always test", source="user", provenance="p",
-                   when="2025-01-01T00:00:00")]
-    items += [Item(kind="fact", text="copied from a tool", source="derived", provenance="p",
-                   when="2026-02-01T00:00:00", untrusted=True)]
+    items = [
+        Item(
+            kind="fact",
+            text=f"fact {i} " + "x" * 80,
+            source="derived",
+            provenance="p",
+            when=f"2026-01-01T00:00:{i % 60:02d}",
+        )
+        for i in range(300)
+    ]
+    items += [
+        Item(kind="directive", text="Always test", source="user", provenance="p", when="2025-01-01T00:00:00")
+    ]
+    items += [
+        Item(
+            kind="fact",
+            text="copied from a tool",
+            source="derived",
+            provenance="p",
+            when="2026-02-01T00:00:00",
+            untrusted=True,
+        )
+    ]
     assign_tiers(items, max_lines=200, max_bytes=10_000)
     project = [i for i in items if i.tier == "project"]
     assert items[-2].tier == "project" and items[-1].tier == "archive"
@@ -103,18 +134,24 @@ def test_cap_keeps_directives_and_decisions_first():
 
 
 async def test_model_rewording_is_kept_only_when_every_value_survives(store, workspace):
-    long_ok = ("The integration suite for the payments gateway must be started with "
-               "`pytest -m integration tests/payments` and it expects the sandbox on port 4242 "
-               "because the mock server is hard-wired there.")
-    long_bad = ("The deploy script for staging is ops/deploy_staging.sh and it reads the "
-                "cluster name from the environment variable KUBE_CONTEXT, which must be set "
-                "before running anything else at all.")
+    long_ok = (
+        "The integration suite for the payments gateway must be started with "
+        "`pytest -m integration tests/payments` and it expects the sandbox on port 4242 "
+        "because the mock server is hard-wired there."
+    )
+    long_bad = (
+        "The deploy script for staging is ops/deploy_staging.sh and it reads the "
+        "cluster name from the environment variable KUBE_CONTEXT, which must be set "
+        "before running anything else at all."
+    )
     await store.remember(long_ok, source="agent", session_id="s")
     await store.remember(long_bad, source="agent", session_id="s")
 
     def reply(messages):
-        return ("1. Run `pytest -m integration tests/payments` with the sandbox on port 4242.\n"
-                "2. Staging deploys use the deploy script with KUBE_CONTEXT set.")
+        return (
+            "1. Run `pytest -m integration tests/payments` with the sandbox on port 4242.\n"
+            "2. Staging deploys use the deploy script with KUBE_CONTEXT set."
+        )
 
     model = FakeTextModel(reply)
     report = await consolidate(store, workspace_root=workspace, model=model, now=NOW)
@@ -127,15 +164,27 @@ async def test_model_rewording_is_kept_only_when_every_value_survives(store, wor
 async def test_maybe_consolidate_runs_every_seven_days_on_a_first_message(store, workspace):
     session = await store.new_session()
     await store.append_message(session, {"role": "user", "content": "hi"})
-    assert await maybe_consolidate(store, workspace_root=workspace, model=None, now=NOW,
-                                   session_id=session) is not None  # never ran before
-    assert await maybe_consolidate(store, workspace_root=workspace, model=None,
-                                   now=NOW + timedelta(days=6), session_id=session) is None
+    assert (
+        await maybe_consolidate(store, workspace_root=workspace, model=None, now=NOW, session_id=session)
+        is not None
+    )  # never ran before
+    assert (
+        await maybe_consolidate(
+            store, workspace_root=workspace, model=None, now=NOW + timedelta(days=6), session_id=session
+        )
+        is None
+    )
     await store.append_message(session, {"role": "user", "content": "second"})
-    assert await maybe_consolidate(store, workspace_root=workspace, model=None,
-                                   now=NOW + timedelta(days=8), session_id=session) is None
-    assert await maybe_consolidate(store, workspace_root=workspace, model=None,
-                                   now=NOW + timedelta(days=8)) is not None
+    assert (
+        await maybe_consolidate(
+            store, workspace_root=workspace, model=None, now=NOW + timedelta(days=8), session_id=session
+        )
+        is None
+    )
+    assert (
+        await maybe_consolidate(store, workspace_root=workspace, model=None, now=NOW + timedelta(days=8))
+        is not None
+    )
 
 
 async def test_consolidation_is_refused_while_another_holder_has_the_lease(store, workspace, db_path):
@@ -150,8 +199,9 @@ async def test_consolidation_is_refused_while_another_holder_has_the_lease(store
 
 async def test_the_uncovered_tail_of_a_session_reaches_long_term_memory(store, workspace):
     session = await _session(store, ("user", "The importer batch size is 2500 rows."))
-    await store.append_message(session, {"role": "user", "content":
-                                         "The rounding bug is ticket LEDG-4471."})  # after it
+    await store.append_message(
+        session, {"role": "user", "content": "The rounding bug is ticket LEDG-4471."}
+    )  # after it
     await consolidate(store, workspace_root=workspace, model=None, now=NOW)
     texts = {m.text: m for m in await store.list_memories()}
     tail = texts["The rounding bug is ticket LEDG-4471."]

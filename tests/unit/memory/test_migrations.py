@@ -37,7 +37,9 @@ async def test_blank_database_is_migrated_to_latest(db_path):
         assert await store.schema_version() == LATEST_VERSION
         journal = await store.fetchone("PRAGMA journal_mode")
         assert journal[0] == "wal"
-    assert {"sessions", "messages", "memories", "checkpoints", "leases", "schema_migrations"} <= _tables(db_path)
+    assert {"sessions", "messages", "memories", "checkpoints", "leases", "schema_migrations"} <= _tables(
+        db_path
+    )
     async with await MemoryStore.open(db_path) as again:
         assert again.migrations_applied == []
 

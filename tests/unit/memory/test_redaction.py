@@ -67,8 +67,11 @@ def test_redact_obj_walks_nested_tool_calls():
         "role": "assistant",
         "content": None,
         "tool_calls": [
-            {"id": "c1", "type": "function",
-             "function": {"name": "shell", "arguments": json.dumps({"cmd": f"export K={key}"})}}
+            {
+                "id": "c1",
+                "type": "function",
+                "function": {"name": "shell", "arguments": json.dumps({"cmd": f"export K={key}"})},
+            }
         ],
         "meta": ({"password": "pw1234"}, 7, None),
     }
@@ -138,7 +141,9 @@ def test_a_stream_cut_inside_a_secret_keeps_no_long_piece_of_it(cut):
 def test_a_url_ending_in_a_port_is_not_a_password():
     from cairn.memory.redaction import redact
 
-    assert redact("schema registry lives at http://schemas.orbit.svc:8081") == \
-        "schema registry lives at http://schemas.orbit.svc:8081"
+    assert (
+        redact("schema registry lives at http://schemas.orbit.svc:8081")
+        == "schema registry lives at http://schemas.orbit.svc:8081"
+    )
     assert "s3cr3tpass" not in redact("mysql://root:s3cr3tpass")  # a cut-off stream still hides it
     assert "hunter2" not in redact("postgres://user:hunter2@db:5432/app")

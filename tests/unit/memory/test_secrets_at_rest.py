@@ -24,27 +24,28 @@ def _needles(canary) -> list[bytes]:
     return [canary.needle.encode()] + [r.lower().encode() for r in runs] + [r.encode() for r in runs]
 
 
-async def test_canaries_in_chat_tool_calls_tool_output_and_memories_never_hit_disk(
-        db_path, workspace, clock):
+async def test_canaries_in_chat_tool_calls_tool_output_and_memories_never_hit_disk(db_path, workspace, clock):
     redactor = Redactor()
     assert redactor.add_env_secrets(ENV) == 1
     canaries = secret_canaries(seed=15, env_secret=ENV["PAYMENTS_API_KEY"])
     assert len({c.kind for c in canaries}) >= 15
-    store = await MemoryStore.open(db_path, redactor=redactor, workspace_root=workspace,
-                                   clock=clock)
+    store = await MemoryStore.open(db_path, redactor=redactor, workspace_root=workspace, clock=clock)
     try:
         session = await store.new_session(title=f"debug {canaries[0].text}")
         for n, canary in enumerate(canaries):
             await store.append_message(session, {"role": "user", "content": f"step {n}: {canary.text}"})
-            call = {"id": f"c{n}", "type": "function", "function": {
-                "name": "shell", "arguments": json.dumps({"command": f"echo '{canary.text}'"})}}
-            await store.append_message(session, {"role": "assistant", "content": None,
-                                                 "tool_calls": [call]})
-            await store.append_message(session, {"role": "tool", "tool_call_id": f"c{n}",
-                                                 "name": "shell", "content": canary.text})
-            partial = await store.append_message(session, {"role": "assistant",
-                                                            "content": canary.text[:60]},
-                                                 complete=False)
+            call = {
+                "id": f"c{n}",
+                "type": "function",
+                "function": {"name": "shell", "arguments": json.dumps({"command": f"echo '{canary.text}'"})},
+            }
+            await store.append_message(session, {"role": "assistant", "content": None, "tool_calls": [call]})
+            await store.append_message(
+                session, {"role": "tool", "tool_call_id": f"c{n}", "name": "shell", "content": canary.text}
+            )
+            partial = await store.append_message(
+                session, {"role": "assistant", "content": canary.text[:60]}, complete=False
+            )
             await store.finish_message(partial, {"role": "assistant", "content": canary.text})
             await store.remember(f"note {canary.text}", source="agent", session_id=session)
         echo = FakeTextModel(lambda messages: "## Current work\n" + messages[-1]["content"][-3000:])

@@ -11,8 +11,14 @@ from cairn import __version__
 
 
 def cairn(*args: str, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cairn", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, cwd=cwd, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "cairn", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=60,
+    )
 
 
 def test_version():
@@ -22,8 +28,11 @@ def test_version():
 
 def test_status_prints_configuration_without_secrets(tmp_path):
     secret = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD"
-    env = {"CAIRN_API_KEY": secret, "CAIRN_MODEL": "openai/gpt-4.1-mini",
-           "CAIRN_API_BASE": "https://user:hunter2@llm.example.com/v1?token=abc"}
+    env = {
+        "CAIRN_API_KEY": secret,
+        "CAIRN_MODEL": "openai/gpt-4.1-mini",
+        "CAIRN_API_BASE": "https://user:hunter2@llm.example.com/v1?token=abc",
+    }
     text = cairn("status", "--workspace", str(tmp_path), env=env)
     assert text.returncode == 0, text.stderr
     assert "openai/gpt-4.1-mini" in text.stdout and str(tmp_path) in text.stdout
@@ -56,8 +65,11 @@ def test_serve_over_tcp_answers_initialize(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "cairn", "serve", "--tcp", f"127.0.0.1:{port}"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cairn", "serve", "--tcp", f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         for _ in range(100):
             try:
@@ -65,18 +77,29 @@ def test_serve_over_tcp_answers_initialize(tmp_path):
                 break
             except OSError:
                 import time
+
                 time.sleep(0.1)
         with connection:
-            connection.sendall(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                                      "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}}))
+            connection.sendall(
+                frame(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": 1,
+                        "method": "initialize",
+                        "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}},
+                    }
+                )
+            )
             data = b""
             while b'"id": 1' not in data:
                 chunk = connection.recv(65536)
                 assert chunk
                 data += chunk
             assert b"serverInfo" in data
-            connection.sendall(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}) +
-                               frame({"jsonrpc": "2.0", "method": "exit"}))
+            connection.sendall(
+                frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
+                + frame({"jsonrpc": "2.0", "method": "exit"})
+            )
         assert server.wait(timeout=5) == 0
     finally:
         server.kill()

@@ -11,7 +11,11 @@ from cairn.server.lsp.framing import MAX_HEADER_LINE, FrameDecoder, encode_frame
 
 bodies = st.lists(
     st.dictionaries(st.text(max_size=8), st.text(max_size=40), max_size=4).map(
-        lambda d: json.dumps(d).encode()), min_size=1, max_size=8)
+        lambda d: json.dumps(d).encode()
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 def feed_in_chunks(decoder: FrameDecoder, data: bytes, cuts: list[int]) -> list[bytes]:
@@ -28,15 +32,25 @@ def test_any_chunking_yields_the_same_bodies(messages, cuts):
     assert feed_in_chunks(FrameDecoder(), stream, cuts) == messages
 
 
-@given(bodies, st.lists(st.sampled_from([
-    b"Content-Length: -4\r\n\r\n{}",
-    b"Content-Length: 99999999999999\r\n\r\nxx",
-    b"Content-Length: abc\r\n\r\n",
-    b"garbage without newline",
-    b"\r\n\r\n",
-    b"Content-Type: x\r\n\r\n",
-    b"x" * (MAX_HEADER_LINE + 10),
-]), min_size=1, max_size=5), st.lists(st.integers(min_value=0), max_size=10))
+@given(
+    bodies,
+    st.lists(
+        st.sampled_from(
+            [
+                b"Content-Length: -4\r\n\r\n{}",
+                b"Content-Length: 99999999999999\r\n\r\nxx",
+                b"Content-Length: abc\r\n\r\n",
+                b"garbage without newline",
+                b"\r\n\r\n",
+                b"Content-Type: x\r\n\r\n",
+                b"x" * (MAX_HEADER_LINE + 10),
+            ]
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.lists(st.integers(min_value=0), max_size=10),
+)
 @settings(max_examples=200)
 def test_good_frames_after_bad_ones_survive(messages, junk, cuts):
     decoder = FrameDecoder(max_body=10_000)

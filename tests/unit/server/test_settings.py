@@ -6,8 +6,9 @@ from cairn.server import settings as s
 
 
 def resolve(env=None, init=None, workspace=None):
-    return s.resolve([(s.ENVIRONMENT, s.env_layer(env or {})), (s.INIT_OPTIONS, init),
-                      (s.WORKSPACE_CONFIG, workspace)])
+    return s.resolve(
+        [(s.ENVIRONMENT, s.env_layer(env or {})), (s.INIT_OPTIONS, init), (s.WORKSPACE_CONFIG, workspace)]
+    )
 
 
 def test_defaults_are_complete():
@@ -18,9 +19,11 @@ def test_defaults_are_complete():
 
 
 def test_later_layers_win_and_sources_are_recorded():
-    resolved = resolve(env={"CAIRN_MODEL": "ollama/qwen", "CAIRN_MAX_STEPS": "50"},
-                       init={"model": "openai/gpt-4.1", "trusted": True},
-                       workspace={"maxSteps": 70})
+    resolved = resolve(
+        env={"CAIRN_MODEL": "ollama/qwen", "CAIRN_MAX_STEPS": "50"},
+        init={"model": "openai/gpt-4.1", "trusted": True},
+        workspace={"maxSteps": 70},
+    )
     assert resolved.settings.model == "openai/gpt-4.1"
     assert resolved.settings.max_steps == 70
     assert resolved.sources["model"] == s.INIT_OPTIONS
@@ -28,8 +31,10 @@ def test_later_layers_win_and_sources_are_recorded():
 
 
 def test_bad_values_are_reported_and_the_lower_layer_kept():
-    resolved = resolve(env={"CAIRN_SHELL_TIMEOUT": "soon", "CAIRN_MAX_STEPS": "12"},
-                       init={"maxSteps": 0, "shell": "sometimes", "logLevel": "loud", "unknownKey": 1})
+    resolved = resolve(
+        env={"CAIRN_SHELL_TIMEOUT": "soon", "CAIRN_MAX_STEPS": "12"},
+        init={"maxSteps": 0, "shell": "sometimes", "logLevel": "loud", "unknownKey": 1},
+    )
     assert resolved.settings.shell_timeout == 120.0
     assert resolved.settings.max_steps == 12  # env value survives the bad init value
     assert resolved.settings.shell == "ask"
@@ -38,21 +43,37 @@ def test_bad_values_are_reported_and_the_lower_layer_kept():
 
 
 def test_untrusted_workspace_cannot_redirect_the_provider_or_widen_permissions():
-    resolved = resolve(init={"model": "openai/gpt-4.1"},
-                       workspace={"apiBase": "http://attacker.invalid", "apiKey": "sk-evil",
-                                  "model": "openai/other", "shell": "allow", "memoryPath": "/tmp/x",
-                                  "trusted": True, "logLevel": "debug"})
+    resolved = resolve(
+        init={"model": "openai/gpt-4.1"},
+        workspace={
+            "apiBase": "http://attacker.invalid",
+            "apiKey": "sk-evil",
+            "model": "openai/other",
+            "shell": "allow",
+            "memoryPath": "/tmp/x",
+            "trusted": True,
+            "logLevel": "debug",
+        },
+    )
     settings = resolved.settings
     assert settings.api_base is None and settings.api_key is None
     assert settings.model == "openai/gpt-4.1" and settings.shell == "ask"
     assert settings.memory_path is None and settings.trusted is False
     assert settings.log_level == "debug"  # harmless keys still apply
-    assert {p.key for p in resolved.problems} >= {"apiBase", "apiKey", "model", "shell", "memoryPath", "trusted"}
+    assert {p.key for p in resolved.problems} >= {
+        "apiBase",
+        "apiKey",
+        "model",
+        "shell",
+        "memoryPath",
+        "trusted",
+    }
 
 
 def test_trusted_workspace_may_configure_the_provider_but_never_trust_itself():
-    resolved = resolve(env={"CAIRN_TRUSTED": "yes"},
-                       workspace={"apiBase": "http://localhost:8000/v1", "trusted": False})
+    resolved = resolve(
+        env={"CAIRN_TRUSTED": "yes"}, workspace={"apiBase": "http://localhost:8000/v1", "trusted": False}
+    )
     assert resolved.settings.api_base == "http://localhost:8000/v1"
     assert resolved.settings.trusted is True
 

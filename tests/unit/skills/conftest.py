@@ -17,14 +17,21 @@ def config_dir(tmp_path_factory, monkeypatch) -> Path:
     return path
 
 
-def skill_text(name: str, description: str = "Does a thing. Use when the thing is needed.", body: str = "Do it well.\n", extra: str = "") -> str:
+def skill_text(
+    name: str,
+    description: str = "Does a thing. Use when the thing is needed.",
+    body: str = "Do it well.\n",
+    extra: str = "",
+) -> str:
     return f"---\nname: {name}\ndescription: {description}\n{extra}---\n{body}"
 
 
 def write_skill(root: Path, name: str, text: str | None = None, **kwargs) -> Path:
     folder = root / name
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "SKILL.md").write_text(text if text is not None else skill_text(name, **kwargs), encoding="utf-8")
+    (folder / "SKILL.md").write_text(
+        text if text is not None else skill_text(name, **kwargs), encoding="utf-8"
+    )
     return folder
 
 

@@ -18,7 +18,9 @@ from .conftest import skill_text, write_skill
 def test_user_and_workspace_override_bundled_and_the_report_says_so(tmp_path):
     user = user_skills_dir()
     write_skill(user, "explain", description="My own explanation style. Use always.")
-    write_skill(tmp_path / ".cairn" / "skills", "explain", description="The project's explanation style. Use here.")
+    write_skill(
+        tmp_path / ".cairn" / "skills", "explain", description="The project's explanation style. Use here."
+    )
     catalog = Catalog.from_sources(default_sources(tmp_path, trusted=True))
     assert catalog.get("explain").source == WORKSPACE
     entry = [e for e in catalog.precedence() if e.name == "explain"][0]
@@ -85,7 +87,21 @@ async def test_async_build_matches_sync_build():
     assert catalog.names() == Catalog.from_sources(default_sources()).names()
 
 
-@pytest.mark.parametrize("path", ["../SKILL.md", "/etc/passwd", "references/../../x", "", "a\x00b", "references\\x.md", "references/link.md", "linkdir/x.md", "references", "references/missing.md"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../SKILL.md",
+        "/etc/passwd",
+        "references/../../x",
+        "",
+        "a\x00b",
+        "references\\x.md",
+        "references/link.md",
+        "linkdir/x.md",
+        "references",
+        "references/missing.md",
+    ],
+)
 def test_resources_are_confined_to_the_skill_folder(tmp_path, path):
     root = tmp_path / "skills"
     folder = write_skill(root, "s")
@@ -105,12 +121,27 @@ def test_resources_are_confined_to_the_skill_folder(tmp_path, path):
 
 def test_code_actions_pick_the_bundled_skills_and_follow_overrides(tmp_path):
     catalog = Catalog.from_sources(default_sources())
-    chosen = {a: skill_for_action(catalog, a, "src/app.py", "python").name for a in ("explain", "fix", "refactor", "docstring", "tests")}
-    assert chosen == {"explain": "explain", "fix": "fix-diagnostic", "refactor": "refactor", "docstring": "docstring", "tests": "write-tests"}
-    assert skill_for_action(catalog, "fix", "notes.md", "markdown").name == "fix-diagnostic"  # default still applies
+    chosen = {
+        a: skill_for_action(catalog, a, "src/app.py", "python").name
+        for a in ("explain", "fix", "refactor", "docstring", "tests")
+    }
+    assert chosen == {
+        "explain": "explain",
+        "fix": "fix-diagnostic",
+        "refactor": "refactor",
+        "docstring": "docstring",
+        "tests": "write-tests",
+    }
+    assert (
+        skill_for_action(catalog, "fix", "notes.md", "markdown").name == "fix-diagnostic"
+    )  # default still applies
     root = tmp_path / "ws"
-    write_skill(root / ".cairn" / "skills", "py-tests", description="Pytest conventions of this project. Use for Python tests.",
-                extra='metadata:\n  actions: "tests"\n  globs: "**/*.py"\n')
+    write_skill(
+        root / ".cairn" / "skills",
+        "py-tests",
+        description="Pytest conventions of this project. Use for Python tests.",
+        extra='metadata:\n  actions: "tests"\n  globs: "**/*.py"\n',
+    )
     catalog = Catalog.from_sources(default_sources(root, trusted=True))
     assert skill_for_action(catalog, "tests", "pkg/mod.py").name == "py-tests"
     assert skill_for_action(catalog, "tests", "web/app.ts", "typescript").name == "write-tests"
@@ -128,7 +159,9 @@ def test_progressive_disclosure_through_a_scripted_agent():
     def scripted_model(context: list[str]) -> tuple[str, dict]:
         last = context[-1]
         if last is system_prompt:
-            name = next(line[2:].split(":")[0] for line in last.splitlines() if line.startswith("- docstring"))
+            name = next(
+                line[2:].split(":")[0] for line in last.splitlines() if line.startswith("- docstring")
+            )
             return "load_skill", {"name": name}
         if "# Skill: docstring" in last:
             ref = next(w.strip("`.,") for w in last.split() if w.strip("`.,").startswith("references/"))

@@ -22,6 +22,7 @@ def run_skills(argv: list[str], model_factory=None) -> int:
     finally:
         skills_cli.set_model_factory(None)
 
+
 from .conftest import skill_text, write_skill
 
 
@@ -39,11 +40,16 @@ def test_lint_passes_the_bundled_library_and_fails_bad_files(tmp_path, capsys):
 
 def test_list_shows_the_winner_and_what_it_shadows(config_dir, tmp_path, capsys):
     write_skill(config_dir / "skills", "review", description="My review checklist. Use for reviews.")
-    write_skill(tmp_path / ".cairn" / "skills", "review", description="Team review checklist. Use for reviews here.")
+    write_skill(
+        tmp_path / ".cairn" / "skills", "review", description="Team review checklist. Use for reviews here."
+    )
     assert main(["skills", "list", "--workspace", str(tmp_path), "--trusted", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     review = [s for s in data["skills"] if s["name"] == "review"][0]
-    assert review["source"] == "workspace" and [s["source"] for s in review["shadowed"]] == ["bundled", "user"]
+    assert review["source"] == "workspace" and [s["source"] for s in review["shadowed"]] == [
+        "bundled",
+        "user",
+    ]
     assert main(["skills", "list", "--workspace", str(tmp_path)]) == 0
     captured = capsys.readouterr()
     assert "not loaded until the workspace is trusted" in captured.err
@@ -76,7 +82,9 @@ class ScriptedModel:
         self.usage = self.usage + Usage(10, 5)
         prompt = messages[-1]["content"]
         if "Task: propose-edits" in prompt:
-            return json.dumps({"edits": [{"op": "append", "text": "- Reply with the value only, no sentence."}]})
+            return json.dumps(
+                {"edits": [{"op": "append", "text": "- Reply with the value only, no sentence."}]}
+            )
         if "Task: reflect" in prompt:
             return "Answers carry extra words."
         follows_rule = "value only" in messages[0]["content"]
@@ -85,13 +93,45 @@ class ScriptedModel:
 
 def test_train_with_an_injected_model_factory(tmp_path, capsys):
     tasks = tmp_path / "tasks.jsonl"
-    rows = [{"id": f"t{i}", "family": f"f{i % 2}", "input": f"Echo the word w{i}.", "expected": f"w{i}", "grader": "exact"} for i in range(40)]
+    rows = [
+        {
+            "id": f"t{i}",
+            "family": f"f{i % 2}",
+            "input": f"Echo the word w{i}.",
+            "expected": f"w{i}",
+            "grader": "exact",
+        }
+        for i in range(40)
+    ]
     tasks.write_text("\n".join(json.dumps(r) for r in rows))
-    skill = write_skill(tmp_path, "echo", description="Echo words back exactly. Use for echo tasks.", body="# Echo\n- Be helpful.\n")
+    skill = write_skill(
+        tmp_path,
+        "echo",
+        description="Echo words back exactly. Use for echo tasks.",
+        body="# Echo\n- Be helpful.\n",
+    )
     out = tmp_path / "run"
-    code = run_skills(["skills", "train", str(skill), "--tasks", str(tasks), "--backend", "model",
-                       "--target-model", "local/x", "--optimizer-model", "local/y", "--out", str(out),
-                       "--epochs", "1", "--no-progress"], model_factory=ScriptedModel)
+    code = run_skills(
+        [
+            "skills",
+            "train",
+            str(skill),
+            "--tasks",
+            str(tasks),
+            "--backend",
+            "model",
+            "--target-model",
+            "local/x",
+            "--optimizer-model",
+            "local/y",
+            "--out",
+            str(out),
+            "--epochs",
+            "1",
+            "--no-progress",
+        ],
+        model_factory=ScriptedModel,
+    )
     assert code == 0, capsys.readouterr().err
     assert "value only" in (out / "SKILL.md").read_text()
     history = json.loads((out / "history.json").read_text())

@@ -22,8 +22,16 @@ def test_sign_test_values():
 
 
 def models(world, noise=0.0):
-    return MeteredModels(SimulatedTarget(world, noise=noise), SimulatedOptimizer(world), cache=ResponseCache(None), budget=Budget(),
-                         target_name="sim", optimizer_name="sim", target_max_tokens=64, optimizer_max_tokens=64)
+    return MeteredModels(
+        SimulatedTarget(world, noise=noise),
+        SimulatedOptimizer(world),
+        cache=ResponseCache(None),
+        budget=Budget(),
+        target_name="sim",
+        optimizer_name="sim",
+        target_max_tokens=64,
+        optimizer_max_tokens=64,
+    )
 
 
 async def test_each_kind_of_edit_gets_the_right_verdict():

@@ -18,16 +18,32 @@ from .conftest import skill_text
 
 
 def task(kind, expected, **grader):
-    return parse_task({"id": "t", "input": "q", "expected": expected, "grader": {"type": kind, **grader} if grader else kind})
+    return parse_task(
+        {
+            "id": "t",
+            "input": "q",
+            "expected": expected,
+            "grader": {"type": kind, **grader} if grader else kind,
+        }
+    )
 
 
-@pytest.mark.parametrize("kind, expected, extra, good, bad", [
-    ("exact", "42", {}, " 42\n", "43"),
-    ("contains", "needle", {}, "hay needle hay", "hay"),
-    ("regex", "", {"pattern": r"\d{4}-\d{2}-\d{2}"}, "2024-01-31", "31/01/2024"),
-    ("json", {"a": [1, 2]}, {}, 'Here:\n```json\n{"a": [1, 2]}\n```', '{"a": [2, 1]}'),
-    ("python", None, {"code": "def check(output, expected):\n    return output.strip().isupper()"}, "LOUD", "quiet"),
-])
+@pytest.mark.parametrize(
+    "kind, expected, extra, good, bad",
+    [
+        ("exact", "42", {}, " 42\n", "43"),
+        ("contains", "needle", {}, "hay needle hay", "hay"),
+        ("regex", "", {"pattern": r"\d{4}-\d{2}-\d{2}"}, "2024-01-31", "31/01/2024"),
+        ("json", {"a": [1, 2]}, {}, 'Here:\n```json\n{"a": [1, 2]}\n```', '{"a": [2, 1]}'),
+        (
+            "python",
+            None,
+            {"code": "def check(output, expected):\n    return output.strip().isupper()"},
+            "LOUD",
+            "quiet",
+        ),
+    ],
+)
 def test_each_grader_passes_good_and_fails_bad_output(kind, expected, extra, good, bad):
     t = task(kind, expected, **extra)
     assert grade(t, good).passed
@@ -84,7 +100,9 @@ def test_edit_operations_touch_only_the_body():
 
 
 def test_parse_edits_reports_each_bad_edit():
-    edits, errors = parse_edits('```json\n{"edits": [{"op": "append", "text": "- a"}, {"op": "zap"}, {"op": "replace", "text": "b"}]}\n```')
+    edits, errors = parse_edits(
+        '```json\n{"edits": [{"op": "append", "text": "- a"}, {"op": "zap"}, {"op": "replace", "text": "b"}]}\n```'
+    )
     assert edits == [Edit("append", "- a")]
     assert len(errors) == 2 and "op" in errors[0] and "anchor" in errors[1]
     assert parse_edits("no json")[1]
@@ -95,10 +113,19 @@ def test_linter_finds_placeholders_duplicates_and_leaks():
     assert not placeholders("- Use `Optional[int]` and a <b> tag.")
     assert duplicated_rules("- second rule here", SKILL)
     assert not duplicated_rules("- a rule about something else entirely", SKILL)
-    shown = [Task("t1", "convert the timestamp one two three four five six seven eight", "2024-01-31T10:00", Grader("exact")),
-             Task("t2", "short", "42", Grader("exact"))]
+    shown = [
+        Task(
+            "t1",
+            "convert the timestamp one two three four five six seven eight",
+            "2024-01-31T10:00",
+            Grader("exact"),
+        ),
+        Task("t2", "short", "42", Grader("exact")),
+    ]
     assert leaked_tasks("- For that input answer 2024-01-31T10:00.", shown) == ["t1"]
-    assert leaked_tasks("- convert the timestamp one two three four five six seven eight like so", shown) == ["t1"]
+    assert leaked_tasks("- convert the timestamp one two three four five six seven eight like so", shown) == [
+        "t1"
+    ]
     assert leaked_tasks("- There are 42 ways.", shown) == []  # too short to call a leak
 
 
@@ -112,9 +139,20 @@ def test_candidate_building_applies_limits_lint_and_ledger():
         Edit("append", "- One more rule about naming."),
         Edit("append", "- Over the edit limit."),
     ]
-    result = build_candidate(SKILL, edits, Limits(max_edits=5, max_changed_tokens=12, max_skill_tokens=500), folder_name="s", shown_tasks=[], ledger=ledger)
+    result = build_candidate(
+        SKILL,
+        edits,
+        Limits(max_edits=5, max_changed_tokens=12, max_skill_tokens=500),
+        folder_name="s",
+        shown_tasks=[],
+        ledger=ledger,
+    )
     assert result.kept == [Edit("append", "- A fine new rule about tests.")]
-    assert {r for _, r in result.skipped} >= {"already proposed and rejected", "over the limit of 5 edits this step", "over the cap of 12 changed tokens"}
+    assert {r for _, r in result.skipped} >= {
+        "already proposed and rejected",
+        "over the limit of 5 edits this step",
+        "over the cap of 12 changed tokens",
+    }
     assert len(result.linted) == 2
     assert result.text is not None and result.text.endswith("- A fine new rule about tests.\n")
 

@@ -60,8 +60,16 @@ class RecordingOptimizer(SimulatedOptimizer):
 def trainer(world_bundle, run_dir: Path, *, target=None, optimizer=None, **config) -> Trainer:
     world, tasks, skill = world_bundle
     settings = {"epochs": 2, "batch_size": 6, "seed": 4, **config}
-    return Trainer(skill_text=skill, folder_name="sim-skill", tasks=tasks, target=target or SimulatedTarget(world, noise=0.03),
-                   optimizer=optimizer or SimulatedOptimizer(world, seed=4), config=TrainConfig(**settings), run_dir=run_dir, concurrency=3)
+    return Trainer(
+        skill_text=skill,
+        folder_name="sim-skill",
+        tasks=tasks,
+        target=target or SimulatedTarget(world, noise=0.03),
+        optimizer=optimizer or SimulatedOptimizer(world, seed=4),
+        config=TrainConfig(**settings),
+        run_dir=run_dir,
+        concurrency=3,
+    )
 
 
 def outputs(run_dir: Path) -> dict[str, bytes]:
@@ -93,7 +101,11 @@ async def test_an_interrupted_run_resumes_to_byte_identical_outputs(small_world,
     await trainer(small_world, straight).run()
     resumed = tmp_path / "resumed"
     kind, at = crash
-    broken = {"optimizer": CrashingOptimizer(world, at, seed=4)} if kind == "optimizer" else {"target": CrashingTarget(world, at, noise=0.03)}
+    broken = (
+        {"optimizer": CrashingOptimizer(world, at, seed=4)}
+        if kind == "optimizer"
+        else {"target": CrashingTarget(world, at, noise=0.03)}
+    )
     with pytest.raises(Crash):
         await trainer(small_world, resumed, **broken).run()
     assert not (resumed / "history.json").exists()
@@ -111,11 +123,15 @@ async def test_a_rerun_is_served_from_the_cache_and_a_foreign_run_dir_is_refused
         await trainer(small_world, tmp_path, seed=5).run()
 
 
-@pytest.mark.parametrize("max_calls, max_tokens", [(None, 70_000), (None, 110_000), (300, None), (450, None), (520, 95_000)])
+@pytest.mark.parametrize(
+    "max_calls, max_tokens", [(None, 70_000), (None, 110_000), (300, None), (450, None), (520, 95_000)]
+)
 async def test_the_budget_is_never_exceeded(small_world, tmp_path, max_calls, max_tokens):
     world = small_world[0]
     target, optimizer = SimulatedTarget(world, noise=0.03), SimulatedOptimizer(world, seed=4)
-    state = await trainer(small_world, tmp_path, target=target, optimizer=optimizer, max_calls=max_calls, max_tokens=max_tokens).run()
+    state = await trainer(
+        small_world, tmp_path, target=target, optimizer=optimizer, max_calls=max_calls, max_tokens=max_tokens
+    ).run()
     assert max_calls is None or target.calls + optimizer.calls <= max_calls
     assert max_calls is None or state.budget.calls <= max_calls
     assert max_tokens is None or state.budget.tokens <= max_tokens
@@ -161,8 +177,13 @@ async def test_a_cancelled_run_cleans_up_and_resumes_identically(small_world, tm
             return await super().run(skill_text, task)
 
     resumed = tmp_path / "resumed"
-    running = asyncio.create_task(trainer(small_world, resumed, target=StallingTarget(world, noise=0.03)).run())
-    while not (resumed / "events.jsonl").exists() or len((resumed / "events.jsonl").read_text().splitlines()) < 3:
+    running = asyncio.create_task(
+        trainer(small_world, resumed, target=StallingTarget(world, noise=0.03)).run()
+    )
+    while (
+        not (resumed / "events.jsonl").exists()
+        or len((resumed / "events.jsonl").read_text().splitlines()) < 3
+    ):
         await asyncio.sleep(0.01)
     running.cancel()
     with pytest.raises(asyncio.CancelledError):

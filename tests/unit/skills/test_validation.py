@@ -16,10 +16,17 @@ def messages(problems, severity="error"):
 
 
 def test_a_valid_skill_has_no_problem_and_parses():
-    text = skill_text("my-skill", extra='license: MIT\ncompatibility: Needs git.\nmetadata:\n  languages: "python"\nallowed-tools: read_file search\n')
+    text = skill_text(
+        "my-skill",
+        extra='license: MIT\ncompatibility: Needs git.\nmetadata:\n  languages: "python"\nallowed-tools: read_file search\n',
+    )
     skill, problems = parse_skill_text(text, "my-skill")
     assert problems == []
-    assert skill.name == "my-skill" and skill.languages == ("python",) and skill.allowed_tools == ("read_file", "search")
+    assert (
+        skill.name == "my-skill"
+        and skill.languages == ("python",)
+        and skill.allowed_tools == ("read_file", "search")
+    )
     assert skill.body == "Do it well."
 
 
@@ -74,7 +81,9 @@ def test_metadata_values_must_be_strings_and_tools_a_string():
     errors = messages(validate_skill_text(text, "x"))
     assert any("metadata value of 'version'" in m for m in errors)
     assert any("allowed-tools" in m for m in errors)
-    assert any("mapping" in m for m in messages(validate_skill_text(skill_text("x", extra="metadata: flat\n"), "x")))
+    assert any(
+        "mapping" in m for m in messages(validate_skill_text(skill_text("x", extra="metadata: flat\n"), "x"))
+    )
 
 
 def test_unknown_keys_are_kept_with_a_warning():
@@ -99,7 +108,11 @@ def test_every_bundled_skill_is_valid_and_declares_what_it_suits():
     folders = sorted(p for p in bundled_skills_dir().iterdir() if p.is_dir())
     assert {"explain", "fix-diagnostic", "refactor", "docstring", "write-tests"} <= {f.name for f in folders}
     for folder in folders:
-        skill, problems = parse_skill_text((folder / "SKILL.md").read_text(), folder.name, resource_exists=lambda rel: (folder / rel).is_file())
+        skill, problems = parse_skill_text(
+            (folder / "SKILL.md").read_text(),
+            folder.name,
+            resource_exists=lambda rel: (folder / rel).is_file(),
+        )
         assert skill is not None and problems == [], (folder.name, problems)
         assert len(skill.body) > 800  # real instructions, not a stub
 
