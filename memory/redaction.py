@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 # destroy text while protecting nothing.
 MIN_EXACT_SECRET_LENGTH = 6
 
+# Registered secrets at least twice this long are also redacted half by half.
+FRAGMENT_LENGTH = 8
+
 # Environment variables whose values are treated as exact secrets.
 SECRET_ENV_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
 
@@ -244,8 +247,12 @@ class Redactor:
         for secret in secrets:
             self.add_secret(secret)
 
-    def add_secret(self, value: str) -> None:
-        """Redact this exact value (and its JSON-escaped form) wherever it appears."""
+    def add_secret(self, value: str, *, fragments: bool = False) -> None:
+        """Redact this exact value (and its JSON-escaped form) wherever it appears.
+
+        ``fragments``: also each half of a long value, for keys that providers echo partly
+        masked (only for real keys: halves of an ordinary value such as a path would redact
+        unrelated text)."""
         if not isinstance(value, str):
             raise TypeError(f"secret must be str, not {type(value).__name__}")
         value = value.strip()
@@ -253,6 +260,11 @@ class Redactor:
             log.debug("ignoring a registered secret shorter than %d characters", MIN_EXACT_SECRET_LENGTH)
             return
         variants = {value, value.replace("\\", "\\\\").replace('"', '\\"')}
+        if fragments and len(value) >= 2 * FRAGMENT_LENGTH:
+            # Providers echo a key partly masked ("sk-abc...xyz1234"): each half alone is
+            # still the user's secret.
+            half = len(value) // 2
+            variants |= {value[:half], value[half:]}
         if variants <= self._secrets:
             return
         self._secrets |= variants
@@ -335,11 +347,43 @@ def _redact_assignment(match: re.Match[str]) -> str:
     return whole[:start] + "[REDACTED:assigned-secret]" + whole[end:]
 
 
+class RedactingLogFilter(logging.Filter):
+    """Rewrites each log record's final message (and traceback) through a :class:`Redactor`.
+
+    Attached to log handlers and to third-party loggers that have handlers of their own, so no
+    configured secret reaches stderr, a log file or the editor's log (R15). Never drops a record.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not lose the record
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg = self.redactor.redact(message)
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = self.redactor.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
 _default = Redactor()
 
 
 def default_redactor() -> Redactor:
-    """The process-wide redactor used by :func:`redact` (register exact secrets on it)."""
+    """The process-wide redactor: the one the server, `cairn ask`, the model layer and the
+    memory store share (register exact secrets on it; it also backs :func:`redact`)."""
+    return _default
+
+
+def process_redactor() -> Redactor:
+    """The process-wide redactor with the values of secret-named environment variables
+    registered (idempotent): what every front end starts from."""
+    _default.add_env_secrets()
     return _default
 
 

@@ -1,4 +1,6 @@
-"""`cairn ask`: the same agent, headless in a terminal.
+"""`cairn ask`: the same agent, headless in a terminal, with the same memory, redaction and
+skills as the editor (the host comes from ``compose.open_agent_host``): each invocation is a
+session in the workspace's memory, ``--continue`` resumes the last one.
 
 The answer streams to stdout; progress goes to stderr (one updating line on a terminal, plain
 lines otherwise). Edits are staged in memory and shown as a diff; files are written only with
@@ -13,11 +15,14 @@ from pathlib import Path
 from typing import TextIO
 
 from cairn.server import settings as settings_mod
+from cairn.server.agent.compose import open_agent_host
 from cairn.server.agent.errors import AgentError
 from cairn.server.agent.host import AgentHost, RunPorts
 from cairn.server.agent.tools.approvers import TerminalApprover
 from cairn.server.agent.tools.confine import ConfinedWorkspace
 from cairn.server.agent.tools.overlay import OverlaySink
+
+CLI_ORIGIN = "cli"  # the session origin `--continue` resumes
 
 
 class TerminalObserver:
@@ -76,28 +81,40 @@ async def ask(
     *,
     apply: bool,
     trust: bool,
+    resume: bool = False,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
-    """Run one request; returns the process exit code."""
+    """Run one request in a new CLI session (``resume``: the last one); returns the exit code."""
     resolved = resolve_settings(trust)
     for problem in resolved.problems:
         err.write(f"cairn: setting ignored: {problem}\n")
-    host = await build_host(workspace, resolved.settings)
+    host = await open_agent_host(workspace, resolved.settings)
+    try:
+        if host.memory is None:
+            err.write(f"[cairn] working without memory: {host.memory_problem}\n")
+        session_id = await host.latest_session(CLI_ORIGIN) if resume else None
+        if resume and session_id is None:
+            err.write("[cairn] no earlier `cairn ask` session in this workspace: starting a new one\n")
+        session_id = session_id or await host.new_session(CLI_ORIGIN)
+        return await _run(host, prompt, session_id, workspace, apply=apply, out=out, err=err)
+    finally:
+        await host.close(grace=5.0)
+
+
+async def _run(
+    host: AgentHost, prompt: str, session_id: str, workspace: Path, *, apply: bool, out: TextIO, err: TextIO
+) -> int:
     observer = TerminalObserver(out, err)
     with ConfinedWorkspace(workspace) as confined:
         overlay = OverlaySink(confined)
         ports = RunPorts(buffers=overlay, edits=overlay, approver=TerminalApprover(), observer=observer)
         try:
-            result = await host.run(
-                prompt, session_id=await host.new_session("cli"), ports=ports, origin="cli"
-            )
+            result = await host.run(prompt, session_id=session_id, ports=ports, origin=CLI_ORIGIN)
         except AgentError as exc:
             observer.finish()
             err.write(f"cairn: {exc.user_message}\n")
             return 1
-        finally:
-            await host.close(grace=5.0)
         observer.finish()
         return await _report_edits(overlay, apply, result.steps, out, err)
 
@@ -119,19 +136,10 @@ async def _report_edits(overlay: OverlaySink, apply: bool, steps: int, out: Text
     return 0
 
 
-async def build_host(workspace: Path, settings: settings_mod.Settings) -> AgentHost:
-    """The host with the skills catalog (and memory, when it can be opened)."""
-    from cairn.skills.catalog import Catalog
-    from cairn.skills.sources import default_sources
-
-    skills = await Catalog.from_sources_async(default_sources(workspace, trusted=settings.trusted))
-    return AgentHost(workspace, settings, skills=skills)
-
-
-def run(prompt: str, workspace: Path, *, apply: bool, trust: bool) -> int:
+def run(prompt: str, workspace: Path, *, apply: bool, trust: bool, resume: bool = False) -> int:
     """Entry point for the CLI: Ctrl-C cancels the run cleanly."""
     try:
-        return asyncio.run(ask(prompt, workspace.resolve(), apply=apply, trust=trust))
+        return asyncio.run(ask(prompt, workspace.resolve(), apply=apply, trust=trust, resume=resume))
     except KeyboardInterrupt:
         sys.stderr.write("\ncairn: cancelled\n")
         return 130

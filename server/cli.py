@@ -32,6 +32,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="trust this workspace: allows shell commands (asked for each time) and workspace skills",
     )
+    ask.add_argument(
+        "--continue",
+        dest="resume",
+        action="store_true",
+        help="continue the last `cairn ask` session in this workspace instead of starting a new one",
+    )
     ask.set_defaults(func=_run_ask)
 
     status = subparsers.add_parser("status", help="print the resolved configuration")
@@ -52,7 +58,7 @@ def _run_ask(args: argparse.Namespace) -> int:
     if not args.workspace.is_dir():
         sys.stderr.write(f"cairn: workspace {args.workspace} is not a directory\n")
         return 2
-    return run(args.prompt, args.workspace, apply=args.apply, trust=args.trust)
+    return run(args.prompt, args.workspace, apply=args.apply, trust=args.trust, resume=args.resume)
 
 
 def _run_status(args: argparse.Namespace) -> int:

@@ -2,7 +2,8 @@
 and the terminal (`cairn ask`), which differ only in the ports they plug in.
 
 The host owns what lives longer than one run: the model client (rebuilt when settings change),
-the optional memory service and skill catalog, and memory-less conversations per session.
+the memory service and skill shelf, and memory-less conversations per session. It is built
+whole by ``compose.open_agent_host``; nothing is attached to it afterwards.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cairn.memory.redaction import Redactor
 from cairn.server.agent import templates
@@ -26,6 +27,10 @@ from cairn.server.agent.tools.catalog import workspace_registry
 from cairn.server.agent.tools.context import Approver, BufferSource, EditSink, ToolContext
 from cairn.server.settings import Settings
 
+if TYPE_CHECKING:
+    from cairn.server.agent.memory_bridge import MemoryService
+    from cairn.server.agent.skill_shelf import SkillShelf
+
 logger = logging.getLogger(__name__)
 
 
@@ -39,37 +44,69 @@ class RunPorts:
     observer: RunObserver
 
 
+class ModelProvider:
+    """The model client for the current settings, built on first use and again after a change."""
+
+    def __init__(self, settings: Settings, redactor: Redactor) -> None:
+        self.settings = settings
+        self._redactor = redactor
+        self._client: ModelClient | None = None
+
+    def configure(self, settings: Settings) -> None:
+        if settings != self.settings:
+            self.settings = settings
+            self._client = None
+
+    def get(self) -> ModelClient:
+        if self._client is None:
+            self._client = ModelClient(ModelConfig.from_settings(self.settings), redactor=self._redactor)
+        return self._client
+
+
 @dataclass
 class AgentHost:
-    """One workspace's agent factory. ``memory`` and ``skills`` are optional services."""
+    """One workspace's agent factory, built whole by ``compose.open_agent_host``.
+
+    ``memory`` is None when the workspace has no folder or its database cannot be used
+    (``memory_problem`` says why); ``skills`` is None only when skills were not asked for.
+    """
 
     workspace_root: Path | None
-    settings: Settings
-    memory: Any = None  # cairn.server.agent.memory_bridge.MemoryService
-    skills: Any = None  # cairn.skills.catalog.Catalog
-    redactor: Redactor | None = None  # secrets never reach the model (R15)
+    models: ModelProvider
+    redactor: Redactor  # secrets never reach the model, the DB or a log (R15)
+    memory: MemoryService | None = None
+    memory_problem: str | None = None
+    skills: SkillShelf | None = None
     extra_tools: list[ToolRegistry] = field(default_factory=list)
-    _model: ModelClient | None = field(default=None, init=False, repr=False)
     _conversations: dict[str, InMemoryConversation] = field(default_factory=dict, init=False, repr=False)
     # work the agent never waits for (consolidation); close() cancels it
     background: BackgroundTasks = field(default_factory=BackgroundTasks, init=False, repr=False)
 
+    @property
+    def settings(self) -> Settings:
+        return self.models.settings
+
     def configure(self, settings: Settings) -> None:
         """New settings: the next run builds a new model client."""
-        if settings != self.settings:
-            self.settings = settings
-            self._model = None
+        self.models.configure(settings)
 
     def model(self) -> ModelClient:
-        if self._model is None:
-            self._model = ModelClient(ModelConfig.from_settings(self.settings))
-        return self._model
+        return self.models.get()
 
     async def new_session(self, origin: str = "chat") -> str:
         """A fresh session id (a row in the memory store when there is one)."""
         if self.memory is not None:
             return await self.memory.new_session(origin)
         return uuid.uuid4().hex
+
+    async def latest_session(self, origin: str) -> str | None:
+        """The most recently active session started from ``origin`` (None without memory)."""
+        if self.memory is None:
+            return None
+        for session in await self.memory.store.sessions(limit=200):
+            if session.origin == origin:
+                return session.id
+        return None
 
     async def close(self, grace: float = 0.0) -> None:
         """Let background work finish within ``grace`` seconds, cancel the rest, close memory."""
@@ -91,7 +128,7 @@ class AgentHost:
         if self.skills is not None:
             from cairn.server.agent.skill_tools import skill_registry
 
-            extras.append(skill_registry(self.skills))
+            extras.append(skill_registry(self.skills.catalog))
         return registry.merged(*extras)
 
     def system_prompt(self) -> str:
@@ -140,7 +177,7 @@ class AgentHost:
                 observer=ports.observer,
                 system_prompt=self.system_prompt(),
                 max_steps=self.settings.max_steps,
-                redact=self.redactor.redact_obj if self.redactor is not None else None,
+                redact=self.redactor.redact_obj,
             )
             return await agent.run(prompt)
         finally:

@@ -23,8 +23,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import ModuleType
 from typing import Any, Literal
 
+from cairn.memory.redaction import RedactingLogFilter, Redactor, default_redactor
 from cairn.server.agent import actions
-from cairn.server.agent import model_secrets as scrub
 from cairn.server.agent.errors import ModelConfigError
 from cairn.server.agent.model_stream import collect_stream
 from cairn.server.agent.model_types import ModelConfig, ModelReply, ToolCall, Usage
@@ -78,7 +78,7 @@ def load_litellm() -> ModuleType:
             for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm"):
                 quiet = logging.getLogger(name)
                 quiet.setLevel(logging.WARNING)
-                quiet.addFilter(scrub.log_filter)
+                quiet.addFilter(RedactingLogFilter(default_redactor()))  # its own handlers too
             _litellm = litellm
             logger.info("litellm imported in %.1fs", time.monotonic() - started)
     return _litellm
@@ -220,9 +220,17 @@ def resolve_default_model(configured: str) -> tuple[str, str | None]:
 class ModelClient:
     """Streams replies from one configured model through litellm, with one retry layer."""
 
-    def __init__(self, config: ModelConfig, *, retry_policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        config: ModelConfig,
+        *,
+        redactor: Redactor | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
         # Cheap on purpose: no litellm import, no I/O. Everything else happens on first use.
         self.config = config
+        # The key is scrubbed from error texts and logs by the process's one redactor (R15).
+        self._redactor = redactor or default_redactor()
         self._retry_policy = retry_policy or RetryPolicy()
         self._model: str | None = None
         self._protocol: ActionProtocol | None = None
@@ -230,7 +238,7 @@ class ModelClient:
         self._prepared = False
         self._token_cache: dict[str, int] = {}
         if config.api_key:
-            scrub.register_secret(config.api_key)
+            self._redactor.add_secret(config.api_key, fragments=True)
 
     # ---- identity
     @property
@@ -357,7 +365,7 @@ class ModelClient:
             raise ModelConfigError(
                 f"Model '{model}' names no provider litellm knows; use 'provider/model', e.g. "
                 "'openai/gpt-4.1' or 'ollama/qwen2.5-coder'.",
-                detail=scrub.text(str(exc)),
+                detail=self._redactor.redact(str(exc)),
             ) from None
         self.action_protocol  # noqa: B018 - decide now, in this worker thread
 
@@ -399,7 +407,7 @@ class ModelClient:
             model=self.model,
             timeout=self.config.request_timeout,
             policy=self._retry_policy,
-            describe=lambda exc: scrub.text(f"{type(exc).__name__}: {exc}"),
+            describe=lambda exc: self._redactor.redact(f"{type(exc).__name__}: {exc}"),
         )
 
     async def complete(self, messages: list[dict], *, max_tokens: int | None = None) -> str:

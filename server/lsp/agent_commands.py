@@ -24,7 +24,7 @@ def register(server: CairnServer) -> None:
 
     async def start(ls: CairnServer) -> None:
         module = await asyncio.to_thread(importlib.import_module, AGENT_MODULE)
-        state["runs"] = module.start(ls)
+        state["runs"] = await module.start(ls)
 
     async def warm_up(ls: CairnServer) -> None:
         if os.environ.get("CAIRN_NO_WARMUP") != "1":

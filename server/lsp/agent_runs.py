@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from cairn.server.agent.compose import open_agent_host
 from cairn.server.agent.errors import AgentError
 from cairn.server.agent.host import AgentHost, RunPorts
 from cairn.server.agent.loop import RunResult
@@ -23,6 +24,7 @@ from cairn.server.command_args import (
     NoArgs,
     RunActionArgs,
 )
+from cairn.server.lsp import logs
 from cairn.server.lsp.approval import LspApprover
 from cairn.server.lsp.documents import uri_to_path
 from cairn.server.lsp.edits import LspEditSink
@@ -158,7 +160,10 @@ class AgentRuns:
         if path is None:
             return {"status": "error", "error": f"Not a file: {args.uri}"}
         prompt = await code_action_prompt(
-            self.server.documents, args, self.host.workspace_root, self.host.skills
+            self.server.documents,
+            args,
+            self.host.workspace_root,
+            self.host.skills.catalog if self.host.skills else None,
         )
         return await self.run(
             prompt,
@@ -176,9 +181,10 @@ class AgentRuns:
         return {"sessionId": self.chat_session}
 
 
-def start(server: CairnServer) -> AgentRuns:
+async def start(server: CairnServer) -> AgentRuns:
     """Build the workspace's agent host and the editor's run commands (a startup hook)."""
-    host = AgentHost(server.workspace_root, server.settings)
+    host = await open_agent_host(server.workspace_root, server.settings)
+    logs.redact_with(host.redactor)  # stderr, the log file and the editor's log (R15)
     server.agent_host = host
     server.on_close("agent host", host.close)  # background work, then memory
     server.settings_listeners.append(lambda s: host.configure(s.settings))

@@ -1,8 +1,9 @@
 """Logging: stderr (and an optional file) always, the editor's log once it is connected.
 
 Nothing is ever logged to stdout (it carries JSON-RPC). pygls logs every message at INFO, which
-would flood the editor's log and leak document text, so its loggers are turned down. Every record
-passes through a redacting filter first: configured secrets never reach any log (R15).
+would flood the editor's log and leak document text, so its loggers are turned down. Once the
+process's redactor exists (startup), every handler passes records through it: configured
+secrets never reach any log (R15).
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
+
+if TYPE_CHECKING:
+    from cairn.memory.redaction import Redactor
 
 NOISY_LOGGERS = ("pygls", "LiteLLM", "litellm", "httpx", "httpcore", "asyncio", "aiosqlite")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -28,27 +33,18 @@ _MESSAGE_TYPES = (
 )
 
 
-class RedactingFilter(logging.Filter):
-    """Replaces secrets in a record's final message before any handler formats it."""
+def redact_with(redactor: Redactor) -> None:
+    """Pass every record of every handler on the root logger (stderr, the log file, the
+    editor's log) through ``redactor`` from now on (R15).
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.redact: Callable[[str], str] = lambda text: text
+    Installed once the process's redactor exists, at startup: building it compiles the secret
+    patterns, which the ``initialize`` reply must not wait for (R20)."""
+    from cairn.memory.redaction import RedactingLogFilter
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string must not lose the record
-            message = f"{record.msg!r} {record.args!r}"
-        record.msg = self.redact(message)
-        record.args = None
-        if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        return True
-
-
-REDACTION = RedactingFilter()
+    redacting = RedactingLogFilter(redactor)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingLogFilter) for f in handler.filters):
+            handler.addFilter(redacting)
 
 
 def configure(verbosity: int = 0, log_file: Path | None = None) -> None:
@@ -62,7 +58,6 @@ def configure(verbosity: int = 0, log_file: Path | None = None) -> None:
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     for handler in handlers:
         handler.setFormatter(logging.Formatter(FORMAT))
-        handler.addFilter(REDACTION)
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbosity >= 2 else logging.INFO)
     logging.getLogger("cairn").setLevel(logging.DEBUG if verbosity >= 1 else logging.INFO)
@@ -84,7 +79,6 @@ class EditorLogHandler(logging.Handler):
         self._send = send
         self._loop = loop
         self._busy = threading.local()
-        self.addFilter(REDACTION)
         self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 
     def set_level_name(self, name: str) -> None:

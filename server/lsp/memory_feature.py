@@ -1,28 +1,24 @@
 """Workspace memory in the editor: opened at startup, commands, and memory that follows code.
 
-The store is opened by a startup hook right after ``initialize`` is answered; every command and
-file event waits for startup, so none can race it, and the store is closed on every exit path.
-A database that cannot be used (a newer schema, not SQLite) is reported once and left
-untouched; the agent then works without memory. The memory modules are imported in a worker
-thread, off the path of the ``initialize`` reply.
+The store is opened with the agent host (``compose.open_agent_host``) by a startup hook right
+after ``initialize`` is answered; every command and file event waits for startup, so none can
+race it, and the store is closed with the host on every exit path. A database that cannot be
+used (a newer schema, not SQLite) is reported once and left untouched; the agent then works
+without memory.
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from cairn.server.commands import MEMORY_CONSOLIDATE, MEMORY_FORGET, MEMORY_SEARCH, MEMORY_SHOW
-from cairn.server.lsp import logs
 from cairn.server.lsp.progress import ProgressReporter
 from cairn.server.lsp.server import CairnServer
 
 if TYPE_CHECKING:
-    from cairn.memory.redaction import Redactor
     from cairn.server.agent.memory_bridge import MemoryService
     from cairn.server.command_args import MemoryForgetArgs, MemorySearchArgs, NoArgs
 
@@ -32,18 +28,6 @@ ALL_FILES = types.FileOperationRegistrationOptions(
 )
 
 
-def make_redactor(server: CairnServer) -> Redactor:
-    """Patterns plus the exact values of the configured key and of secret-named variables."""
-    from cairn.memory.redaction import Redactor
-
-    redactor = Redactor()
-    redactor.add_env_secrets()
-    key = server.settings.api_key
-    if key is not None and key.get_secret_value():
-        redactor.add_secret(key.get_secret_value())
-    return redactor
-
-
 class MemoryFeature:
     def __init__(self, server: CairnServer) -> None:
         self.server = server
@@ -51,26 +35,15 @@ class MemoryFeature:
         self.problem: str | None = None
 
     async def start(self, server: CairnServer) -> None:
-        bridge = await asyncio.to_thread(importlib.import_module, "cairn.server.agent.memory_bridge")
-        from cairn.memory.location import memory_db_path
-        from cairn.memory.store import MemoryStoreError
-
-        redactor = make_redactor(server)
-        logs.REDACTION.redact = redactor.redact  # logs, stderr and the editor's log (R15)
+        """Take the memory the agent host opened (startup runs the agent's hook first)."""
         host = server.agent_host
-        host.redactor = redactor
-        root = server.workspace_root
-        if root is None:
-            self.problem = "no workspace folder is open"
+        if host is None:
+            self.problem = "the agent failed to start"
             return
-        path = memory_db_path(root, server.settings.memory_path)
-        try:
-            self.service = await bridge.MemoryService.open(path, root, redactor, host.model)
-        except (MemoryStoreError, OSError) as exc:
-            self.problem = str(exc)
-            server.show_error(f"Cairn: workspace memory is unavailable: {exc}")
-            return
-        host.memory = self.service
+        self.service = host.memory
+        self.problem = host.memory_problem
+        if self.service is None and server.workspace_root is not None:
+            server.show_error(f"Cairn: workspace memory is unavailable: {self.problem}")
 
     def require(self) -> MemoryService:
         if self.service is None:

@@ -26,6 +26,7 @@ from cairn.server.lsp.progress import TaskRunner
 from cairn.server.lsp.protocol import CairnProtocol
 
 if TYPE_CHECKING:
+    from cairn.server.agent.host import AgentHost
     from cairn.server.settings import ResolvedSettings, Settings
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class CairnServer(LanguageServer):
         self.command_registry: dict[str, tuple[CommandSpec, CommandHandler]] = {}
         self.transport_name = "stdio"
         self.workspace_root: Path | None = None
-        self.agent_host: Any = None  # cairn.server.agent.host.AgentHost, set at initialize
+        self.agent_host: AgentHost | None = None  # built whole by the agent's startup hook
         self.exit_code: asyncio.Future[int] | None = None
         self._ready: asyncio.Event | None = None  # set when startup hooks have run
         self._closers: list[tuple[str, Closer]] = []

@@ -2,14 +2,12 @@
 diagnostics on SKILL.md files as they are typed.
 
 Workspace skills (`.cairn/skills/`) load only in a trusted workspace (R16); the catalog is
-rebuilt when trust changes or a SKILL.md is saved. The skills package is imported by the
-startup hook in a worker thread, off the path of the ``initialize`` reply.
+re-read when trust changes or a SKILL.md is saved. The shelf is the agent host's (built by
+``compose.open_agent_host`` in the agent's startup hook, off the ``initialize`` path).
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +19,7 @@ from cairn.server.lsp.documents import path_to_uri, uri_to_path
 from cairn.server.lsp.server import CairnServer
 
 if TYPE_CHECKING:
+    from cairn.server.agent.skill_shelf import SkillShelf
     from cairn.server.command_args import NoArgs, SkillOpenArgs
     from cairn.skills.catalog import Catalog
     from cairn.skills.problems import Problem
@@ -58,27 +57,24 @@ def skill_diagnostics(path: Path, text: str) -> list[types.Diagnostic]:
 class SkillsFeature:
     def __init__(self, server: CairnServer) -> None:
         self.server = server
+        self.shelf: SkillShelf | None = None
         self.catalog: Catalog | None = None
-        self._trusted: bool | None = None
 
     async def load(self, server: CairnServer) -> None:
-        catalog_module = await asyncio.to_thread(importlib.import_module, "cairn.skills.catalog")
-        from cairn.skills.sources import default_sources
+        """Take the agent host's skill shelf (startup runs the agent's hook first)."""
+        host = server.agent_host
+        if host is not None and host.skills is not None:
+            self.shelf = host.skills
+            self.catalog = host.skills.catalog
 
-        Catalog = catalog_module.Catalog  # noqa: N806 - the class, imported late
-        self._trusted = server.settings.trusted
-        self.catalog = await Catalog.from_sources_async(
-            default_sources(server.workspace_root, trusted=self._trusted)
-        )
-        for problem in self.catalog.problems:
-            for line in problem.lines():
-                logger.warning("skill %s: %s", "skipped" if problem.skipped else "loaded", line)
-        if server.agent_host is not None:
-            server.agent_host.skills = self.catalog
+    async def reload(self, server: CairnServer) -> None:
+        """Read the skills again: trust changed, or a SKILL.md was saved."""
+        if self.shelf is not None:
+            self.catalog = await self.shelf.reload(trusted=server.settings.trusted)
 
     def on_settings(self, server: CairnServer) -> None:
-        if self._trusted is not None and server.settings.trusted != self._trusted:
-            server.spawn(self.load(server), name="skills-reload")
+        if self.shelf is not None and server.settings.trusted != self.shelf.trusted:
+            server.spawn(self.reload(server), name="skills-reload")
 
     async def list(self, _: NoArgs) -> dict[str, Any]:
         catalog = self._require()
@@ -164,7 +160,8 @@ def register(server: CairnServer) -> None:
     async def did_save(ls: CairnServer, params: types.DidSaveTextDocumentParams) -> None:
         path = uri_to_path(params.text_document.uri)
         if path is not None and path.name == SKILL_FILE:
-            await feature.load(ls)  # an edited skill takes effect at once
+            await ls.wait_ready()
+            await feature.reload(ls)  # an edited skill takes effect at once
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CairnServer, params: types.DidCloseTextDocumentParams) -> None:
