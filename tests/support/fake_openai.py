@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,8 @@ class FakeOpenAI:
         self.plans: list[Plan] = []
         self.default = Plan()
         self.requests: list[Received] = []
+        # decides each answer from the request body instead of the queue (scripted sessions)
+        self.router: Callable[[dict], Plan] | None = None
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.port = 0
@@ -92,7 +95,10 @@ class FakeOpenAI:
         }
         body = await reader.readexactly(int(headers.get("content-length", "0")))
         self.requests.append(Received(path, headers, json.loads(body or b"{}")))
-        plan = self.plans.pop(0) if self.plans else self.default
+        if self.router is not None:
+            plan = self.router(self.requests[-1].body)
+        else:
+            plan = self.plans.pop(0) if self.plans else self.default
         if plan.kind == "hang":
             await asyncio.Event().wait()
         if plan.kind == "status":
@@ -120,7 +126,7 @@ class FakeOpenAI:
                         "tool_calls": [
                             {
                                 "index": index,
-                                "id": f"call_{index}",
+                                "id": call.get("id", f"call_{index}"),
                                 "type": "function",
                                 "function": {"name": call["name"], "arguments": arguments[:half]},
                             }
