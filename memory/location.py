@@ -8,10 +8,11 @@ slug of the folder name plus a hash of its resolved path (two folders called ``a
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import platformdirs
+
+from cairn import environment
 
 APP_NAME = "cairn"
 DB_FILE_NAME = "memory.sqlite3"
@@ -19,9 +20,9 @@ DB_FILE_NAME = "memory.sqlite3"
 
 def data_dir() -> Path:
     """The user's Cairn data directory (``CAIRN_DATA_DIR`` overrides, e.g. in tests)."""
-    override = os.environ.get("CAIRN_DATA_DIR")
-    if override:
-        return Path(override).expanduser()
+    override = environment.get("CAIRN_DATA_DIR")
+    if override is not None:
+        return override
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 

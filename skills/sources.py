@@ -6,11 +6,12 @@ by whoever wrote the repository, so they are only read once the user trusts the 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+
+from cairn import environment
 
 BUNDLED = "bundled"
 USER = "user"
@@ -33,9 +34,9 @@ def bundled_skills_dir() -> Path:
 
 def user_config_dir() -> Path:
     """The user's Cairn config directory (``CAIRN_CONFIG_DIR`` overrides, e.g. in tests)."""
-    override = os.environ.get("CAIRN_CONFIG_DIR")
-    if override:
-        return Path(override).expanduser()
+    override = environment.get("CAIRN_CONFIG_DIR")
+    if override is not None:
+        return override
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import os
 from typing import Any
 
+from cairn import environment
 from cairn.server.commands import CANCEL, CHAT, NEW_SESSION, RUN_ACTION
 from cairn.server.lsp.server import CairnServer
 
@@ -27,7 +27,7 @@ def register(server: CairnServer) -> None:
         state["runs"] = await module.start(ls)
 
     async def warm_up(ls: CairnServer) -> None:
-        if os.environ.get("CAIRN_NO_WARMUP") != "1":
+        if not environment.get("CAIRN_NO_WARMUP"):
             from cairn.server.agent.model import warm_up as import_model_library
 
             await import_model_library()

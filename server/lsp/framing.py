@@ -13,10 +13,12 @@ import logging
 import re
 import time
 
+from cairn import environment
+
 logger = logging.getLogger(__name__)
 
 MAX_HEADER_LINE = 8 * 1024  # real headers are ~40 bytes
-DEFAULT_MAX_BODY = 64 * 1024 * 1024  # a 60 MB didOpen is already absurd; JSON of it is more
+DEFAULT_MAX_BODY = environment.DEFAULT_MAX_MESSAGE_BYTES  # a 60 MB didOpen is already absurd
 _HEADER = re.compile(rb"[A-Za-z0-9-]+:")  # an RFC 7230 token then a colon
 
 

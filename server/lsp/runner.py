@@ -13,7 +13,8 @@ import logging
 import os
 import signal
 
-from cairn.server.lsp.framing import DEFAULT_MAX_BODY, FrameDecoder
+from cairn import environment
+from cairn.server.lsp.framing import FrameDecoder
 from cairn.server.lsp.server import CairnServer
 from cairn.server.lsp.transport import Connection
 
@@ -25,8 +26,7 @@ PARENT_POLL_INTERVAL = 1.0
 
 
 def _max_body() -> int:
-    raw = os.environ.get("CAIRN_MAX_MESSAGE_BYTES", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_BODY
+    return int(environment.get("CAIRN_MAX_MESSAGE_BYTES"))
 
 
 async def run(server: CairnServer, connection: Connection) -> int:

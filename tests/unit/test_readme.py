@@ -26,6 +26,16 @@ def test_settings_table_matches_the_settings_model():
     assert block.group(1) == settings_table()
 
 
+def test_environment_table_matches_the_typed_environment_block():
+    from cairn.environment import markdown_table
+
+    block = re.search(
+        r"<!-- environment-table:start -->\n(.*?)\n<!-- environment-table:end -->", README, re.S
+    )
+    assert block, "environment table markers missing"
+    assert block.group(1) == markdown_table()
+
+
 def test_scripts_named_in_the_readme_exist_and_are_executable():
     for script in set(re.findall(r"scripts/[a-z-]+", README)):
         path = REPO / script

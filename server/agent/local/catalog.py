@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 from dataclasses import dataclass
+
+from cairn import environment
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def installed_local_models() -> list[LocalModelSpec]:
     ``CAIRN_LOCAL_MODEL=off`` hides them: no silent fallback to a slow local model for someone
     who wants a clear "configure a model" message instead (and for tests of that message).
     """
-    if os.environ.get("CAIRN_LOCAL_MODEL", "").strip().lower() in ("off", "0", "false", "no"):
+    if not environment.get("CAIRN_LOCAL_MODEL"):
         return []
     if not runtime_installed():
         return []

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import platformdirs
 
+from cairn import environment
 from cairn.server.agent.local.catalog import LocalModelSpec
 
 logger = logging.getLogger(__name__)
@@ -41,12 +42,8 @@ class WeightsError(Exception):
 
 def cache_dir() -> Path:
     """Where assembled models live (``CAIRN_CACHE_DIR`` overrides the user cache dir)."""
-    override = os.environ.get(CACHE_ENV)
-    base = (
-        Path(override).expanduser()
-        if override
-        else Path(platformdirs.user_cache_dir("cairn", appauthor=False))
-    )
+    override = environment.get(CACHE_ENV)
+    base = override if override is not None else Path(platformdirs.user_cache_dir("cairn", appauthor=False))
     return base / "models"
 
 
