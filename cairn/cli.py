@@ -8,8 +8,12 @@ which registers its sub-command and sets ``func`` (``args -> int exit code``) on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 from cairn import __version__
 
@@ -40,6 +44,26 @@ def configured_model(name: str | None = None):  # noqa: ANN201 - a ModelClient o
     return ModelClient(config)
 
 
+@contextlib.asynccontextmanager
+async def open_memory(workspace: Path, memory_path: str | None) -> AsyncIterator[Any]:
+    """The workspace's store as the agent host opens it (compose.open_agent_host): the same
+    redaction and location as the server and `cairn ask`."""
+    from cairn.memory.migrate import MemoryStoreError
+    from cairn.server import settings as settings_mod
+    from cairn.server.agent.compose import open_agent_host
+
+    layers: list = [(settings_mod.ENVIRONMENT, settings_mod.env_layer())]
+    if memory_path:
+        layers.append((settings_mod.INIT_OPTIONS, {"memoryPath": memory_path}))
+    host = await open_agent_host(workspace, settings_mod.resolve(layers).settings, skills=False)
+    try:
+        if host.memory is None:
+            raise MemoryStoreError(host.memory_problem or "memory is unavailable")
+        yield host.memory.store
+    finally:
+        await host.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cairn",
@@ -50,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module_name in SUBCOMMANDS:
         module = importlib.import_module(module_name)
         if module_name == "cairn.memory.cli":
-            module.add_parsers(subparsers, model_factory=configured_model)
+            module.add_parsers(subparsers, model_factory=configured_model, open_memory=open_memory)
         elif module_name == "cairn.skills.cli":
             module.add_parsers(subparsers, model_factory=_required_model)
         else:

@@ -8,27 +8,38 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cairn.memory.ports import TextModel
+from cairn.memory.store import MemoryStore
 
 ModelFactory = Callable[[], TextModel]
+# Opens the workspace's store for (workspace root, --memory-path); `cairn` passes the agent
+# host's composition (the same redaction and store as the server).
+MemoryOpener = Callable[[Path, str | None], AbstractAsyncContextManager[MemoryStore]]
 
 
-def add_parsers(subparsers: argparse._SubParsersAction, model_factory: ModelFactory | None = None) -> None:
+def add_parsers(
+    subparsers: argparse._SubParsersAction,
+    model_factory: ModelFactory | None = None,
+    open_memory: MemoryOpener | None = None,
+) -> None:
     """Register ``memory`` and its sub-commands. ``model_factory`` builds the TextModel
-    consolidation uses for wording; without it consolidation runs model-free."""
+    consolidation uses for wording (without it consolidation runs model-free); ``open_memory``
+    opens the store (default: directly, with the process's redactor)."""
     memory = subparsers.add_parser("memory", help="show, search, forget or consolidate memory")
     _add_common(memory, defaults=True)
     # The same options after the action (`cairn memory show --workspace X`) override.
     common = argparse.ArgumentParser(add_help=False)
     _add_common(common, defaults=False)
-    memory.set_defaults(func=lambda args: (memory.print_help(sys.stderr), 2)[1])
+    memory.set_defaults(func=lambda args: (memory.print_help(sys.stderr), 2)[1], open_memory=open_memory)
     actions = memory.add_subparsers(dest="memory_command", metavar="ACTION")
 
     show = actions.add_parser("show", parents=[common], help="print the workspace's memory as markdown")
@@ -76,10 +87,20 @@ def _run(args: argparse.Namespace) -> int:
         return 1
 
 
+@contextlib.asynccontextmanager
+async def _open_store(root: Path, memory_path: str | None) -> AsyncIterator[MemoryStore]:
+    from cairn.memory.location import memory_db_path
+    from cairn.memory.redaction import process_redactor
+
+    # The values of *KEY*/*TOKEN*/... variables never get stored.
+    async with await MemoryStore.open(
+        memory_db_path(root, memory_path), workspace_root=root, redactor=process_redactor()
+    ) as store:
+        yield store
+
+
 async def _dispatch(args: argparse.Namespace) -> int:
     from cairn.memory.location import memory_db_path
-    from cairn.memory.redaction import Redactor
-    from cairn.memory.store import MemoryStore
 
     root = (args.workspace or Path.cwd()).resolve()
     path = memory_db_path(root, args.memory_path)
@@ -88,9 +109,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         # database (and its data dir) for a mistyped --workspace and hide the mistake.
         sys.stderr.write(f"cairn memory: no memory for {root} yet (it would be at {path})\n")
         return 1 if args.action == "forget" else 0
-    redactor = Redactor()
-    redactor.add_env_secrets()  # the values of *KEY*/*TOKEN*/... variables never get stored
-    async with await MemoryStore.open(path, workspace_root=root, redactor=redactor) as store:
+    opener = getattr(args, "open_memory", None) or _open_store
+    async with opener(root, args.memory_path) as store:
         return await ACTIONS[args.action](store, args, root)
 
 
