@@ -33,8 +33,8 @@ def main() -> None:
     print("(mixed: one edit carrying a helpful and a harmful rule; reported beside the targets, not in them)")
     harmful = result.cairn["harmful"]
     print(
-        f"target runs: Cairn {result.cairn_calls}, SkillOpt {result.skillopt_calls}"
-        f" (ratio {result.cairn_calls / max(1, result.skillopt_calls):.2f})"
+        f"target runs: Cairn {result.calls['cairn']}, SkillOpt {result.calls['skillopt']}"
+        f" (ratio {result.calls['cairn'] / max(1, result.calls['skillopt']):.2f})"
     )
     print(
         f"targets: harmful 0% -> {'MET' if harmful == 0 else 'MISSED'}; helpful >= 90% -> "

@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from cairn.skills.optimize.graders import grade
 from cairn.skills.optimize.metered import MeteredModels
+from cairn.skills.optimize.splits import Splits
 from cairn.skills.optimize.stats import sign_test_p
 from cairn.skills.optimize.tasks import Task
 
@@ -176,3 +178,27 @@ async def decide(
     return GateDecision(
         confirmed, f"{reason}; {confirm_reason}", gate_tally.to_dict(), confirm_tally.to_dict(), p_value
     )
+
+
+class Gate(Protocol):
+    """Decides whether ``candidate`` replaces ``current``: the trainer and the gate comparison
+    take any gate of this shape (Cairn's paired gate, or a baseline measured against it)."""
+
+    name: str
+
+    async def judge(
+        self, models: MeteredModels, current: str, candidate: str, splits: Splits
+    ) -> GateDecision: ...
+
+
+@dataclass(frozen=True)
+class PairedGate:
+    """Cairn's gate (module docstring): paired, re-measured, significant, confirmed."""
+
+    config: GateConfig = field(default_factory=GateConfig)
+    name: str = "cairn"
+
+    async def judge(
+        self, models: MeteredModels, current: str, candidate: str, splits: Splits
+    ) -> GateDecision:
+        return await decide(models, current, candidate, list(splits.gate), list(splits.confirm), self.config)

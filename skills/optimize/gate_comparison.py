@@ -11,16 +11,15 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from cairn.skills.optimize.baseline_gate import sample_score, stored_score_gate
+from cairn.skills.optimize.baseline_gate import StoredScoreGate
 from cairn.skills.optimize.budget import Budget
 from cairn.skills.optimize.cache import ResponseCache
 from cairn.skills.optimize.edits import Edit, apply_edit
-from cairn.skills.optimize.gate import GateConfig, decide
+from cairn.skills.optimize.gate import Gate, GateConfig, PairedGate
 from cairn.skills.optimize.metered import MeteredModels
 from cairn.skills.optimize.simulated import SimulatedOptimizer, SimulatedTarget, SimWorld
 from cairn.skills.optimize.simulated_world import generate_world
 from cairn.skills.optimize.splits import split_tasks
-from cairn.skills.optimize.tasks import Task
 
 EDIT_KINDS = ("helpful", "neutral", "harmful", "mixed")  # mixed: helpful and harmful in one edit
 
@@ -30,8 +29,7 @@ class Comparison:
     trials: Counter = field(default_factory=Counter)
     cairn: Counter = field(default_factory=Counter)
     skillopt: Counter = field(default_factory=Counter)
-    cairn_calls: int = 0
-    skillopt_calls: int = 0
+    calls: Counter = field(default_factory=Counter)  # target runs per gate name
 
     def rate(self, gate: str, kind: str) -> float:
         return getattr(self, gate)[kind] / max(1, self.trials[kind])
@@ -91,17 +89,16 @@ async def compare_gates(
         if text is None:
             continue
         candidate = apply_edit(current, Edit("append", text))
-        models = _models(world, noise, seed * 7919 + trial)
-        verdict = await decide(models, current, candidate, list(splits.gate), list(splits.confirm), config)
-        result.cairn_calls += models.budget.calls
-        validation: list[Task] = list(splits.validation)
-        size = len(splits.gate)
-        stored_rng, fresh_rng = random.Random(f"stored:{trial}"), random.Random(f"fresh:{trial}")
-        baseline = _models(world, noise, seed * 7919 + trial)
-        stored = await sample_score(baseline, current, validation, size, stored_rng)
-        accepted = await stored_score_gate(baseline, stored, candidate, validation, size, fresh_rng)
-        result.skillopt_calls += baseline.budget.calls
+        gates: tuple[Gate, ...] = (
+            PairedGate(config),
+            StoredScoreGate(
+                len(splits.gate), random.Random(f"stored:{trial}"), random.Random(f"fresh:{trial}")
+            ),
+        )
         result.trials[kind] += 1
-        result.cairn[kind] += verdict.accepted
-        result.skillopt[kind] += accepted
+        for gate in gates:  # the same edit in the same simulated world, metered apart
+            models = _models(world, noise, seed * 7919 + trial)
+            verdict = await gate.judge(models, current, candidate, splits)
+            getattr(result, gate.name)[kind] += verdict.accepted
+            result.calls[gate.name] += models.budget.calls
     return result

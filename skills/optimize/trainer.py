@@ -24,7 +24,7 @@ from cairn.skills.optimize.cache import ResponseCache
 from cairn.skills.optimize.candidates import Limits, build_candidate
 from cairn.skills.optimize.edits import Edit, EditError, apply_edit
 from cairn.skills.optimize.estimate import Estimate, estimate_run
-from cairn.skills.optimize.gate import GateConfig, decide
+from cairn.skills.optimize.gate import Gate, GateConfig, PairedGate
 from cairn.skills.optimize.graders import grade
 from cairn.skills.optimize.journal import JsonlWriter, read_records
 from cairn.skills.optimize.ledger import Rejection
@@ -110,6 +110,7 @@ class Trainer:
         concurrency: int = 4,
         progress: Progress | None = None,
         cache_path: Path | None = None,
+        gate: Gate | None = None,
     ) -> None:
         errors = [p.format("SKILL.md") for p in validate_skill_text(skill_text, folder_name) if p.is_error]
         if errors:
@@ -120,6 +121,7 @@ class Trainer:
         )
         self.schedule = batch_schedule(self.splits.train, config.epochs, config.batch_size, config.seed)
         self.run_dir = Path(run_dir)
+        self.gate: Gate = gate or PairedGate(config.gate)
         self.progress = progress or NullProgress()
         self.cache = ResponseCache(cache_path or self.run_dir / CACHE_FILE)
         self.models = MeteredModels(
@@ -310,14 +312,7 @@ class Trainer:
         except EditError as exc:  # its anchor came from an edit rejected earlier in this step
             return {"edit": edit.to_dict(), "decision": "skipped", "reason": str(exc)}
         self._keep_for_final(state.current, candidate)
-        verdict = await decide(
-            self.models,
-            state.current,
-            candidate,
-            list(self.splits.gate),
-            list(self.splits.confirm),
-            self.config.gate,
-        )
+        verdict = await self.gate.judge(self.models, state.current, candidate, self.splits)
         if verdict.accepted:
             state.accepted.append(
                 {

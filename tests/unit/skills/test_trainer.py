@@ -57,7 +57,7 @@ class RecordingOptimizer(SimulatedOptimizer):
         return await super().complete(messages, max_tokens=max_tokens)
 
 
-def trainer(world_bundle, run_dir: Path, *, target=None, optimizer=None, **config) -> Trainer:
+def trainer(world_bundle, run_dir: Path, *, target=None, optimizer=None, gate=None, **config) -> Trainer:
     world, tasks, skill = world_bundle
     settings = {"epochs": 2, "batch_size": 6, "seed": 4, **config}
     return Trainer(
@@ -69,6 +69,7 @@ def trainer(world_bundle, run_dir: Path, *, target=None, optimizer=None, **confi
         config=TrainConfig(**settings),
         run_dir=run_dir,
         concurrency=3,
+        gate=gate,
     )
 
 
@@ -92,6 +93,26 @@ async def test_a_run_improves_the_skill_and_every_output_is_valid(small_world, t
     svg = (tmp_path / "scores.svg").read_text()
     assert svg.startswith("<svg") and svg.count("<polyline") >= 3  # train, validation, test lines
     assert "<svg" in (tmp_path / "report.html").read_text()
+
+
+async def test_the_trainer_asks_whatever_gate_it_is_given(small_world, tmp_path):
+    from cairn.skills.optimize.gate import GateDecision
+
+    class RefusingGate:
+        name = "refuse-all"
+
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        async def judge(self, models, current, candidate, splits):
+            self.asked.append(candidate)
+            return GateDecision(False, "refused by the test gate", {})
+
+    gate = RefusingGate()
+    state = await trainer(small_world, tmp_path, gate=gate).run()
+    assert gate.asked and not state.accepted
+    assert (tmp_path / "SKILL.md").read_text() == small_world[2]
+    assert "refused by the test gate" in (tmp_path / "history.json").read_text()
 
 
 @pytest.mark.parametrize("crash", [("optimizer", 2), ("optimizer", 9), ("target", 150), ("target", 480)])
