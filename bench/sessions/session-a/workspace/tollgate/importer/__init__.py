@@ -1,0 +1,1 @@
+"""Nightly carrier manifest import (see nightly.py)."""

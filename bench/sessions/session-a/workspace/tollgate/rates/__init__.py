@@ -1,0 +1,3 @@
+"""LTL rates calculator (quoting portal + sales CLI)."""
+
+from .calculator import Quote, quote  # noqa: F401

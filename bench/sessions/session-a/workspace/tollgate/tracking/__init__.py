@@ -1,0 +1,1 @@
+"""Customer-facing shipment tracking API."""
