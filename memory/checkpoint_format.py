@@ -1,112 +1,168 @@
-"""The structured checkpoint: merging ranges, fitting a token cap, rendering markdown.
+"""The structured checkpoint: one section table, and the merge, cap and markdown derived from it.
 
-A checkpoint's data is a JSON object with verbatim lists produced by
-:mod:`cairn.memory.extract` and a ``narrative`` map written by the model. Each new checkpoint
+A checkpoint's data is a JSON object: one entry per :class:`Field` (verbatim items produced by
+:mod:`cairn.memory.extract`) and a ``narrative`` map written by the model. Each new checkpoint
 merges the previous one with the new range, so the latest checkpoint always covers the whole
-session. When it outgrows its cap, the oldest items of the most over-represented sections are
-dropped first; the active intent and the user's directives are never dropped.
+session. :data:`SECTIONS` is the only place a section or a field is declared: its merge rule,
+its claim on the token cap, where its items come from and how they are shown.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
-from cairn.memory.extract import Extraction, skeleton, strong_values
+from cairn.memory.extract import Extraction, strong_values
 from cairn.memory.ports import TokenCounter, approx_tokens
+from cairn.memory.statements import subjectless
+from cairn.memory.values import same_subject
 
-# (key, heading) in the order MiMo-style checkpoints present them.
-SECTIONS: tuple[tuple[str, str], ...] = (
-    ("active_intent", "Active intent (the user's words)"),
-    ("next_action", "Next action"),
-    ("directives", "Directives (the user's words)"),
-    ("task_tree", "Task tree"),
-    ("current_work", "Current work"),
-    ("files_changed", "Files and code touched"),
-    ("knowledge", "Discovered knowledge"),
-    ("errors", "Errors and fixes"),
-    ("live_resources", "Live resources"),
-    ("decisions", "Design decisions"),
-    ("open_notes", "Open notes"),
+# latest:    the newest extracted item replaces the text (the active intent)
+# standing:  kept for the whole session, never trimmed; a newer item about the same subject
+#            replaces an older one (the user changed their mind), which goes to ``superseded``
+# append:    de-duplicated, a repeated item moves to the end (recency decides trimming)
+# supersede: like append, but a newer item about the same subject replaces the older, which
+#            is kept in ``superseded`` as history, never as current
+MergeRule = Literal["latest", "standing", "append", "supersede"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One list (or text) of the checkpoint data."""
+
+    key: str
+    merge: MergeRule
+    weight: float | None  # claim on the token cap when trimming; None: never trimmed
+    extractor: str | None = None  # the Extraction attribute it is filled from
+    cap: int = 200  # most items kept by a merge (oldest dropped first)
+    label: str = "{}"  # how one item is shown
+    ranked: bool = False  # trimming drops items without an identifying value first
+    inline: bool = False  # shown as one "Exact values:" line, only those not shown already
+    section: str = ""  # set from the table below
+
+
+@dataclass(frozen=True)
+class Section:
+    """One heading of the rendered checkpoint and the fields shown under it."""
+
+    key: str
+    title: str
+    narrative: bool = False  # the model writes prose for this section
+    fields: tuple[Field, ...] = ()
+
+
+_SECTIONS: tuple[Section, ...] = (
+    Section(
+        "active_intent",
+        "Active intent (the user's words)",
+        fields=(Field("active_intent", "latest", None, "user_requests"),),
+    ),
+    Section("next_action", "Next action", narrative=True),
+    Section(
+        "directives",
+        "Directives (the user's words)",
+        fields=(Field("directives", "standing", None, "directives"),),
+    ),
+    Section(
+        "task_tree", "Task tree", narrative=True, fields=(Field("task_tree", "append", 1.0, "tasks", 60),)
+    ),
+    Section("current_work", "Current work", narrative=True),
+    Section(
+        "files",
+        "Files and code touched",
+        fields=(
+            Field("files_changed", "append", 2.0, "files_changed", 120),
+            Field("files_read", "append", 0.5, "files_read", 80),
+            Field("commands", "append", 1.5, "commands", 80, label="`{}`"),
+        ),
+    ),
+    Section(
+        "knowledge",
+        "Discovered knowledge",
+        fields=(
+            Field("user_facts", "supersede", 4.0, "user_facts", label="(user) {}", ranked=True),
+            Field("knowledge", "supersede", 3.0, "knowledge", ranked=True),
+            Field("discovered", "supersede", 2.0, "discovered", 200, label="(untrusted data) {}"),
+            Field("superseded", "append", 0.3, None, 40, label="(superseded, no longer current) {}"),
+            Field("values", "append", 1.0, "values", 200, inline=True),
+        ),
+    ),
+    Section("errors", "Errors and fixes", fields=(Field("errors", "append", 1.0, "errors", 60),)),
+    Section(
+        "live_resources",
+        "Live resources",
+        fields=(Field("live_resources", "supersede", 1.5, "live_resources", 60),),
+    ),
+    Section(
+        "decisions",
+        "Design decisions",
+        fields=(Field("decisions", "supersede", 3.0, "decisions", ranked=True),),
+    ),
+    Section(
+        "open_notes",
+        "Open notes",
+        narrative=True,
+        fields=(Field("open_notes", "append", 0.5, "open_notes", 40),),
+    ),
 )
-LIST_KEYS = (
-    "task_tree",
-    "directives",
-    "files_changed",
-    "files_read",
-    "commands",
-    "user_facts",
-    "knowledge",
-    "errors",
-    "live_resources",
-    "decisions",
-    "open_notes",
-    "values",
+SECTIONS: tuple[Section, ...] = tuple(
+    replace(s, fields=tuple(replace(f, section=s.key) for f in s.fields)) for s in _SECTIONS
 )
-NARRATIVE_KEYS = ("next_action", "task_tree", "current_work", "open_notes")
-# Relative claim of each trimmable list on the token cap (directives are never trimmed).
-WEIGHTS = {
-    "user_facts": 4.0,
-    "knowledge": 3.0,
-    "decisions": 3.0,
-    "live_resources": 1.5,
-    "files_changed": 2.0,
-    "files_read": 0.5,
-    "commands": 1.5,
-    "errors": 1.0,
-    "task_tree": 1.0,
-    "values": 1.0,
-    "open_notes": 0.5,
-}
+FIELDS: tuple[Field, ...] = tuple(f for s in SECTIONS for f in s.fields)
+_BY_KEY = {f.key: f for f in FIELDS}
+LIST_KEYS = tuple(f.key for f in FIELDS if f.merge != "latest")
+NARRATIVE_KEYS = tuple(s.key for s in SECTIONS if s.narrative)
 MAX_ITEM_CHARS = 600
 MAX_NARRATIVE_CHARS = 1200
 
 
 def empty_checkpoint() -> dict[str, Any]:
     """A checkpoint with no content."""
-    return {"active_intent": "", **{k: [] for k in LIST_KEYS}, "narrative": {}}
+    return {**{f.key: "" if f.merge == "latest" else [] for f in FIELDS}, "narrative": {}}
 
 
-def _first_line(text: str, limit: int = 200) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-# Lists where a newer statement of the same shape supersedes an older one ("the suite takes
-# 41 s" then "48 s"); this also keeps templated chatter from crowding out real facts.
-SUPERSEDING = ("user_facts", "knowledge", "live_resources", "commands")
-
-
-def _merge_list(old: list[str], new: list[str], *, supersede: bool = False) -> list[str]:
+def _append(old: list[str], new: list[str]) -> list[str]:
     # A repeated item moves to the end: recency decides what is trimmed first.
-    merged = [item[:MAX_ITEM_CHARS] for item in old if item not in set(new)] + [
-        item[:MAX_ITEM_CHARS] for item in new
-    ]
-    if not supersede:
-        return merged
-    newest: dict[str, int] = {}
-    for index, item in enumerate(merged):
-        shape, values = skeleton(item)
-        if values:
-            newest[shape] = index
-    return [
-        item
-        for index, item in enumerate(merged)
-        if newest.get(skeleton(item)[0], index) == index or not skeleton(item)[1]
-    ]
+    fresh = set(new)
+    return [item for item in old if item not in fresh] + new
+
+
+def _supersede(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
+    """Merged items, and the older ones a newer item about the same subject replaced."""
+    merged = list(old)
+    replaced: list[str] = []
+    for item in new:
+        if item in merged:
+            merged.remove(item)
+        else:
+            for older in [o for o in merged if same_subject(o, item)]:
+                merged.remove(older)
+                replaced.append(older)
+        merged.append(item)
+    return merged, replaced
 
 
 def merge(previous: dict[str, Any] | None, found: Extraction, narrative: dict[str, str]) -> dict[str, Any]:
     """The previous checkpoint extended with a new range's extraction and narrative."""
     data = empty_checkpoint()
     if previous:
-        data.update({k: previous.get(k, data[k]) for k in data})
-    if found.user_requests:
-        data["active_intent"] = found.user_requests[-1]
-    data["task_tree"] = _merge_list(data["task_tree"], [_first_line(r) for r in found.user_requests])
-    for key in LIST_KEYS:
-        if key != "task_tree":
-            data[key] = _merge_list(data[key], getattr(found, key), supersede=key in SUPERSEDING)
+        data.update({k: previous[k] for k in data if k in previous})
+    superseded: list[str] = []
+    for spec in FIELDS:
+        if spec.extractor is None:
+            continue
+        new = [item[:MAX_ITEM_CHARS] for item in getattr(found, spec.extractor)]
+        if spec.merge == "latest":
+            data[spec.key] = new[-1] if new else data[spec.key]
+            continue
+        if spec.merge == "append":
+            merged = _append(list(data[spec.key]), new)
+        else:
+            merged, replaced = _supersede(list(data[spec.key]), new)
+            superseded += replaced
+        data[spec.key] = merged if spec.weight is None else merged[-spec.cap :]
+    data["superseded"] = _append(list(data["superseded"]), superseded)[-_BY_KEY["superseded"].cap :]
     data["narrative"] = {
         k: v.strip()[:MAX_NARRATIVE_CHARS] for k, v in narrative.items() if v.strip()
     } or data["narrative"]
@@ -114,8 +170,8 @@ def merge(previous: dict[str, Any] | None, found: Extraction, narrative: dict[st
 
 
 def parse_narrative(reply: str) -> dict[str, str]:
-    """Split the model's reply into the four narrative sections (unknown text is dropped)."""
-    wanted = {heading.lower(): key for key, heading in SECTIONS if key in NARRATIVE_KEYS}
+    """Split the model's reply into the narrative sections (unknown text is dropped)."""
+    wanted = {s.title.lower(): s.key for s in SECTIONS if s.narrative}
     sections: dict[str, str] = {}
     current: str | None = None
     for line in reply.splitlines():
@@ -132,37 +188,35 @@ def render(data: dict[str, Any]) -> str:
     """The checkpoint as markdown (what the model sees in the context)."""
     narrative = data.get("narrative", {})
     parts: list[str] = ["# Session checkpoint"]
-    for key, heading in SECTIONS:
+    for section in SECTIONS:
         body: list[str] = []
-        if key == "active_intent":
-            if data.get("active_intent"):
-                body.append("> " + data["active_intent"].replace("\n", "\n> "))
-        else:
-            if narrative.get(key):
-                body.append(narrative[key])
-            items = list(data.get(key, []))
-            if key == "knowledge":
-                items = [f"(user) {f}" for f in data.get("user_facts", [])] + items
-            if key == "files_changed":
-                items += data.get("files_read", []) + [f"`{c}`" for c in data.get("commands", [])]
-            body += [f"- {item}" for item in items]
-        if key == "knowledge":
-            shown = "\n".join(parts + body)
-            extra = [v for v in data.get("values", []) if v not in shown]
-            if extra:
-                body.append("Exact values: " + ", ".join(f"`{v}`" for v in extra))
+        if section.narrative and narrative.get(section.key):
+            body.append(narrative[section.key])
+        for spec in section.fields:
+            value = data.get(spec.key)
+            if spec.merge == "latest":
+                if value:
+                    body.append("> " + str(value).replace("\n", "\n> "))
+            elif spec.inline:
+                shown = "\n".join(parts + body)
+                extra = [v for v in value or [] if v not in shown]
+                if extra:
+                    body.append("Exact values: " + ", ".join(f"`{v}`" for v in extra))
+            else:
+                body += [f"- {spec.label.format(item)}" for item in value or []]
         if body:
-            parts.append(f"## {heading}\n" + "\n".join(body))
+            parts.append(f"## {section.title}\n" + "\n".join(body))
     return "\n\n".join(parts) + "\n"
 
 
-# Statements in these lists go oldest-first among those carrying no identifying value, before
-# any statement that does (a version, an address, a name outlives "18 callers use that codec").
-RANKED = ("user_facts", "knowledge", "decisions")
-
-
-def _drop_index(key: str, items: list[str]) -> int:
-    if key in RANKED:
+def _drop_index(spec: Field, items: list[str]) -> int:
+    # Lines whose subject is elsewhere go first, then (ranked lists) statements carrying no
+    # identifying value, before any that does: a version, an address, a name outlives
+    # "18 callers use that codec".
+    for index, item in enumerate(items):
+        if subjectless(item):
+            return index
+    if spec.ranked:
         for index, item in enumerate(items):
             if not strong_values(item):
                 return index
@@ -170,19 +224,21 @@ def _drop_index(key: str, items: list[str]) -> int:
 
 
 def fit(data: dict[str, Any], max_tokens: int, count_tokens: TokenCounter = approx_tokens) -> dict[str, Any]:
-    """Drop items of over-represented sections until the render fits ``max_tokens``: the oldest
-    first, except that statements without an identifying value go before those with one."""
+    """Drop items of over-represented fields until the render fits ``max_tokens``: the oldest
+    first, except that lines without a subject or an identifying value go before others.
+    Fields the table marks as never trimmed (the active intent, directives) are kept whole."""
     data = {**data, **{k: list(data.get(k, [])) for k in LIST_KEYS}}
-    cost = {k: [count_tokens(item) + 2 for item in data[k]] for k in WEIGHTS}
+    trimmable = [f for f in FIELDS if f.weight is not None]
+    cost = {f.key: [count_tokens(item) + 2 for item in data[f.key]] for f in trimmable}
     total = count_tokens(render(data))
     while total > max_tokens:
-        candidates = [k for k in WEIGHTS if data[k]]
+        candidates = [f for f in trimmable if data[f.key]]
         if not candidates:
             break
-        key = max(candidates, key=lambda k: sum(cost[k]) / WEIGHTS[k])
-        index = _drop_index(key, data[key])
-        data[key].pop(index)
-        total -= cost[key].pop(index)
+        spec = max(candidates, key=lambda f: sum(cost[f.key]) / (f.weight or 1.0))
+        index = _drop_index(spec, data[spec.key])
+        data[spec.key].pop(index)
+        total -= cost[spec.key].pop(index)
         if total <= max_tokens:  # estimates drift (shared headings, values): re-measure
             total = count_tokens(render(data))
     return data

@@ -1,11 +1,17 @@
 """The background checkpoint writer: the agent never waits for it.
 
-After each step the agent calls :meth:`CheckpointWriter.observe` with how full the context is.
-When the session crosses a threshold of the usable window, one asyncio task per session writes
-a checkpoint; a newer request while one is running replaces the queued one. Across processes
-the work is single-flight (a lease row per session) and snapshot-then-write-if-current: the
-range after the latest checkpoint is read, summarised without any lock held, and stored only
-if no other writer stored a checkpoint meanwhile, so each range is summarised once (R12).
+After each agent step the agent calls :meth:`CheckpointWriter.observe`. Whenever the part of
+the transcript no checkpoint covers yet grows past :data:`ROLLING_SHARE` of the usable window,
+a checkpoint is written that merges the previous one with the new messages only (the range
+after the previous checkpoint is read and extracted, nothing before it), so the latest
+checkpoint always covers the session up to a recent point, however long the session runs.
+The share is small enough that a range is covered before it can leave the assembled context.
+
+One asyncio task per session; requests arriving while it runs collapse into one re-check.
+Across processes the work is single-flight (a lease row per session) and snapshot-then-
+write-if-current: the range after the latest checkpoint is read, summarised without any lock
+held, and stored only if no other writer stored a checkpoint meanwhile, so each range is
+summarised once (R12).
 """
 
 from __future__ import annotations
@@ -25,6 +31,11 @@ log = logging.getLogger(__name__)
 
 SAFETY_MARGIN_TOKENS = 20_000  # MiMo Code's margin below the window, scaled down for small ones
 TRANSCRIPT_CHARS_PER_MESSAGE = 800
+# A checkpoint is due when the uncovered tail reaches this share of the usable window. Context
+# assembly keeps at least about half of what the fixed sections leave for recent messages, so
+# a tail of 30% is summarised before any of it has to leave the context.
+ROLLING_SHARE = 0.30
+MIN_TRIGGER_TOKENS = 256
 
 
 def usable_window(window_tokens: int, output_reserve: int) -> int:
@@ -34,15 +45,17 @@ def usable_window(window_tokens: int, output_reserve: int) -> int:
     return max(window_tokens // 2, window_tokens - reserve - margin)
 
 
-def thresholds_for(window_tokens: int) -> tuple[float, ...]:
-    """Fractions of the usable window that trigger a checkpoint (finer for big windows)."""
-    if window_tokens <= 64_000:
-        step = 20
-    elif window_tokens <= 200_000:
-        step = 10
-    else:
-        step = 5
-    return tuple(p / 100 for p in range(step, 100, step))
+def usable_budget(window_tokens: int, output_reserve: int, budget_tokens: int | None = None) -> int:
+    """The usable window, or the next call's input budget when the caller knows it and it is
+    smaller (it already leaves out tool schemas and the reply)."""
+    usable = usable_window(window_tokens, output_reserve)
+    return min(usable, budget_tokens) if budget_tokens else usable
+
+
+def trigger_tokens(window_tokens: int, output_reserve: int, budget_tokens: int | None = None) -> int:
+    """Uncovered-tail size (tokens) at which a new checkpoint is written."""
+    usable = usable_budget(window_tokens, output_reserve, budget_tokens)
+    return max(MIN_TRIGGER_TOKENS, int(usable * ROLLING_SHARE))
 
 
 def load_prompt() -> str:
@@ -51,32 +64,43 @@ def load_prompt() -> str:
 
 
 def transcript_for_model(rows: list[StoredMessage], max_chars: int = 24_000) -> str:
-    """Messages as compact text for the summariser, newest kept when over ``max_chars``."""
+    """Messages as compact text for the summariser, newest kept when over ``max_chars``.
+
+    A user message the user did not write (a code action's prompt) is labelled as Cairn's.
+    """
     lines: list[str] = []
     for row in rows:
         message = row.message
         text = message.get("content") or ""
+        role = message["role"]
+        if role == "user" and row.user_text is not None and row.user_text != text:
+            role, text = (
+                ("user (their words)", row.user_text)
+                if row.user_text
+                else ("cairn (code action prompt)", text)
+            )
         for call in message.get("tool_calls") or []:
             fn = call.get("function") or {}
             text += f"\n[calls {fn.get('name')}({fn.get('arguments', '')})]"
         limit = TRANSCRIPT_CHARS_PER_MESSAGE // (2 if message["role"] == "tool" else 1)
         if len(text) > limit:
             text = text[:limit] + " …"
-        lines.append(f"[{row.seq}] {message['role']}: {text}")
+        lines.append(f"[{row.seq}] {role}: {text}")
     joined = "\n".join(lines)
     return joined[-max_chars:]
 
 
 @dataclass
 class _SessionState:
-    last_fraction: float = 0.0
+    window: int = 0
+    budget: int | None = None
     task: asyncio.Task | None = None
-    pending: float | None = None  # the threshold of a queued request (newest wins)
+    recheck: bool = False  # a request arrived while the task ran (newer ones collapse into it)
     written: list[CheckpointRecord] = field(default_factory=list)
 
 
 class CheckpointWriter:
-    """Writes structured checkpoints in the background, at most one task per session."""
+    """Writes rolling structured checkpoints in the background, at most one task per session."""
 
     def __init__(
         self,
@@ -100,40 +124,48 @@ class CheckpointWriter:
         self._closed = False
         self.model_calls = 0
 
-    def observe(self, session_id: str, used_tokens: int, window_tokens: int) -> None:
-        """Note the context size after a step; schedule a checkpoint if a threshold was crossed.
+    def observe(self, session_id: str, window_tokens: int, *, budget_tokens: int | None = None) -> None:
+        """Note that the session grew; write a checkpoint in the background if it is due.
 
-        Never blocks and never raises for a background failure (those are logged). Must be
-        called from the event loop's thread.
+        Call after each agent step (after the step's messages are stored). Costs O(1) here:
+        the check (one indexed query over the uncovered tail) and any write run in a task;
+        a call while that task runs only asks it to check once more when done. Never
+        blocks and never raises for a background failure (those are logged). Must be called
+        from the event loop's thread.
         """
         if self._closed or window_tokens <= 0:
             return
         state = self._sessions.setdefault(session_id, _SessionState())
-        fraction = used_tokens / usable_window(window_tokens, self.output_reserve)
-        crossed = [t for t in thresholds_for(window_tokens) if state.last_fraction < t <= fraction]
-        state.last_fraction = fraction  # a compaction lowers it, so thresholds re-arm
-        if not crossed:
-            return
+        state.window, state.budget = window_tokens, budget_tokens
         if state.task is not None and not state.task.done():
-            state.pending = crossed[-1]  # replaces an older queued request
+            state.recheck = True
             return
         state.task = asyncio.get_running_loop().create_task(
-            self._run(session_id, crossed[-1]), name=f"cairn-checkpoint-{session_id[:8]}"
+            self._run(session_id), name=f"cairn-checkpoint-{session_id[:8]}"
         )
 
-    async def _run(self, session_id: str, threshold: float) -> None:
+    async def _run(self, session_id: str) -> None:
         state = self._sessions[session_id]
-        next_threshold: float | None = threshold
-        while next_threshold is not None and not self._closed:
+        while not self._closed:
+            state.recheck = False
             try:
-                record = await self.write_now(session_id, threshold=next_threshold)
-                if record is not None:
-                    state.written.append(record)
+                await self._write_if_due(session_id, state)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("checkpoint for session %s failed", session_id)
-            next_threshold, state.pending = state.pending, None
+            if not state.recheck:
+                return
+
+    async def _write_if_due(self, session_id: str, state: _SessionState) -> None:
+        tail = await self.store.uncovered_tail(session_id)
+        if tail.tokens < trigger_tokens(state.window, self.output_reserve, state.budget):
+            return
+        usable = usable_budget(state.window, self.output_reserve, state.budget)
+        # ``threshold`` records how large the tail had grown, as a share of the usable window.
+        record = await self.write_now(session_id, threshold=round(tail.tokens / usable, 3))
+        if record is not None:
+            state.written.append(record)
 
     async def write_now(self, session_id: str, *, threshold: float | None = None) -> CheckpointRecord | None:
         """Write a checkpoint for everything after the latest one (None if nothing to do)."""

@@ -6,8 +6,10 @@ workspace, merge duplicates, make relative dates absolute, drop contradicted fac
 the newer, with provenance), keep project memory within its cap, optionally let a model
 improve wording (never values), then write the plan in one transaction.
 
-Single-flight across processes through a lease row; :func:`maybe_consolidate` runs it at most
-once per interval (7 days), checked on a session's first message.
+Single-flight across processes through a lease row. :func:`consolidate_if_due` runs it
+whenever a session or checkpoint exists that no run has covered yet (a cheap index probe
+otherwise), so a new session starts with what the previous ones established;
+:func:`maybe_consolidate` is the older periodic trigger (at most once per interval).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,8 +36,9 @@ from cairn.memory.consolidate_plan import (
 from cairn.memory.extract import exact_values, extract
 from cairn.memory.ports import TextModel
 from cairn.memory.records import CheckpointRecord, MemoryDelete, MemoryInsert, MemoryUpdate
+from cairn.memory.statements import is_directive
 from cairn.memory.store import MemoryStore
-from cairn.memory.workspace_check import path_exists, symbol_in_file
+from cairn.memory.workspace_check import missing_paths, path_exists, symbol_in_file
 
 log = logging.getLogger(__name__)
 
@@ -87,18 +90,6 @@ class ConsolidationReport:
         return "\n".join(lines) + "\n"
 
 
-def _mentioned_paths(text: str) -> list[str]:
-    return [
-        v
-        for v in exact_values(text)
-        if "://" not in v
-        and not v.startswith("/")
-        and ("/" in v or re.search(r"\.[A-Za-z]{1,5}$", v))
-        and " " not in v
-        and not re.fullmatch(r"v?\d+(\.\d+)+", v)
-    ]
-
-
 async def _verify(store: MemoryStore, root: Path, item: Item, now: str) -> None:
     """Set the item's status from the raw history and the live workspace."""
     for anchor in item.anchors:
@@ -114,9 +105,10 @@ async def _verify(store: MemoryStore, root: Path, item: Item, now: str) -> None:
         confirmed = await store.history_contains(item.text) or (
             bool(values) and all([await store.history_contains(v) for v in values])
         )
-    for path in _mentioned_paths(item.text):
-        if not await path_exists(root, path):
-            confirmed = False
+    # Only what looks like a path of this workspace can make a memory unverified: a
+    # hostname or a dotted name is not a file that went missing.
+    if await missing_paths(root, exact_values(item.text)):
+        confirmed = False
     item.status = "verified" if confirmed else "unverified"
     if confirmed:
         item.verified_at = now
@@ -173,6 +165,17 @@ async def _reword(model: TextModel, items: list[Item]) -> int:
     return changed
 
 
+def _demote_non_rules(items: list[Item]) -> list[str]:
+    """Directives stored before extraction told rules from questions and chatter become
+    recall-only notes: they are no standing instruction, but nothing is deleted."""
+    notes = []
+    for item in items:
+        if item.kind == "directive" and not is_directive(item.text):
+            item.kind, item.recall_only = "note", True
+            notes.append(f'"{item.text}" is no standing instruction: kept as a recall-only note')
+    return notes
+
+
 def _plan(items: list[Item]) -> list[MemoryInsert | MemoryUpdate | MemoryDelete]:
     steps: list[MemoryInsert | MemoryUpdate | MemoryDelete] = []
     for item in items:
@@ -200,6 +203,7 @@ def _plan(items: list[Item]) -> list[MemoryInsert | MemoryUpdate | MemoryDelete]
         changes = {
             k: v
             for k, v in {
+                "kind": item.kind,
                 "text": item.text,
                 "status": item.status,
                 "tier": item.tier,
@@ -242,6 +246,7 @@ async def _consolidate_locked(
     step("orienting", 0.0)
     gathered = await store.checkpoints(since=await store.get_meta(CURSOR_KEY))
     existing = [from_memory(m) for m in await store.list_memories()]
+    report.changes += _demote_non_rules(existing)
     step("gathering candidate facts", 0.1)
     # Every checkpoint, not only the newest per session: a long session's later checkpoints
     # may have trimmed older items to fit their cap. Repeats are merged below.
@@ -301,6 +306,52 @@ async def _consolidate_locked(
     return report
 
 
+async def _run_if(
+    store: MemoryStore,
+    due: Callable[[], Awaitable[bool]],
+    root: Path,
+    model: TextModel | None,
+    now: datetime,
+    progress: Progress | None,
+) -> ConsolidationReport | None:
+    """Consolidate if ``due()``, re-checked under the lease (another process may have just
+    finished); None when not due or when another process is consolidating."""
+    if not await due():
+        return None
+    async with store.lease(LEASE_NAME, ttl=300) as held:
+        if not held or not await due():
+            return None
+        return await _consolidate_locked(store, Path(root), model, now, progress)
+
+
+async def consolidate_if_due(
+    store: MemoryStore,
+    *,
+    workspace_root: Path,
+    model: TextModel | None,
+    now: datetime,
+    current_session_id: str | None = None,
+    progress: Progress | None = None,
+) -> ConsolidationReport | None:
+    """Consolidate when a session or a checkpoint exists that no consolidation has covered.
+
+    ``current_session_id`` (the session about to make its first model call) does not make a
+    run due by itself: it has barely started. When nothing is uncovered this is two index
+    probes and returns None; None too when another process is consolidating. Call it before
+    a new session's first model request (bounded in time by the caller), when the server
+    closes (with a grace period) and when the editor is idle.
+    """
+
+    async def due() -> bool:
+        return await store.has_unconsolidated(
+            sessions_since=await store.get_meta(SESSIONS_KEY),
+            checkpoints_since=await store.get_meta(CURSOR_KEY),
+            exclude_session=current_session_id,
+        )
+
+    return await _run_if(store, due, workspace_root, model, now, progress)
+
+
 async def maybe_consolidate(
     store: MemoryStore,
     *,
@@ -313,8 +364,9 @@ async def maybe_consolidate(
 ) -> ConsolidationReport | None:
     """Consolidate if the last run is ``interval`` old (or there was none); else None.
 
-    Call it when a session receives its first message (pass ``session_id`` to have that
-    checked). Returns None too when another process is already consolidating.
+    The periodic trigger; :func:`consolidate_if_due` is the one that keeps a new session
+    warm. With ``session_id``, only on that session's first message. Returns None too when
+    another process is already consolidating.
     """
     if session_id is not None and await store.message_count(session_id) > 1:
         return None
@@ -323,9 +375,4 @@ async def maybe_consolidate(
         last = await store.get_meta(LAST_RUN_KEY)
         return last is None or now - datetime.fromisoformat(last) >= interval
 
-    if not await due():
-        return None
-    async with store.lease(LEASE_NAME, ttl=300) as held:
-        if not held or not await due():  # re-check: another process may have just finished
-            return None
-        return await _consolidate_locked(store, Path(workspace_root), model, now, progress)
+    return await _run_if(store, due, workspace_root, model, now, progress)

@@ -12,14 +12,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cairn.memory.dates import absolutize_dates
-from cairn.memory.extract import skeleton
 from cairn.memory.records import Anchor, CheckpointRecord, Memory
+from cairn.memory.statements import is_directive, is_fact, subjectless
+from cairn.memory.values import same_subject, statement_shape
 
 PROJECT_MAX_LINES = 200
 PROJECT_MAX_BYTES = 10_000
 # Lower rank = kept in project memory first.
 KIND_RANK = {"directive": 0, "decision": 1, "preference": 1, "fact": 2, "note": 2, "file": 3, "command": 3}
 _TOOL_SUFFIX = re.compile(r"\s*\((tool output: [^)]+)\)\s*$")
+_DISCOVERED_FROM = re.compile(r" — (from .+)$")
+# Statements that can contradict each other (commands, files and the user's rules cannot:
+# two commands are two things done, and a newer rule replaces an older one only when it is
+# the same rule with one value changed).
+STATEMENT_KINDS = frozenset({"fact", "decision", "preference", "note"})
 
 
 @dataclass
@@ -39,6 +45,7 @@ class Item:
     verified_at: str | None = None
     existing: Memory | None = None
     dropped: str | None = None  # why it is removed (duplicate / contradicted)
+    recall_only: bool = False  # kept, but never in project memory (e.g. a demoted non-rule)
 
 
 def from_memory(memory: Memory) -> Item:
@@ -65,17 +72,26 @@ def _file_anchor(entry: str) -> Anchor | None:
 
 
 def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
-    """Facts worth keeping beyond the session, taken from a checkpoint's verbatim sections."""
+    """Facts worth keeping beyond the session, taken from a checkpoint's verbatim sections.
+
+    The user's directives, decisions and statements with values become trusted candidates;
+    values seen in files and command output become untrusted, recall-only ones that name
+    where they were seen (R17). Each provenance says which checkpoint or messages of which
+    session, and the date. Lines checkpoints wrote before the extraction learnt better
+    (questions filed as directives, context-free lines) are re-checked here.
+    """
     data, session = checkpoint.data, checkpoint.session_id
     where = (
         f"checkpoint {checkpoint.id} of session {session[:8]}"
         if checkpoint.id
         else f"messages {checkpoint.first_seq}-{checkpoint.last_seq} of session {session[:8]}"
     )
+    where += f", {checkpoint.created_at[:10]}"
     base = {"when": checkpoint.created_at, "session_ids": [session]}
     items = [
         Item(kind="directive", text=d, source="user", provenance=f"the user's words, {where}", **base)
         for d in data.get("directives", [])
+        if is_directive(d)
     ]
     items += [
         Item(
@@ -86,21 +102,28 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
             **base,
         )
         for d in data.get("decisions", [])
+        if not subjectless(d)
     ]
     items += [
         Item(kind="fact", text=k, source="user", provenance=f"the user's words, {where}", **base)
         for k in data.get("user_facts", [])
+        if is_fact(k)
     ]
     items += [
         Item(kind="fact", text=k, source="derived", provenance=f"stated by the assistant, {where}", **base)
         for k in data.get("knowledge", [])
+        if is_fact(k)
     ]
+    # A command the user named is worth showing in every session; one the agent merely ran
+    # ("pytest -q tests/test_x.py") is kept for recall only.
+    said = "\n".join(data.get("directives", []) + data.get("user_facts", []) + data.get("decisions", []))
     items += [
         Item(
             kind="command",
             text=f"`{c}`",
             source="derived",
             provenance=f"command run by the agent, {where}",
+            recall_only=c not in said,
             **base,
         )
         for c in data.get("commands", [])
@@ -117,20 +140,28 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
                 **base,
             )
         )
+    untrusted = {"source": "derived", "untrusted": True, "tier": "archive", "kind": "fact"}
     for line in data.get("live_resources", []):
         origin = _TOOL_SUFFIX.search(line)
         if origin:  # copied from tool output: kept only as untrusted, recall-only data
             items.append(
                 Item(
-                    kind="fact",
                     text=_TOOL_SUFFIX.sub("", line),
-                    source="derived",
                     provenance=f"{origin.group(1)}, {where}",
-                    untrusted=True,
-                    tier="archive",
+                    **untrusted,
                     **base,
                 )
             )
+    for line in data.get("discovered", []):
+        origin = _DISCOVERED_FROM.search(line)
+        items.append(
+            Item(
+                text=line,
+                provenance=f"tool output {origin.group(1) if origin else ''}, {where}",
+                **untrusted,
+                **base,
+            )
+        )
     return items
 
 
@@ -171,7 +202,7 @@ def merge_duplicates(items: list[Item]) -> list[str]:
         if item.existing:
             notes.append(
                 f"merged #{item.existing.id} into "
-                f"{'#%d' % kept.existing.id if kept.existing else 'a new memory'}"
+                f"{f'#{kept.existing.id}' if kept.existing else 'a new memory'}"
             )
     return notes
 
@@ -198,32 +229,52 @@ def _slots(text: str, values: tuple[str, ...]) -> set[str]:
     return slots
 
 
-def drop_contradictions(items: list[Item]) -> list[str]:
-    """Drop the older of two statements about the same thing with different values.
+def _changed_value(older: tuple[str, ...], newer: tuple[str, ...]) -> bool:
+    # Exactly one value replaced by another: "port 8080" -> "port 9090". Statements differing
+    # in several values ("grep RETRY_LIMIT config/app.yml" / "grep TIMEOUT_S src/app.py")
+    # are about different things.
+    gone, new = set(older) - set(newer), set(newer) - set(older)
+    return len(gone) == 1 and len(new) == 1
 
-    Same thing: the content words of one statement (values blanked) are a subset of the
-    other's, and a value sits in the same slot (the two words before it). The newer is kept
-    and its provenance records what it superseded.
+
+def drop_contradictions(items: list[Item]) -> list[str]:
+    """Drop the older of two statements about the same subject with different values.
+
+    Same subject: both are statements of one kind (facts, decisions, ...: never commands or
+    files), the content words of one (values blanked) are a subset of the other's, a value
+    sits in the same slot (the two words before it), and exactly one value changed. A
+    directive is replaced only by the same rule with one value changed. The newer is kept
+    and its provenance records what it superseded, with the date.
     """
     notes: list[str] = []
     by_slot: dict[str, list[tuple[Item, frozenset[str], tuple[str, ...]]]] = {}
+    directives: list[Item] = []
+
+    def supersede(older: Item, item: Item) -> None:
+        older.dropped = "contradicted"
+        item.provenance = f'{item.provenance}; supersedes "{older.text}" ({older.when[:10]})'
+        label = f"#{older.existing.id}" if older.existing else "a candidate"
+        notes.append(f'dropped {label} "{older.text}": contradicted by "{item.text}" ({item.when[:10]})')
+
     for item in sorted((i for i in items if not i.dropped), key=lambda i: i.when):
         if item.kind == "directive":
+            for older in directives:
+                if not older.dropped and older.text != item.text and same_subject(older.text, item.text):
+                    supersede(older, item)
+            directives.append(item)
             continue
-        shape, values = skeleton(item.text)
+        if item.kind not in STATEMENT_KINDS or item.untrusted:
+            continue
+        shape, values = statement_shape(item.text)
         words = _content_words(shape)
         if not values or len(words) < 2:
             continue
         rivals = {id(r[0]): r for slot in _slots(item.text, values) for r in by_slot.get(slot, [])}
         for older, older_words, older_values in rivals.values():
-            if older.dropped or older.kind != item.kind or older_values == values:
+            if older.dropped or older.kind != item.kind or not _changed_value(older_values, values):
                 continue
-            if not (older_words <= words or words <= older_words):
-                continue
-            older.dropped = "contradicted"
-            item.provenance = f'{item.provenance}; supersedes "{older.text}" ({older.when[:10]})'
-            label = f"#{older.existing.id}" if older.existing else "a candidate"
-            notes.append(f'dropped {label} "{older.text}": contradicted by "{item.text}" ({item.when[:10]})')
+            if older_words <= words or words <= older_words:
+                supersede(older, item)
         for slot in _slots(item.text, values):
             by_slot.setdefault(slot, []).append((item, words, values))
     return notes
@@ -243,10 +294,12 @@ def assign_tiers(
     """Keep the most valuable items in project memory within the cap; archive the rest."""
     alive = [i for i in items if not i.dropped]
     for item in alive:
-        item.tier = "archive" if item.untrusted or item.status == "stale" else "project"
-    # Best kind first, verified before unverified, and newer first within that (stable sorts).
+        item.tier = "archive" if item.untrusted or item.recall_only or item.status == "stale" else "project"
+    # Lines whose subject is elsewhere last, then best kind first, verified before
+    # unverified, and newer first within that (stable sorts). What does not fit is archived
+    # (recall-only), never deleted.
     ranked = sorted((i for i in alive if i.tier == "project"), key=lambda i: i.when, reverse=True)
-    ranked.sort(key=lambda i: (KIND_RANK.get(i.kind, 3), i.status != "verified"))
+    ranked.sort(key=lambda i: (subjectless(i.text), KIND_RANK.get(i.kind, 3), i.status != "verified"))
     lines = size = 0
     for item in ranked:
         cost = line_bytes(item)

@@ -1,7 +1,8 @@
 """Append-only, named schema migrations under ``PRAGMA user_version``.
 
-Migration ``N`` is the N-th file of ``migrations/`` in name order (``0001_*.sql`` ...). Each
-runs in its own ``BEGIN IMMEDIATE`` transaction that first re-reads ``user_version``, so two
+A migration's version is the number its file name starts with (``0001_*.sql`` ...); they run
+in that order. Numbers may have gaps (a branch can lack a step another branch adds), but a
+database is only upgraded from the version of the step just before. Each runs in its own ``BEGIN IMMEDIATE`` transaction that first re-reads ``user_version``, so two
 processes opening a blank database together migrate it exactly once (R11): the loser of the
 write lock waits (busy timeout), then sees the new version and applies nothing.
 
@@ -66,14 +67,20 @@ def load_migrations() -> tuple[Migration, ...]:
         (entry for entry in folder.iterdir() if entry.name.endswith(".sql")),
         key=lambda entry: entry.name,
     )
-    return tuple(
-        Migration(index, entry.name.removesuffix(".sql"), split_statements(entry.read_text("utf-8")))
-        for index, entry in enumerate(files, start=1)
-    )
+    migrations = []
+    for entry in files:
+        name = entry.name.removesuffix(".sql")
+        number = name.split("_", 1)[0]
+        if not number.isdigit():
+            raise MemoryStoreError(f"migration {entry.name} does not start with its number")
+        migrations.append(Migration(int(number), name, split_statements(entry.read_text("utf-8"))))
+    if len({m.version for m in migrations}) != len(migrations):
+        raise MemoryStoreError("two migrations share one number")
+    return tuple(migrations)
 
 
 MIGRATIONS = load_migrations()
-LATEST_VERSION = len(MIGRATIONS)
+LATEST_VERSION = MIGRATIONS[-1].version if MIGRATIONS else 0
 
 
 async def read_version(conn: aiosqlite.Connection) -> int:
@@ -100,7 +107,9 @@ async def migrate(conn: aiosqlite.Connection, *, target: int | None = None) -> l
     """
     target = LATEST_VERSION if target is None else target
     applied: list[str] = []
-    for migration in MIGRATIONS[:target]:
+    previous = 0
+    for migration in (m for m in MIGRATIONS if m.version <= target):
+        expected, previous = previous, migration.version
         await conn.execute("BEGIN IMMEDIATE")
         try:
             current = await read_version(conn)
@@ -109,7 +118,7 @@ async def migrate(conn: aiosqlite.Connection, *, target: int | None = None) -> l
             if current >= migration.version:
                 await conn.execute("ROLLBACK")
                 continue
-            if current != migration.version - 1:
+            if current != expected:
                 raise MemoryStoreError(f"schema version {current} cannot be upgraded by {migration.name}")
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "

@@ -44,7 +44,12 @@ class Memory:
 
 @dataclass(frozen=True)
 class StoredMessage:
-    """A transcript message as stored: the OpenAI dict plus its bookkeeping."""
+    """A transcript message as stored: the OpenAI dict plus its bookkeeping.
+
+    ``user_text`` (user messages only) is the user's own words: None when unknown (rows from
+    before it was recorded: the whole content counts as the user's), '' when the user wrote
+    nothing (a code-action click: the content is Cairn's prompt).
+    """
 
     id: int
     session_id: str
@@ -53,6 +58,16 @@ class StoredMessage:
     tokens: int | None
     complete: bool
     created_at: str
+    user_text: str | None = None
+
+    @property
+    def own_words(self) -> str:
+        """What the user wrote in this message ('' for other roles and for Cairn's prompts)."""
+        if self.message.get("role") != "user":
+            return ""
+        if self.user_text is None:
+            return self.message.get("content") or ""
+        return self.user_text
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,16 @@ class CheckpointRecord:
     data: dict[str, Any]
     tokens: int
     created_at: str
+
+
+@dataclass(frozen=True)
+class UncoveredTail:
+    """The messages of a session after its latest checkpoint (``covered_seq``; 0: none yet)."""
+
+    covered_seq: int
+    last_seq: int
+    messages: int
+    tokens: int  # the stored counts; estimated from the text where none was stored
 
 
 @dataclass(frozen=True)

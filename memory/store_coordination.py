@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from cairn.memory.records import CheckpointRecord
+from cairn.memory.records import CheckpointRecord, UncoveredTail
 from cairn.memory.store_base import StoreBase
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,51 @@ class CoordinationMixin(StoreBase):
             (session_id,),
         )
         return _checkpoint(row) if row else None
+
+    async def uncovered_tail(self, session_id: str) -> UncoveredTail:
+        """How much of the session no checkpoint covers yet, in one indexed query.
+
+        Reads only the rows after the latest checkpoint (both lookups use the unique
+        ``(session_id, last_seq)`` / ``(session_id, seq)`` indexes), so its cost follows the
+        tail, never the length of the session. Messages stored without a token count are
+        estimated at one token per three characters, plus the per-message overhead.
+        """
+        row = await self.fetchone(
+            "WITH covered AS (SELECT coalesce(max(last_seq), 0) AS seq FROM checkpoints "
+            "WHERE session_id = ?) "
+            "SELECT covered.seq AS covered, count(m.id) AS n, coalesce(max(m.seq), covered.seq) AS last, "
+            "coalesce(sum(coalesce(m.tokens, (length(coalesce(m.content, '')) + "
+            "length(coalesce(m.tool_calls, ''))) / 3) + 4), 0) AS tokens "
+            "FROM covered LEFT JOIN messages m "
+            "ON m.session_id = ? AND m.seq > covered.seq AND m.complete = 1",
+            (session_id, session_id),
+        )
+        return UncoveredTail(int(row["covered"]), int(row["last"]), int(row["n"]), int(row["tokens"]))
+
+    async def has_unconsolidated(
+        self,
+        *,
+        sessions_since: str | None,
+        checkpoints_since: str | None,
+        exclude_session: str | None = None,
+    ) -> bool:
+        """Whether a session changed, or a checkpoint was written, after the given times
+        (``None``: ever), leaving out ``exclude_session``. Index probes, no scans."""
+        probes = (
+            (
+                "SELECT 1 FROM sessions s WHERE s.updated_at > ? AND s.id IS NOT ? "
+                "AND EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id) LIMIT 1",
+                sessions_since,
+            ),
+            (
+                "SELECT 1 FROM checkpoints WHERE created_at > ? AND session_id IS NOT ? LIMIT 1",
+                checkpoints_since,
+            ),
+        )
+        for sql, since in probes:
+            if await self.fetchone(sql, (since or "", exclude_session)):
+                return True
+        return False
 
     async def checkpoints(
         self, *, session_id: str | None = None, since: str | None = None

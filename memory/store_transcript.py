@@ -53,6 +53,7 @@ def _stored(row: sqlite3.Row) -> StoredMessage:
         tokens=row["tokens"],
         complete=bool(row["complete"]),
         created_at=row["created_at"],
+        user_text=row["user_text"] if "user_text" in row.keys() else None,  # absent before 0005
     )
 
 
@@ -92,15 +93,27 @@ class TranscriptMixin(StoreBase):
         *,
         complete: bool = True,
         tokens: int | None = None,
+        user_text: str | None = None,
     ) -> int:
         """Commit one message (redacted) at the end of the session; returns its row id.
+
+        ``user_text`` (user messages only) is what the user wrote themselves: '' when the
+        message is all Cairn's (a code action's prompt), the typed words when Cairn added
+        text around them, None when unknown (then the whole content counts as the user's).
+        Memory takes directives and the active intent only from these words.
 
         Returns only after the transaction is committed, so a user message appended before a
         model call survives a crash during the call.
         """
         validate_message(message)
+        if user_text is not None and (not isinstance(user_text, str) or message["role"] != "user"):
+            raise ValueError("user_text must be a string, and only on a user message")
         clean = self.redactor.redact_obj(message)
         tool_calls = json.dumps(clean["tool_calls"]) if clean.get("tool_calls") else None
+        # Only named when given, so a database still at an older schema (tests) accepts rows.
+        extra_column, extra_value = (
+            (", user_text", (self.redactor.redact(user_text),)) if user_text is not None else ("", ())
+        )
         now = self.now_iso()
         async with self.transaction() as conn:
             async with conn.execute(
@@ -111,8 +124,8 @@ class TranscriptMixin(StoreBase):
             try:
                 cursor = await conn.execute(
                     "INSERT INTO messages (session_id, seq, role, content, tool_calls, "
-                    "tool_call_id, name, tokens, complete, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"tool_call_id, name, tokens, complete, created_at{extra_column}) "
+                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' * len(extra_value)})",
                     (
                         session_id,
                         seq,
@@ -124,6 +137,7 @@ class TranscriptMixin(StoreBase):
                         tokens,
                         int(bool(complete)),
                         now,
+                        *extra_value,
                     ),
                 )
             except sqlite3.IntegrityError as exc:

@@ -1,5 +1,11 @@
 """Checks of memories against the live workspace: does a path exist, is a symbol still there.
 
+Only what looks like a path *of this workspace* is checked (:func:`missing_paths`): a value
+with a slash or a known file extension whose first component exists in the workspace.
+Hostnames, URLs, versions and dotted names are never paths, and a path whose first component
+is unknown here (another repository, a server's file system) cannot be judged, so neither
+makes a memory unverified.
+
 File system access runs in a worker thread so the event loop never blocks. Paths are confined
 to the workspace: an anchor such as ``../../etc/passwd`` is treated as missing, not read.
 """
@@ -8,7 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from pathlib import Path
+
+from cairn.memory.values import looks_like_path
 
 MAX_SCAN_BYTES = 2_000_000  # symbols in larger files are not searched (reported as unknown)
 
@@ -47,3 +56,26 @@ async def path_exists(root: Path, rel_path: str) -> bool:
 async def symbol_in_file(root: Path, rel_path: str, symbol: str) -> bool | None:
     """Whether ``symbol`` still occurs in the file (None: file too large to check)."""
     return await asyncio.to_thread(_has_symbol, root, rel_path, symbol)
+
+
+def _workspace_path(root: Path, value: str) -> str | None:
+    """``value`` as a workspace-relative path if it looks like one of this workspace's."""
+    value = value.strip("`'\"").removeprefix("./")
+    if not looks_like_path(value) or value.startswith("../"):
+        return None
+    first = value.split("/", 1)[0]
+    return value if first and _exists(root, first) else None
+
+
+def _missing(root: Path, values: list[str]) -> list[str]:
+    missing = []
+    for value in values:
+        path = _workspace_path(root, value)
+        if path is not None and not _exists(root, path.rstrip("/")):
+            missing.append(value)
+    return missing
+
+
+async def missing_paths(root: Path, values: Iterable[str]) -> list[str]:
+    """The values that name a path in this workspace that does not exist (see module doc)."""
+    return await asyncio.to_thread(_missing, root, list(values))

@@ -1,10 +1,12 @@
 """R12: checkpoint summarisation and consolidation are single-flight across processes.
 
 Two processes share one database. For checkpoints both append to the same session and
-observe the same thresholds; every model call is logged with the message range it saw. Each
+observe it after every round (each round grows the uncovered tail past the rolling share);
+every model call is logged with the message range it saw. Each
 range must be summarised once: model calls never overlap, stored checkpoints tile the
 transcript without gaps or overlaps, and no model call is wasted. For consolidation both
-processes start ``maybe_consolidate`` at the same instant: exactly one runs.
+processes start ``consolidate_if_due`` at the same instant on a workspace with an
+unconsolidated session: exactly one runs.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cairn.memory.checkpoints import CheckpointWriter, usable_window
-from cairn.memory.consolidate import maybe_consolidate
+from cairn.memory.checkpoints import CheckpointWriter, trigger_tokens
+from cairn.memory.consolidate import consolidate_if_due
 from cairn.memory.store import MemoryStore
 from cairn.memory.testing import FakeTextModel
 from cairn.memory.trials.concurrency import finish, spawn
@@ -54,15 +56,18 @@ async def checkpoint_worker(db: str, session: str, go: str, out: str, calls: str
     """One process of the checkpoint race."""
     store = await MemoryStore.open(Path(db))
     writer = CheckpointWriter(store, LoggingModel(Path(calls), 0.02), lease_wait=60)
-    usable = usable_window(WINDOW, writer.output_reserve)
+    # Each round alone grows the uncovered tail past the trigger.
+    tokens = trigger_tokens(WINDOW, writer.output_reserve) // MESSAGES_PER_ROUND + 1
     _wait_for(Path(go))
     try:
         for round_ in range(int(rounds)):
             for i in range(MESSAGES_PER_ROUND):
                 await store.append_message(
-                    session, {"role": "user", "content": f"pid {os.getpid()} round {round_} msg {i}"}
+                    session,
+                    {"role": "user", "content": f"pid {os.getpid()} round {round_} msg {i}"},
+                    tokens=tokens,
                 )
-            writer.observe(session, int(usable * 0.1 * (round_ + 1)) + 1, WINDOW)
+            writer.observe(session, WINDOW)
             await asyncio.sleep(0.01)
         await writer.drain()
     finally:
@@ -77,7 +82,7 @@ async def consolidate_worker(db: str, workspace: str, go: str, out: str, calls: 
     model = LoggingModel(Path(calls), 0.05)
     _wait_for(Path(go))
     try:
-        report = await maybe_consolidate(store, workspace_root=Path(workspace), model=model, now=NOW)
+        report = await consolidate_if_due(store, workspace_root=Path(workspace), model=model, now=NOW)
     finally:
         await store.close()
     _write_json(Path(out), {"ran": report is not None})
@@ -113,6 +118,8 @@ async def _seed(db: Path, long_note: bool) -> str:
     async with await MemoryStore.open(db) as store:
         session = await store.new_session("race")
         if long_note:  # gives the consolidating process one rewording call to make
+            # ... and a finished session it has not covered, so a consolidation is due.
+            await store.append_message(session, {"role": "user", "content": "Ship the release."})
             await store.remember(
                 "The release checklist says run `make dist`, then upload "
                 "dist/*.whl, then tag the commit, then announce it in the "

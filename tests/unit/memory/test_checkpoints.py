@@ -1,12 +1,20 @@
-"""The background checkpoint writer: thresholds, one task per session, exact values verbatim."""
+"""The checkpoint: one section table, exact values verbatim, cumulative, fitted to a cap."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
-from cairn.memory.checkpoint_format import fit, parse_narrative, render
-from cairn.memory.checkpoints import CheckpointWriter, thresholds_for, usable_window
+from cairn.memory.checkpoint_format import (
+    FIELDS,
+    SECTIONS,
+    empty_checkpoint,
+    fit,
+    merge,
+    parse_narrative,
+    render,
+)
+from cairn.memory.checkpoints import CheckpointWriter
+from cairn.memory.extract import Extraction
 from cairn.memory.ports import approx_tokens
 from cairn.memory.testing import FakeTextModel
 
@@ -14,65 +22,6 @@ NARRATIVE = (
     "## Next action\nRun the tests.\n## Task tree\n- fix login (in progress)\n"
     "## Current work\nEditing the handler.\n## Open notes\nNone yet."
 )
-
-
-def test_thresholds_include_20_40_60_80_and_get_finer_for_big_windows():
-    for window in (8_000, 32_000, 128_000, 1_000_000):
-        assert {0.2, 0.4, 0.6, 0.8} <= set(thresholds_for(window))
-    assert len(thresholds_for(1_000_000)) > len(thresholds_for(128_000)) > len(thresholds_for(32_000))
-    assert usable_window(200_000, 8_000) == 200_000 - 8_000 - 20_000
-    assert usable_window(8_000, 4_096) >= 4_000
-
-
-class GatedModel(FakeTextModel):
-    """A model that waits for permission before answering (to observe queueing)."""
-
-    def __init__(self):
-        super().__init__(lambda messages: NARRATIVE)
-        self.gate = asyncio.Event()
-
-    async def complete(self, messages, *, max_tokens=None):
-        await self.gate.wait()
-        return await super().complete(messages, max_tokens=max_tokens)
-
-
-async def _fill(store, session, n, start=0):
-    for i in range(start, start + n):
-        await store.append_message(session, {"role": "user", "content": f"message {i}"})
-
-
-async def test_observe_never_blocks_and_a_newer_request_replaces_the_queued_one(store):
-    session = await store.new_session()
-    model = GatedModel()
-    writer = CheckpointWriter(store, model)
-    await _fill(store, session, 3)
-    # usable window of 10k tokens = 6,500 tokens
-    writer.observe(session, 2_500, 10_000)  # 38%: crosses 20% -> task starts, waits on model
-    await asyncio.sleep(0.05)
-    await _fill(store, session, 2, start=3)
-    writer.observe(session, 3_000, 10_000)  # 46%: queued
-    writer.observe(session, 4_000, 10_000)  # 62%: replaces the queued request
-    writer.observe(session, 4_100, 10_000)  # 63%: no new threshold, nothing
-    model.gate.set()
-    await writer.drain()
-    written = writer.written(session)
-    assert [c.threshold for c in written] == [0.2, 0.6]
-    assert [(c.first_seq, c.last_seq) for c in written] == [(1, 3), (4, 5)]
-    assert len(model.calls) == 2
-    await writer.close()
-
-
-async def test_thresholds_re_arm_after_the_context_shrinks(store):
-    session = await store.new_session()
-    writer = CheckpointWriter(store, None)
-    await _fill(store, session, 2)
-    writer.observe(session, 2_500, 10_000)
-    await writer.drain()
-    writer.observe(session, 500, 10_000)  # after a compaction
-    await _fill(store, session, 2, start=2)
-    writer.observe(session, 2_500, 10_000)
-    await writer.drain()
-    assert [c.last_seq for c in writer.written(session)] == [2, 4]
 
 
 async def test_checkpoint_keeps_exact_values_byte_for_byte_and_is_cumulative(store):
@@ -140,20 +89,6 @@ async def test_model_failure_still_writes_the_verbatim_sections(store):
     assert record.data["narrative"] == {}
 
 
-async def test_close_cancels_a_stuck_writer_and_releases_its_lease(store):
-    session = await store.new_session()
-    await _fill(store, session, 2)
-    model = GatedModel()  # never released
-    writer = CheckpointWriter(store, model)
-    writer.observe(session, 9_000, 10_000)
-    await asyncio.sleep(0.05)
-    await writer.close(timeout=0.1)
-    assert await store.latest_checkpoint(session) is None
-    assert await store.try_acquire_lease(f"checkpoint:{session}", 1) is True
-    writer.observe(session, 9_500, 10_000)  # closed: ignored
-    assert writer.written(session) == []
-
-
 def test_fit_never_drops_directives_or_the_active_intent():
     data = {
         "active_intent": "do it",
@@ -191,3 +126,34 @@ def test_trimming_drops_chatter_before_identifying_statements():
     fitted = fit(data, max_tokens=200)
     assert "We're at e41b9c0 right now." in fitted["knowledge"]
     assert "18 callers use that codec." not in fitted["knowledge"]
+
+
+def test_one_section_table_drives_merge_fit_render_and_the_narrative():
+    # Eleven sections, each named once, in the order a checkpoint presents them.
+    assert len(SECTIONS) == 11 and len({s.title for s in SECTIONS}) == 11
+    assert [s.key for s in SECTIONS][:3] == ["active_intent", "next_action", "directives"]
+    for field in FIELDS:
+        assert field.section in {s.key for s in SECTIONS}
+        assert field.merge in ("latest", "standing", "append", "supersede")
+    # Every extracted list reaches the merged data and the rendered markdown.
+    found = Extraction()
+    for field in FIELDS:
+        if field.extractor is not None:
+            getattr(found, field.extractor).append(f"item-for-{field.key} value_{field.key}")
+    data = merge(None, found, {})
+    text = render(data)
+    for field in FIELDS:
+        if field.extractor is not None:
+            assert data[field.key], field.key
+            assert f"value_{field.key}" in text, field.key
+    assert set(empty_checkpoint()) == {f.key for f in FIELDS} | {"narrative"}
+    # The model may write prose only for the sections the table marks as narrative.
+    narrative_titles = [s.title for s in SECTIONS if s.narrative]
+    reply = "\n".join(f"## {t}\nprose {n}" for n, t in enumerate(narrative_titles))
+    assert set(parse_narrative(reply)) == {s.key for s in SECTIONS if s.narrative}
+    # Never-trimmed fields survive any cap.
+    pinned = [f.key for f in FIELDS if f.weight is None]
+    assert {"active_intent", "directives"} <= set(pinned)
+    small = fit({**data, "knowledge": [f"Fact {i} is 10{i}." for i in range(300)]}, 300)
+    for key in pinned:
+        assert small[key] == data[key]

@@ -1,0 +1,187 @@
+"""Exact values in text: what they are, what a statement says about them, and which are paths.
+
+Ports, host:port, hostnames, URLs, paths, env assignments, backticked code, versions, ticket
+ids, hashes and identifiers are recognised here and copied byte for byte by extraction. The
+*shape* of a statement (its text with the values blanked) tells when two statements are about
+the same subject with a changed value ("the orders service talks to Postgres on port 5432"
+then "... 6543"), as opposed to two unrelated statements that merely look alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+CODE_EXTENSIONS = (
+    "py|pyi|js|jsx|mjs|cjs|ts|tsx|go|rs|rb|java|kt|c|h|cc|cpp|hpp|cs|php|swift|md|rst|txt|"
+    "json|ya?ml|toml|cfg|ini|conf|env|sql|sh|bash|html|css|scss|lock|log|csv|xml|proto|tf|lua|vue"
+)
+# Top-level and internal domains: a dotted name ending in one of these is a host, not a file.
+_TLDS = (
+    "com|net|org|io|dev|app|ai|co|uk|de|fr|eu|us|ca|jp|cn|ru|nl|ch|au|br|"
+    "internal|local|localdomain|lan|corp|intra|intranet|cloud|svc|cluster|example|"
+    "invalid|gov|edu|info|biz|xyz|site|online|tech"
+)
+
+URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"'<>()\]]+")
+PATH = re.compile(
+    r"(?<![\w/.:-])(?:\.{0,2}/)?(?:[\w.@-]+/)*[\w@-][\w.@-]*\.[A-Za-z][A-Za-z0-9]{0,7}(?![\w/])"
+    r"|(?<![\w/.:-])(?:[\w.@-]+/){1,}[\w.@-]+/?(?![\w/])"
+)
+# host:port, but not grep's "file.py:123:" (a file name is not a host).
+HOST_PORT = re.compile(
+    r"\b(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[::1\]|"
+    rf"[a-z][\w-]*(?:\.[\w-]+)*\.(?!(?:{CODE_EXTENSIONS})\b)[a-z]{{2,}}):\d{{2,5}}\b(?!:)"
+)
+HOSTNAME = re.compile(
+    rf"(?<![\w.@/-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})(?![\w-]|\.\w)", re.IGNORECASE
+)
+IP = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?!\w|\.\w)")
+PORT = re.compile(r"\bport\s+(?:number\s+)?(?:is\s+|=\s*|:\s*)?(\d{2,5})\b", re.IGNORECASE)
+ENV_ASSIGN = re.compile(r"\b[A-Z][A-Z0-9_]{2,}=[^\s\"'`]+")
+BACKTICK = re.compile(r"`([^`\n]{2,200})`")
+# A sentence's final period is not part of a version ("… is rustc 1.80.1."): after the value
+# comes neither a word character nor a dot that continues into one.
+VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?:[-+][\w.]+)?(?!\w|\.\w)")
+# requests[socks]==2.31.0, httpx>=0.27, "django~=4.2"
+PIN = re.compile(r"(?<![\w.-])[A-Za-z0-9][\w.-]*(?:\[[\w,.-]+\])?(?:==|>=|<=|~=|!=)[\w.*+!-]+")
+TICKET = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b")  # LEDG-4471, GH-12
+HEX_ID = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,64}\b")  # SHAs, revisions
+IDENT = re.compile(
+    r"\b(?:[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+){1,}|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){1,})\b"
+)
+NUMBER = re.compile(r"(?<![\w.])\d{2,}(?:\.\d+)?(?!\w|\.\w)")
+_BARE_NUMBER = re.compile(r"\d+(?:\.\d+)*")
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+# Dates and clock times: when something was said, not a value of the project.
+DATE_TIME = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
+    r"|(?<![\w.:])\d{1,2}:\d{2}(?::\d{2})?(?!\d|:\d)(?:\s*[ap]\.?m\.?\b)?"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b,?(?:\s+\d{{4}}\b)?"
+    rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?"
+    rf"|\b{_MONTH}\s+\d{{4}}\b",
+    re.IGNORECASE,
+)
+COMMAND_START = re.compile(
+    r"^(?:\$ )?(?:python3?|pip|pytest|npm|npx|node|yarn|pnpm|cargo|go|make|git|docker|"
+    r"kubectl|uv|poetry|ruff|mypy|curl|psql|redis-cli|ls|cat|grep|rg|sed|export|cd|bash|sh)\b"
+)
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    """Items in first-seen order, empty ones left out."""
+    return list(dict.fromkeys(i for i in items if i))
+
+
+def exact_values(text: str, *, code_spans: bool = True) -> list[str]:
+    """Ports, host:port, hostnames, URLs, paths, env assignments, backticked code, versions,
+    version pins, ticket ids, hashes and identifiers, in that order of kind.
+
+    ``code_spans=False`` leaves out whole backticked spans (their parts are still found).
+    """
+    found: list[str] = []
+    found += URL.findall(text)
+    found += HOST_PORT.findall(text)
+    found += [f"port {p}" for p in PORT.findall(text)]
+    found += ENV_ASSIGN.findall(text)
+    if code_spans:
+        found += BACKTICK.findall(text)
+    without_urls = URL.sub(" ", text)
+    found += PIN.findall(without_urls)
+    hosts = HOSTNAME.findall(without_urls) + IP.findall(without_urls)
+    found += hosts
+    found += [p for p in PATH.findall(without_urls) if not VERSION.fullmatch(p) and p not in hosts]
+    found += VERSION.findall(without_urls)
+    found += TICKET.findall(without_urls)
+    found += HEX_ID.findall(without_urls)
+    found += IDENT.findall(without_urls)
+    return unique(v.rstrip(".,;:") for v in found)
+
+
+def strong_values(text: str) -> list[str]:
+    """The values that identify something (URLs, hosts, versions, ids, code, names), leaving
+    out file paths and bare numbers, which chatter is full of ("18 callers", "reading
+    src/x.py"). Trimming drops statements without any of these first."""
+    hosts = set(HOSTNAME.findall(text))
+    paths = {p for p in PATH.findall(URL.sub(" ", text)) if p not in hosts}
+    return [v for v in exact_values(text) if v not in paths]
+
+
+def without_dates(text: str) -> str:
+    """``text`` with dates and clock times blanked (a timestamp is not a value)."""
+    return DATE_TIME.sub(" ", text)
+
+
+def has_exact_value(sentence: str) -> bool:
+    """Whether a sentence carries a value worth keeping verbatim (dates and times aside)."""
+    text = without_dates(sentence)
+    return bool(exact_values(text)) or NUMBER.search(text) is not None
+
+
+def is_host(value: str) -> bool:
+    """A hostname, IP address or host:port (never a file path)."""
+    return bool(HOSTNAME.fullmatch(value) or IP.fullmatch(value) or HOST_PORT.fullmatch(value))
+
+
+def looks_like_path(value: str) -> bool:
+    """Whether a value could name a file or folder: a slash or a known file extension, and
+    none of URL, host, version, version pin, e-mail or command line."""
+    value = value.strip("`'\"")
+    if not value or " " in value or "://" in value or "@" in value or value.startswith(("/", "~")):
+        return False
+    if is_host(value) or VERSION.fullmatch(value) or PIN.fullmatch(value) or ENV_ASSIGN.fullmatch(value):
+        return False
+    return "/" in value or re.search(rf"\.(?:{CODE_EXTENSIONS})$", value, re.IGNORECASE) is not None
+
+
+def _maximal(values: list[str]) -> list[str]:
+    # "port 8080" and "8080" are one value: keep the longest of overlapping ones.
+    return [v for v in values if not any(v != other and v in other for other in values)]
+
+
+@lru_cache(maxsize=8192)  # merges compare every new item with every kept one
+def statement_shape(text: str) -> tuple[str, tuple[str, ...]]:
+    """The statement with its values blanked, and its values in the order they appear."""
+    found = unique(exact_values(text, code_spans=False) + _BARE_NUMBER.findall(text))
+    found = _maximal([v for v in found if v in text])  # "port 8080" may stand for "Port is 8080"
+    ordered = sorted(found, key=lambda v: (text.find(v), -len(v)))
+    shape = text
+    for value in sorted(ordered, key=len, reverse=True):
+        shape = shape.replace(value, "\x00")
+    words = re.sub(r"[^\w\x00]+", " ", shape.lower()).split()
+    return " ".join("VALUE" if "\x00" in w else w for w in words), tuple(ordered)
+
+
+def skeleton(text: str) -> tuple[str, tuple[str, ...]]:
+    """The statement with its values blanked, and those values (sorted, de-duplicated)."""
+    values = exact_values(text, code_spans=False) + _BARE_NUMBER.findall(text)
+    shape = text
+    for value in sorted(set(values), key=len, reverse=True):
+        shape = shape.replace(value, "\x00")
+    words = re.sub(r"[^\w\x00]+", " ", shape.lower()).split()
+    return " ".join("VALUE" if "\x00" in w else w for w in words), tuple(sorted(set(values)))
+
+
+_LINE_REF = re.compile(r"(— from .+?):\d+$")
+
+
+def same_subject(older: str, newer: str) -> bool:
+    """Whether ``newer`` restates ``older`` with one value changed (same words, same place).
+
+    Two commands, or two statements differing in more than one value, are not about the
+    same subject; a line read again from the same file is, whatever line it moved to.
+    """
+    shape_a, values_a = statement_shape(_LINE_REF.sub(r"\1", older))
+    shape_b, values_b = statement_shape(_LINE_REF.sub(r"\1", newer))
+    if shape_a != shape_b or len(values_a) != len(values_b) or not values_a:
+        return False
+    if any(COMMAND_START.match(code) for code in BACKTICK.findall(older)):
+        return False
+    if not re.search(r"[a-z]{2,}", shape_a.replace("VALUE", "")):
+        return False  # nothing says what the value is
+    return sum(a != b for a, b in zip(values_a, values_b, strict=True)) == 1

@@ -1,0 +1,165 @@
+"""Rolling checkpoints: a long session keeps getting checkpoints that cover it up to a recent
+point, each range read and summarised once, and the newest request is the active intent
+(issue 10, causes 1 and 2)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from cairn.memory.checkpoints import ROLLING_SHARE, CheckpointWriter, usable_window
+from cairn.memory.ports import approx_tokens
+from cairn.memory.testing import FakeTextModel
+
+# What a real summariser often writes: nothing that helps (the exact values must come from
+# the deterministic extraction).
+BLAND = (
+    "## Next action\nContinue.\n## Task tree\nThe user and assistant worked on the code.\n"
+    "## Current work\nThe user and assistant worked on the code.\n## Open notes\nNone."
+)
+WINDOW = 8_192
+
+
+def _read_call(n: int) -> dict:
+    args = json.dumps({"path": f"src/mod_{n % 17}.py"})
+    return {"id": f"c{n}", "type": "function", "function": {"name": "read_file", "arguments": args}}
+
+
+async def _agent_step(store, session: str, n: int) -> None:
+    """One model call that reads a file: an assistant tool call and the tool's output."""
+    await store.append_message(session, {"role": "assistant", "content": None, "tool_calls": [_read_call(n)]})
+    body = f"src/mod_{n % 17}.py (lines 1-20 of 20, from disk)\n" + "\n".join(
+        f"{i:>6}\tresult_{n}_{i} = compute_step({i}, scale={n})" for i in range(1, 21)
+    )
+    await store.append_message(
+        session,
+        {"role": "tool", "tool_call_id": f"c{n}", "name": "read_file", "content": body},
+        tokens=approx_tokens(body),
+    )
+
+
+async def _ask(store, session: str, text: str) -> None:
+    await store.append_message(
+        session, {"role": "user", "content": text}, user_text=text, tokens=approx_tokens(text)
+    )
+
+
+def _tail_tokens(rows, covered: int) -> int:
+    return sum(r.tokens or approx_tokens(r.message.get("content") or "") for r in rows if r.seq > covered)
+
+
+async def test_a_300_step_session_keeps_getting_checkpoints_that_cover_it(store):
+    model = FakeTextModel(lambda messages: BLAND)
+    writer = CheckpointWriter(store, model)
+    session = await store.new_session()
+    read_rows = 0
+    original = store.message_rows
+
+    async def counting_rows(*args, **kwargs):
+        nonlocal read_rows
+        rows = await original(*args, **kwargs)
+        read_rows += len(rows)
+        return rows
+
+    store.message_rows = counting_rows
+    requests: list[str] = []
+    usable = usable_window(WINDOW, writer.output_reserve)
+    worst_tail = 0
+    for step in range(300):
+        if step % 10 == 0:
+            requests.append(f"Now make compute_step handle scale {step} in src/mod_{step % 17}.py.")
+            await _ask(store, session, requests[-1])
+        if step == 12:
+            await _ask(store, session, "Always run `make lint` before pushing.")
+        if step == 271:
+            await _ask(store, session, "From now on, never log with print(); use `structlog` instead.")
+        await _agent_step(store, session, step)
+        writer.observe(session, WINDOW)  # what the lead calls after each agent step
+        await writer.drain()
+        latest = await store.latest_checkpoint(session)
+        store.message_rows = original
+        worst_tail = max(
+            worst_tail, _tail_tokens(await store.message_rows(session), latest.last_seq if latest else 0)
+        )
+        store.message_rows = counting_rows
+
+    checkpoints = await store.checkpoints(session_id=session)
+    assert len(checkpoints) >= 6, len(checkpoints)
+    # Every range is read once (incremental), never the whole history again.
+    assert read_rows == checkpoints[-1].last_seq
+    assert [c.first_seq for c in checkpoints[1:]] == [c.last_seq + 1 for c in checkpoints[:-1]]
+    # The tail no checkpoint covers never grows past the share of the usable window.
+    assert worst_tail <= (ROLLING_SHARE + 0.1) * usable
+    latest = checkpoints[-1].data
+    assert latest["active_intent"] == requests[-1]
+    assert "Always run `make lint` before pushing." in latest["directives"]
+    assert "From now on, never log with print(); use `structlog` instead." in latest["directives"]
+    assert len(model.calls) == len(checkpoints)
+    await writer.close()
+
+
+class GatedModel(FakeTextModel):
+    """A model that waits for permission before answering (to observe queueing)."""
+
+    def __init__(self):
+        super().__init__(lambda messages: BLAND)
+        self.gate = asyncio.Event()
+
+    async def complete(self, messages, *, max_tokens=None):
+        await self.gate.wait()
+        return await super().complete(messages, max_tokens=max_tokens)
+
+
+async def _big(store, session: str, n: int, tokens: int) -> None:
+    for i in range(n):
+        await store.append_message(session, {"role": "user", "content": f"message {i}"}, tokens=tokens)
+
+
+async def test_observe_never_blocks_and_newer_requests_collapse_into_one(store):
+    session = await store.new_session()
+    model = GatedModel()
+    writer = CheckpointWriter(store, model)
+    trigger = int(ROLLING_SHARE * usable_window(WINDOW, writer.output_reserve)) + 1
+    await _big(store, session, 2, trigger // 2 + 1)
+    writer.observe(session, WINDOW)  # over the share: a task starts and waits on the model
+    await asyncio.sleep(0.05)
+    assert writer.running == 1
+    await _big(store, session, 3, trigger // 2 + 1)
+    for _ in range(5):  # later steps while the first write is in flight: one re-check queued
+        writer.observe(session, WINDOW)
+    model.gate.set()
+    await writer.drain()
+    written = writer.written(session)
+    assert [(c.first_seq, c.last_seq) for c in written] == [(1, 2), (3, 5)]
+    assert len(model.calls) == 2
+    await writer.close()
+
+
+async def test_nothing_is_written_while_the_tail_is_small(store):
+    session = await store.new_session()
+    writer = CheckpointWriter(store, None)
+    await _big(store, session, 3, 20)
+    for _ in range(10):
+        writer.observe(session, WINDOW)
+        await writer.drain()
+    assert await store.latest_checkpoint(session) is None
+    await writer.close()
+
+
+async def test_close_cancels_a_stuck_writer_and_releases_its_lease(store):
+    session = await store.new_session()
+    await _big(store, session, 2, 4_000)
+    writer = CheckpointWriter(store, GatedModel())  # never released
+    writer.observe(session, WINDOW)
+    await asyncio.sleep(0.05)
+    await writer.close(timeout=0.1)
+    assert await store.latest_checkpoint(session) is None
+    assert await store.try_acquire_lease(f"checkpoint:{session}", 1) is True
+    writer.observe(session, WINDOW)  # closed: ignored
+    assert writer.written(session) == []
+
+
+def test_usable_window_keeps_the_reply_and_a_margin_out():
+    assert usable_window(200_000, 8_000) == 200_000 - 8_000 - 20_000
+    assert 4_000 <= usable_window(WINDOW, 4_096) < WINDOW - 2_048
+    assert 0.25 <= ROLLING_SHARE <= 0.4
