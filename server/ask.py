@@ -110,7 +110,9 @@ async def _run(
         overlay = OverlaySink(confined)
         ports = RunPorts(buffers=overlay, edits=overlay, approver=TerminalApprover(), observer=observer)
         try:
-            result = await host.run(prompt, session_id=session_id, ports=ports, origin=CLI_ORIGIN)
+            result = await host.run(
+                prompt, session_id=session_id, ports=ports, origin=CLI_ORIGIN, user_text=prompt
+            )
         except AgentError as exc:
             observer.finish()
             err.write(f"cairn: {exc.user_message}\n")

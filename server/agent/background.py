@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -49,3 +49,31 @@ class BackgroundTasks:
         self.cancel_all()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+class IdleTimer:
+    """Runs a coroutine once nothing has re-armed or cancelled the timer for ``delay`` seconds.
+
+    Only the waiting is cancelled by :meth:`cancel_pending`; work that has started runs on."""
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[Any] | None = None
+        self._working = False
+
+    def arm(self, delay: float, work: Callable[[], Awaitable[Any]]) -> None:
+        self.cancel_pending()
+
+        async def wait_then_work() -> None:
+            await asyncio.sleep(delay)
+            self._working = True
+            try:
+                await work()
+            finally:
+                self._working = False
+
+        self._task = asyncio.ensure_future(wait_then_work())
+        self._task.set_name("idle timer")
+
+    def cancel_pending(self) -> None:
+        if self._task is not None and not self._working:
+            self._task.cancel()

@@ -14,7 +14,14 @@ class InMemoryConversation:
         self._messages: list[dict] = []
         self.incomplete: list[dict] = []
 
-    async def add(self, message: dict, *, complete: bool = True, tokens: int | None = None) -> None:
+    async def add(
+        self,
+        message: dict,
+        *,
+        complete: bool = True,
+        tokens: int | None = None,
+        user_text: str | None = None,
+    ) -> None:
         (self._messages if complete else self.incomplete).append(copy.deepcopy(message))
 
     async def history(self) -> list[dict]:

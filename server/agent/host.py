@@ -8,6 +8,7 @@ whole by ``compose.open_agent_host``; nothing is attached to it afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from cairn.memory.redaction import Redactor
 from cairn.server.agent import templates
-from cairn.server.agent.background import BackgroundTasks
+from cairn.server.agent.background import BackgroundTasks, IdleTimer
 from cairn.server.agent.context_window import TruncatingContext
 from cairn.server.agent.conversation import InMemoryConversation
 from cairn.server.agent.loop import Agent, RunResult
@@ -26,6 +27,11 @@ from cairn.server.agent.tools.base import ToolRegistry
 from cairn.server.agent.tools.catalog import workspace_registry
 from cairn.server.agent.tools.context import Approver, BufferSource, EditSink, ToolContext
 from cairn.server.settings import Settings
+
+# A new session's first request waits this long for consolidation of earlier sessions.
+WARM_START_WAIT = 3.0
+# Seconds without a run after which the editor is idle and memory is consolidated.
+IDLE_CONSOLIDATION_DELAY = 120.0
 
 if TYPE_CHECKING:
     from cairn.server.agent.memory_bridge import MemoryService
@@ -81,6 +87,8 @@ class AgentHost:
     _conversations: dict[str, InMemoryConversation] = field(default_factory=dict, init=False, repr=False)
     # work the agent never waits for (consolidation); close() cancels it
     background: BackgroundTasks = field(default_factory=BackgroundTasks, init=False, repr=False)
+    _consolidation: asyncio.Task[object] | None = field(default=None, init=False, repr=False)
+    _idle: IdleTimer = field(default_factory=IdleTimer, init=False, repr=False)
 
     @property
     def settings(self) -> Settings:
@@ -109,7 +117,13 @@ class AgentHost:
         return None
 
     async def close(self, grace: float = 0.0) -> None:
-        """Let background work finish within ``grace`` seconds, cancel the rest, close memory."""
+        """Let background work finish within ``grace`` seconds, cancel the rest, close memory.
+
+        With a grace period (the end of a `cairn ask` session) the session just ended is
+        consolidated first; an editor closing (no grace) leaves that to the next start."""
+        self._idle.cancel_pending()
+        if grace > 0:
+            await self._consolidate(None, wait=grace)
         await self.background.close(grace)
         if self.memory is not None:
             await self.memory.close()
@@ -161,12 +175,25 @@ class AgentHost:
             session_id=session_id,
         )
 
-    async def run(self, prompt: str, *, session_id: str, ports: RunPorts, origin: str = "chat") -> RunResult:
-        """Run the agent on ``prompt`` in ``session_id`` until it answers or fails."""
+    async def run(
+        self,
+        prompt: str,
+        *,
+        session_id: str,
+        ports: RunPorts,
+        origin: str = "chat",
+        user_text: str | None = None,
+    ) -> RunResult:
+        """Run the agent on ``prompt`` in ``session_id`` until it answers or fails.
+
+        ``user_text``: the user's own words when Cairn wrote the rest of ``prompt`` ('' for a
+        code action the user only clicked); memory takes instructions only from them."""
         model = self.model()
         tool_context = self._tool_context(ports, session_id)
-        if self.memory is not None:
-            self.background.spawn(self.memory.after_first_message(session_id), "memory consolidation")
+        self._idle.cancel_pending()
+        if self.memory is not None and await self.memory.store.message_count(session_id) == 0:
+            # A new session starts warm: what earlier sessions left is consolidated first.
+            await self._consolidate(session_id, wait=WARM_START_WAIT)
         try:
             agent = Agent(
                 model=model,
@@ -179,7 +206,22 @@ class AgentHost:
                 max_steps=self.settings.max_steps,
                 redact=self.redactor.redact_obj,
             )
-            return await agent.run(prompt)
+            return await agent.run(prompt, user_text=user_text)
         finally:
             if tool_context is not None:
                 tool_context.workspace.close()
+            if self.memory is not None:
+                self._idle.arm(IDLE_CONSOLIDATION_DELAY, lambda: self._consolidate(None, wait=None))
+
+    async def _consolidate(self, current_session_id: str | None, *, wait: float | None) -> None:
+        """Start consolidation when due (one at a time) and wait for it at most ``wait`` seconds.
+
+        Only the wait is bounded: a cancelled consolidation rolls back, so it runs on in the
+        background and the next session finds it done."""
+        if self.memory is None:
+            return
+        if self._consolidation is None or self._consolidation.done():
+            self._consolidation = self.background.spawn(
+                self.memory.consolidate_if_due(current_session_id), "memory consolidation"
+            )
+        await asyncio.wait({self._consolidation}, timeout=wait)

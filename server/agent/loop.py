@@ -61,11 +61,14 @@ class Agent:
     max_steps: int = 400
     redact: Callable[[Any], Any] | None = None  # applied to every request before it leaves
 
-    async def run(self, prompt: str) -> RunResult:
-        """Answer ``prompt`` within ``max_steps`` model calls."""
+    async def run(self, prompt: str, *, user_text: str | None = None) -> RunResult:
+        """Answer ``prompt`` within ``max_steps`` model calls.
+
+        ``user_text``: the user's own words inside ``prompt`` when Cairn wrote the rest (memory
+        takes instructions only from them); None when the prompt is all the user's."""
         await self.model.prepare()
         await self.conversation.add(
-            {"role": "user", "content": prompt}, tokens=self.model.count_tokens(prompt)
+            {"role": "user", "content": prompt}, tokens=self.model.count_tokens(prompt), user_text=user_text
         )
         result = RunResult(text="", steps=0)
         specs = self.tools.specs()

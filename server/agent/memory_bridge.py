@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cairn.memory.checkpoints import CheckpointWriter
-from cairn.memory.consolidate import ConsolidationReport, consolidate, maybe_consolidate
+from cairn.memory.consolidate import ConsolidationReport, consolidate, consolidate_if_due
 from cairn.memory.context import assemble
 from cairn.memory.redaction import Redactor
 from cairn.memory.store import MemoryStore
@@ -48,8 +48,17 @@ class StoreConversation:
         self._store = store
         self.session_id = session_id
 
-    async def add(self, message: dict, *, complete: bool = True, tokens: int | None = None) -> None:
-        await self._store.append_message(self.session_id, message, complete=complete, tokens=tokens)
+    async def add(
+        self,
+        message: dict,
+        *,
+        complete: bool = True,
+        tokens: int | None = None,
+        user_text: str | None = None,
+    ) -> None:
+        await self._store.append_message(
+            self.session_id, message, complete=complete, tokens=tokens, user_text=user_text
+        )
 
     async def history(self) -> list[dict]:
         return await self._store.messages(self.session_id)
@@ -68,8 +77,8 @@ class MemoryContext:
         self, system_prompt: str, history: list[dict], *, request: str, budget: int
     ) -> list[dict]:
         window = self._model.context_window()
-        # The checkpoint thresholds follow the whole session, not the (capped) assembled context.
-        self._service.writer.observe(self._session_id, self._model.count_tokens(history), window)
+        # The writer measures the part of the session no checkpoint covers yet (one indexed query).
+        self._service.writer.observe(self._session_id, window, budget_tokens=budget)
         # request=None: the user's message is already stored; assemble recalls by the last one.
         return list(
             await assemble(
@@ -138,14 +147,17 @@ class MemoryService:
         """The database and its side files: the agent never reads or writes them (R13)."""
         return tuple(Path(f"{self.db_path}{suffix}") for suffix in SIDE_FILES)
 
-    async def after_first_message(self, session_id: str) -> ConsolidationReport | None:
-        """The automatic consolidation, every 7 days, checked on a session's first message."""
-        return await maybe_consolidate(
+    async def consolidate_if_due(self, current_session_id: str | None = None) -> ConsolidationReport | None:
+        """Consolidate what earlier sessions left uncovered (cheap no-op when nothing is).
+
+        Never cancel it midway on purpose: a cancelled consolidation rolls back, so callers
+        bound their *wait*, not the work (see ``AgentHost``)."""
+        return await consolidate_if_due(
             self.store,
             workspace_root=self.workspace_root,
             model=self.text_model,
             now=datetime.now(UTC),
-            session_id=session_id,
+            current_session_id=current_session_id,
         )
 
     async def consolidate(self, progress: Callable[[str, float], None] | None = None) -> ConsolidationReport:

@@ -28,8 +28,19 @@ class Conversation(Protocol):
 
     session_id: str
 
-    async def add(self, message: dict, *, complete: bool = True, tokens: int | None = None) -> None:
-        """Store ``message`` durably before returning."""
+    async def add(
+        self,
+        message: dict,
+        *,
+        complete: bool = True,
+        tokens: int | None = None,
+        user_text: str | None = None,
+    ) -> None:
+        """Store ``message`` durably before returning.
+
+        ``user_text`` (user messages only): the words the user typed, when the message also
+        carries text Cairn wrote (a code action's prompt, a selection); '' for none, None when
+        the whole message is the user's."""
 
     async def history(self) -> list[dict]:
         """Every complete message of the session, oldest first."""

@@ -88,7 +88,14 @@ class AgentRuns:
         self._busy_sessions: set[str] = set()
 
     async def run(
-        self, prompt: str, *, stream_id: str | None, session_id: str, title: str, origin: str
+        self,
+        prompt: str,
+        *,
+        stream_id: str | None,
+        session_id: str,
+        title: str,
+        origin: str,
+        user_text: str | None = None,
     ) -> dict[str, Any]:
         """Run the agent as a cancellable server task and report how it ended."""
         stream_id = stream_id or uuid.uuid4().hex
@@ -105,7 +112,9 @@ class AgentRuns:
                 approver=LspApprover(self.server),
                 observer=StreamObserver(self.server, stream_id, progress),
             )
-            return await self.host.run(prompt, session_id=session_id, ports=ports, origin=origin)
+            return await self.host.run(
+                prompt, session_id=session_id, ports=ports, origin=origin, user_text=user_text
+            )
 
         self._busy_sessions.add(session_id)
         report: dict[str, Any] = {"streamId": stream_id, "sessionId": session_id}
@@ -152,7 +161,12 @@ class AgentRuns:
             self.server.documents, args.prompt, args.uri, args.range, self.host.workspace_root
         )
         return await self.run(
-            prompt, stream_id=args.stream_id, session_id=session, title="Cairn", origin="chat"
+            prompt,
+            stream_id=args.stream_id,
+            session_id=session,
+            title="Cairn",
+            origin="chat",
+            user_text=args.prompt,  # the rest of the prompt (file, selection) is Cairn's
         )
 
     async def run_action(self, args: RunActionArgs) -> dict[str, Any]:
@@ -171,6 +185,7 @@ class AgentRuns:
             session_id=await self.host.new_session(f"action:{args.action}"),
             title=f"Cairn: {args.action}",
             origin=f"action:{args.action}",
+            user_text=args.instructions or "",  # the prompt and skill text are Cairn's
         )
 
     async def cancel(self, args: CancelArgs) -> dict[str, Any]:
