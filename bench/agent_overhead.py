@@ -23,13 +23,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("CAIRN_NO_WARMUP", "1")
 
-from cairn.memory.redaction import Redactor  # noqa: E402
-from cairn.server.agent.host import AgentHost, RunPorts  # noqa: E402
-from cairn.server.agent.memory_bridge import MemoryService  # noqa: E402
-from cairn.server.agent.model import ModelClient, ModelConfig  # noqa: E402
-from cairn.server.agent.testing import ScriptedModel  # noqa: E402
-from cairn.server.agent.tools.context import FixedApprover, NoBuffers, RefusingSink  # noqa: E402
-from cairn.server.settings import Settings  # noqa: E402
+from cairn.memory.redaction import Redactor
+from cairn.server.agent.host import AgentHost, RunPorts
+from cairn.server.agent.memory_bridge import MemoryService
+from cairn.server.agent.model import ModelClient, ModelConfig
+from cairn.server.agent.testing import ScriptedModel
+from cairn.server.agent.tools.context import FixedApprover, NoBuffers, RefusingSink
+from cairn.server.settings import Settings
 
 
 class Quiet:
@@ -75,7 +75,7 @@ class TimedModel(ModelClient):
 
     spent = 0.0
 
-    async def reply(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    async def reply(self, *args, **kwargs):
         started = time.perf_counter()
         try:
             return await super().reply(*args, **kwargs)
@@ -124,7 +124,8 @@ async def main() -> int:
         rows["agent, SQLite memory"].append(await agent_run(args.steps, with_memory=True))
     print(f"{args.steps} steps per run, {args.repeats} runs each (medians); model = scripted, zero latency")
     print(
-        f"{'path':<22} {'total ms/step':>14} {'model ms/step':>14} {'overhead ms/step':>17} {'total/model':>12}"
+        f"{'path':<22} {'total ms/step':>14} {'model ms/step':>14} {'overhead ms/step':>17} "
+        f"{'total/model':>12}"
     )
     for name, values in rows.items():
         total = statistics.median(v[0] for v in values)

@@ -160,7 +160,8 @@ def main() -> int:
         }
 
     print(
-        f"cold start to initialize reply ({args.starts} starts each), warm codeAction ({args.requests} requests)"
+        f"cold start to initialize reply ({args.starts} starts each), warm codeAction ({args.requests} "
+        "requests)"
     )
     print(f"{'server':<22} {'cold median':>12} {'cold p95':>9} {'warm median':>12} {'warm p95':>9}")
     rows = {}

@@ -30,14 +30,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from memory_recall_session import Fact, build_session  # noqa: E402
+from memory_recall_session import Fact, build_session
 
-from cairn.memory.checkpoints import CheckpointWriter, usable_window  # noqa: E402
-from cairn.memory.consolidate import consolidate  # noqa: E402
-from cairn.memory.context import _fit_recent, assemble, message_tokens  # noqa: E402
-from cairn.memory.ports import approx_tokens  # noqa: E402
-from cairn.memory.store import MemoryStore  # noqa: E402
-from cairn.memory.testing import FakeTextModel  # noqa: E402
+from cairn.memory.checkpoints import CheckpointWriter, usable_window
+from cairn.memory.consolidate import consolidate
+from cairn.memory.context import _fit_recent, assemble, message_tokens
+from cairn.memory.ports import approx_tokens
+from cairn.memory.store import MemoryStore
+from cairn.memory.testing import FakeTextModel
 
 SYSTEM = (
     "You are Cairn, a coding agent working in the user's repository. Use the tools to "

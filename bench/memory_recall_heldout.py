@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import memory_recall  # noqa: E402
-from memory_recall_session import Fact  # noqa: E402
+import memory_recall
+from memory_recall_session import Fact
 
 USER_VALUES = [
     ("fyi the metrics collector listens on udp 0.0.0.0:8125, not the default", "0.0.0.0:8125"),
@@ -79,7 +79,8 @@ TOOL_ONLY = [
     ),
     (
         "cargo test -p orbit-sampler",
-        "running 14 tests\ntest sampler::tests::tail_keeps_errors ... FAILED\ntest result: FAILED. 13 passed; 1 failed",
+        "running 14 tests\ntest sampler::tests::tail_keeps_errors ... FAILED\ntest result: FAILED. 13 "
+        "passed; 1 failed",
         "sampler::tests::tail_keeps_errors",
     ),
     (
@@ -106,12 +107,14 @@ DECISIONS = [
     ),
     (
         "assistant",
-        "Rather than a global mutex I used a sharded DashMap, which removes the lock contention seen in the flamegraph.",
+        "Rather than a global mutex I used a sharded DashMap, which removes the lock contention seen in "
+        "the flamegraph.",
         ("sharded DashMap", "lock contention"),
     ),
     (
         "user",
-        "ok, we keep gRPC for ingest but expose HTTP/JSON for the browser SDK, because browsers can't speak gRPC natively",
+        "ok, we keep gRPC for ingest but expose HTTP/JSON for the browser SDK, because browsers can't "
+        "speak gRPC natively",
         ("HTTP/JSON for the browser SDK", "can't speak gRPC natively"),
     ),
     (
@@ -230,7 +233,8 @@ def planted_facts() -> list[Fact]:
 
 def _noise_step(rng: random.Random, step: int) -> list[dict]:
     crate = rng.choice(["ingest", "query", "sampler", "common", "store"])
-    path = f"crates/{crate}/src/{rng.choice(['lib', 'span', 'codec', 'router', 'batch'])}_{rng.randint(1, 40)}.rs"
+    module = rng.choice(["lib", "span", "codec", "router", "batch"])
+    path = f"crates/{crate}/src/{module}_{rng.randint(1, 40)}.rs"
     cid = f"hn{step}"
     kind = rng.random()
     if kind < 0.45:

@@ -111,7 +111,8 @@ TOOL_ONLY = [
     ),
     (
         "pytest tests/test_rounding.py -x",
-        "FAILED tests/test_rounding.py::test_half_even_cents - AssertionError: Decimal('0.015') != Decimal('0.02')",
+        "FAILED tests/test_rounding.py::test_half_even_cents - AssertionError: Decimal('0.015') != "
+        "Decimal('0.02')",
         "tests/test_rounding.py::test_half_even_cents",
     ),
     (
@@ -130,7 +131,8 @@ DECISIONS = [
         ("ROUND_HALF_EVEN", "banker's rounding"),
     ),
     (
-        "We decided to keep invoices immutable and add credit notes instead of editing rows, so that the audit trail stays intact.",
+        "We decided to keep invoices immutable and add credit notes instead of editing rows, so that the "
+        "audit trail stays intact.",
         ("credit notes", "audit trail stays intact"),
     ),
     (
@@ -138,7 +140,8 @@ DECISIONS = [
         ("partial index on invoices(status)", "94% of rows are closed"),
     ),
     (
-        "We opted for idempotency keys on POST /payments rather than client retries limits, because duplicate charges are the worst failure.",
+        "We opted for idempotency keys on POST /payments rather than client retries limits, because "
+        "duplicate charges are the worst failure.",
         ("idempotency keys on POST /payments", "duplicate charges"),
     ),
     (
@@ -146,11 +149,13 @@ DECISIONS = [
         ("streams CSV with a generator", "2 GB files"),
     ),
     (
-        "We'll use pydantic v2 models at the API boundary rather than marshmallow, because it is already a dependency.",
+        "We'll use pydantic v2 models at the API boundary rather than marshmallow, because it is already a "
+        "dependency.",
         ("pydantic v2 models at the API boundary", "already a dependency"),
     ),
     (
-        "Going with a nightly reconciliation job instead of triggers because triggers hide logic from code review.",
+        "Going with a nightly reconciliation job instead of triggers because triggers hide logic from code "
+        "review.",
         ("nightly reconciliation job", "triggers hide logic"),
     ),
 ]

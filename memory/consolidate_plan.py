@@ -171,7 +171,7 @@ def merge_duplicates(items: list[Item]) -> list[str]:
         if item.existing:
             notes.append(
                 f"merged #{item.existing.id} into "
-                f"{'#%d' % kept.existing.id if kept.existing else 'a new memory'}"
+                f"{f'#{kept.existing.id}' if kept.existing else 'a new memory'}"
             )
     return notes
 

@@ -133,7 +133,8 @@ def _check_body(doc: SkillDocument, resource_exists: Callable[[str], bool] | Non
         problems.append(
             Problem(
                 "warning",
-                f"the body is about {tokens} tokens; keep it under {BODY_TOKENS_RECOMMENDED} and move detail to references/",
+                f"the body is about {tokens} tokens; keep it under {BODY_TOKENS_RECOMMENDED} and move "
+                "detail to references/",
                 body_range,
             )
         )

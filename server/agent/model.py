@@ -266,7 +266,7 @@ class ModelClient:
             return "json"  # litellm would ask the server over HTTP; a schema works everywhere
         try:
             supported = load_litellm().supports_function_calling(model=self.model)
-        except Exception:  # noqa: BLE001 - unknown model: the schema protocol works everywhere
+        except Exception:  # unknown model: the schema protocol works everywhere
             supported = False
         return "native" if supported else "json"
 
@@ -290,7 +290,7 @@ class ModelClient:
             return int(info.get("max_input_tokens") or info.get("max_tokens") or 0) or (
                 FALLBACK_CONTEXT_WINDOW
             )
-        except Exception:  # noqa: BLE001 - not in litellm's map
+        except Exception:  # not in litellm's map
             logger.info(
                 "context window of %s unknown; using %d (set cairn.contextWindow)",
                 self.model,
@@ -353,7 +353,7 @@ class ModelClient:
         _register_provider(litellm, model)
         try:
             litellm.get_llm_provider(model, api_base=self.config.api_base)
-        except Exception as exc:  # noqa: BLE001 - litellm raises BadRequestError here
+        except Exception as exc:  # litellm raises BadRequestError here
             raise ModelConfigError(
                 f"Model '{model}' names no provider litellm knows; use 'provider/model', e.g. "
                 "'openai/gpt-4.1' or 'ollama/qwen2.5-coder'.",
@@ -445,7 +445,7 @@ class ModelClient:
                 model=self.model, prompt_tokens=prompt, completion_tokens=completion
             )
             return float(cost_in + cost_out)
-        except Exception:  # noqa: BLE001 - price unknown (self-hosted, new model)
+        except Exception:  # price unknown (self-hosted, new model)
             return None
 
 

@@ -54,7 +54,7 @@ class _SecretFilter(logging.Filter):
             return True
         try:
             rendered = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken record is logging's problem, not ours
+        except Exception:  # a broken record is logging's problem, not ours
             return True
         cleaned = text(rendered)
         if cleaned != rendered:

@@ -90,7 +90,7 @@ class LspEditSink:
         if encoding not in ("utf-8", "utf-16", "utf-32"):
             encoding = "utf-16"
 
-        def make(span) -> types.TextEdit:  # noqa: ANN001 - a TextEditSpan
+        def make(span) -> types.TextEdit:  # a TextEditSpan
             rng = types.Range(
                 start=types.Position(line=span.start_line, character=span.start_character),
                 end=types.Position(line=span.end_line, character=span.end_character),

@@ -50,7 +50,7 @@ class CairnProtocol(LanguageServerProtocol):
 
     _server: CairnServer
 
-    def __init__(self, server, converter) -> None:  # noqa: ANN001 - pygls' signature
+    def __init__(self, server, converter) -> None:  # pygls' signature
         super().__init__(server, converter)
         self.initialize_received = False
         self.initialized = False  # the initialize response has been sent
@@ -172,7 +172,7 @@ class CairnProtocol(LanguageServerProtocol):
         self._pending.add(msg_id)
         self._send_response(msg_id, error=error.to_response_error())
 
-    def _send_response(self, msg_id, result=None, error=None) -> None:  # noqa: ANN001
+    def _send_response(self, msg_id, result=None, error=None) -> None:
         """Send at most one response per received request id."""
         if msg_id not in self._pending:
             logger.debug("Suppressing a second response to %r", msg_id)

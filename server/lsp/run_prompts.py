@@ -7,10 +7,14 @@ action's template filled from the document (buffer text wins), with the action's
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cairn.server.agent import templates
 from cairn.server.command_args import Range, RunActionArgs
 from cairn.server.lsp.documents import Documents, DocumentSnapshot, uri_to_path
+
+if TYPE_CHECKING:
+    from cairn.skills.catalog import Catalog
 
 MAX_SELECTION_CHARS = 40_000
 EXTENSION_LANGUAGES = {
@@ -87,7 +91,9 @@ def _diagnostics_text(args: RunActionArgs) -> str:
     return "\n".join(lines) or "- (no diagnostic details were given)"
 
 
-async def code_action_prompt(documents: Documents, args: RunActionArgs, root: Path | None, skills) -> str:  # noqa: ANN001
+async def code_action_prompt(
+    documents: Documents, args: RunActionArgs, root: Path | None, skills: Catalog | None
+) -> str:
     """The action's prompt from its template, the document text and the action's skill."""
     path, snapshot = await _document(documents, args.uri)
     rng = args.range

@@ -65,7 +65,7 @@ class SkillsFeature:
         catalog_module = await asyncio.to_thread(importlib.import_module, "cairn.skills.catalog")
         from cairn.skills.sources import default_sources
 
-        Catalog = catalog_module.Catalog  # noqa: N806 - the class, imported late
+        Catalog = catalog_module.Catalog  # the class, imported late
         self._trusted = server.settings.trusted
         self.catalog = await Catalog.from_sources_async(
             default_sources(server.workspace_root, trusted=self._trusted)
