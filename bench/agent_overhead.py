@@ -38,7 +38,7 @@ class Quiet:
     def step(self, number: int) -> None: ...
 
 
-def turns(steps: int) -> list[dict]:
+def turns(steps: int) -> list[dict | str]:
     calls = [
         {
             "tool_calls": [

@@ -28,10 +28,9 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from memory_recall_session import Fact, build_session
-
+from bench.memory_recall_session import Fact, build_session
 from cairn.memory.checkpoints import CheckpointWriter, usable_window
 from cairn.memory.consolidate import consolidate
 from cairn.memory.context import _fit_recent, assemble, message_tokens

@@ -16,10 +16,10 @@ import random
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import memory_recall
-from memory_recall_session import Fact
+from bench import memory_recall
+from bench.memory_recall_session import Fact
 
 USER_VALUES = [
     ("fyi the metrics collector listens on udp 0.0.0.0:8125, not the default", "0.0.0.0:8125"),

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from cairn.memory.dates import absolutize_dates
 from cairn.memory.extract import skeleton
-from cairn.memory.records import Anchor, CheckpointRecord, Memory
+from cairn.memory.records import Anchor, CheckpointRecord, Memory, Source, Status, Tier
 
 PROJECT_MAX_LINES = 200
 PROJECT_MAX_BYTES = 10_000
@@ -28,14 +29,14 @@ class Item:
 
     kind: str
     text: str
-    source: str
+    source: Source
     provenance: str
     when: str
     session_ids: list[str] = field(default_factory=list)
     anchors: tuple[Anchor, ...] = ()
     untrusted: bool = False
-    status: str = "unverified"
-    tier: str = "project"
+    status: Status = "unverified"
+    tier: Tier = "project"
     verified_at: str | None = None
     existing: Memory | None = None
     dropped: str | None = None  # why it is removed (duplicate / contradicted)
@@ -72,7 +73,7 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
         if checkpoint.id
         else f"messages {checkpoint.first_seq}-{checkpoint.last_seq} of session {session[:8]}"
     )
-    base = {"when": checkpoint.created_at, "session_ids": [session]}
+    base: dict[str, Any] = {"when": checkpoint.created_at, "session_ids": [session]}
     items = [
         Item(kind="directive", text=d, source="user", provenance=f"the user's words, {where}", **base)
         for d in data.get("directives", [])

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from cairn.memory.records import CheckpointRecord
-from cairn.memory.store_base import StoreBase
+from cairn.memory.store_base import StoreBase, inserted_id, scalar
 
 log = logging.getLogger(__name__)
 
@@ -136,11 +136,9 @@ class CoordinationMixin(StoreBase):
         clean = self.redactor.redact_obj(data)
         now = self.now_iso()
         async with self.transaction() as conn:
-            async with conn.execute(
-                "SELECT coalesce(max(last_seq), 0) FROM checkpoints WHERE session_id = ?",
-                (session_id,),
-            ) as cursor:
-                (current,) = await cursor.fetchone()
+            current = await scalar(
+                conn, "SELECT coalesce(max(last_seq), 0) FROM checkpoints WHERE session_id = ?", (session_id,)
+            )
             if current != base_last_seq:
                 return None
             cursor = await conn.execute(
@@ -148,7 +146,7 @@ class CoordinationMixin(StoreBase):
                 "tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (session_id, first_seq, last_seq, threshold, json.dumps(clean), tokens, now),
             )
-            checkpoint_id = int(cursor.lastrowid)
+            checkpoint_id = inserted_id(cursor)
         return CheckpointRecord(checkpoint_id, session_id, first_seq, last_seq, threshold, clean, tokens, now)
 
     async def get_meta(self, key: str) -> str | None:

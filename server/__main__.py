@@ -62,6 +62,7 @@ async def _main(
     from cairn.server.lsp import runner, transport
 
     server = build_server(features if features is not None else FEATURES)
+    connection: transport.Connection
     if tcp:
         server.transport_name = f"tcp {tcp[0]}:{tcp[1]}"
         connection = await transport.accept_one(*tcp)

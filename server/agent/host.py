@@ -134,7 +134,7 @@ class AgentHost:
             agent = Agent(
                 model=model,
                 tools=self.tools(),
-                tool_context=tool_context,  # type: ignore[arg-type] - None only without tools
+                tool_context=tool_context,
                 conversation=await self.conversation(session_id, origin),
                 context=self.context_policy(session_id, model),
                 observer=ports.observer,

@@ -89,8 +89,11 @@ async def warm_up() -> None:
     await asyncio.to_thread(load_litellm)
 
 
-def _register_provider(litellm: ModuleType, model: str) -> None:
-    """Put the custom provider that ``model`` names into litellm's provider map (once)."""
+def _register_provider(model: str) -> None:
+    """Put the custom provider that ``model`` names into litellm's provider map (once).
+
+    Call after :func:`load_litellm` (which configures litellm before its first import).
+    """
     if model.startswith(SCRIPTED_PREFIX):
         from cairn.server.agent.testing import scripted_provider
 
@@ -101,6 +104,8 @@ def _register_provider(litellm: ModuleType, model: str) -> None:
         name, handler = "cairn-local", local_provider()
     else:
         return
+    import litellm  # already imported and configured by load_litellm(): costs nothing here
+
     if not any(item["provider"] == name for item in litellm.custom_provider_map):
         litellm.custom_provider_map = [
             *litellm.custom_provider_map,
@@ -123,9 +128,10 @@ def custom_provider(
     ``astream``/``stream`` yield litellm ``GenericStreamingChunk`` dicts; ``acomplete``/
     ``complete`` return a ``litellm.ModelResponse``. Used by the scripted and embedded providers.
     """
-    litellm = load_litellm()
+    load_litellm()
+    from litellm import CustomLLM  # imported and configured by load_litellm() just above
 
-    class Provider(litellm.CustomLLM):
+    class Provider(CustomLLM):
         async def acompletion(
             self,
             model,
@@ -138,6 +144,7 @@ def custom_provider(
             api_key,
             logging_obj,
             optional_params,
+            *args,  # litellm may pass its later parameters by position too
             **kwargs,
         ):
             return await acomplete(model, messages, optional_params or {})
@@ -154,6 +161,7 @@ def custom_provider(
             api_key,
             logging_obj,
             optional_params,
+            *args,
             **kwargs,
         ):
             async for chunk in astream(model, messages, optional_params or {}):
@@ -171,6 +179,7 @@ def custom_provider(
             api_key,
             logging_obj,
             optional_params,
+            *args,
             **kwargs,
         ):
             return complete(model, messages, optional_params or {})
@@ -187,6 +196,7 @@ def custom_provider(
             api_key,
             logging_obj,
             optional_params,
+            *args,
             **kwargs,
         ):
             yield from stream(model, messages, optional_params or {})
@@ -350,7 +360,7 @@ class ModelClient:
     def _prepare_blocking(self) -> None:
         litellm = load_litellm()
         model = self.model
-        _register_provider(litellm, model)
+        _register_provider(model)
         try:
             litellm.get_llm_provider(model, api_base=self.config.api_base)
         except Exception as exc:  # litellm raises BadRequestError here
@@ -383,11 +393,12 @@ class ModelClient:
         limit = max_tokens or self.config.max_output_tokens
 
         async def attempt(remaining: float) -> ModelReply:
-            sink = actions.AnswerStream(on_text) if use_json else actions.PlainStream(on_text)
-            collected = await self._stream_once(request, limit, remaining, sink)
-            usage = self._usage(request["messages"], collected)
             if use_json:
-                return _json_reply(collected, sink, usage)
+                answer = actions.AnswerStream(on_text)
+                collected = await self._stream_once(request, limit, remaining, answer)
+                return _json_reply(collected, answer, self._usage(request["messages"], collected))
+            collected = await self._stream_once(request, limit, remaining, actions.PlainStream(on_text))
+            usage = self._usage(request["messages"], collected)
             calls = tuple(
                 _tool_call(call.id, call.name, *actions.parse_arguments(call.arguments))
                 for call in collected.tool_calls

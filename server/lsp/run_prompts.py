@@ -106,16 +106,19 @@ async def code_action_prompt(
             }
         )
     selection, first, last = _excerpt(snapshot.text, rng)
+    shown = _display_path(path, root)
     skill_body = ""
     if skills is not None:
         from cairn.skills.selection import skill_for_action
 
-        skill = skill_for_action(skills, args.action, path=path, language_id=snapshot.language_id)
+        # Skill globs are gitignore-style patterns relative to the workspace root ("src/**/*.py"),
+        # so they are matched against the path as the workspace shows it, never the absolute one.
+        skill = skill_for_action(skills, args.action, path=shown, language_id=snapshot.language_id)
         if skill is not None:
             skill_body = skills.load_skill(skill.name)
     return templates.action_prompt(
         args.action,
-        path=_display_path(path, root),
+        path=shown,
         start_line=first,
         end_line=last,
         selection=selection,
