@@ -107,7 +107,7 @@ async def code_action_prompt(
         )
     selection, first, last = _excerpt(snapshot.text, rng)
     shown = _display_path(path, root)
-    skill_body = ""
+    skill_name = skill_body = ""
     if skills is not None:
         from cairn.skills.selection import skill_for_action
 
@@ -115,7 +115,7 @@ async def code_action_prompt(
         # so they are matched against the path as the workspace shows it, never the absolute one.
         skill = skill_for_action(skills, args.action, path=shown, language_id=snapshot.language_id)
         if skill is not None:
-            skill_body = skills.load_skill(skill.name)
+            skill_name, skill_body = skill.name, skills.load_skill(skill.name)
     return templates.action_prompt(
         args.action,
         path=shown,
@@ -125,5 +125,6 @@ async def code_action_prompt(
         language=snapshot.language_id or EXTENSION_LANGUAGES.get(path.suffix, ""),
         diagnostics=_diagnostics_text(args),
         instructions=args.instructions or "",
+        skill_name=skill_name,
         skill_body=skill_body,
     )

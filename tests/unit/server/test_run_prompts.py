@@ -44,4 +44,6 @@ async def test_an_anchored_skill_glob_matches_the_path_relative_to_the_workspace
     # "src/**/*.py" is anchored at the workspace root: it must be matched against
     # "src/pkg/app.py", not against the absolute path of the file.
     assert "SRC-TESTS-SKILL" in prompt
+    # ...and the prompt names the skill it inlines, not the action's default one.
+    assert "Follow the `src-tests` skill" in prompt and '<skill name="src-tests">' in prompt
     assert "src/pkg/app.py" in prompt and str(workspace) not in prompt
