@@ -69,7 +69,7 @@ def load_litellm() -> ModuleType:
             os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
             os.environ["LITELLM_MODE"] = "PRODUCTION"
             started = time.monotonic()
-            import litellm  # the one import of litellm in Cairn
+            import litellm  # model.py is the one module that imports litellm (test_dependency_rules)
 
             litellm.suppress_debug_info = True  # otherwise it print()s hints to stdout
             litellm.telemetry = False
