@@ -23,13 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("CAIRN_NO_WARMUP", "1")
 
-from cairn.memory.redaction import Redactor  # noqa: E402
-from cairn.server.agent.host import AgentHost, RunPorts  # noqa: E402
-from cairn.server.agent.memory_bridge import MemoryService  # noqa: E402
-from cairn.server.agent.model import ModelClient, ModelConfig  # noqa: E402
-from cairn.server.agent.testing import ScriptedModel  # noqa: E402
-from cairn.server.agent.tools.context import FixedApprover, NoBuffers, RefusingSink  # noqa: E402
-from cairn.server.settings import Settings  # noqa: E402
+from cairn.server.agent.compose import open_agent_host
+from cairn.server.agent.host import RunPorts
+from cairn.server.agent.model import ModelClient, ModelConfig
+from cairn.server.agent.testing import ScriptedModel
+from cairn.server.agent.tools.context import FixedApprover, NoBuffers, RefusingSink
+from cairn.server.settings import Settings
 
 
 class Quiet:
@@ -38,7 +37,7 @@ class Quiet:
     def step(self, number: int) -> None: ...
 
 
-def turns(steps: int) -> list[dict]:
+def turns(steps: int) -> list[dict | str]:
     calls = [
         {
             "tool_calls": [
@@ -75,7 +74,7 @@ class TimedModel(ModelClient):
 
     spent = 0.0
 
-    async def reply(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    async def reply(self, *args, **kwargs):
         started = time.perf_counter()
         try:
             return await super().reply(*args, **kwargs)
@@ -88,14 +87,16 @@ async def agent_run(steps: int, with_memory: bool) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         workspace(root)
-        host = AgentHost(root, Settings(model="scripted/bench", max_steps=steps + 5))
-        host._model = TimedModel(ModelConfig(model="scripted/bench", request_timeout=60))
+        settings = Settings(
+            model="scripted/bench",
+            max_steps=steps + 5,
+            request_timeout=60,
+            memory_path=str(root.parent / f"{root.name}.sqlite3"),
+        )
+        host = await open_agent_host(
+            root, settings, memory=with_memory, skills=False, model_factory=TimedModel
+        )
         TimedModel.spent = 0.0
-        if with_memory:
-            host.memory = await MemoryService.open(
-                root.parent / f"{root.name}.sqlite3", root, Redactor(), host.model
-            )
-            host.redactor = Redactor()
         ports = RunPorts(
             buffers=NoBuffers(), edits=RefusingSink(), approver=FixedApprover(False), observer=Quiet()
         )
@@ -124,7 +125,8 @@ async def main() -> int:
         rows["agent, SQLite memory"].append(await agent_run(args.steps, with_memory=True))
     print(f"{args.steps} steps per run, {args.repeats} runs each (medians); model = scripted, zero latency")
     print(
-        f"{'path':<22} {'total ms/step':>14} {'model ms/step':>14} {'overhead ms/step':>17} {'total/model':>12}"
+        f"{'path':<22} {'total ms/step':>14} {'model ms/step':>14} {'overhead ms/step':>17} "
+        f"{'total/model':>12}"
     )
     for name, values in rows.items():
         total = statistics.median(v[0] for v in values)

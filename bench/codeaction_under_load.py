@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.lsp_latency import SOURCE, Client, initialize, open_sample, percentile  # noqa: E402
+from bench.lsp_latency import SOURCE, Client, initialize, open_sample, percentile
 
 
 class ThreadedClient(Client):
@@ -61,7 +61,7 @@ class ThreadedClient(Client):
                 if event:
                     event.set()
 
-    def request(self, msg_id, method, params):  # noqa: ANN001, ANN201
+    def request(self, msg_id, method, params):
         event = threading.Event()
         with self._lock:
             self._responses[msg_id] = event

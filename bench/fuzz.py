@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.fuzzing import debug_server_command, run_fuzz  # noqa: E402
+from tests.support.fuzzing import debug_server_command, run_fuzz
 
 
 def main() -> int:

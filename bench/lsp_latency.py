@@ -36,24 +36,28 @@ class Client:
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
+        assert self.process.stdin is not None and self.process.stdout is not None  # both piped above
+        self.stdin, self.stdout = self.process.stdin, self.process.stdout
 
     def send(self, message: dict) -> None:
-        self.process.stdin.write(frame(message))
-        self.process.stdin.flush()
+        self.stdin.write(frame(message))
+        self.stdin.flush()
 
     def read(self) -> dict:
         length = None
         while True:
-            line = self.process.stdout.readline()
+            line = self.stdout.readline()
             if not line:
                 raise RuntimeError("server closed its output")
             if line in (b"\r\n", b"\n"):
                 break
             if line.lower().startswith(b"content-length:"):
                 length = int(line.split(b":")[1])
-        return json.loads(self.process.stdout.read(length))
+        if length is None:
+            raise RuntimeError("server sent a frame without Content-Length")
+        return json.loads(self.stdout.read(length))
 
-    def request(self, msg_id: int, method: str, params: dict) -> dict:
+    def request(self, msg_id: int, method: str, params: dict | None) -> dict:
         self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
         while True:
             message = self.read()
@@ -160,7 +164,8 @@ def main() -> int:
         }
 
     print(
-        f"cold start to initialize reply ({args.starts} starts each), warm codeAction ({args.requests} requests)"
+        f"cold start to initialize reply ({args.starts} starts each), warm codeAction ({args.requests} "
+        "requests)"
     )
     print(f"{'server':<22} {'cold median':>12} {'cold p95':>9} {'warm median':>12} {'warm p95':>9}")
     rows = {}

@@ -40,7 +40,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
@@ -48,8 +48,8 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.support.fake_openai import FakeOpenAI, Plan  # noqa: E402
-from tests.support.lspclient import ClientState, install  # noqa: E402
+from tests.support.fake_openai import FakeOpenAI, Plan
+from tests.support.lspclient import ClientState, install
 
 SESSIONS = REPO / "bench" / "sessions"
 BLAND = "The user and the assistant continued working on the project and made some progress."
@@ -138,7 +138,8 @@ class ScriptedModel:
         step = self.steps.pop(0)
         if "answer" in step:
             return Plan(chunks=[step["answer"]])
-        call = {"id": f"call_{uuid.uuid4().hex[:12]}", "name": step["tool"], "arguments": step.get("args", {})}
+        call_id = f"call_{uuid.uuid4().hex[:12]}"
+        call = {"id": call_id, "name": step["tool"], "arguments": step.get("args", {})}
         return Plan(chunks=[step["say"]] if step.get("say") else [], tool_calls=[call], finish="tool_calls")
 
 
@@ -195,7 +196,7 @@ async def editor(root: Path, data_dir: Path, api_base: str, window: int) -> Asyn
         "CAIRN_LOCAL_MODEL": "off",
     }
     config = ClientServerConfig(server_command=[sys.executable, "-m", "cairn", "serve"], server_env=env)
-    client = await config.start()
+    client = cast(LanguageClient, await config.start())
     state = install(client)
     await client.initialize_session(
         types.InitializeParams(
@@ -363,21 +364,26 @@ def print_table(results: list[dict[str, Any]]) -> None:
     def pct(count: int, n: int) -> str:
         return f"{count}/{n} ({100 * count / n:.0f}%)"
 
-    print("| session | in what the model sees, end | seen or one recall/history call, end "
-          "| fresh session, first request | fresh: seen or one call | checkpoints | old value as current |")
+    print(
+        "| session | in what the model sees, end | seen or one recall/history call, end "
+        "| fresh session, first request | fresh: seen or one call | checkpoints | old value as current |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in results:
         n = r["values"]
         stale = len(r["stale_as_current_end"]) + len(r["stale_as_current_fresh"])
         print(
             f"| {r['session']} | {pct(r['end_seen'], n)} | {pct(r['end_either'], n)} "
-            f"| {pct(r['fresh_first_request'], n)} | {pct(r['fresh_either'], n)} | {r['checkpoints']} | {stale} |"
+            f"| {pct(r['fresh_first_request'], n)} | {pct(r['fresh_either'], n)} "
+            f"| {r['checkpoints']} | {stale} |"
         )
 
 
 async def main_async(names: list[str], keep: bool) -> int:
-    folders = [SESSIONS / name for name in names] if names else sorted(
-        p for p in SESSIONS.iterdir() if (p / "session.json").exists()
+    folders = (
+        [SESSIONS / name for name in names]
+        if names
+        else sorted(p for p in SESSIONS.iterdir() if (p / "session.json").exists())
     )
     results = []
     for folder in folders:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from cairn.memory.fts import match_query
 from cairn.memory.migrate import MIGRATIONS
-from cairn.memory.records import MemoryInsert
+from cairn.memory.records import Anchor, MemoryInsert
 from cairn.memory.store import MemoryStore
 from cairn.memory.store_memories import ANCHORS_COLUMN
 
@@ -58,7 +58,7 @@ def vocabulary(rng: random.Random, size: int = 6_000) -> list[str]:
         "ste",
         "ax",
     ]
-    words = set()
+    words: set[str] = set()
     while len(words) < size:
         words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
     return sorted(words)
@@ -144,7 +144,7 @@ async def cairn_side(path: Path, texts: list[str], single: list[str], queries: l
                         text=text,
                         source="derived",
                         provenance="bench",
-                        anchors=(f"src/mod{(start + j) % 997}/file{start + j}.py",),
+                        anchors=(Anchor(f"src/mod{(start + j) % 997}/file{start + j}.py"),),
                     )
                     for j, text in enumerate(texts[start : start + BATCH])
                 ]
@@ -169,7 +169,8 @@ async def cairn_side(path: Path, texts: list[str], single: list[str], queries: l
             hits += bool(found)
         figures["recall"] = latencies
         figures["hits"] = hits
-        figures["rows"] = (await store.fetchone("SELECT count(*) FROM memories"))[0]
+        (count,) = await store.fetchall("SELECT count(*) FROM memories")
+        figures["rows"] = count[0]
     return figures
 
 

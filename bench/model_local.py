@@ -35,6 +35,8 @@ def one_run(runtime: LocalRuntime, tag: int, gen_tokens: int) -> tuple[float, fl
         if first is None and chunk["choices"][0].get("delta", {}).get("content"):
             first = time.perf_counter()
     ended = time.perf_counter()
+    if first is None:
+        raise RuntimeError("the model streamed no text")
     stats = request.stats
     prompt_rate = stats.prompt_tokens / (first - started)
     gen_rate = (stats.completion_tokens - 1) / (ended - first) if ended > first else 0.0

@@ -28,7 +28,8 @@ def main() -> None:
     print(f"{'edit kind':<10} {'trials':>6} {'Cairn accepted':>15} {'SkillOpt accepted':>18}")
     for kind in EDIT_KINDS:
         print(
-            f"{kind:<10} {result.trials[kind]:>6} {result.rate('cairn', kind):>14.1%} {result.rate('skillopt', kind):>17.1%}"
+            f"{kind:<10} {result.trials[kind]:>6} {result.rate('cairn', kind):>14.1%} "
+            f"{result.rate('skillopt', kind):>17.1%}"
         )
     print("(mixed: one edit carrying a helpful and a harmful rule; reported beside the targets, not in them)")
     harmful = result.cairn["harmful"]

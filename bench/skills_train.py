@@ -47,7 +47,8 @@ def simulated(args: argparse.Namespace, out: Path) -> None:
     skill, tasks = TASKS_DIR / "simulated-demo" / "SKILL.md", TASKS_DIR / "simulated-demo.jsonl"
     world = SimWorld.load(TASKS_DIR / "simulated-demo.rules.jsonl")
     print(
-        f"{'seed':>4} {'test start':>10} {'test end':>9} {'accepted':>8} {'rejected':>8} {'calls':>6} {'tokens':>8}"
+        f"{'seed':>4} {'test start':>10} {'test end':>9} {'accepted':>8} {'rejected':>8} {'calls':>6} "
+        f"{'tokens':>8}"
     )
     gains = []
     for seed in range(args.seeds):
@@ -64,7 +65,8 @@ def simulated(args: argparse.Namespace, out: Path) -> None:
         )
         gains.append(state.test_end - state.test_start)
         print(
-            f"{seed:>4} {state.test_start:>10.3f} {state.test_end:>9.3f} {len(state.accepted):>8} {len(state.ledger):>8} "
+            f"{seed:>4} {state.test_start:>10.3f} {state.test_end:>9.3f} {len(state.accepted):>8} "
+            f"{len(state.ledger):>8} "
             f"{state.budget.calls:>6} {state.budget.tokens:>8}"
         )
     print(f"mean test accuracy gain over {args.seeds} seeds: {sum(gains) / len(gains):+.3f}")
@@ -94,7 +96,8 @@ def local(args: argparse.Namespace, out: Path) -> None:
     trainer, state = asyncio.run(train_once(skill, tasks, target, optimizer, config, out / "local"))
     print(f"target {args.target_model}, optimizer {config.optimizer_model}, splits {trainer.splits.sizes()}")
     print(
-        f"test accuracy: start {state.test_start:.3f}, end {state.test_end:.3f} ({state.test_end - state.test_start:+.3f}); "
+        f"test accuracy: start {state.test_start:.3f}, end {state.test_end:.3f} "
+        f"({state.test_end - state.test_start:+.3f}); "
         f"{len(state.accepted)} edits accepted, {len(state.ledger)} rejected; {state.budget.calls} calls, "
         f"{state.budget.tokens} tokens; status {state.status}; outputs in {out / 'local'}"
     )

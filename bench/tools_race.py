@@ -18,6 +18,8 @@ HARNESS = Path(__file__).resolve().parents[1] / "tests/unit/agent_tools/test_rac
 
 def _harness():
     spec = importlib.util.spec_from_file_location("tools_race_harness", HARNESS)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load the race harness {HARNESS}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -13,9 +13,12 @@ import importlib
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cairn import __version__
+
+if TYPE_CHECKING:
+    from cairn.server.agent.model import ModelClient
 
 # (module, attribute) of every sub-command's ``add_parser``. Order is the order in `--help`.
 SUBCOMMANDS: tuple[str, ...] = (
@@ -25,7 +28,7 @@ SUBCOMMANDS: tuple[str, ...] = (
 )
 
 
-def configured_model(name: str | None = None):  # noqa: ANN201 - a ModelClient or None
+def configured_model(name: str | None = None) -> ModelClient | None:
     """The model the environment configures (``name`` overrides it); None when there is none.
 
     Injected into the memory and skills command lines, which never import the model layer.
@@ -82,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _required_model(name: str):  # noqa: ANN202 - a ModelClient
+def _required_model(name: str) -> ModelClient:
     model = configured_model(name)
     if model is None:
         raise SystemExit(f"cairn: no model {name!r} available; set CAIRN_MODEL or install cairn-lsp[local]")

@@ -189,7 +189,7 @@ class CheckpointWriter:
             return None
         narrative: dict[str, str] = {}
         if self.model is not None:
-            narrative = await self._narrative(previous, rows)
+            narrative = await self._narrative(self.model, previous, rows)
         data = merge(previous.data if previous else None, extract(rows), narrative)
         data = fit(data, self.max_checkpoint_tokens, self.count_tokens)
         record = await self.store.save_checkpoint_if_current(
@@ -206,7 +206,7 @@ class CheckpointWriter:
         return record
 
     async def _narrative(
-        self, previous: CheckpointRecord | None, rows: list[StoredMessage]
+        self, model: TextModel, previous: CheckpointRecord | None, rows: list[StoredMessage]
     ) -> dict[str, str]:
         before = render(previous.data) if previous else "(no earlier checkpoint)"
         messages = [
@@ -218,7 +218,7 @@ class CheckpointWriter:
         ]
         self.model_calls += 1
         try:
-            return parse_narrative(await self.model.complete(messages, max_tokens=600))
+            return parse_narrative(await model.complete(messages, max_tokens=600))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the verbatim sections are still worth writing

@@ -186,16 +186,16 @@ def _plan(items: list[Item]) -> list[MemoryInsert | MemoryUpdate | MemoryDelete]
                     MemoryInsert(
                         kind=item.kind,
                         text=item.text,
-                        source=item.source,  # type: ignore[arg-type]
+                        source=item.source,
                         provenance=item.provenance,
                         session_ids=tuple(item.session_ids),
                         anchors=item.anchors,
                         untrusted=item.untrusted,
-                        status=item.status,  # type: ignore[arg-type]
+                        status=item.status,
                         tier=item.tier,
                         verified_at=item.verified_at,
                     )
-                )  # type: ignore[arg-type]
+                )
             continue
         if item.dropped:
             steps.append(MemoryDelete(old.id, old.updated_at))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from cairn.memory.dates import absolutize_dates
-from cairn.memory.records import Anchor, CheckpointRecord, Memory
+from cairn.memory.records import Anchor, CheckpointRecord, Memory, Source, Status, Tier
 from cairn.memory.statements import is_directive, is_fact, subjectless
 from cairn.memory.values import same_subject, statement_shape
 
@@ -34,14 +35,14 @@ class Item:
 
     kind: str
     text: str
-    source: str
+    source: Source
     provenance: str
     when: str
     session_ids: list[str] = field(default_factory=list)
     anchors: tuple[Anchor, ...] = ()
     untrusted: bool = False
-    status: str = "unverified"
-    tier: str = "project"
+    status: Status = "unverified"
+    tier: Tier = "project"
     verified_at: str | None = None
     existing: Memory | None = None
     dropped: str | None = None  # why it is removed (duplicate / contradicted)
@@ -87,7 +88,7 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
         else f"messages {checkpoint.first_seq}-{checkpoint.last_seq} of session {session[:8]}"
     )
     where += f", {checkpoint.created_at[:10]}"
-    base = {"when": checkpoint.created_at, "session_ids": [session]}
+    base: dict[str, Any] = {"when": checkpoint.created_at, "session_ids": [session]}
     items = [
         Item(kind="directive", text=d, source="user", provenance=f"the user's words, {where}", **base)
         for d in data.get("directives", [])
@@ -140,7 +141,7 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
                 **base,
             )
         )
-    untrusted = {"source": "derived", "untrusted": True, "tier": "archive", "kind": "fact"}
+    untrusted: dict[str, Any] = {"source": "derived", "untrusted": True, "tier": "archive", "kind": "fact"}
     for line in data.get("live_resources", []):
         origin = _TOOL_SUFFIX.search(line)
         if origin:  # copied from tool output: kept only as untrusted, recall-only data

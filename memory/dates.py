@@ -8,6 +8,7 @@ left exactly as written.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -32,7 +33,7 @@ def absolutize_dates(text: str, reference: datetime | date) -> str:
     today = reference.date() if isinstance(reference, datetime) else reference
     iso = date.isoformat
 
-    rules: list[tuple[str, object]] = [
+    rules: list[tuple[str, Callable[[re.Match[str]], str]]] = [
         (r"\b(?:the day before yesterday)\b", lambda m: iso(today - timedelta(days=2))),
         (r"\b(?:the day after tomorrow)\b", lambda m: iso(today + timedelta(days=2))),
         (r"\byesterday\b", lambda m: iso(today - timedelta(days=1))),
@@ -70,5 +71,5 @@ def absolutize_dates(text: str, reference: datetime | date) -> str:
         ),
     ]
     for pattern, replace in rules:
-        text = re.sub(pattern, replace, text, flags=re.IGNORECASE)  # type: ignore[arg-type]
+        text = re.sub(pattern, replace, text, flags=re.IGNORECASE)
     return text

@@ -2,7 +2,8 @@
 
 A migration's version is the number its file name starts with (``0001_*.sql`` ...); they run
 in that order. Numbers may have gaps (a branch can lack a step another branch adds), but a
-database is only upgraded from the version of the step just before. Each runs in its own ``BEGIN IMMEDIATE`` transaction that first re-reads ``user_version``, so two
+database is only upgraded from the version of the step just before. Each runs in its own
+``BEGIN IMMEDIATE`` transaction that first re-reads ``user_version``, so two
 processes opening a blank database together migrate it exactly once (R11): the loser of the
 write lock waits (busy timeout), then sees the new version and applies nothing.
 

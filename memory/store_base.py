@@ -47,6 +47,22 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 Clock = Callable[[], datetime]
 
 
+async def scalar(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
+    """The value of a query that always yields exactly one row (``SELECT max(...)``, ``count(*)``)."""
+    async with conn.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise MemoryStoreError(f"query returned no row: {sql}")
+    return row[0]
+
+
+def inserted_id(cursor: aiosqlite.Cursor) -> int:
+    """The rowid of the row the ``INSERT`` just run on ``cursor`` created."""
+    if cursor.lastrowid is None:
+        raise MemoryStoreError("the INSERT created no row")
+    return cursor.lastrowid
+
+
 def utc_now() -> datetime:
     """The current time in UTC (the default clock)."""
     return datetime.now(UTC)
@@ -81,7 +97,8 @@ async def _enable_wal(conn: aiosqlite.Connection) -> None:
     delay = 0.005
     while True:
         async with conn.execute("PRAGMA journal_mode") as cursor:
-            if (await cursor.fetchone())[0].lower() == "wal":
+            row = await cursor.fetchone()
+            if row is not None and row[0].lower() == "wal":
                 return
         try:
             await conn.execute("PRAGMA journal_mode = WAL")

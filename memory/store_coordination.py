@@ -15,8 +15,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cairn.memory.migrate import MemoryStoreError
 from cairn.memory.records import CheckpointRecord, UncoveredTail
-from cairn.memory.store_base import StoreBase
+from cairn.memory.store_base import StoreBase, inserted_id, scalar
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,8 @@ class CoordinationMixin(StoreBase):
             "ON m.session_id = ? AND m.seq > covered.seq AND m.complete = 1",
             (session_id, session_id),
         )
+        if row is None:  # an aggregate over the CTE always yields one row
+            raise MemoryStoreError("the uncovered-tail query returned no row")
         return UncoveredTail(int(row["covered"]), int(row["last"]), int(row["n"]), int(row["tokens"]))
 
     async def has_unconsolidated(
@@ -181,11 +184,9 @@ class CoordinationMixin(StoreBase):
         clean = self.redactor.redact_obj(data)
         now = self.now_iso()
         async with self.transaction() as conn:
-            async with conn.execute(
-                "SELECT coalesce(max(last_seq), 0) FROM checkpoints WHERE session_id = ?",
-                (session_id,),
-            ) as cursor:
-                (current,) = await cursor.fetchone()
+            current = await scalar(
+                conn, "SELECT coalesce(max(last_seq), 0) FROM checkpoints WHERE session_id = ?", (session_id,)
+            )
             if current != base_last_seq:
                 return None
             cursor = await conn.execute(
@@ -193,7 +194,7 @@ class CoordinationMixin(StoreBase):
                 "tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (session_id, first_seq, last_seq, threshold, json.dumps(clean), tokens, now),
             )
-            checkpoint_id = int(cursor.lastrowid)
+            checkpoint_id = inserted_id(cursor)
         return CheckpointRecord(checkpoint_id, session_id, first_seq, last_seq, threshold, clean, tokens, now)
 
     async def get_meta(self, key: str) -> str | None:

@@ -28,8 +28,10 @@ from cairn.memory.records import (
     MemoryDelete,
     MemoryInsert,
     MemoryUpdate,
+    Source,
+    Status,
 )
-from cairn.memory.store_base import StoreBase
+from cairn.memory.store_base import StoreBase, inserted_id, scalar
 from cairn.memory.workspace_check import symbol_in_file
 
 _KIND = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -114,12 +116,12 @@ class LongTermMixin(StoreBase):
         text: str,
         *,
         kind: str = "fact",
-        source: str,
+        source: Source,
         session_id: str | None = None,
         anchors: Iterable[AnchorLike] = (),
         provenance: str | None = None,
         untrusted: bool = False,
-        status: str | None = None,
+        status: Status | None = None,
     ) -> int:
         """Store a long-term memory (redacted) and return its id.
 
@@ -141,11 +143,11 @@ class LongTermMixin(StoreBase):
             kind=kind,
             text=text,
             source=source,
-            provenance=provenance,  # type: ignore[arg-type]
+            provenance=provenance,
             session_ids=(session_id,) if session_id else (),
-            anchors=tuple(anchors),
+            anchors=tuple(self._anchor(a) for a in anchors),
             untrusted=untrusted,
-            status=status or ("verified" if source == "user" else "unverified"),  # type: ignore[arg-type]
+            status=status or ("verified" if source == "user" else "unverified"),
         )
         item = self._checked_insert(item)
         if item.status == "verified" and item.verified_at is None:
@@ -182,10 +184,9 @@ class LongTermMixin(StoreBase):
 
         if len(items) == 1:
             cursor = await conn.execute(_INSERT_MEMORY, row(None, items[0]))
-            ids = [int(cursor.lastrowid)]
+            ids = [inserted_id(cursor)]
         elif items:
-            async with conn.execute("SELECT coalesce(max(id), 0) FROM memories") as cursor:
-                (last,) = await cursor.fetchone()
+            last = await scalar(conn, "SELECT coalesce(max(id), 0) FROM memories")
             ids = list(range(last + 1, last + 1 + len(items)))
             await conn.executemany(_INSERT_MEMORY, [row(i, m) for i, m in zip(ids, items)])
         else:

@@ -9,7 +9,7 @@ from typing import Any
 
 from cairn.memory.fts import match_query
 from cairn.memory.records import HistoryHit, SessionInfo, StoredMessage
-from cairn.memory.store_base import StoreBase
+from cairn.memory.store_base import StoreBase, inserted_id, scalar
 
 ROLES = ("system", "user", "assistant", "tool")
 
@@ -116,11 +116,9 @@ class TranscriptMixin(StoreBase):
         )
         now = self.now_iso()
         async with self.transaction() as conn:
-            async with conn.execute(
-                "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE session_id = ?",
-                (session_id,),
-            ) as cursor:
-                (seq,) = await cursor.fetchone()
+            seq = await scalar(
+                conn, "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE session_id = ?", (session_id,)
+            )
             try:
                 cursor = await conn.execute(
                     "INSERT INTO messages (session_id, seq, role, content, tool_calls, "
@@ -142,9 +140,9 @@ class TranscriptMixin(StoreBase):
                 )
             except sqlite3.IntegrityError as exc:
                 raise ValueError(f"unknown session {session_id!r}") from exc
-            message_id = cursor.lastrowid
+            message_id = inserted_id(cursor)
             await conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
-        return int(message_id)
+        return message_id
 
     async def finish_message(
         self, message_id: int, message: dict[str, Any] | None = None, *, tokens: int | None = None
@@ -201,7 +199,7 @@ class TranscriptMixin(StoreBase):
         hits: list[HistoryHit] = []
         seen: set[int] = set()
         for mode in ("phrase", "all", "any"):
-            match = match_query(query, mode)  # type: ignore[arg-type]
+            match = match_query(query, mode)
             if match is None or len(hits) >= limit:
                 break
             sql = (

@@ -70,7 +70,7 @@ def secret_canaries(seed: int = 0, env_secret: str | None = None) -> list[Canary
     add("stripe", "sk_live_" + _rand(rng, 32), "stripe.api_key = '{}'")
     header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
     payload = (
-        base64.urlsafe_b64encode(('{"sub":"%s","name":"canary"}' % _rand(rng, 12)).encode())
+        base64.urlsafe_b64encode(('{"sub":"' + _rand(rng, 12) + '","name":"canary"}').encode())
         .rstrip(b"=")
         .decode()
     )

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 # of importlib.metadata); the server uses none, and initialize must answer fast (R20).
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from cairn.server.lsp import logs  # noqa: E402
+from cairn.server.lsp import logs
 
 if TYPE_CHECKING:
     from cairn.server.app import Feature
@@ -47,7 +47,7 @@ def serve(
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         code = loop.run_until_complete(_main(tcp, stdio, features))
-    except BaseException:  # noqa: BLE001 - the last line of defence must log everything
+    except BaseException:  # the last line of defence must log everything
         logger.exception("Cairn server crashed")
     finally:
         logging.shutdown()
@@ -62,6 +62,7 @@ async def _main(
     from cairn.server.lsp import runner, transport
 
     server = build_server(features if features is not None else FEATURES)
+    connection: transport.Connection
     if tcp:
         server.transport_name = f"tcp {tcp[0]}:{tcp[1]}"
         connection = await transport.accept_one(*tcp)

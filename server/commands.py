@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 # Custom notification carrying streamed text from server to client.
 STREAM_NOTIFICATION = "cairn/stream"
@@ -34,14 +38,20 @@ class CommandSpec:
     """
 
     id: str
-    arguments: str | type
+    arguments: str | type[BaseModel]
     title: str
 
     @property
-    def args(self) -> type:
-        if isinstance(self.arguments, str):
-            return getattr(importlib.import_module("cairn.server.command_args"), self.arguments)
-        return self.arguments
+    def args(self) -> type[BaseModel]:
+        """The argument model; `TypeError` when ``arguments`` names no model (a bug of ours)."""
+        if not isinstance(self.arguments, str):
+            return self.arguments
+        from pydantic import BaseModel
+
+        model = getattr(importlib.import_module("cairn.server.command_args"), self.arguments, None)
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise TypeError(f"{self.id}: {self.arguments!r} is not an argument model of command_args")
+        return model
 
 
 STATUS = CommandSpec(id="cairn.status", arguments="NoArgs", title="Cairn: Show Status")

@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,7 @@ def _run_lint(args: argparse.Namespace) -> int:
                 continue
             folder = path.resolve().parent
             for problem in validate_skill_text(
-                text, folder.name, resource_exists=lambda rel: resource_exists(folder, rel)
+                text, folder.name, resource_exists=partial(resource_exists, folder)
             ):
                 print(problem.format(str(path)))
                 errors += problem.is_error

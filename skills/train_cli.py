@@ -79,7 +79,8 @@ def _backends(
     if factory is None:
         raise SkillError(
             "--backend model needs the agent's model adapter, which is not wired into this build: "
-            "cairn.skills.cli.set_model_factory(name -> object with async complete(messages, max_tokens=...)) "
+            "cairn.skills.cli.set_model_factory(name -> object with async complete(messages, "
+            "max_tokens=...)) "
             "has not been called. Use --backend simulated to try the trainer offline."
         )
     if not args.target_model or not args.optimizer_model:

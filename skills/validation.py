@@ -93,9 +93,9 @@ def _check_front_matter(doc: SkillDocument, data: dict[str, Any], folder_name: s
             "missing required key 'description' (what the skill does and when to use it)",
         )
     else:
-        reason = _string_field(data, "description", DESCRIPTION_MAX)
-        if reason:
-            add("error", "description", reason)
+        invalid = _string_field(data, "description", DESCRIPTION_MAX)
+        if invalid:
+            add("error", "description", invalid)
         elif len(data["description"].strip()) < DESCRIPTION_MIN_USEFUL:
             add(
                 "warning",
@@ -104,9 +104,9 @@ def _check_front_matter(doc: SkillDocument, data: dict[str, Any], folder_name: s
             )
     for key, limit in (("license", None), ("compatibility", COMPATIBILITY_MAX), ("allowed-tools", None)):
         if key in data:
-            reason = _string_field(data, key, limit)
-            if reason:
-                add("error", key, reason + (" (a space-separated list)" if key == "allowed-tools" else ""))
+            invalid = _string_field(data, key, limit)
+            if invalid:
+                add("error", key, invalid + (" (a space-separated list)" if key == "allowed-tools" else ""))
     if "metadata" in data:
         for reason in _metadata_problems(data["metadata"]):
             add("error", "metadata", reason)
@@ -133,7 +133,8 @@ def _check_body(doc: SkillDocument, resource_exists: Callable[[str], bool] | Non
         problems.append(
             Problem(
                 "warning",
-                f"the body is about {tokens} tokens; keep it under {BODY_TOKENS_RECOMMENDED} and move detail to references/",
+                f"the body is about {tokens} tokens; keep it under {BODY_TOKENS_RECOMMENDED} and move "
+                "detail to references/",
                 body_range,
             )
         )

@@ -101,6 +101,7 @@ def run_crash_trials(trials: int, workdir: Path, *, seed: int = 0, max_delay: fl
             stderr=subprocess.PIPE,
             env=_child_env(),
         )
+        assert proc.stderr is not None  # piped above
         deadline = time.monotonic() + 30
         while not acks.read_text() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from cairn.memory.records import MemoryInsert
+from cairn.memory.records import Anchor, MemoryInsert
 from cairn.memory.store import MemoryStore
 
 BATCH_SIZE = 5
@@ -51,7 +51,7 @@ def batch_steps(batch: int) -> list[MemoryInsert]:
             text=f"batch {batch} item {item} " + "payload " * 20,
             source="derived",
             provenance=f"crash trial batch {batch}",
-            anchors=tuple(f"src/b{batch}/f{item}_{a}.py" for a in range(ANCHORS_PER_MEMORY)),
+            anchors=tuple(Anchor(f"src/b{batch}/f{item}_{a}.py") for a in range(ANCHORS_PER_MEMORY)),
         )
         for item in range(BATCH_SIZE)
     ]

@@ -327,14 +327,14 @@ def _first_json_object(text: str) -> Any:
         stripped = fenced.group(1)
     try:
         return json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         pass
     start = stripped.find("{")
     if start < 0:
         return None
     try:
         return json.JSONDecoder().raw_decode(stripped[start:])[0]
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -344,8 +344,10 @@ def parse_arguments(raw: str) -> tuple[dict, str | None]:
         return {}, None
     try:
         value = json.loads(raw)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         return {}, f"arguments are not valid JSON ({exc.msg} at position {exc.pos})"
+    except RecursionError:  # model output nested deeper than the parser goes
+        return {}, "arguments are nested too deeply to be valid JSON"
     if not isinstance(value, dict):
         return {}, f"arguments must be a JSON object, got {type(value).__name__}"
     return value, None

@@ -11,6 +11,7 @@ benchmark call :func:`open_agent_host`, so they all get the same redaction, memo
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from cairn.memory.location import memory_db_path
@@ -18,6 +19,7 @@ from cairn.memory.redaction import Redactor, process_redactor
 from cairn.memory.store import MemoryStoreError
 from cairn.server.agent.host import AgentHost, ModelProvider
 from cairn.server.agent.memory_bridge import MemoryService
+from cairn.server.agent.model import ModelClient
 from cairn.server.agent.skill_shelf import SkillShelf
 from cairn.server.settings import Settings
 
@@ -41,6 +43,7 @@ async def open_agent_host(
     redactor: Redactor | None = None,
     memory: bool = True,
     skills: bool = True,
+    model_factory: Callable[..., ModelClient] = ModelClient,
 ) -> AgentHost:
     """Build the whole host for ``workspace_root``: redactor, model, memory, skills.
 
@@ -49,7 +52,7 @@ async def open_agent_host(
     ``memory_problem`` says why (the database is never altered then).
     """
     redactor = settings_redactor(settings, redactor)
-    models = ModelProvider(settings, redactor)
+    models = ModelProvider(settings, redactor, model_factory)
     service: MemoryService | None = None
     problem: str | None = None
     if not memory:

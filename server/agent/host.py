@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,9 +54,12 @@ class RunPorts:
 class ModelProvider:
     """The model client for the current settings, built on first use and again after a change."""
 
-    def __init__(self, settings: Settings, redactor: Redactor) -> None:
+    def __init__(
+        self, settings: Settings, redactor: Redactor, factory: Callable[..., ModelClient] = ModelClient
+    ) -> None:
         self.settings = settings
         self._redactor = redactor
+        self._factory = factory  # a ModelClient subclass in benchmarks that time the model
         self._client: ModelClient | None = None
 
     def configure(self, settings: Settings) -> None:
@@ -65,7 +69,7 @@ class ModelProvider:
 
     def get(self) -> ModelClient:
         if self._client is None:
-            self._client = ModelClient(ModelConfig.from_settings(self.settings), redactor=self._redactor)
+            self._client = self._factory(ModelConfig.from_settings(self.settings), redactor=self._redactor)
         return self._client
 
 
@@ -198,7 +202,7 @@ class AgentHost:
             agent = Agent(
                 model=model,
                 tools=self.tools(),
-                tool_context=tool_context,  # type: ignore[arg-type] - None only without tools
+                tool_context=tool_context,
                 conversation=await self.conversation(session_id, origin),
                 context=self.context_policy(session_id, model),
                 observer=ports.observer,

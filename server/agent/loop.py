@@ -53,7 +53,7 @@ class Agent:
 
     model: ModelClient
     tools: ToolRegistry
-    tool_context: ToolContext
+    tool_context: ToolContext | None  # None without a workspace, where there are no tools
     conversation: Conversation
     context: ContextPolicy
     observer: RunObserver
@@ -141,6 +141,8 @@ class Agent:
                 f"({call.arguments_error}). Call the tool again with valid JSON.",
                 True,
             )
+        if self.tool_context is None:
+            return ToolResult(f"No tools without an open workspace; {call.name} cannot run.", True)
         self.observer.status(describe_call(call))
         result = await self.tools.call(call.name, call.arguments, self.tool_context)
         if result.is_error:

@@ -69,7 +69,7 @@ def load_litellm() -> ModuleType:
             os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
             os.environ["LITELLM_MODE"] = "PRODUCTION"
             started = time.monotonic()
-            import litellm  # the one import of litellm in Cairn
+            import litellm  # model.py is the one module that imports litellm (test_dependency_rules)
 
             litellm.suppress_debug_info = True  # otherwise it print()s hints to stdout
             litellm.telemetry = False
@@ -89,8 +89,11 @@ async def warm_up() -> None:
     await asyncio.to_thread(load_litellm)
 
 
-def _register_provider(litellm: ModuleType, model: str) -> None:
-    """Put the custom provider that ``model`` names into litellm's provider map (once)."""
+def _register_provider(model: str) -> None:
+    """Put the custom provider that ``model`` names into litellm's provider map (once).
+
+    Call after :func:`load_litellm` (which configures litellm before its first import).
+    """
     if model.startswith(SCRIPTED_PREFIX):
         from cairn.server.agent.testing import scripted_provider
 
@@ -101,6 +104,8 @@ def _register_provider(litellm: ModuleType, model: str) -> None:
         name, handler = "cairn-local", local_provider()
     else:
         return
+    import litellm  # already imported and configured by load_litellm(): costs nothing here
+
     if not any(item["provider"] == name for item in litellm.custom_provider_map):
         litellm.custom_provider_map = [
             *litellm.custom_provider_map,
@@ -123,9 +128,10 @@ def custom_provider(
     ``astream``/``stream`` yield litellm ``GenericStreamingChunk`` dicts; ``acomplete``/
     ``complete`` return a ``litellm.ModelResponse``. Used by the scripted and embedded providers.
     """
-    litellm = load_litellm()
+    load_litellm()
+    from litellm import CustomLLM  # imported and configured by load_litellm() just above
 
-    class Provider(litellm.CustomLLM):
+    class Provider(CustomLLM):
         async def acompletion(
             self,
             model,
@@ -138,6 +144,7 @@ def custom_provider(
             api_key,
             logging_obj,
             optional_params,
+            *args,  # litellm may pass its later parameters by position too
             **kwargs,
         ):
             return await acomplete(model, messages, optional_params or {})
@@ -154,6 +161,7 @@ def custom_provider(
             api_key,
             logging_obj,
             optional_params,
+            *args,
             **kwargs,
         ):
             async for chunk in astream(model, messages, optional_params or {}):
@@ -171,6 +179,7 @@ def custom_provider(
             api_key,
             logging_obj,
             optional_params,
+            *args,
             **kwargs,
         ):
             return complete(model, messages, optional_params or {})
@@ -187,6 +196,7 @@ def custom_provider(
             api_key,
             logging_obj,
             optional_params,
+            *args,
             **kwargs,
         ):
             yield from stream(model, messages, optional_params or {})
@@ -274,7 +284,7 @@ class ModelClient:
             return "json"  # litellm would ask the server over HTTP; a schema works everywhere
         try:
             supported = load_litellm().supports_function_calling(model=self.model)
-        except Exception:  # noqa: BLE001 - unknown model: the schema protocol works everywhere
+        except Exception:  # unknown model: the schema protocol works everywhere
             supported = False
         return "native" if supported else "json"
 
@@ -298,7 +308,7 @@ class ModelClient:
             return int(info.get("max_input_tokens") or info.get("max_tokens") or 0) or (
                 FALLBACK_CONTEXT_WINDOW
             )
-        except Exception:  # noqa: BLE001 - not in litellm's map
+        except Exception:  # not in litellm's map
             logger.info(
                 "context window of %s unknown; using %d (set cairn.contextWindow)",
                 self.model,
@@ -358,10 +368,10 @@ class ModelClient:
     def _prepare_blocking(self) -> None:
         litellm = load_litellm()
         model = self.model
-        _register_provider(litellm, model)
+        _register_provider(model)
         try:
             litellm.get_llm_provider(model, api_base=self.config.api_base)
-        except Exception as exc:  # noqa: BLE001 - litellm raises BadRequestError here
+        except Exception as exc:  # litellm raises BadRequestError here
             raise ModelConfigError(
                 f"Model '{model}' names no provider litellm knows; use 'provider/model', e.g. "
                 "'openai/gpt-4.1' or 'ollama/qwen2.5-coder'.",
@@ -391,11 +401,12 @@ class ModelClient:
         limit = max_tokens or self.config.max_output_tokens
 
         async def attempt(remaining: float) -> ModelReply:
-            sink = actions.AnswerStream(on_text) if use_json else actions.PlainStream(on_text)
-            collected = await self._stream_once(request, limit, remaining, sink)
-            usage = self._usage(request["messages"], collected)
             if use_json:
-                return _json_reply(collected, sink, usage)
+                answer = actions.AnswerStream(on_text)
+                collected = await self._stream_once(request, limit, remaining, answer)
+                return _json_reply(collected, answer, self._usage(request["messages"], collected))
+            collected = await self._stream_once(request, limit, remaining, actions.PlainStream(on_text))
+            usage = self._usage(request["messages"], collected)
             calls = tuple(
                 _tool_call(call.id, call.name, *actions.parse_arguments(call.arguments))
                 for call in collected.tool_calls
@@ -453,7 +464,7 @@ class ModelClient:
                 model=self.model, prompt_tokens=prompt, completion_tokens=completion
             )
             return float(cost_in + cost_out)
-        except Exception:  # noqa: BLE001 - price unknown (self-hosted, new model)
+        except Exception:  # price unknown (self-hosted, new model)
             return None
 
 

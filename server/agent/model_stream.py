@@ -150,5 +150,5 @@ async def _close(stream: Any) -> None:
         return
     try:
         await closer()
-    except Exception:  # noqa: BLE001 - closing is best effort
+    except Exception:  # closing is best effort
         logger.debug("closing the reply stream failed", exc_info=True)

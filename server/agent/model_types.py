@@ -10,6 +10,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+ActionProtocol = Literal["auto", "native", "json"]
+ACTION_PROTOCOLS: dict[str, ActionProtocol] = {"auto": "auto", "native": "native", "json": "json"}
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -22,7 +25,7 @@ class ModelConfig:
     request_timeout: float = 600.0  # ONE deadline for a call, retries included
     max_output_tokens: int = 4096
     # Extensions: "auto" picks native tool calls when litellm says the model supports them.
-    action_protocol: Literal["auto", "native", "json"] = "auto"
+    action_protocol: ActionProtocol = "auto"
     # Seconds without any stream data before an attempt counts as stalled (None: deadline / 3).
     stall_timeout: float | None = None
 
@@ -32,7 +35,8 @@ class ModelConfig:
         key = getattr(settings, "api_key", None)
         if key is not None and hasattr(key, "get_secret_value"):
             key = key.get_secret_value()
-        protocol = getattr(settings, "action_protocol", "auto") or "auto"
+        # Settings already validated it; anything else falls back to the default, like a bad setting.
+        protocol = ACTION_PROTOCOLS.get(getattr(settings, "action_protocol", "auto"), "auto")
         return cls(
             model=(getattr(settings, "model", "") or "").strip(),
             api_base=getattr(settings, "api_base", None) or None,

@@ -242,7 +242,7 @@ async def call_with_retries(
                 return await attempt(remaining)
         except AgentError:
             raise
-        except Exception as exc:  # noqa: BLE001 - classified below, unknown ones re-raised
+        except Exception as exc:  # classified below, unknown ones re-raised
             # A bare TimeoutError is the deadline (or an inner wait) expiring: a timeout fault.
             rule = _RULES["Timeout"] if isinstance(exc, TimeoutError) else classify(exc)
             if rule is None:

@@ -7,14 +7,18 @@ module only adapts them to the tool registry and runs the file reads off the eve
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from cairn.server.agent.tools.base import Tool, ToolRegistry, ToolResult, error_result
 from cairn.server.agent.tools.context import ToolContext
 from cairn.skills.agent_tools import SkillTools
 from cairn.skills.errors import SkillError
 
+if TYPE_CHECKING:
+    from cairn.skills.catalog import Catalog
 
-def skill_registry(catalog) -> ToolRegistry:  # noqa: ANN001 - a cairn.skills.catalog.Catalog
+
+def skill_registry(catalog: Catalog) -> ToolRegistry:
     """The two skill tools bound to ``catalog``."""
     skills = SkillTools(catalog)
 

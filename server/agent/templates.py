@@ -15,15 +15,6 @@ from pathlib import Path
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 ACTIONS = ("explain", "fix", "refactor", "docstring", "tests")
 
-# Which bundled skill each code action follows (skills/library/<name>/SKILL.md).
-ACTION_SKILLS = {
-    "explain": "explain",
-    "fix": "fix-diagnostic",
-    "refactor": "refactor",
-    "docstring": "docstring",
-    "tests": "write-tests",
-}
-
 
 @cache
 def template(name: str) -> str:
@@ -67,9 +58,10 @@ def action_prompt(
     language: str = "",
     diagnostics: str = "",
     instructions: str = "",
+    skill_name: str = "",
     skill_body: str = "",
 ) -> str:
-    """The user message for a code action; the action's skill is inlined when available."""
+    """The user message for a code action; the chosen skill is inlined when there is one."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     body = fill(
@@ -82,9 +74,9 @@ def action_prompt(
         diagnostics=diagnostics,
         instructions=f" {instructions.strip()}" if instructions.strip() else "",
     )
-    if skill_body.strip():
-        skill = ACTION_SKILLS[action]
+    if skill_name and skill_body.strip():
         body = (
-            f'Follow the `{skill}` skill:\n\n<skill name="{skill}">\n{skill_body.strip()}\n</skill>\n\n{body}'
+            f"Follow the `{skill_name}` skill:\n\n"
+            f'<skill name="{skill_name}">\n{skill_body.strip()}\n</skill>\n\n{body}'
         )
     return body

@@ -35,7 +35,7 @@ def register(server: CairnServer) -> None:
     server.startup_hooks.append(start)
     server.after_startup_hooks.append(warm_up)
 
-    def dispatch(method: str):  # noqa: ANN202
+    def dispatch(method: str):
         async def handler(args: Any) -> Any:
             runs = state.get("runs")
             if runs is None:

@@ -154,9 +154,11 @@ class AgentRuns:
     # ---------------------------------------------------------------- commands
 
     async def chat(self, args: ChatArgs) -> dict[str, Any]:
-        if args.session_id is None and self.chat_session is None:
-            self.chat_session = await self.host.new_session("chat")
-        session = args.session_id or self.chat_session
+        session = args.session_id
+        if not session:  # absent or empty: the editor's ongoing chat
+            if self.chat_session is None:
+                self.chat_session = await self.host.new_session("chat")
+            session = self.chat_session
         prompt = await chat_prompt(
             self.server.documents, args.prompt, args.uri, args.range, self.host.workspace_root
         )

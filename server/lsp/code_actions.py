@@ -67,8 +67,9 @@ def resolves_commands(server: CairnServer) -> bool:
     """Whether the client lets the server fill ``command`` in codeAction/resolve."""
     document = server.client_capabilities.text_document
     code_action = document.code_action if document else None
-    support = code_action.resolve_support if code_action else None
-    return bool(support and "command" in support.properties and code_action.data_support)
+    if code_action is None or code_action.resolve_support is None:
+        return False
+    return "command" in code_action.resolve_support.properties and bool(code_action.data_support)
 
 
 def offered_actions(server: CairnServer, params: types.CodeActionParams) -> list[types.CodeAction]:

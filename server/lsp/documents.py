@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def path_to_uri(path: Path) -> str:
 class Documents:
     """Read access to open buffers and files for the rest of the server."""
 
-    def __init__(self, workspace_provider) -> None:  # noqa: ANN001 - returns pygls' Workspace
+    def __init__(self, workspace_provider: Callable[[], Workspace]) -> None:
         self._workspace_provider = workspace_provider
 
     @property

@@ -16,13 +16,15 @@ from pathlib import Path
 from lsprotocol import types
 
 from cairn.server.agent.tools.context import ApplyOutcome, EditProposal
-from cairn.server.agent.tools.textedits import text_edits
+from cairn.server.agent.tools.textedits import PositionEncoding, TextEditSpan, text_edits
 from cairn.server.lsp.documents import path_to_uri
 from cairn.server.lsp.server import CairnServer
 
 logger = logging.getLogger(__name__)
 
 ANNOTATION_ID = "cairn.agentEdit"
+# The encodings text_edits() counts in, by the name the client negotiated (LSP 3.17).
+POSITION_ENCODINGS: dict[str, PositionEncoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
 
 
 class LspEditSink:
@@ -82,31 +84,26 @@ class LspEditSink:
     ) -> types.WorkspaceEdit | None:
         workspace = self._server.client_capabilities.workspace
         edit_caps = workspace.workspace_edit if workspace else None
-        document_changes = bool(edit_caps and edit_caps.document_changes)
         resource_ops = set(edit_caps.resource_operations or []) if edit_caps else set()
-        annotate = bool(edit_caps and edit_caps.change_annotation_support)
-        annotation = ANNOTATION_ID if annotate else None
-        encoding = str(self._server.workspace.position_encoding or "utf-16")
-        if encoding not in ("utf-8", "utf-16", "utf-32"):
-            encoding = "utf-16"
-
-        def make(span) -> types.TextEdit:  # noqa: ANN001 - a TextEditSpan
-            rng = types.Range(
-                start=types.Position(line=span.start_line, character=span.start_character),
-                end=types.Position(line=span.end_line, character=span.end_character),
-            )
-            if annotation:
-                return types.AnnotatedTextEdit(range=rng, new_text=span.new_text, annotation_id=annotation)
-            return types.TextEdit(range=rng, new_text=span.new_text)
-
-        edits = [make(span) for span in text_edits(proposal.base_text, proposal.new_text, encoding)]  # type: ignore[arg-type]
-        changes: list = []
+        # The negotiated encoding is a str-valued enum (whose str() is "PositionEncodingKind.Utf8")
+        # or a plain string: compare by value, or edits on non-ASCII lines land in the wrong column.
+        negotiated = self._server.workspace.position_encoding
+        name = negotiated.value if isinstance(negotiated, types.PositionEncodingKind) else negotiated
+        encoding = POSITION_ENCODINGS.get(name or "utf-16", "utf-16")
+        spans = text_edits(proposal.base_text, proposal.new_text, encoding)
         if proposal.creates_file:
             # Resource operations only exist inside documentChanges: a client that lists
             # "create" (Neovim does, without declaring documentChanges) accepts them there.
             if types.ResourceOperationKind.Create not in resource_ops:
                 return None
-            document_changes = True
+        elif not (edit_caps and edit_caps.document_changes):
+            # A plain `changes` map holds TextEdits only: annotations live in documentChanges.
+            plain = [types.TextEdit(range=_range(span), new_text=span.new_text) for span in spans]
+            return types.WorkspaceEdit(changes={uri: plain})
+        annotate = bool(edit_caps and edit_caps.change_annotation_support)
+        annotation = ANNOTATION_ID if annotate else None
+        changes: list[types.TextDocumentEdit | types.CreateFile] = []
+        if proposal.creates_file:
             changes.append(
                 types.CreateFile(
                     uri=uri,
@@ -114,12 +111,10 @@ class LspEditSink:
                     annotation_id=annotation,
                 )
             )
-        if not document_changes:
-            return types.WorkspaceEdit(changes={uri: edits})
         changes.append(
             types.TextDocumentEdit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                edits=edits,
+                edits=[_text_edit(span, annotation) for span in spans],
             )
         )
         annotations = None
@@ -130,3 +125,17 @@ class LspEditSink:
                 )
             }
         return types.WorkspaceEdit(document_changes=changes, change_annotations=annotations)
+
+
+def _range(span: TextEditSpan) -> types.Range:
+    return types.Range(
+        start=types.Position(line=span.start_line, character=span.start_character),
+        end=types.Position(line=span.end_line, character=span.end_character),
+    )
+
+
+def _text_edit(span: TextEditSpan, annotation: str | None = None) -> types.TextEdit | types.AnnotatedTextEdit:
+    """The LSP edit of one span, annotated (the user confirms it) when ``annotation`` is set."""
+    if annotation:
+        return types.AnnotatedTextEdit(range=_range(span), new_text=span.new_text, annotation_id=annotation)
+    return types.TextEdit(range=_range(span), new_text=span.new_text)

@@ -68,7 +68,7 @@ class TaskRunner:
         token = await self._create_token()
         reporter = ProgressReporter(self._server, token)
         task: asyncio.Task[T] = asyncio.ensure_future(work(reporter))
-        self.running[key] = task  # type: ignore[assignment]
+        self.running[key] = task
         outcome = "Done"
         if token is not None:
             self._server.work_done_progress.begin(

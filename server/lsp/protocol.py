@@ -50,7 +50,7 @@ class CairnProtocol(LanguageServerProtocol):
 
     _server: CairnServer
 
-    def __init__(self, server, converter) -> None:  # noqa: ANN001 - pygls' signature
+    def __init__(self, server, converter) -> None:  # pygls' signature
         super().__init__(server, converter)
         self.initialize_received = False
         self.initialized = False  # the initialize response has been sent
@@ -90,7 +90,7 @@ class CairnProtocol(LanguageServerProtocol):
                 logger.warning("Ignoring an invalid JSON-RPC message")
             return
 
-        if method is _MISSING:
+        if not isinstance(method, str):  # absent (checked above): a response
             self._receive_response(data, msg_id)
         elif msg_id is _MISSING:
             self._receive_notification(data, method)
@@ -172,7 +172,7 @@ class CairnProtocol(LanguageServerProtocol):
         self._pending.add(msg_id)
         self._send_response(msg_id, error=error.to_response_error())
 
-    def _send_response(self, msg_id, result=None, error=None) -> None:  # noqa: ANN001
+    def _send_response(self, msg_id, result=None, error=None) -> None:
         """Send at most one response per received request id."""
         if msg_id not in self._pending:
             logger.debug("Suppressing a second response to %r", msg_id)
@@ -198,13 +198,15 @@ class CairnProtocol(LanguageServerProtocol):
         for msg_id in list(self._command_tasks):
             if msg_id != current:
                 self.cancel_request(msg_id)
-        result = yield from super().lsp_shutdown(*args)
-        return result
+        yield from super().lsp_shutdown(*args)
 
     @lsp_method(types.EXIT)
-    def lsp_exit(self, *args: Any) -> None:
+    def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
         # pygls calls sys.exit() from a callback, which its own runner swallows (exit code
-        # lost); hand the decision to the server's orderly shutdown instead.
+        # lost); hand the decision to the server's orderly shutdown instead. As in pygls, a
+        # feature registered for `exit` runs first.
+        if (user_handler := self.fm.features.get(types.EXIT)) is not None:
+            yield user_handler, args, None
         self._server.request_exit(0 if self.shutdown_received else 1, "exit notification")
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -228,9 +230,10 @@ class CairnProtocol(LanguageServerProtocol):
         arguments = params.arguments or []
         if len(arguments) > 1:
             raise JsonRpcInvalidParams(f"{spec.id} takes one argument object, got {len(arguments)}")
+        model = spec.args  # outside the try: a broken spec is our bug (-32603), not bad params
         try:
-            args = spec.args.model_validate(arguments[0] if arguments else {})
-        except Exception as exc:
+            args = model.model_validate(arguments[0] if arguments else {})
+        except ValueError as exc:  # pydantic's ValidationError
             raise JsonRpcInvalidParams(f"Invalid arguments for {spec.id}: {_brief(exc)}") from exc
 
         msg_id = self.msg_id

@@ -7,10 +7,14 @@ action's template filled from the document (buffer text wins), with the action's
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cairn.server.agent import templates
 from cairn.server.command_args import Range, RunActionArgs
 from cairn.server.lsp.documents import Documents, DocumentSnapshot, uri_to_path
+
+if TYPE_CHECKING:
+    from cairn.skills.catalog import Catalog
 
 MAX_SELECTION_CHARS = 40_000
 EXTENSION_LANGUAGES = {
@@ -87,7 +91,9 @@ def _diagnostics_text(args: RunActionArgs) -> str:
     return "\n".join(lines) or "- (no diagnostic details were given)"
 
 
-async def code_action_prompt(documents: Documents, args: RunActionArgs, root: Path | None, skills) -> str:  # noqa: ANN001
+async def code_action_prompt(
+    documents: Documents, args: RunActionArgs, root: Path | None, skills: Catalog | None
+) -> str:
     """The action's prompt from its template, the document text and the action's skill."""
     path, snapshot = await _document(documents, args.uri)
     rng = args.range
@@ -100,21 +106,25 @@ async def code_action_prompt(documents: Documents, args: RunActionArgs, root: Pa
             }
         )
     selection, first, last = _excerpt(snapshot.text, rng)
-    skill_body = ""
+    shown = _display_path(path, root)
+    skill_name = skill_body = ""
     if skills is not None:
         from cairn.skills.selection import skill_for_action
 
-        skill = skill_for_action(skills, args.action, path=path, language_id=snapshot.language_id)
+        # Skill globs are gitignore-style patterns relative to the workspace root ("src/**/*.py"),
+        # so they are matched against the path as the workspace shows it, never the absolute one.
+        skill = skill_for_action(skills, args.action, path=shown, language_id=snapshot.language_id)
         if skill is not None:
-            skill_body = skills.load_skill(skill.name)
+            skill_name, skill_body = skill.name, skills.load_skill(skill.name)
     return templates.action_prompt(
         args.action,
-        path=_display_path(path, root),
+        path=shown,
         start_line=first,
         end_line=last,
         selection=selection,
         language=snapshot.language_id or EXTENSION_LANGUAGES.get(path.suffix, ""),
         diagnostics=_diagnostics_text(args),
         instructions=args.instructions or "",
+        skill_name=skill_name,
         skill_body=skill_body,
     )

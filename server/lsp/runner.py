@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import signal
+from collections.abc import Callable
 
 from cairn import environment
 from cairn.server.lsp.framing import FrameDecoder
@@ -90,7 +91,7 @@ async def _close_pidfd(loop: asyncio.AbstractEventLoop, pidfd: int) -> None:
         pass
 
 
-async def _poll_parent(pid: int, parent_gone) -> None:  # noqa: ANN001
+async def _poll_parent(pid: int, parent_gone: Callable[[], None]) -> None:
     while True:
         await asyncio.sleep(PARENT_POLL_INTERVAL)
         try:

@@ -105,7 +105,7 @@ class CairnServer(LanguageServer):
 
     def begin_startup(self) -> None:
         """Run the startup hooks in the background; initialize answers without waiting (R20)."""
-        self._ready = asyncio.Event()
+        ready = self._ready = asyncio.Event()
 
         async def startup() -> None:
             try:
@@ -115,7 +115,7 @@ class CairnServer(LanguageServer):
                     except Exception:  # one feature failing must not take the others down
                         logger.exception("Startup of %s failed", getattr(hook, "__qualname__", hook))
             finally:
-                self._ready.set()
+                ready.set()
             for hook in self.after_startup_hooks:
                 self.spawn(hook(self), name=f"after-startup:{getattr(hook, '__name__', 'hook')}")
 

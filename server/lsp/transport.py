@@ -48,7 +48,7 @@ def isolate_stdio() -> tuple[int, int]:
     os.dup2(devnull, 0)
     os.close(devnull)
     os.dup2(2, 1)
-    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives for the process
+    sys.stdin = open(os.devnull, encoding="utf-8")  # lives for the process
     sys.stdout = sys.stderr
     return in_fd, out_fd
 

@@ -184,7 +184,9 @@ class Gate(Protocol):
     """Decides whether ``candidate`` replaces ``current``: the trainer and the gate comparison
     take any gate of this shape (Cairn's paired gate, or a baseline measured against it)."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Short id used in reports ("cairn", "skillopt")."""
 
     async def judge(
         self, models: MeteredModels, current: str, candidate: str, splits: Splits

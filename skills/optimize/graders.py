@@ -47,7 +47,7 @@ def extract_json(text: str) -> Any:
 @lru_cache(maxsize=512)
 def _compiled_check(code: str) -> Callable[[str, Any], Any]:
     namespace: dict[str, Any] = {"__name__": "cairn_task_grader"}
-    exec(compile(code, "<grader>", "exec"), namespace)  # noqa: S102 - the user's own task file
+    exec(compile(code, "<grader>", "exec"), namespace)  # the user's own task file
     check = namespace.get("check")
     if not callable(check):
         raise ValueError("grader code does not define check(output, expected)")

@@ -41,7 +41,8 @@ def scores_svg(
     """The chart as a standalone SVG document. Accepted steps get a faint vertical band."""
     last = max((row["step"] for row in history), default=0)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} '
+        f'{HEIGHT}" font-family="sans-serif" font-size="12">',
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
         f'<text x="{LEFT}" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]
@@ -49,7 +50,8 @@ def scores_svg(
         if row.get("decision") == "accepted":
             x = _x(row["step"], last)
             parts.append(
-                f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM}" stroke="#d9f2d9" stroke-width="6"/>'
+                f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM}" stroke="#d9f2d9" '
+                'stroke-width="6"/>'
             )
     for tick in (0, 0.25, 0.5, 0.75, 1.0):
         y = _y(tick)
@@ -60,7 +62,8 @@ def scores_svg(
         x = _x(step, last)
         parts.append(f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{step}</text>')
     parts.append(
-        f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" stroke="#333"/>'
+        f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" '
+        'stroke="#333"/>'
     )
     parts.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}" stroke="#333"/>')
     parts.append(

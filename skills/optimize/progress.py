@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 class Progress(Protocol):
@@ -30,7 +33,7 @@ class BarProgress:
 
     def __init__(self, stream: Any = None) -> None:
         self.stream = stream or sys.stderr
-        self.bar = None
+        self.bar: tqdm | None = None
         self.accepted = 0
 
     def start(self, total: int, done: int, last_row: dict[str, Any]) -> None:

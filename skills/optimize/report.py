@@ -72,7 +72,11 @@ def _report_html(history: dict[str, Any], svg: str) -> str:
 def write_outputs(
     run_dir: Path, state: TrainState, splits: Splits, config: TrainConfig, folder_name: str
 ) -> None:
-    """SKILL.md, diffs/NNN-step-SSS.diff (one per accepted edit), history.json, scores.svg and report.html in ``run_dir``."""
+    """Write the run's files in ``run_dir``.
+
+    SKILL.md, diffs/NNN-step-SSS.diff (one per accepted edit), history.json, scores.svg and
+    report.html.
+    """
     problems = [p for p in validate_skill_text(state.current, folder_name) if p.is_error]
     if problems:  # every accepted candidate was validated: this would be a bug, never ship it
         raise SkillError(f"trained skill is invalid: {problems[0].message}")

@@ -43,9 +43,12 @@ HARMFUL_RULES: tuple[tuple[str, int], ...] = (
     ("Use camelCase for all identifiers.", 1),
     ("Round durations to minutes for readability.", 1),
 )
+START_DESCRIPTION = (
+    "Conventions for answering small coding questions in this project. Use for every task of the task set."
+)
 START_SKILL = """---
 name: {name}
-description: Conventions for answering small coding questions in this project. Use for every task of the task set.
+description: {description}
 ---
 # Answering conventions
 
@@ -87,14 +90,17 @@ def generate_world(
             tasks.append(
                 Task(
                     id=f"{family}-{index:03d}",
-                    input=f"[{family}] question {index}: produce the {family} result for case {rng.randrange(10**6)}",
+                    input=(
+                        f"[{family}] question {index}: "
+                        f"produce the {family} result for case {rng.randrange(10**6)}"
+                    ),
                     expected=expected,
                     grader=Grader("exact"),
                     family=family,
                     meta={"needs": needs},
                 )
             )
-    return SimWorld(rules), tasks, START_SKILL.format(name=name)
+    return SimWorld(rules), tasks, START_SKILL.format(name=name, description=START_DESCRIPTION)
 
 
 def write_world(folder: Path, name: str = "simulated-demo", **kwargs: object) -> tuple[Path, Path, Path]:

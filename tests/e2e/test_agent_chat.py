@@ -48,6 +48,15 @@ async def test_multi_turn_and_new_session(workspace):
         assert "Question one" not in third and third[-1] == "Question three"
 
 
+async def test_an_empty_session_id_continues_the_editors_chat(workspace):
+    async with cairn_session(workspace, ["First answer.", "Second answer."]) as s:
+        first = await s.command("cairn.chat", {"prompt": "Question one", "streamId": "a", "sessionId": ""})
+        second = await s.command("cairn.chat", {"prompt": "Question two", "streamId": "b", "sessionId": ""})
+        assert first["status"] == second["status"] == "done"
+        assert first["sessionId"] and first["sessionId"] == second["sessionId"]
+        assert "Question one" in [m.get("content") for m in s.requests()[1]["messages"]]
+
+
 async def test_read_file_prefers_the_unsaved_buffer(workspace):
     turns = [{"tool_calls": [{"name": "read_file", "arguments": {"path": "mod.py"}}]}, "It multiplies."]
     async with cairn_session(workspace, turns) as s:

@@ -75,7 +75,7 @@ async def test_context_overflow_compacts_and_retries_once(workspace):
         background = [r for r in s.requests(include_background=True) if r not in s.requests()]
         assert background, "compaction writes a checkpoint first"
         overflowed, retried = s.requests()[-2], s.requests()[-1]
-        size = lambda request: sum(len(str(m.get("content") or "")) for m in request["messages"])  # noqa: E731
+        size = lambda request: sum(len(str(m.get("content") or "")) for m in request["messages"])
         assert size(retried) < size(overflowed)
         assert retried["messages"][-1]["content"] == "Summarize"
 

@@ -45,7 +45,8 @@ def test_skill_training_through_litellm_with_the_scripted_model(tmp_path):
     skill = tmp_path / "echo" / "SKILL.md"
     skill.parent.mkdir()
     skill.write_text(
-        "---\nname: echo\ndescription: Echo words back exactly. Use for echo tasks.\n---\n# Echo\n- Be helpful.\n"
+        "---\nname: echo\ndescription: Echo words back exactly. Use for echo tasks.\n---\n# Echo\n- Be "
+        "helpful.\n"
     )
     out = tmp_path / "run"
     result = cairn(

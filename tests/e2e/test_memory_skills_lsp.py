@@ -97,7 +97,10 @@ async def test_skills_list_open_and_diagnostics_as_typed(workspace):
         messages = " ".join(d.message for d in s.client.diagnostics[uri])
         assert "description" in messages and "name" in messages
         assert all(d.source == "cairn-skills" for d in s.client.diagnostics[uri])
-        good = "---\nname: my-skill\ndescription: Checks things when asked to check things.\n---\nDo the checks.\n"
+        good = (
+            "---\nname: my-skill\ndescription: Checks things when asked to check things.\n---\n"
+            "Do the checks.\n"
+        )
         s.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from lsprotocol.types import METHOD_TO_TYPES
 
@@ -168,6 +168,8 @@ class FuzzServer:
             stderr=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
         )
+        assert self.process.stdin is not None and self.process.stdout is not None  # both piped above
+        self.stdin, self.stdout = self.process.stdin, self.process.stdout
         self.responses: dict[Any, int] = {}
         self.error_popups: list[float] = []
         self.framing_errors: list[str] = []
@@ -190,7 +192,7 @@ class FuzzServer:
         self.send(_frame(_encode({"jsonrpc": "2.0", "method": "initialized", "params": {}})))
 
     def _read(self) -> None:
-        stream = self.process.stdout
+        stream = self.stdout
         while True:
             header = b""
             while not header.endswith(b"\r\n\r\n"):
@@ -216,8 +218,8 @@ class FuzzServer:
                 self.send(_frame(_encode({"jsonrpc": "2.0", "id": message["id"], "result": None})))
 
     def send(self, data: bytes) -> None:
-        self.process.stdin.write(data)
-        self.process.stdin.flush()
+        self.stdin.write(data)
+        self.stdin.flush()
 
     def wait_for(self, msg_id: Any, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -294,7 +296,7 @@ def run_fuzz(
         deadline=None,
         derandomize=False,
         suppress_health_check=list(HealthCheck),
-        phases=["generate"],
+        phases=[Phase.generate],
     )
     @given(st.one_of(structured(ids), structured(ids), raw()))
     def one_message(message: Message) -> None:

@@ -41,7 +41,11 @@ class ClientState:
         return "".join(e["text"] for e in self.streams[stream_id] if e["kind"] == "text")
 
 
-def _apply(lines: list[str], edit: types.TextEdit) -> list[str]:
+def _apply(
+    lines: list[str], edit: types.TextEdit | types.AnnotatedTextEdit | types.SnippetTextEdit
+) -> list[str]:
+    if isinstance(edit, types.SnippetTextEdit):
+        raise AssertionError("the server sent a snippet edit; this client never declared support")
     text = "".join(lines)
     starts = [0]
     for line in lines:

@@ -30,7 +30,10 @@ class RawServer:
     """A server process plus a strict reader of its stdout."""
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdin is not None and process.stdout is not None and process.stderr is not None
         self.process = process
+        self.stdin, self.stdout = process.stdin, process.stdout
+        self.stderr_task = asyncio.ensure_future(process.stderr.read())
         self.responses: dict[Any, dict] = {}
         self.notifications: list[dict] = []
         self.server_requests: list[dict] = []
@@ -54,12 +57,10 @@ class RawServer:
             cwd=cwd,
             limit=2**24,
         )
-        server = cls(process)
-        server.stderr_task = asyncio.ensure_future(process.stderr.read())
-        return server
+        return cls(process)
 
     async def _read_loop(self) -> None:
-        stdout = self.process.stdout
+        stdout = self.stdout
         while True:
             header = await stdout.readuntil(b"\r\n\r\n") if not stdout.at_eof() else b""
             if not header:
@@ -99,7 +100,7 @@ class RawServer:
         self.send_bytes(frame(message))
 
     def send_bytes(self, data: bytes) -> None:
-        self.process.stdin.write(data)
+        self.stdin.write(data)
 
     async def request(
         self, method: str, params: Any = None, *, msg_id: Any = None, timeout: float = 10.0

@@ -90,6 +90,7 @@ async def cairn_session(
         **(env or {}),
     }
     client = await ClientServerConfig(server_command=SERVER, server_env=server_env).start()
+    assert isinstance(client, LanguageClient)  # pytest-lsp's default client factory
     state = install(client)
     await client.initialize_session(
         types.InitializeParams(

@@ -15,7 +15,8 @@ def settings_table() -> str:
     rows = ["| key | environment | default | scope | meaning |", "|---|---|---|---|---|"]
     for row in describe_fields():
         rows.append(
-            f"| `{row['key']}` | `{row['env']}` | `{row['default']!r}` | {row['scope']} | {row['description']} |"
+            f"| `{row['key']}` | `{row['env']}` | `{row['default']!r}` | {row['scope']} | "
+            f"{row['description']} |"
         )
     return "\n".join(rows)
 

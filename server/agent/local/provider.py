@@ -127,7 +127,7 @@ async def _stream_from_thread(litellm: Any, model: str, request: Generation) -> 
             put(_DONE)
         except GenerationCancelled:
             put(_DONE)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer to raise
+        except BaseException as exc:  # handed to the consumer to raise
             put(exc)
 
     worker = threading.Thread(target=work, name="cairn-local-generate", daemon=True)

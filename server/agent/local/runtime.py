@@ -119,7 +119,7 @@ class LocalRuntime:
 
             self._abort_callback = llama_cpp.ggml_abort_callback(should_abort)
             llama_cpp.llama_set_abort_callback(self._llama._ctx.ctx, self._abort_callback, None)
-        except Exception:  # noqa: BLE001 - only costs prompt-time cancellation latency
+        except Exception:  # only costs prompt-time cancellation latency
             logger.warning("llama.cpp abort callback unavailable; cancelling waits for the prompt")
 
     def count_tokens(self, text: str) -> int:
@@ -190,7 +190,7 @@ def _grammar(schema: dict | None) -> Any:
         return None
     try:
         return _grammar_from_text(json.dumps(schema, sort_keys=False))
-    except Exception:  # noqa: BLE001 - unsupported schema features
+    except Exception:  # unsupported schema features
         logger.warning("schema not expressible as a grammar; constraining to plain JSON")
         from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
 

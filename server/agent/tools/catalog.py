@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from cairn.server.agent.tools.base import DEFAULT_MAX_OUTPUT_CHARS, Tool, ToolRegistry
+from cairn.server.agent.tools.base import DEFAULT_MAX_OUTPUT_CHARS, Tool, ToolFunction, ToolRegistry
 from cairn.server.agent.tools.edit import create_file, propose_edit
 from cairn.server.agent.tools.shell import run_command
 from cairn.server.agent.tools.workspace import list_files, read_file, search
 
-READ_TOOLS = (read_file, list_files, search)
-EDIT_TOOLS = (propose_edit, create_file)
-SHELL_TOOLS = (run_command,)
+READ_TOOLS: tuple[ToolFunction, ...] = (read_file, list_files, search)
+EDIT_TOOLS: tuple[ToolFunction, ...] = (propose_edit, create_file)
+SHELL_TOOLS: tuple[ToolFunction, ...] = (run_command,)
 
 
 def workspace_registry(

@@ -85,7 +85,7 @@ class ConfinedWorkspace:
         the way is a symlink, and that an existing target is a regular, singly linked file.
         """
         parts = self.components(raw, write=True)
-        with self._parent(raw, parts, missing_ok=True) as (dir_fd, name):
+        with self._parent_if_present(raw, parts) as (dir_fd, name):
             if dir_fd is not None:
                 self._check_target_writable(raw, dir_fd, name)
         return join(parts)
@@ -99,7 +99,7 @@ class ConfinedWorkspace:
         """
         parts = self.components(raw)
         if parts:
-            with self._parent(raw, parts, missing_ok=True) as (dir_fd, name):
+            with self._parent_if_present(raw, parts) as (dir_fd, name):
                 st = dirfd.lstat_at(dir_fd, name) if dir_fd is not None else None
                 if st is not None and stat.S_ISLNK(st.st_mode):
                     raise PathRefused(raw, "it is a symbolic link; Cairn never follows symlinks")
@@ -113,7 +113,7 @@ class ConfinedWorkspace:
         parts = self.components(raw)
         if not parts:
             return "dir"
-        with self._parent(raw, parts, missing_ok=True) as (dir_fd, name):
+        with self._parent_if_present(raw, parts) as (dir_fd, name):
             st = dirfd.lstat_at(dir_fd, name) if dir_fd is not None else None
             return dirfd.kind_of(st.st_mode) if st is not None else None
 
@@ -196,17 +196,22 @@ class ConfinedWorkspace:
     # ---- handles -----------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _parent(
-        self, raw: str, parts: tuple[str, ...], *, create: bool = False, missing_ok: bool = False
-    ) -> Iterator[tuple[int | None, str]]:
-        """Yield (handle of the parent directory, final name); ``None`` handle when missing."""
+    def _parent(self, raw: str, parts: tuple[str, ...], *, create: bool = False) -> Iterator[tuple[int, str]]:
+        """Yield (handle of the parent directory, final name); `PathNotFound` when it is missing."""
         if not parts:
             raise FileUnsuitable("the workspace root is a directory; use list_files")
+        with self._dir(raw, parts[:-1], create=create) as fd:
+            yield fd, parts[-1]
+
+    @contextlib.contextmanager
+    def _parent_if_present(self, raw: str, parts: tuple[str, ...]) -> Iterator[tuple[int | None, str]]:
+        """Like `_parent`, with a ``None`` handle when the parent directory is missing."""
+        if not parts:
+            raise FileUnsuitable("the workspace root is a directory; use list_files")
+        fd: int | None
         try:
-            fd: int | None = self._open_dir(raw, parts[:-1], create=create)
+            fd = self._open_dir(raw, parts[:-1])
         except PathNotFound:
-            if not missing_ok:
-                raise
             fd = None
         try:
             yield fd, parts[-1]
@@ -215,8 +220,8 @@ class ConfinedWorkspace:
                 os.close(fd)
 
     @contextlib.contextmanager
-    def _dir(self, raw: str, parts: tuple[str, ...]) -> Iterator[int]:
-        fd = self._open_dir(raw, parts)
+    def _dir(self, raw: str, parts: tuple[str, ...], *, create: bool = False) -> Iterator[int]:
+        fd = self._open_dir(raw, parts, create=create)
         try:
             yield fd
         finally:

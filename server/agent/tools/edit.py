@@ -145,7 +145,8 @@ def _near_misses(text: str, old_text: str) -> str:
     for start in range(len(stripped)):
         if stripped[start] != wanted[0]:
             continue
-        window, index = [], start
+        window: list[str] = []
+        index = start
         while index < len(stripped) and len(window) < len(wanted):
             if stripped[index]:
                 window.append(stripped[index])

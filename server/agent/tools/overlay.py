@@ -52,6 +52,8 @@ class OverlaySink:
     async def apply(self, proposal: EditProposal) -> ApplyOutcome:
         """Stage ``proposal`` if it was computed against the current text, else ``stale``."""
         staged = self._staged.get(proposal.path)
+        current: str | None
+        version: int | None
         try:
             await asyncio.to_thread(self._workspace.check_writable, proposal.path)
             if staged is not None:
@@ -108,7 +110,7 @@ class OverlaySink:
             raise ToolError(
                 "Changed on disk since the edits were proposed, nothing written: " + ", ".join(changed)
             )
-        written = []
+        written: list[str] = []
         for item in pending:
             try:
                 self._workspace.write_bytes(

@@ -33,7 +33,8 @@ class TapRun:
         """Fail with the program's own output when anything failed or nothing ran."""
         if self.returncode != 0 or self.failed or not self.passed:
             pytest.fail(
-                f"exit code {self.returncode}; failed: {self.failed}; passed: {len(self.passed)}\n{self.output[-12000:]}",
+                f"exit code {self.returncode}; failed: {self.failed}; passed: "
+                f"{len(self.passed)}\n{self.output[-12000:]}",
                 pytrace=False,
             )
 

@@ -174,3 +174,10 @@ def test_parse_arguments():
     assert parse_arguments("") == ({}, None)
     assert parse_arguments("[1]")[1] == "arguments must be a JSON object, got list"
     assert "not valid JSON" in parse_arguments("{oops")[1]
+
+
+def test_deeply_nested_model_output_is_an_error_for_the_model_not_a_crash():
+    # json raises RecursionError (not ValueError) past its nesting limit.
+    assert parse_arguments("[" * 100_000) == ({}, "arguments are nested too deeply to be valid JSON")
+    action = decode_action('{"tool": "read_file", "arguments": ' + "[" * 100_000)
+    assert action.tool is None and not action.parsed

@@ -93,7 +93,7 @@ async def test_non_streaming_litellm_call_carries_tool_calls():
     litellm = load_litellm()
     from cairn.server.agent.model import _register_provider
 
-    _register_provider(litellm, "scripted/x")
+    _register_provider("scripted/x")
     with ScriptedModel(turns=[{"tool_calls": [{"name": "read_file", "arguments": {"path": "x"}}]}]):
         response = await litellm.acompletion(model="scripted/x", messages=USER, tools=TOOLS)
     call = response.choices[0].message.tool_calls[0]

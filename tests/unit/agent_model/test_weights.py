@@ -139,7 +139,7 @@ def test_concurrent_assemblers_in_threads(fake_parts, tmp_path, monkeypatch):
     def run():
         try:
             results.append(ensure_weights(spec, path=path, cache=cache))
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+        except Exception as exc:  # collected for the assertion
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(6)]

@@ -152,7 +152,10 @@ def test_a_value_read_again_after_a_change_replaces_the_old_one():
                 "role": "tool",
                 "tool_call_id": call_id,
                 "name": "read_file",
-                "content": f"config/db.yml (lines 1-2 of 2, from disk)\n     1\thost: db.internal\n     2\tport: {port}",
+                "content": (
+                    "config/db.yml (lines 1-2 of 2, from disk)\n"
+                    f"     1\thost: db.internal\n     2\tport: {port}"
+                ),
             },
         )
 

@@ -101,7 +101,8 @@ def test_edit_operations_touch_only_the_body():
 
 def test_parse_edits_reports_each_bad_edit():
     edits, errors = parse_edits(
-        '```json\n{"edits": [{"op": "append", "text": "- a"}, {"op": "zap"}, {"op": "replace", "text": "b"}]}\n```'
+        '```json\n{"edits": [{"op": "append", "text": "- a"}, {"op": "zap"}, '
+        '{"op": "replace", "text": "b"}]}\n```'
     )
     assert edits == [Edit("append", "- a")]
     assert len(errors) == 2 and "op" in errors[0] and "anchor" in errors[1]

@@ -18,7 +18,10 @@ def messages(problems, severity="error"):
 def test_a_valid_skill_has_no_problem_and_parses():
     text = skill_text(
         "my-skill",
-        extra='license: MIT\ncompatibility: Needs git.\nmetadata:\n  languages: "python"\nallowed-tools: read_file search\n',
+        extra=(
+            'license: MIT\ncompatibility: Needs git.\nmetadata:\n  languages: "python"\n'
+            "allowed-tools: read_file search\n"
+        ),
     )
     skill, problems = parse_skill_text(text, "my-skill")
     assert problems == []
@@ -111,7 +114,7 @@ def test_every_bundled_skill_is_valid_and_declares_what_it_suits():
         skill, problems = parse_skill_text(
             (folder / "SKILL.md").read_text(),
             folder.name,
-            resource_exists=lambda rel: (folder / rel).is_file(),
+            resource_exists=lambda rel, base=folder: (base / rel).is_file(),
         )
         assert skill is not None and problems == [], (folder.name, problems)
         assert len(skill.body) > 800  # real instructions, not a stub
