@@ -13,36 +13,72 @@ to the workspace: an anchor such as ``../../etc/passwd`` is treated as missing, 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from cairn import nofollow
 from cairn.memory.values import looks_like_path
 
 MAX_SCAN_BYTES = 2_000_000  # symbols in larger files are not searched (reported as unknown)
 
 
-def _inside(root: Path, rel_path: str) -> Path | None:
-    candidate = (root / rel_path).resolve()
+def _inside(root: Path, rel_path: str, *, allow_root: bool) -> tuple[str, ...] | None:
+    """The components of ``rel_path`` below ``root`` (relative, or absolute under it), or None
+    when it names something outside (``..``, another absolute path, NUL, ...). Lexical only:
+    the components are then opened one no-follow hop at a time (`cairn.nofollow`, the walk the
+    agent's tools use), so a symlink (even one pointing inside, even one swapped in while we
+    look) makes the path missing and is never read through."""
     try:
-        candidate.relative_to(root.resolve())
-    except ValueError:
+        return nofollow.split(rel_path, roots=(root, os.path.realpath(root)), allow_root=allow_root)
+    except nofollow.Refused:
         return None
-    return candidate
 
 
 def _exists(root: Path, rel_path: str) -> bool:
-    target = _inside(root, rel_path)
-    return target is not None and target.exists()
+    parts = _inside(root, rel_path, allow_root=True)
+    if parts is None:
+        return False
+    try:
+        root_fd = nofollow.open_root(root)
+    except OSError:
+        return False
+    try:
+        nofollow.stat_below(root_fd, parts)  # a symlink is refused, never followed
+    except (nofollow.NoFollowError, OSError):
+        return False
+    finally:
+        os.close(root_fd)
+    return True
 
 
 def _has_symbol(root: Path, rel_path: str, symbol: str) -> bool | None:
-    target = _inside(root, rel_path)
-    if target is None or not target.is_file():
+    parts = _inside(root, rel_path, allow_root=False)
+    if parts is None:
         return False
-    if target.stat().st_size > MAX_SCAN_BYTES:
+    try:
+        root_fd = nofollow.open_root(root)
+    except OSError:
+        return False
+    try:
+        fd = nofollow.open_below(root_fd, parts)
+    except (nofollow.NoFollowError, OSError):
+        return False
+    finally:
+        os.close(root_fd)
+    # Read through the handle just opened: the name may point elsewhere by now, the handle not.
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        if st.st_size > MAX_SCAN_BYTES:
+            return None
+        data = handle.read(MAX_SCAN_BYTES + 1)
+    if len(data) > MAX_SCAN_BYTES:  # grew while we read it
         return None
-    text = target.read_text("utf-8", errors="replace")
+    text = data.decode("utf-8", errors="replace")
     # The last dotted part is what appears at the definition (Class.method -> "method").
     name = symbol.rsplit(".", 1)[-1]
     return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text) is not None

@@ -2,58 +2,47 @@
 
 A skill's ``references/``, ``scripts/`` and ``assets/`` are read only when the agent asks for
 one. The path comes from a model, so it is hostile until proven otherwise: every component is
-opened relative to the previous directory's handle with ``O_NOFOLLOW``, which refuses symlinks
-(no escape through a link, and no race between a check and the open).
+opened relative to the previous directory's handle with ``O_NOFOLLOW`` (`cairn.nofollow`, the
+walk the agent's tools and memory use too), which refuses symlinks (no escape through a link,
+and no race between a check and the open).
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from cairn import nofollow
 from cairn.skills.errors import ResourceError
 
 RESOURCE_DIRS = ("references", "scripts", "assets")
 MAX_RESOURCE_BYTES = 256 * 1024
 MAX_LISTED = 200
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
-
-
-def _components(relative_path: str) -> list[str]:
-    if not relative_path or "\x00" in relative_path or "\\" in relative_path:
-        raise ResourceError(f"invalid resource path {relative_path!r}")
-    path = PurePosixPath(relative_path)
-    if path.is_absolute():
-        raise ResourceError(f"resource paths are relative to the skill folder, got {relative_path!r}")
-    parts = [p for p in path.parts if p != "."]
-    if not parts or any(p == ".." for p in parts):
-        raise ResourceError(f"resource path {relative_path!r} leaves the skill folder")
-    return parts
 
 
 def _open_confined(skill_folder: Path, relative_path: str) -> int:
-    """A descriptor of the regular file ``relative_path`` in ``skill_folder`` (caller closes)."""
-    parts = _components(relative_path)
+    """A descriptor of the regular file ``relative_path`` in ``skill_folder`` (caller closes).
+
+    The walk is `cairn.nofollow`'s: lexical refusals first, then one no-follow hop per component.
+    """
     try:
-        dir_fd = os.open(skill_folder, os.O_RDONLY | _DIRECTORY)
+        parts = nofollow.split(relative_path, root_name="the skill folder")
+    except nofollow.Refused as exc:
+        raise ResourceError(f"invalid resource path {relative_path!r}: {exc.reason}") from None
+    try:
+        dir_fd = nofollow.open_root(skill_folder)
     except OSError as exc:
         raise ResourceError(f"skill folder {skill_folder} cannot be opened: {exc.strerror}") from None
     try:
-        for part in parts[:-1]:
-            try:
-                next_fd = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
-            except OSError:
-                raise ResourceError(f"no folder {part!r} in the skill (symlinks are not followed)") from None
-            os.close(dir_fd)
-            dir_fd = next_fd
-        try:
-            fd = os.open(parts[-1], os.O_RDONLY | _NOFOLLOW, dir_fd=dir_fd)
-        except OSError:
-            raise ResourceError(
-                f"no file {relative_path!r} in the skill (symlinks are not followed)"
-            ) from None
+        fd = nofollow.open_below(dir_fd, parts)
+    except nofollow.NotFound as exc:
+        detail = f" ({exc.reason})" if exc.reason else ""
+        raise ResourceError(f"no file {relative_path!r} in the skill{detail}") from None
+    except nofollow.Refused as exc:
+        raise ResourceError(f"resource {relative_path!r} refused: {exc.reason}") from None
+    except OSError as exc:
+        raise ResourceError(f"resource {relative_path!r} cannot be opened: {exc.strerror}") from None
     finally:
         os.close(dir_fd)
     if not stat.S_ISREG(os.fstat(fd).st_mode):

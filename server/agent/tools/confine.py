@@ -2,7 +2,8 @@
 
 How confinement works (R13). The root directory is opened once (``O_DIRECTORY``). Every later
 operation splits the requested path into components (`pathpolicy.split_path`) and walks them
-one ``openat`` at a time from that handle, each with ``O_NOFOLLOW`` (`dirfd`): a symlink
+one ``openat`` at a time from that handle, each with ``O_NOFOLLOW`` (`cairn.nofollow`, through
+`dirfd` for tool-level errors; skills and memory use the same walk): a symlink
 anywhere on the way, or as the final component, is refused rather than followed, even one that
 points back inside. Because nothing is resolved by name and then opened later, swapping a
 directory for a symlink while we work cannot redirect us (no check-then-open race); the worst
@@ -23,8 +24,9 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from cairn.nofollow import READ_FLAGS, join
 from cairn.server.agent.tools import dirfd
-from cairn.server.agent.tools.dirfd import Entry, join
+from cairn.server.agent.tools.dirfd import Entry
 from cairn.server.agent.tools.errors import (
     FileTooLarge,
     FileUnsuitable,
@@ -123,7 +125,7 @@ class ConfinedWorkspace:
         """The contents of a regular file; `FileTooLarge` if it is over ``max_bytes``."""
         parts = self.components(raw)
         with self._parent(raw, parts) as (dir_fd, name):
-            fd = dirfd.open_final(raw, dir_fd, name, dirfd.READ_FLAGS)
+            fd = dirfd.open_final(raw, dir_fd, name, READ_FLAGS)
         try:
             st = os.fstat(fd)
             if stat.S_ISDIR(st.st_mode):

@@ -1,27 +1,24 @@
 """Low-level, race-free file operations relative to directory handles, never following symlinks.
 
 The building blocks of `confine.ConfinedWorkspace`: walk a path one ``openat(O_NOFOLLOW)`` at a
-time, explain a refused open, scan and walk directories through handles, and replace a file
-atomically (temporary file + rename inside one directory handle). ``raw`` arguments are only
-used in messages: the path as the model wrote it.
+time (`cairn.nofollow`, shared with skills and memory) with tool-level errors, scan and walk
+directories through handles, and replace a file atomically (temporary file + rename inside one
+directory handle). ``raw`` arguments are only used in messages: the path as the model wrote it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import secrets
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NoReturn
 
+from cairn import nofollow
+from cairn.nofollow import DIR_FLAGS
 from cairn.server.agent.tools.errors import PathNotFound, PathRefused, ToolError
 
-DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-# O_NONBLOCK: opening a FIFO must not hang; O_NOCTTY: a tty must not become ours.
-READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY
 MAX_WALK_DEPTH = 64
 
 
@@ -44,66 +41,37 @@ def kind_of(mode: int) -> str:
     return "other"
 
 
-def join(components: Iterable[str]) -> str:
-    """The display / key form of a relative path: POSIX separators, ``"."`` for the root."""
-    return "/".join(components) or "."
-
-
 def shown(raw: str) -> str:
     """A path as written by the model, trimmed for messages."""
     return raw if len(raw) <= 200 else raw[:200] + "..."
 
 
 def open_dir_chain(root_fd: int, raw: str, parts: tuple[str, ...], *, create: bool) -> int:
-    """A new handle on directory ``parts`` below ``root_fd``, one no-follow hop at a time.
-
-    With ``create``, missing directories are made (then opened no-follow, so a symlink planted
-    between the mkdir and the open is refused too).
-    """
-    fd = os.dup(root_fd)
+    """A new handle on directory ``parts`` below ``root_fd``, one no-follow hop at a time
+    (`cairn.nofollow.open_dir`); with ``create``, missing directories are made."""
     try:
-        for index, name in enumerate(parts):
-            try:
-                child = os.open(name, DIR_FLAGS, dir_fd=fd)
-            except FileNotFoundError:
-                if not create:
-                    raise PathNotFound(join(parts[: index + 1])) from None
-                with contextlib.suppress(FileExistsError):
-                    os.mkdir(name, 0o777, dir_fd=fd)
-                child = open_final(raw, fd, name, DIR_FLAGS)
-            except OSError as exc:
-                explain(raw, fd, name, exc)
-            os.close(fd)
-            fd = child
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+        return nofollow.open_dir(root_fd, parts, create=create)
+    except (nofollow.NoFollowError, OSError) as exc:
+        raise _tool_error(raw, exc, walk=True) from exc
 
 
 def open_final(raw: str, dir_fd: int, name: str, flags: int) -> int:
-    """``openat(dir_fd, name, flags)`` with tool-level errors."""
+    """``openat(dir_fd, name, flags | O_NOFOLLOW)`` with tool-level errors."""
     try:
-        return os.open(name, flags, dir_fd=dir_fd)
-    except FileNotFoundError:
-        raise PathNotFound(shown(raw)) from None
-    except OSError as exc:
-        explain(raw, dir_fd, name, exc)
+        return nofollow.open_hop(dir_fd, name, flags)
+    except (nofollow.NoFollowError, OSError) as exc:
+        raise _tool_error(raw, exc, walk=False) from exc
 
 
-def explain(raw: str, dir_fd: int, name: str, exc: OSError) -> NoReturn:
-    """Raise the tool-level reason for a failed no-follow open of ``name``."""
-    try:
-        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except OSError:
-        st = None
-    if exc.errno == errno.ELOOP or (st is not None and stat.S_ISLNK(st.st_mode)):
-        raise PathRefused(raw, f"{name!r} is a symbolic link; Cairn never follows symlinks")
-    if exc.errno == errno.ENOTDIR:
-        raise PathNotFound(shown(raw), f"{name!r} is not a directory")
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        raise PathRefused(raw, "permission denied")
-    raise ToolError(f"Cannot open {shown(raw)!r}: {exc.strerror or exc}") from exc
+def _tool_error(raw: str, exc: nofollow.NoFollowError | OSError, *, walk: bool) -> ToolError:
+    """The tool-level error for a failed no-follow open. A directory missing on the ``walk`` is
+    named by its prefix (``src/nope``); everything else by the path as written."""
+    if isinstance(exc, nofollow.Refused):
+        return PathRefused(raw, exc.reason)
+    if isinstance(exc, nofollow.NotFound):
+        return PathNotFound(shown(exc.path if walk and not exc.reason else raw), exc.reason)
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    return ToolError(f"Cannot open {shown(raw)!r}: {detail}")
 
 
 def lstat_at(dir_fd: int, name: str) -> os.stat_result | None:
@@ -142,8 +110,8 @@ def walk_fd(fd: int, prefix: str, descend: Callable[[str], bool], depth: int = 0
         if entry.kind != "dir" or depth >= MAX_WALK_DEPTH or not descend(entry.path):
             continue
         try:
-            child = os.open(entry.path.rsplit("/", 1)[-1], DIR_FLAGS, dir_fd=fd)
-        except OSError:
+            child = nofollow.open_hop(fd, entry.path.rsplit("/", 1)[-1], DIR_FLAGS)
+        except (nofollow.NoFollowError, OSError):
             continue  # replaced or removed since it was listed: skip it, never follow
         try:
             yield from walk_fd(child, entry.path, descend, depth + 1)

@@ -1,8 +1,9 @@
 """What a model-supplied path means, lexically, and which workspace paths are protected.
 
 This module never touches the filesystem: it turns the string a model sent into a tuple of
-plain path components relative to the workspace root, or refuses it with a reason the model
-can act on. `confine.ConfinedWorkspace` then walks those components with directory handles.
+plain path components relative to the workspace root (the shared lexical rules are
+`cairn.nofollow.split`), or refuses it with a reason the model can act on.
+`confine.ConfinedWorkspace` then walks those components with directory handles.
 
 Decisions (R13, R18):
 - `..` is refused anywhere, even when it would stay inside: there is no honest way to resolve
@@ -27,10 +28,11 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
+from cairn import nofollow
+from cairn.nofollow import is_utf8_encodable as is_utf8_encodable  # re-exported for edit, shell
 from cairn.server.agent.tools.errors import PathRefused
 
-MAX_PATH_CHARS = 4096
-
+_ROOT_NAME = "the workspace"
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://|^file:", re.IGNORECASE)
 _ENCODED = re.compile(r"%(2e|2f|5c|00)", re.IGNORECASE)
 
@@ -79,54 +81,26 @@ def fold(name: str) -> str:
     return unicodedata.normalize("NFC", visible).casefold().rstrip(" .") or name
 
 
-def is_utf8_encodable(text: str) -> bool:
-    """False for strings with lone surrogates (JSON allows them; the OS and files do not)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def split_path(raw: object, root: Path, real_root: Path) -> tuple[str, ...]:
     """Components of ``raw`` relative to the workspace root, or `PathRefused` with the reason.
 
-    ``()`` is the root itself. ``raw`` may be relative to the root or absolute under it.
+    ``()`` is the root itself. ``raw`` may be relative to the root or absolute under it. The
+    model-input rules (URIs, percent-encoding, ``~``) are checked here; the lexical rules every
+    confined path shares (NUL, ``..``, absolute only under the root, ...) by `cairn.nofollow.split`.
     """
-    if not isinstance(raw, str):
-        raise PathRefused(repr(raw), "a path must be a string")
-    if len(raw) > MAX_PATH_CHARS:
-        raise PathRefused(raw[:80] + "...", f"longer than {MAX_PATH_CHARS} characters")
-    if "\x00" in raw:
-        raise PathRefused(raw, "contains a NUL byte")
-    if not is_utf8_encodable(raw):
-        raise PathRefused(raw, "contains characters that are not valid Unicode (lone surrogates)")
-    if _URI.match(raw):
-        raise PathRefused(raw, "URIs are not accepted; pass a path relative to the workspace root")
-    if _ENCODED.search(raw):
-        raise PathRefused(raw, "percent-encoded dots or separators are not accepted; write the path plainly")
-    if "\\" in raw:
-        raise PathRefused(raw, "backslashes are not accepted; use '/' as the separator")
-    if raw == "~" or raw.startswith("~/"):
-        raise PathRefused(raw, "the home directory is outside the workspace")
-    if raw.startswith("/"):
-        parts = _under_root(raw, root, real_root)
-    else:
-        parts = tuple(raw.split("/"))
-    components = tuple(part for part in parts if part not in ("", "."))
-    if ".." in components:
-        raise PathRefused(raw, "'..' is not allowed; use a path relative to the workspace root")
-    return components
-
-
-def _under_root(raw: str, root: Path, real_root: Path) -> tuple[str, ...]:
-    """The components of absolute ``raw`` below the root (compared per component, lexically)."""
-    parts = tuple(p for p in raw.split("/") if p not in ("", "."))
-    for base in (root, real_root):
-        base_parts = base.parts[1:]  # drop the leading "/"
-        if parts[: len(base_parts)] == base_parts:
-            return parts[len(base_parts) :]
-    raise PathRefused(raw, "outside the workspace")
+    if isinstance(raw, str) and len(raw) <= nofollow.MAX_PATH_CHARS:
+        if _URI.match(raw):
+            raise PathRefused(raw, "URIs are not accepted; pass a path relative to the workspace root")
+        if _ENCODED.search(raw):
+            raise PathRefused(
+                raw, "percent-encoded dots or separators are not accepted; write the path plainly"
+            )
+        if raw == "~" or raw.startswith("~/"):
+            raise PathRefused(raw, "the home directory is outside the workspace")
+    try:
+        return nofollow.split(raw, roots=(root, real_root), allow_root=True, root_name=_ROOT_NAME)
+    except nofollow.Refused as exc:
+        raise PathRefused(exc.path, exc.reason) from None
 
 
 class ProtectedPaths:
@@ -141,8 +115,8 @@ class ProtectedPaths:
             absolute = os.path.abspath(path)
             for candidate in {absolute, os.path.realpath(absolute)}:
                 try:
-                    parts = _under_root(candidate, root, real_root)
-                except PathRefused:
+                    parts = nofollow.under_roots(candidate, (root, real_root))
+                except nofollow.Refused:
                     continue
                 self._secret_rel.append(tuple(fold(p) for p in parts))
 
