@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from cairn.server.action_specs import ACTION_IDS
+
 
 class CommandArgs(BaseModel):
     """Base of every command's argument object."""
@@ -37,10 +39,11 @@ class NoArgs(CommandArgs):
 
 
 class Streamed(CommandArgs):
-    """Arguments shared by commands whose output is streamed through ``cairn/stream``.
+    """Arguments shared by the commands that start a run (answered at once with its run id).
 
-    ``stream_id`` is chosen by the client so it can route notifications to the right view
-    before the command's response arrives; the server makes one up when it is missing.
+    ``stream_id`` becomes the run id; a client that streams chooses it so it can route
+    ``cairn/stream`` notifications to the right view before the command's response arrives.
+    The server makes one up when it is missing.
     """
 
     stream_id: str | None = Field(default=None, max_length=200)
@@ -53,7 +56,8 @@ class ChatArgs(Streamed):
     session_id: str | None = None
 
 
-ActionName = Literal["explain", "fix", "refactor", "docstring", "tests"]
+# The ids of server/action_specs.py's table, so an action added there is accepted here.
+ActionName = Literal[ACTION_IDS]  # type: ignore[valid-type]
 
 
 class Diagnostic(CommandArgs):
@@ -82,6 +86,12 @@ class CancelArgs(CommandArgs):
     """Cancel one stream's work, or everything running when no id is given."""
 
     stream_id: str | None = None
+
+
+class ResultArgs(CommandArgs):
+    """The outcome of one run (running or finished), or of the latest run when no id is given."""
+
+    run_id: str | None = Field(default=None, max_length=200)
 
 
 class MemorySearchArgs(CommandArgs):

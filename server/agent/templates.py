@@ -12,8 +12,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from cairn.server.action_specs import action_spec
+
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-ACTIONS = ("explain", "fix", "refactor", "docstring", "tests")
 
 
 @cache
@@ -61,11 +62,10 @@ def action_prompt(
     skill_name: str = "",
     skill_body: str = "",
 ) -> str:
-    """The user message for a code action; the chosen skill is inlined when there is one."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
+    """The user message for a code action, with the skill chosen for it (``skill_name``, whose
+    text is ``skill_body``) inlined when there is one. ValueError for an unknown action."""
     body = fill(
-        template(f"actions/{action}.md"),
+        template(action_spec(action).template),
         path=path,
         start_line=start_line,
         end_line=end_line,
@@ -74,9 +74,9 @@ def action_prompt(
         diagnostics=diagnostics,
         instructions=f" {instructions.strip()}" if instructions.strip() else "",
     )
-    if skill_name and skill_body.strip():
+    if skill_body.strip():
+        skill = skill_name or action_spec(action).skill
         body = (
-            f"Follow the `{skill_name}` skill:\n\n"
-            f'<skill name="{skill_name}">\n{skill_body.strip()}\n</skill>\n\n{body}'
+            f'Follow the `{skill}` skill:\n\n<skill name="{skill}">\n{skill_body.strip()}\n</skill>\n\n{body}'
         )
     return body

@@ -4,7 +4,8 @@ Each action carries a ``cairn.runAction`` command with everything the agent need
 document, range, the diagnostics being fixed); the work starts only when the user picks it.
 Clients that can resolve the ``command`` property lazily (Neovim 0.11) get the arguments in
 ``data`` and the command from ``codeAction/resolve``; others (VS Code resolves only ``edit``)
-get the command up front, as the spec requires.
+get the command up front, as the spec requires. Clients without ``codeActionLiteralSupport``
+(ALE, older clients) get plain ``Command[]``, the only form the spec lets them receive.
 Kinds: ``quickfix`` for diagnostics, ``refactor.cairn.*`` so Explain/Refactor/Docstring appear
 in the editor's lightbulb, and ``source.cairn.tests`` in the source-action menu.
 """
@@ -12,30 +13,17 @@ in the editor's lightbulb, and ``source.cairn.tests`` in the source-action menu.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from lsprotocol import types
 
+from cairn.server.action_specs import ACTIONS, ActionSpec
 from cairn.server.commands import RUN_ACTION
 from cairn.server.lsp.server import CairnServer
 
 MAX_FIX_ACTIONS = 5  # one per diagnostic in range; more is noise
 
 
-@dataclass(frozen=True)
-class ActionKind:
-    name: str  # RunActionArgs.action
-    kind: str
-    title: str
-
-
-EXPLAIN = ActionKind("explain", "refactor.cairn.explain", "Cairn: Explain this code")
-REFACTOR = ActionKind("refactor", "refactor.cairn.rewrite", "Cairn: Refactor selection…")
-DOCSTRING = ActionKind("docstring", "refactor.cairn.docstring", "Cairn: Add docstring")
-TESTS = ActionKind("tests", "source.cairn.tests", "Cairn: Write tests")
-FIX = ActionKind("fix", types.CodeActionKind.QuickFix.value, "Cairn: Fix “{message}”")
-
-ADVERTISED_KINDS = [FIX.kind, EXPLAIN.kind, REFACTOR.kind, DOCSTRING.kind, TESTS.kind]
+ADVERTISED_KINDS = [spec.kind for spec in ACTIONS]
 
 # A definition starts on this line: offer "Add docstring". Cheap on purpose (no parsing).
 _DEFINITION = re.compile(
@@ -72,7 +60,9 @@ def resolves_commands(server: CairnServer) -> bool:
     return "command" in code_action.resolve_support.properties and bool(code_action.data_support)
 
 
-def offered_actions(server: CairnServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+def offered_actions(
+    server: CairnServer, params: types.CodeActionParams
+) -> list[types.CodeAction | types.Command]:
     """The actions for a range, cheapest checks only; no I/O beyond the open buffer."""
     uri = params.text_document.uri
     rng = params.range
@@ -82,17 +72,21 @@ def offered_actions(server: CairnServer, params: types.CodeActionParams) -> list
     first_line = lines[rng.start.line] if rng.start.line < len(lines) else ""
     has_selection = rng.start != rng.end
     base = {"uri": uri, "range": _range_json(rng)}
-    lazy = resolves_commands(server)
-    actions: list[types.CodeAction] = []
+    literals = server.channels.code_action_literals
+    lazy = literals and resolves_commands(server)
+    actions: list[types.CodeAction | types.Command] = []
 
     def add(
-        action: ActionKind,
+        action: ActionSpec,
         title: str,
         extra: dict | None = None,
         diagnostics: list[types.Diagnostic] | None = None,
     ) -> None:
         if _wanted(action.kind, only):
-            arguments = {"action": action.name, **base, **(extra or {})}
+            arguments = {"action": action.id, **base, **(extra or {})}
+            if not literals:
+                actions.append(_command(title, arguments))
+                return
             actions.append(
                 types.CodeAction(
                     title=title,
@@ -103,22 +97,26 @@ def offered_actions(server: CairnServer, params: types.CodeActionParams) -> list
                 )
             )
 
-    for diagnostic in list(params.context.diagnostics or [])[:MAX_FIX_ACTIONS]:
-        message = " ".join(diagnostic.message.split())
-        short = message if len(message) <= 60 else message[:57] + "…"
-        add(
-            FIX,
-            FIX.title.format(message=short),
-            {"range": _range_json(diagnostic.range), "diagnostics": [_diagnostic_json(diagnostic)]},
-            diagnostics=[diagnostic],
-        )
-    add(EXPLAIN, EXPLAIN.title)
-    if has_selection:
-        add(REFACTOR, REFACTOR.title)
-    if _DEFINITION.match(first_line):
-        add(DOCSTRING, DOCSTRING.title)
-    if not snapshot or (snapshot.language_id or "") not in _NOT_CODE:
-        add(TESTS, TESTS.title)
+    offered = {
+        "always": True,
+        "selection": has_selection,
+        "definition": bool(_DEFINITION.match(first_line)),
+        "code": not snapshot or (snapshot.language_id or "") not in _NOT_CODE,
+    }
+    for spec in ACTIONS:
+        if spec.offered != "per_diagnostic":
+            if offered[spec.offered]:
+                add(spec, spec.title)
+            continue
+        for diagnostic in list(params.context.diagnostics or [])[:MAX_FIX_ACTIONS]:
+            message = " ".join(diagnostic.message.split())
+            short = message if len(message) <= 60 else message[:57] + "…"
+            add(
+                spec,
+                spec.title.format(message=short),
+                {"range": _range_json(diagnostic.range), "diagnostics": [_diagnostic_json(diagnostic)]},
+                diagnostics=[diagnostic],
+            )
     return actions
 
 
@@ -138,7 +136,9 @@ def register(server: CairnServer) -> None:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=ADVERTISED_KINDS, resolve_provider=True),
     )
-    def code_action(ls: CairnServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    def code_action(
+        ls: CairnServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction | types.Command]:
         return offered_actions(ls, params)
 
     @server.feature(types.CODE_ACTION_RESOLVE)

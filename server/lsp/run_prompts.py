@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cairn.server.action_specs import action_spec
 from cairn.server.agent import templates
 from cairn.server.command_args import Range, RunActionArgs
 from cairn.server.lsp.documents import Documents, DocumentSnapshot, uri_to_path
@@ -95,9 +96,10 @@ async def code_action_prompt(
     documents: Documents, args: RunActionArgs, root: Path | None, skills: Catalog | None
 ) -> str:
     """The action's prompt from its template, the document text and the action's skill."""
+    spec = action_spec(args.action)
     path, snapshot = await _document(documents, args.uri)
     rng = args.range
-    if args.action in ("explain", "docstring", "tests") and rng.start == rng.end:
+    if spec.whole_block and rng.start == rng.end:
         # Without a selection, take the surrounding block: up to 40 lines from the cursor.
         rng = Range.model_validate(
             {
@@ -106,14 +108,14 @@ async def code_action_prompt(
             }
         )
     selection, first, last = _excerpt(snapshot.text, rng)
+    # Skill globs are gitignore-style patterns relative to the workspace root ("src/**/*.py"),
+    # so they are matched against the path as the workspace shows it, never the absolute one.
     shown = _display_path(path, root)
     skill_name = skill_body = ""
     if skills is not None:
         from cairn.skills.selection import skill_for_action
 
-        # Skill globs are gitignore-style patterns relative to the workspace root ("src/**/*.py"),
-        # so they are matched against the path as the workspace shows it, never the absolute one.
-        skill = skill_for_action(skills, args.action, path=shown, language_id=snapshot.language_id)
+        skill = skill_for_action(skills, args.action, shown, snapshot.language_id, default=spec.skill)
         if skill is not None:
             skill_name, skill_body = skill.name, skills.load_skill(skill.name)
     return templates.action_prompt(

@@ -1,6 +1,7 @@
 """The clients' copies of the server contract stay in step with server/commands.py and the
-settings model: command ids and titles, every command's argument keys (which are required),
-stream event kinds, setting keys and their trust scopes, and the VS Code settings contributed."""
+settings model: command ids and titles, the stream opt-in key, the code actions' ids (the
+action table), every command's argument keys (which are required), stream event kinds,
+setting keys and their trust scopes, and the VS Code settings contributed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import typing
 
 import pytest
 
-from cairn.server import command_args, commands
+from cairn.server import action_specs, command_args, commands
 from cairn.server.settings import describe_fields
 from tests.e2e.clients.tap import REPO
 
@@ -52,6 +53,9 @@ def test_command_ids_and_titles_match():
     assert sorted(lua) == sorted(spec.id for spec in commands.ALL_COMMANDS)
     assert f"STREAM_NOTIFICATION = '{commands.STREAM_NOTIFICATION}'" in PROTOCOL_TS
     assert f"M.STREAM_NOTIFICATION = '{commands.STREAM_NOTIFICATION}'" in PROTOCOL_LUA
+    # both clients opt in to cairn/stream with the key the server reads
+    assert f"STREAM_OPT_IN = '{commands.STREAM_OPT_IN}'" in PROTOCOL_TS
+    assert f"M.STREAM_OPT_IN = '{commands.STREAM_OPT_IN}'" in PROTOCOL_LUA
 
 
 @pytest.mark.parametrize("spec", commands.ALL_COMMANDS, ids=lambda spec: spec.id)
@@ -60,6 +64,12 @@ def test_argument_keys_match(spec):
     interface = by_id[spec.id]
     ts_fields = {} if interface == "NoArgs" else _ts_interfaces()[interface]
     assert ts_fields == _python_args(spec.args)
+
+
+def test_action_names_match_the_action_table():
+    names = re.search(r"export type ActionName = (.*);", PROTOCOL_TS).group(1)
+    assert re.findall(r"'(\w+)'", names) == list(action_specs.ACTION_IDS)
+    assert typing.get_args(command_args.ActionName) == action_specs.ACTION_IDS
 
 
 def test_nested_argument_types_match():
