@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -176,8 +177,8 @@ class Editor:
         else:
             await self.run("cairn.chat", {"prompt": turn["user"]})
 
-    async def new_session(self) -> None:
-        await self.command("cairn.newSession", {})
+    async def new_session(self) -> Any:
+        return await self.command("cairn.newSession", {})
 
 
 @contextlib.asynccontextmanager
@@ -224,14 +225,42 @@ def current_facts(facts: list[dict]) -> list[dict]:
     return [fact for fact in facts if not fact.get("replaced_by")]
 
 
-async def probe(ed: Editor, model: ScriptedModel, facts: list[dict]) -> tuple[set[str], int]:
+HIT_START = re.compile(r"^(?:\[message \d+ \||- \[)", re.M)
+HIT_SESSION = re.compile(r"\| session ([0-9a-f]{8})")
+
+
+def without_probe_hits(output: str, probe_sessions: set[str]) -> str | None:
+    """``output`` without the hits that come from the probes' own sessions (the probes share a
+    transcript); None when the hits cannot be told apart (then the caller errs low)."""
+    starts = [m.start() for m in HIT_START.finditer(output)]
+    if not starts:
+        return None if probe_sessions else output
+    kept = [output[: starts[0]]]
+    for start, end in zip(starts, [*starts[1:], len(output)]):
+        block = output[start:end]
+        session = HIT_SESSION.search(block.split("\n", 1)[0])
+        if session is None:
+            return None
+        if session.group(1) not in probe_sessions:
+            kept.append(block)
+    return "".join(kept)
+
+
+async def probe(
+    ed: Editor, model: ScriptedModel, facts: list[dict], dump: list[dict] | None = None
+) -> tuple[set[str], int]:
     """One new session per value: recall(query), then history(query). Returns the ids found
-    and how many were discarded because an earlier probe's own output already held them."""
+    and how many were discarded because only a hit from an earlier probe's session held them
+    (or the hits could not be told apart and an earlier probe's output held the value)."""
     found: set[str] = set()
     discarded = 0
     earlier_outputs = ""
+    probe_sessions: set[str] = set()
     for fact in facts:
-        await ed.new_session()
+        reply = await ed.new_session()
+        session_id = reply.get("sessionId") if isinstance(reply, dict) else getattr(reply, "sessionId", None)
+        if session_id:
+            probe_sessions.add(str(session_id)[:8])
         before = len(model.agent_requests)
         model.start_turn(
             [
@@ -246,11 +275,18 @@ async def probe(ed: Editor, model: ScriptedModel, facts: list[dict]) -> tuple[se
             for request in model.agent_requests[before + 1 :]
             if request["messages"] and request["messages"][-1].get("role") == "tool"
         )
+        clean = without_probe_hits(outputs, probe_sessions - {str(session_id)[:8]})
         if fact["value"] in outputs:
-            if fact["value"] in earlier_outputs:
-                discarded += 1
-            else:
+            if clean is not None and fact["value"] in clean:
                 found.add(fact["id"])
+            elif clean is None and fact["value"] not in earlier_outputs:
+                found.add(fact["id"])
+            else:
+                discarded += 1
+        if dump is not None:
+            dump.append(
+                {"id": fact["id"], "query": fact["query"], "found": fact["id"] in found, "output": outputs}
+            )
         earlier_outputs += "\n" + outputs
     return found, discarded
 
@@ -289,6 +325,7 @@ async def run_scenario(scenario: Scenario, scratch: Path) -> dict[str, Any]:
     facts = scenario.facts
     current = current_facts(facts)
     model = ScriptedModel()
+    dumps: dict[str, list[dict]] = {"end": [], "fresh": []}
     fake = FakeOpenAI()
     fake.router = model
     await fake.start()
@@ -307,7 +344,7 @@ async def run_scenario(scenario: Scenario, scratch: Path) -> dict[str, Any]:
         probe_dir = scratch / "probe-data"
         shutil.copytree(data_dir, probe_dir)
         async with editor(root, probe_dir, fake.api_base, scenario.window) as ed:
-            end_found, end_discarded = await probe(ed, model, current)
+            end_found, end_discarded = await probe(ed, model, current, dumps["end"])
 
         async with editor(root, data_dir, fake.api_base, scenario.window) as ed:
             first = len(model.agent_requests)
@@ -315,10 +352,14 @@ async def run_scenario(scenario: Scenario, scratch: Path) -> dict[str, Any]:
             await ed.turn(scenario.next_day)
             model.start_turn([])
             fresh_text = seen_text(model.agent_requests[first]["messages"])
-            fresh_found, fresh_discarded = await probe(ed, model, current)
+            fresh_found, fresh_discarded = await probe(ed, model, current, dumps["fresh"])
     finally:
         await fake.stop()
 
+    # What the model saw and what each probe returned, for reading a miss (kept with --keep).
+    (scratch / "end-context.txt").write_text(end_text)
+    (scratch / "fresh-context.txt").write_text(fresh_text)
+    (scratch / "probes.json").write_text(json.dumps(dumps, indent=1))
     end_seen = present(current, end_text)
     fresh_seen = present(current, fresh_text)
     n = len(current)
@@ -395,6 +436,8 @@ async def main_async(names: list[str], keep: bool) -> int:
             if not keep:
                 shutil.rmtree(scratch, ignore_errors=True)
         print(json.dumps(result, indent=1), file=sys.stderr)
+        if keep:
+            print(f"{scenario.name}: scratch kept in {scratch}", file=sys.stderr)
         results.append(result)
     print_table(results)
     failures = {r["session"]: verdict(r) for r in results}
