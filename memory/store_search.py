@@ -23,6 +23,9 @@ BODY_WEIGHT, CONTEXT_WEIGHT, STAMP_WEIGHT = 1.0, 0.5, 0.3
 ADJACENCY_WEIGHT = 0.5  # share of the "words together" score added to a hit's score
 CANDIDATES_PER_HIT = 8  # how deep to rank before collapsing duplicates
 NOTE_WINDOW_CHARS = 400
+# The agent's own prose restates what the user said and tools returned, at length: at full
+# weight its long replies outrank the short message that holds the fact.
+ROLE_WEIGHT: dict[str, float] = {"assistant": 0.5}
 
 
 def _ids(values: Iterable[int]) -> str:
@@ -75,6 +78,8 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
             "SELECT m.id, m.session_id, m.seq, m.role, m.name, m.created_at, f.body FROM messages AS m "
             f"JOIN messages_fts AS f ON f.rowid = m.id WHERE m.id IN ({_ids(scores)})"
         )
+        for row in details:
+            scores[row["id"]] *= ROLE_WEIGHT.get(row["role"], 1.0)
         groups: dict[str, list[Any]] = {}
         for row in details:
             groups.setdefault(row["body"], []).append(row)

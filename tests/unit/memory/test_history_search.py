@@ -157,3 +157,20 @@ async def test_messages_around_a_hit(store):
     around = await store.messages_around(ids[3], before=1, after=1)
     assert [r.id for r in around] == ids[2:5]
     assert await store.messages_around(10_000) == []
+
+
+async def test_the_agents_long_restatement_does_not_outrank_the_users_fact(store):
+    session = await store.new_session()
+    fact = await store.append_message(
+        session, {"role": "user", "content": "My Fitbit counts 9000 steps a day."}
+    )
+    await store.append_message(
+        session,
+        {
+            "role": "assistant",
+            "content": "Great! Fitbit step counts are a good habit. Fitbit steps, Fitbit goals: "
+            "to raise your Fitbit steps per day, walk after meals.",
+        },
+    )
+    [best] = await store.search_history("fitbit steps per day", limit=1)
+    assert best.message_id == fact
