@@ -63,6 +63,8 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
             params += (session_id,)
         rows = await self.fetchall(sql + " ORDER BY score LIMIT ?", params + (limit * CANDIDATES_PER_HIT,))
         scores = {row["id"]: row["score"] for row in rows}
+        if excluded and scores:
+            await self._without_request_words(match, scores, excluded)
         if not scores:
             return []
         adjacency = adjacency_query(query, "body")
@@ -113,6 +115,31 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
                 )
             )
         return sorted(hits, key=lambda h: (h.created_at, h.message_id), reverse=True)
+
+    async def _without_request_words(self, match: str, scores: dict[int, float], excluded: str) -> None:
+        """Re-score, on their own words only, the messages whose neighbour is an excluded one:
+        the message just before a question would otherwise match through the question's words."""
+        rows = await self.fetchall(
+            "SELECT n.id FROM messages AS x JOIN messages AS n ON n.session_id = x.session_id "
+            f"AND n.seq BETWEEN x.seq - 1 AND x.seq + 2 WHERE x.id IN ({excluded}) "
+            f"AND n.id NOT IN ({excluded})"
+        )
+        tainted = {row["id"] for row in rows} & set(scores)
+        if not tainted:
+            return
+        rescored = {
+            row["id"]: row["score"]
+            for row in await self.fetchall(
+                f"SELECT rowid AS id, bm25(messages_fts, {BODY_WEIGHT}, 0.0, {STAMP_WEIGHT}) AS score "
+                f"FROM messages_fts WHERE messages_fts MATCH ? AND rowid IN ({_ids(tainted)})",
+                (match,),
+            )
+        }
+        for message_id in tainted:
+            if rescored.get(message_id, 0.0) < 0:
+                scores[message_id] = rescored[message_id]
+            else:
+                del scores[message_id]
 
     async def calling_request_ids(self, session_id: str) -> set[int]:
         """The messages of the request now running in ``session_id``: its last user message,

@@ -174,3 +174,17 @@ async def test_the_agents_long_restatement_does_not_outrank_the_users_fact(store
     )
     [best] = await store.search_history("fitbit steps per day", limit=1)
     assert best.message_id == fact
+
+
+async def test_a_neighbour_of_the_request_is_not_found_through_the_requests_words(store):
+    session = await store.new_session()
+    answer = await store.append_message(session, {"role": "user", "content": "Redis listens on port 6380."})
+    await store.append_message(session, {"role": "assistant", "content": "Sure, noted."})
+    await store.append_message(session, {"role": "user", "content": "Which port does redis listen on?"})
+    await store.append_message(
+        session, {"role": "assistant", "content": None, "tool_calls": [_call("h1", "history", query="redis")]}
+    )
+    hits = await store.search_history(
+        "which port does redis listen on", exclude_ids=await store.calling_request_ids(session)
+    )
+    assert [h.message_id for h in hits] == [answer]
