@@ -37,7 +37,7 @@ def history_block(hit: HistoryHit) -> str:
         notes.append(f"seen {hit.seen} times, last on {_when(hit.created_at)[:10]}")
     if not hit.whole:
         notes.append("matching lines of a longer message")
-    return "[" + " | ".join(notes) + "]\n" + hit.snippet
+    return "[" + " | ".join(notes) + "]\n" + hit.snippet.rstrip("\n")
 
 
 def _section_title(section: str) -> str:
