@@ -72,7 +72,13 @@ class StoredMessage:
 
 @dataclass(frozen=True)
 class HistoryHit:
-    """One raw-transcript search result."""
+    """One raw-transcript search result.
+
+    ``snippet`` is exact text of the message (the whole message when ``whole``, else its
+    matching lines with a few around them), never altered. ``seen`` counts identical messages
+    collapsed into this hit (the newest is shown; ``last_seen`` is its date) and
+    ``duplicate_ids`` lists the others.
+    """
 
     message_id: int
     session_id: str
@@ -80,6 +86,34 @@ class HistoryHit:
     role: str
     snippet: str
     created_at: str
+    name: str | None = None  # the tool's name for a tool result
+    whole: bool = True
+    seen: int = 1
+    duplicate_ids: tuple[int, ...] = ()
+    score: float = 0.0  # combined rank (lower is better)
+
+
+RecallKind = Literal["memory", "checkpoint", "session"]
+
+
+@dataclass(frozen=True)
+class RecallHit:
+    """One `recall` result: a long-term memory, a checkpoint line or a session note.
+
+    ``untrusted`` marks text that may come from files or tool output (R17): it is shown as
+    data with its provenance and never treated as an instruction.
+    """
+
+    kind: RecallKind
+    text: str
+    created_at: str
+    session_id: str | None
+    provenance: str
+    untrusted: bool
+    section: str = ""  # memory kind, or the checkpoint section key
+    ref: int | None = None  # memory id, or checkpoint id
+    score: float = 0.0
+    memory: Memory | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ It is assembled from single-purpose parts, each in its own module:
 
 - :mod:`cairn.memory.store_base` — opening, pragmas, migrations, ``BEGIN IMMEDIATE``
   transactions with rollback on cancellation, closing;
-- :mod:`cairn.memory.store_transcript` — sessions, messages, raw-history search;
+- :mod:`cairn.memory.store_transcript` — sessions, messages;
+- :mod:`cairn.memory.store_search` — raw-history search and `recall` over everything memory holds;
 - :mod:`cairn.memory.store_memories` — long-term memories, recall, forget, anchors;
 - :mod:`cairn.memory.store_coordination` — leases, checkpoints, small settings.
 
@@ -21,11 +22,10 @@ from __future__ import annotations
 
 from cairn.memory.migrate import MemoryStoreError, SchemaTooNewError
 from cairn.memory.store_coordination import CoordinationMixin
-from cairn.memory.store_memories import LongTermMixin
-from cairn.memory.store_transcript import TranscriptMixin
+from cairn.memory.store_search import SearchMixin
 
 
-class MemoryStore(TranscriptMixin, LongTermMixin, CoordinationMixin):
+class MemoryStore(SearchMixin, CoordinationMixin):
     """A workspace's memory: transcript, long-term memories, checkpoints, leases."""
 
 

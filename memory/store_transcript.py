@@ -1,4 +1,4 @@
-"""Sessions and the raw transcript: append (redacted), read back, search for exact wording."""
+"""Sessions and the raw transcript: append (redacted), read back (search: `store_search`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import sqlite3
 import uuid
 from typing import Any
 
-from cairn.memory.fts import match_query
-from cairn.memory.records import HistoryHit, SessionInfo, StoredMessage
+from cairn.memory.records import SessionInfo, StoredMessage
 from cairn.memory.store_base import StoreBase, inserted_id, scalar
 
 ROLES = ("system", "user", "assistant", "tool")
@@ -188,50 +187,3 @@ class TranscriptMixin(StoreBase):
         """How many messages (complete or not) the session has."""
         row = await self.fetchone("SELECT count(*) FROM messages WHERE session_id = ?", (session_id,))
         return int(row[0]) if row else 0
-
-    async def search_history(
-        self, query: str, limit: int = 20, *, session_id: str | None = None
-    ) -> list[HistoryHit]:
-        """Search the raw transcript: exact phrase matches first, then all words, then any.
-
-        Snippets mark matches with ``[`` ``]``.
-        """
-        hits: list[HistoryHit] = []
-        seen: set[int] = set()
-        for mode in ("phrase", "all", "any"):
-            match = match_query(query, mode)
-            if match is None or len(hits) >= limit:
-                break
-            sql = (
-                "SELECT m.id, m.session_id, m.seq, m.role, m.created_at, "
-                "snippet(messages_fts, 0, '[', ']', '…', 24) AS snip "
-                "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-                "WHERE messages_fts MATCH ?"
-            )
-            params: tuple[Any, ...] = (match,)
-            if session_id is not None:
-                sql += " AND m.session_id = ?"
-                params += (session_id,)
-            rows = await self.fetchall(sql + " ORDER BY bm25(messages_fts) LIMIT ?", params + (limit,))
-            for row in rows:
-                if row["id"] not in seen and len(hits) < limit:
-                    seen.add(row["id"])
-                    hits.append(
-                        HistoryHit(
-                            row["id"],
-                            row["session_id"],
-                            row["seq"],
-                            row["role"],
-                            row["snip"],
-                            row["created_at"],
-                        )
-                    )
-        return hits
-
-    async def history_contains(self, text: str) -> bool:
-        """Whether the words of ``text`` occur adjacently, in order, anywhere in the transcript."""
-        match = match_query(text, "phrase")
-        if match is None:
-            return False
-        row = await self.fetchone("SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1", (match,))
-        return row is not None

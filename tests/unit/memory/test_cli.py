@@ -29,7 +29,7 @@ def test_show_search_forget_consolidate(workspace, capsys):
     assert main(["memory", "search", "deploy", "--workspace", str(workspace), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["id"] == memory_id
     assert main(["memory", "search", "cache dir", "--history", "--workspace", str(workspace)]) == 0
-    assert "[cache dir]" in capsys.readouterr().out
+    assert "The cache dir is .cache/cairn" in capsys.readouterr().out  # exact text, no markers
 
     assert main(["memory", "consolidate", "--workspace", str(workspace)]) == 0
     captured = capsys.readouterr()

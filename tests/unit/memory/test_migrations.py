@@ -89,3 +89,44 @@ async def test_a_file_that_is_not_sqlite_is_refused_untouched(db_path):
     with pytest.raises(MemoryStoreError, match="not an SQLite database"):
         await MemoryStore.open(db_path)
     assert db_path.read_bytes() == before
+
+
+async def test_search_index_is_rebuilt_from_the_rows_of_an_older_database(db_path):
+    """0004 re-indexes what versions 1-3 stored: stemmed, values not JSON keys, notes too."""
+    call = {
+        "id": "c1",
+        "type": "function",
+        "function": {"name": "read_file", "arguments": '{"path": "docs/proxy.md"}'},
+    }
+    async with await MemoryStore.open(db_path, migrate_to=3) as old:
+        session = await old.new_session("Researching the proxy")
+        await old.append_message(session, {"role": "user", "content": "We are researching proxies"})
+        await old.append_message(session, {"role": "assistant", "content": None, "tool_calls": [call]})
+        await old.save_checkpoint_if_current(
+            session,
+            base_last_seq=0,
+            first_seq=1,
+            last_seq=2,
+            data={"directives": ["Always pin requests[socks]==2.31.0"], "narrative": {}},
+            tokens=10,
+        )
+        await old.remember("Deployments are researched on Fridays", source="user")
+        assert await old.search_history("research") == []  # version 3: no stemming
+    async with await MemoryStore.open(db_path) as store:
+        assert "0004_search_index" in store.migrations_applied
+        assert [h.snippet for h in await store.search_history("research", limit=1)] == [
+            "We are researching proxies"
+        ]
+        assert [h.snippet for h in await store.search_history("docs proxy.md") if h.role == "assistant"] == [
+            "docs/proxy.md"
+        ]
+        assert [h for h in await store.search_history("path") if h.role == "assistant"] == []
+        found = await store.search_memory("pin requests research")
+        assert {(h.kind, h.section) for h in found} >= {
+            ("checkpoint", "directives"),
+            ("session", "title"),
+            ("memory", "fact"),
+        }
+        # New rows keep being indexed by the new triggers.
+        await store.append_message(session, {"role": "user", "content": "Researched enough"})
+        assert "Researched enough" in [h.snippet for h in await store.search_history("research")]

@@ -1,0 +1,51 @@
+"""Where each kind of session note comes from, and whether its text can be trusted (R17).
+
+Checkpoint sections are filled by :mod:`cairn.memory.extract` (verbatim lines) and by the model's
+narrative. Only the sections built from the user's own messages are the user's words; the
+model's narrative may repeat file or tool text (a poisoned README ends up there), and values,
+files, commands, errors and resources come from tool output. A section not listed here is
+treated as untrusted, so a section added later is safe by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cairn.memory.records import RecallKind
+
+
+@dataclass(frozen=True)
+class NoteProvenance:
+    """Where a note's text came from, in words, and whether it may hold untrusted text."""
+
+    words: str
+    untrusted: bool
+
+
+USER_WORDS = NoteProvenance("the user's own words, kept verbatim by a checkpoint", False)
+CONVERSATION = NoteProvenance("a statement from the conversation, kept verbatim by a checkpoint", False)
+TITLE = NoteProvenance("the session's title", False)
+TOOL_TEXT = NoteProvenance("taken from files or tool output by a checkpoint", True)
+SUMMARY = NoteProvenance("the model's summary of the session (may repeat file or tool text)", True)
+
+SECTION_PROVENANCE: dict[str, NoteProvenance] = {
+    "active_intent": USER_WORDS,
+    "directives": USER_WORDS,
+    "user_facts": USER_WORDS,
+    "task_tree": USER_WORDS,
+    "decisions": CONVERSATION,
+    "knowledge": CONVERSATION,
+    "title": TITLE,
+}
+
+
+def note_provenance(section: str) -> NoteProvenance:
+    """The provenance of a note from ``section`` (a checkpoint key, ``narrative.*`` or ``title``)."""
+    if section.startswith("narrative"):
+        return SUMMARY
+    return SECTION_PROVENANCE.get(section, TOOL_TEXT)
+
+
+def note_kind(section: str) -> RecallKind:
+    """``session`` for the session's own notes (title, the model's narrative), else ``checkpoint``."""
+    return "session" if section == "title" or section.startswith("narrative") else "checkpoint"

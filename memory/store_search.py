@@ -1,0 +1,244 @@
+"""Searching what memory holds: the raw transcript (`history`) and everything else (`recall`).
+
+Ranking is FTS5's BM25 over stemmed words with stopwords left out of the query; a message's
+own words weigh most, the start of its neighbours and its date less (see migration 0004);
+messages where query words occur together get a boost. Identical messages (the same file read
+five times) collapse into one hit. What is shown is exact text: see :mod:`cairn.memory.snippets`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from cairn.memory.fts import adjacency_query, match_query
+from cairn.memory.note_sources import note_kind, note_provenance
+from cairn.memory.records import HistoryHit, RecallHit, StoredMessage
+from cairn.memory.snippets import CLOSE, OPEN, spans, window
+from cairn.memory.store_memories import LongTermMixin
+from cairn.memory.store_transcript import TranscriptMixin
+
+# bm25() column weights of messages_fts: the message itself, its neighbours, its date.
+BODY_WEIGHT, CONTEXT_WEIGHT, STAMP_WEIGHT = 1.0, 0.5, 0.3
+ADJACENCY_WEIGHT = 0.5  # share of the "words together" score added to a hit's score
+CANDIDATES_PER_HIT = 8  # how deep to rank before collapsing duplicates
+NOTE_WINDOW_CHARS = 400
+# The agent's own prose restates what the user said and tools returned, at length: at full
+# weight its long replies outrank the short message that holds the fact.
+ROLE_WEIGHT: dict[str, float] = {"assistant": 0.5}
+
+
+def _ids(values: Iterable[int]) -> str:
+    return ",".join(str(int(v)) for v in values)  # ints only: safe to inline
+
+
+class SearchMixin(TranscriptMixin, LongTermMixin):
+    """`search_history` for raw wording, `search_memory` for memories, checkpoints and notes."""
+
+    async def search_history(
+        self,
+        query: str,
+        limit: int = 20,
+        *,
+        session_id: str | None = None,
+        exclude_ids: Iterable[int] = (),
+    ) -> list[HistoryHit]:
+        """The ``limit`` best transcript hits for ``query``, newest first.
+
+        ``exclude_ids``: messages never returned (the request that is searching).
+        """
+        match = match_query(query, "any")
+        if match is None or limit < 1:
+            return []
+        excluded = _ids(exclude_ids)
+        sql = (
+            f"SELECT f.rowid AS id, bm25(messages_fts, {BODY_WEIGHT}, {CONTEXT_WEIGHT}, "
+            f"{STAMP_WEIGHT}) AS score FROM messages_fts AS f WHERE messages_fts MATCH ?"
+        )
+        params: tuple[Any, ...] = (match,)
+        if excluded:
+            sql += f" AND f.rowid NOT IN ({excluded})"
+        if session_id is not None:
+            sql += " AND f.rowid IN (SELECT id FROM messages WHERE session_id = ?)"
+            params += (session_id,)
+        rows = await self.fetchall(sql + " ORDER BY score LIMIT ?", params + (limit * CANDIDATES_PER_HIT,))
+        scores = {row["id"]: row["score"] for row in rows}
+        if excluded and scores:
+            await self._without_request_words(match, scores, excluded)
+        if not scores:
+            return []
+        adjacency = adjacency_query(query, "body")
+        if adjacency:
+            together = await self.fetchall(
+                f"SELECT rowid AS id, bm25(messages_fts) AS score FROM messages_fts "
+                f"WHERE messages_fts MATCH ? AND rowid IN ({_ids(scores)})",
+                (adjacency,),
+            )
+            for row in together:
+                scores[row["id"]] += ADJACENCY_WEIGHT * row["score"]
+        details = await self.fetchall(
+            "SELECT m.id, m.session_id, m.seq, m.role, m.name, m.created_at, f.body FROM messages AS m "
+            f"JOIN messages_fts AS f ON f.rowid = m.id WHERE m.id IN ({_ids(scores)})"
+        )
+        for row in details:
+            scores[row["id"]] *= ROLE_WEIGHT.get(row["role"], 1.0)
+        groups: dict[str, list[Any]] = {}
+        for row in details:
+            groups.setdefault(row["body"], []).append(row)
+        ranked = sorted(groups.values(), key=lambda rows: min(scores[r["id"]] for r in rows))[:limit]
+        shown = [max(rows, key=lambda r: (r["created_at"], r["id"])) for rows in ranked]
+        highlighted = {
+            row["id"]: row["marked"]
+            for row in await self.fetchall(
+                f"SELECT rowid AS id, highlight(messages_fts, 0, '{OPEN}', '{CLOSE}') AS marked "
+                f"FROM messages_fts WHERE messages_fts MATCH ? AND rowid IN ({_ids(r['id'] for r in shown)})",
+                (match,),
+            )
+        }
+        hits = []
+        for row, rows in zip(shown, ranked):
+            body = row["body"]
+            found = window(body, spans(highlighted.get(row["id"], body), body))
+            hits.append(
+                HistoryHit(
+                    message_id=row["id"],
+                    session_id=row["session_id"],
+                    seq=row["seq"],
+                    role=row["role"],
+                    snippet=found.text,
+                    created_at=row["created_at"],
+                    name=row["name"],
+                    whole=found.whole,
+                    seen=len(rows),
+                    duplicate_ids=tuple(sorted(r["id"] for r in rows if r["id"] != row["id"])),
+                    score=min(scores[r["id"]] for r in rows),
+                )
+            )
+        return sorted(hits, key=lambda h: (h.created_at, h.message_id), reverse=True)
+
+    async def _without_request_words(self, match: str, scores: dict[int, float], excluded: str) -> None:
+        """Re-score, on their own words only, the messages whose neighbour is an excluded one:
+        the message just before a question would otherwise match through the question's words."""
+        rows = await self.fetchall(
+            "SELECT n.id FROM messages AS x JOIN messages AS n ON n.session_id = x.session_id "
+            f"AND n.seq BETWEEN x.seq - 1 AND x.seq + 2 WHERE x.id IN ({excluded}) "
+            f"AND n.id NOT IN ({excluded})"
+        )
+        tainted = {row["id"] for row in rows} & set(scores)
+        if not tainted:
+            return
+        rescored = {
+            row["id"]: row["score"]
+            for row in await self.fetchall(
+                f"SELECT rowid AS id, bm25(messages_fts, {BODY_WEIGHT}, 0.0, {STAMP_WEIGHT}) AS score "
+                f"FROM messages_fts WHERE messages_fts MATCH ? AND rowid IN ({_ids(tainted)})",
+                (match,),
+            )
+        }
+        for message_id in tainted:
+            if rescored.get(message_id, 0.0) < 0:
+                scores[message_id] = rescored[message_id]
+            else:
+                del scores[message_id]
+
+    async def calling_request_ids(self, session_id: str) -> set[int]:
+        """The messages of the request now running in ``session_id``: its last user message,
+        and its latest assistant step with whatever followed it (the tool calls being run).
+
+        A search made by that request must not find the request itself.
+        """
+        rows = await self.fetchall(
+            "WITH last_user AS (SELECT coalesce(max(seq), 0) AS seq FROM messages "
+            "WHERE session_id = ? AND role = 'user'), "
+            "step AS (SELECT coalesce(max(seq), 1 << 62) AS seq FROM messages "
+            "WHERE session_id = ? AND role = 'assistant' AND seq > (SELECT seq FROM last_user)) "
+            "SELECT id FROM messages WHERE session_id = ? "
+            "AND (seq = (SELECT seq FROM last_user) OR seq >= (SELECT seq FROM step))",
+            (session_id, session_id, session_id),
+        )
+        return {row["id"] for row in rows}
+
+    async def messages_around(
+        self, message_id: int, *, before: int = 2, after: int = 2
+    ) -> list[StoredMessage]:
+        """The message ``message_id`` with up to ``before``/``after`` neighbours of its session."""
+        row = await self.fetchone("SELECT session_id, seq FROM messages WHERE id = ?", (message_id,))
+        if row is None:
+            return []
+        rows = [
+            r
+            for r in await self.message_rows(
+                row["session_id"], after_seq=row["seq"] - before - 1, complete=None
+            )
+            if r.seq <= row["seq"] + after
+        ]
+        return rows
+
+    async def history_contains(self, text: str) -> bool:
+        """Whether the words of ``text`` occur adjacently, in order, in one message."""
+        match = match_query(text, "phrase")
+        if match is None:
+            return False
+        row = await self.fetchone(
+            "SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1", (f"body : {match}",)
+        )
+        return row is not None
+
+    async def search_memory(self, query: str, limit: int = 10) -> list[RecallHit]:
+        """Long-term memories, checkpoint lines and session notes matching ``query``, best first.
+
+        A line repeated by later checkpoints of the same session is one hit (the newest).
+        """
+        match = match_query(query, "any")
+        if match is None or limit < 1:
+            return []
+        pool = limit * CANDIDATES_PER_HIT
+        hits = [
+            RecallHit(
+                kind="memory",
+                text=m.text,
+                created_at=m.updated_at,
+                session_id=m.session_ids[-1] if m.session_ids else None,
+                provenance=m.provenance,
+                untrusted=m.untrusted,
+                section=m.kind,
+                ref=m.id,
+                score=m.score or 0.0,
+                memory=m,
+            )
+            for m in await self.recall(query, limit=limit)
+        ]
+        rows = await self.fetchall(
+            f"SELECT n.rowid AS id, n.text, n.section, n.session_id, n.ref, bm25(notes_fts) AS score, "
+            f"highlight(notes_fts, 0, '{OPEN}', '{CLOSE}') AS marked, "
+            "coalesce(c.created_at, s.updated_at, '') AS created_at FROM notes_fts AS n "
+            "LEFT JOIN checkpoints AS c ON c.id = n.ref AND n.section != 'title' "
+            "LEFT JOIN sessions AS s ON s.id = n.session_id "
+            "WHERE notes_fts MATCH ? ORDER BY score LIMIT ?",
+            (match, pool),
+        )
+        newest: dict[tuple[str, str, str], Any] = {}
+        for row in rows:
+            key = (row["session_id"], row["section"], " ".join(row["text"].split()))
+            kept = newest.get(key)
+            if kept is None or row["created_at"] > kept["created_at"]:
+                best = row["score"] if kept is None else min(row["score"], kept["score"])
+                newest[key] = {**dict(row), "score": best}
+            else:
+                kept["score"] = min(kept["score"], row["score"])
+        for row in newest.values():
+            shown = window(row["text"], spans(row["marked"], row["text"]), budget=NOTE_WINDOW_CHARS)
+            hits.append(
+                RecallHit(
+                    kind=note_kind(row["section"]),
+                    text=shown.text,
+                    created_at=row["created_at"],
+                    session_id=row["session_id"],
+                    provenance=note_provenance(row["section"]).words,
+                    untrusted=note_provenance(row["section"]).untrusted,
+                    section=row["section"],
+                    ref=row["ref"] or None,
+                    score=row["score"],
+                )
+            )
+        return sorted(hits, key=lambda h: h.score)[:limit]
