@@ -110,6 +110,7 @@ before(async () => {
       'telemetry.telemetryLevel': 'off',
       'editor.lightbulb.enabled': 'on',
       'chat.disableAIFeatures': true,
+      'files.autoSave': 'off', // code-server's default saves after a delay: the test saves itself
     },
     env: {
       CAIRN_API_KEY: 'sk-scripted',
@@ -197,9 +198,17 @@ browserTest('a code action from the lightbulb proposes an edit that lands once a
   await card.locator('.edit-state', { hasText: 'Applied' }).waitFor();
   await editor.locator('.view-lines', { hasText: 'Add a and b.' }).waitFor();
   await chat.locator('section.turn').last().locator('.turn-state', { hasText: 'Done' }).waitFor();
+  assert.equal(await page.locator('.tab.active.dirty', { hasText: 'mod.py' }).count(), 1); // applied, not yet saved
   await command('File: Save');
   await page.locator('.tab.active:not(.dirty)', { hasText: 'mod.py' }).waitFor();
-  assert.equal(readFileSync(join(workspace, 'mod.py'), 'utf8'), 'def add(a, b):\n    """Add a and b."""\n    return a + b\n');
+  // code-server writes through its own process: wait for the file to be complete on disk
+  const expected = 'def add(a, b):\n    """Add a and b."""\n    return a + b\n';
+  let saved = '';
+  for (let attempt = 0; attempt < 100 && saved !== expected; attempt++) {
+    await page.waitForTimeout(100);
+    saved = readFileSync(join(workspace, 'mod.py'), 'utf8');
+  }
+  assert.equal(saved, expected);
   await screenshot('edit-applied');
 });
 
