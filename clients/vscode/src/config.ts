@@ -38,7 +38,13 @@ export async function serverInitializationOptions(secrets: vscode.SecretStorage)
   return initializationOptions(inspect, isTrusted(), await secrets.get(API_KEY_SECRET));
 }
 
-function launchSetting<T>(key: string): T | undefined {
+/**
+ * A launch setting's value, trust applied. In a remote window (code-server, Remote-SSH, WSL)
+ * `globalValue` is the user's settings merged with the remote machine's, the remote winning;
+ * the settings are declared with `window` scope so that the local User layer counts there too
+ * (`machine`-scoped values are dropped from it in remote windows).
+ */
+export function launchSetting<T>(key: string): T | undefined {
   const layers = vscode.workspace.getConfiguration('cairn').inspect<T>(key);
   if (!layers) {
     return undefined;
@@ -56,4 +62,9 @@ export async function launchInputs(): Promise<LaunchInputs> {
     pythonPath: typeof pythonPath === 'string' && pythonPath.trim() ? pythonPath.trim() : undefined,
     pythonExtensionInterpreter: isTrusted() ? await pythonExtensionInterpreter(resource) : undefined,
   };
+}
+
+/** `cairn.edits.previewFirst`: open each proposed edit's diff before asking to accept it. */
+export function editsPreviewFirst(): boolean {
+  return vscode.workspace.getConfiguration('cairn').get<boolean>('edits.previewFirst') === true;
 }

@@ -4,14 +4,15 @@
  * its `cairn/stream` events. Views use it through the CairnService interface.
  */
 import * as vscode from 'vscode';
-import type { ChatOutput } from './chatOutput';
-import type { ClientFactory, ClientLike } from './client';
+import type { ChatRuns } from './chatRuns';
+import type { ClientFactory, ClientLike, ClientOptions } from './client';
 import { API_KEY_SECRET, currentServerSettings, isTrusted, launchInputs, serverConfiguration, serverInitializationOptions } from './config';
 import { RunActionArgs, STREAM_NOTIFICATION } from './protocol';
 import { LaunchCandidate, LaunchInputs, launchCandidates, resolveLaunch } from './serverLaunch';
 import type { CairnService, ServerState } from './service';
+import { StderrTail } from './serverStderr';
 import { needsRestart } from './settingsModel';
-import { CommandSender, runStreamed, StreamRouter } from './streams';
+import { CommandSender, StreamRouter } from './streams';
 
 // vscode-languageclient's State enum (not imported: this module must load without the client).
 const CLIENT_STATES: Record<number, ServerState> = { 1: 'stopped', 2: 'running', 3: 'starting' };
@@ -20,7 +21,10 @@ const STOP_TIMEOUT_MS = 5000;
 export interface ControllerDeps {
   secrets: vscode.SecretStorage;
   log: vscode.LogOutputChannel;
-  output: ChatOutput;
+  /** Where runs are shown (the chat view) and cancelled. */
+  runs: ChatRuns;
+  /** The review of edits the server sends (absent: VS Code applies them as sent). */
+  applyEdit?: ClientOptions['applyEdit'];
   createClient: ClientFactory;
   /** How launch inputs become a command; the default probes candidates (serverLaunch.ts). */
   resolve?: (inputs: LaunchInputs) => Promise<LaunchCandidate>;
@@ -34,9 +38,10 @@ export class Controller implements CairnService, vscode.Disposable {
   private readonly listeners = new Set<(state: ServerState) => void>();
   private readonly watchers: vscode.Disposable[];
   private queue: Promise<void> = Promise.resolve();
+  private readonly stderr = new StderrTail();
 
   constructor(private readonly deps: ControllerDeps) {
-    this.router = new StreamRouter((streamId) => deps.output.sink(`Cairn (${streamId.slice(0, 8)})`));
+    this.router = new StreamRouter((streamId) => deps.runs.orphan(streamId));
     this.watchers = [
       vscode.workspace.onDidChangeConfiguration((event) => this.settingsChanged(event)),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.restart()),
@@ -97,6 +102,7 @@ export class Controller implements CairnService, vscode.Disposable {
   private async doStart(): Promise<void> {
     const { log } = this.deps;
     this.setState('starting');
+    this.stderr.take();
     let client: ClientLike | undefined;
     try {
       const resolve = this.deps.resolve ?? ((inputs: LaunchInputs) => resolveLaunch(launchCandidates(inputs)));
@@ -109,12 +115,18 @@ export class Controller implements CairnService, vscode.Disposable {
         initializationOptions,
         configuration: serverConfiguration,
         runAction: (args, forward) => this.runAction(args, forward),
+        applyEdit: this.deps.applyEdit,
+        stderr: (line) => this.stderr.push(line),
       });
       const started = client;
       client.onNotification(STREAM_NOTIFICATION, (params) => this.router.dispatch(params));
       client.onDidChangeState((event) => {
         if (this.client === started) {
-          this.setState(CLIENT_STATES[event.newState] ?? 'stopped');
+          const state = CLIENT_STATES[event.newState] ?? 'stopped';
+          if (state === 'stopped') {
+            this.showStderr('The server stopped.');
+          }
+          this.setState(state);
         }
       });
       this.client = client;
@@ -126,6 +138,7 @@ export class Controller implements CairnService, vscode.Disposable {
       this.setState('failed');
       const message = error instanceof Error ? error.message : String(error);
       log.error(`The server did not start: ${message}`);
+      this.showStderr('The server did not start.');
       void vscode.window.showErrorMessage(`Cairn: ${message}`, 'Show Log', 'Open Settings').then((choice) => {
         if (choice === 'Show Log') {
           this.showLog();
@@ -138,7 +151,7 @@ export class Controller implements CairnService, vscode.Disposable {
 
   private async doStop(): Promise<void> {
     const client = this.client;
-    this.client = undefined;
+    this.client = undefined; // its state changes are no longer ours: stopping is not a crash
     if (client) {
       try {
         await client.stop(STOP_TIMEOUT_MS);
@@ -147,6 +160,14 @@ export class Controller implements CairnService, vscode.Disposable {
       }
     }
     this.setState('stopped');
+  }
+
+  /** Put the server's last stderr lines in the log: nothing else recorded why it failed. */
+  private showStderr(why: string): void {
+    const lines = this.stderr.take();
+    if (lines.length > 0) {
+      this.deps.log.error(`${why} Its last lines on stderr:\n${lines.join('\n')}`);
+    }
   }
 
   private settingsChanged(event: vscode.ConfigurationChangeEvent): void {
@@ -160,12 +181,12 @@ export class Controller implements CairnService, vscode.Disposable {
     }
   }
 
-  /** A code action the user picked: give it a stream id and a view, then let it run. */
+  /** A code action the user picked: shown in the chat view, cancellable from a notification. */
   private async runAction(args: RunActionArgs, forward: (args: RunActionArgs) => Promise<unknown>): Promise<unknown> {
     const send: CommandSender = (command, commandArgs) =>
       command === 'cairn.runAction' ? forward(commandArgs as RunActionArgs) : this.send(command, commandArgs);
     const title = `${args.action[0].toUpperCase()}${args.action.slice(1)} \u2014 ${vscode.Uri.parse(args.uri).path.split('/').pop()}`;
-    const outcome = await runStreamed(send, this.router, 'cairn.runAction', args, this.deps.output.sink(title));
+    const outcome = await this.deps.runs.withNotification({ send, router: this.router, command: 'cairn.runAction', args, title });
     return outcome.result;
   }
 }

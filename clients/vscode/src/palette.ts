@@ -4,14 +4,14 @@
  * in `server`, after asking the user for what that command needs.
  */
 import * as vscode from 'vscode';
-import type { ChatOutput } from './chatOutput';
+import type { ChatRuns } from './chatRuns';
 import { API_KEY_SECRET } from './config';
-import { showResult, openFile } from './documents';
+import { openSkill, showResult } from './documents';
 import { activeEditorContext } from './editorContext';
 import type { CommandId } from './protocol';
 import { listEntries } from './results';
 import type { CairnService } from './service';
-import { runStreamed } from './streams';
+import type { VirtualDocuments } from './virtualDocuments';
 
 export interface PaletteCommand {
   id: string;
@@ -22,7 +22,7 @@ export interface PaletteCommand {
 
 export const PALETTE: readonly PaletteCommand[] = [
   { id: 'cairn.palette.chat', title: 'Chat', server: 'cairn.chat' },
-  { id: 'cairn.palette.explain', title: 'Explain Selection', server: 'cairn.runAction' },
+  { id: 'cairn.palette.explain', title: 'Cairn: Explain Selection', server: 'cairn.runAction' },
   { id: 'cairn.palette.cancel', title: 'Cancel', server: 'cairn.cancel' },
   { id: 'cairn.palette.newSession', title: 'New Session', server: 'cairn.newSession' },
   { id: 'cairn.palette.consolidateMemory', title: 'Consolidate Memory', server: 'cairn.memory.consolidate' },
@@ -36,6 +36,12 @@ export const PALETTE: readonly PaletteCommand[] = [
   { id: 'cairn.palette.setApiKey', title: 'Set API Key' },
   { id: 'cairn.palette.clearApiKey', title: 'Clear API Key' },
 ];
+
+/** Where palette commands show what they did: runs in the chat view, results in read-only tabs. */
+export interface PaletteViews {
+  runs: ChatRuns;
+  results: VirtualDocuments;
+}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -52,10 +58,11 @@ function count(result: unknown, field: string): number | undefined {
 /** The handlers, keyed by palette id. */
 export function paletteHandlers(
   service: CairnService,
-  output: ChatOutput,
+  views: PaletteViews,
   secrets: vscode.SecretStorage,
 ): Record<string, () => Promise<unknown>> {
   const send = service.send;
+  const router = service.router;
 
   async function forget(id: number): Promise<void> {
     const answer = await vscode.window.showWarningMessage(`Forget memory #${id}?`, { modal: true }, 'Forget');
@@ -72,7 +79,7 @@ export function paletteHandlers(
         return;
       }
       const context = activeEditorContext();
-      await runStreamed(send, service.router, 'cairn.chat', { prompt, ...context }, output.sink(prompt));
+      await views.runs.withNotification({ send, router, command: 'cairn.chat', args: { prompt, ...context }, title: 'Chat', prompt });
     },
     'cairn.palette.explain': async () => {
       const context = activeEditorContext(true);
@@ -80,7 +87,7 @@ export function paletteHandlers(
         vscode.window.showWarningMessage('Cairn: open a file and select the code to explain.');
         return;
       }
-      await runStreamed(send, service.router, 'cairn.runAction', { action: 'explain', ...context }, output.sink('Explain'));
+      await views.runs.withNotification({ send, router, command: 'cairn.runAction', args: { action: 'explain', ...context }, title: 'Explain' });
     },
     'cairn.palette.cancel': async () => {
       const result = await send('cairn.cancel', {});
@@ -95,9 +102,9 @@ export function paletteHandlers(
     },
     'cairn.palette.consolidateMemory': async () => {
       const result = await send('cairn.memory.consolidate', {});
-      await showResult('Memory consolidation', result);
+      await showResult(views.results, 'Memory consolidation', result);
     },
-    'cairn.palette.showMemory': async () => showResult('Project memory', await send('cairn.memory.show', {})),
+    'cairn.palette.showMemory': async () => showResult(views.results, 'Project memory', await send('cairn.memory.show', {})),
     'cairn.palette.searchMemory': async () => {
       const query = await vscode.window.showInputBox({ prompt: 'Search Cairn\u2019s memory' });
       if (!query) {
@@ -134,15 +141,9 @@ export function paletteHandlers(
       if (typeof name !== 'string') {
         return;
       }
-      // The server shows the file itself (window/showDocument) when the editor supports it.
-      const opened = (await send('cairn.skills.open', { name })) as { shown?: boolean; uri?: unknown } | null;
-      if (opened?.shown) {
-        return;
-      }
-      const file = typeof opened?.uri === 'string' ? opened.uri : typeof picked?.record.path === 'string' ? picked.record.path : undefined;
-      await (file ? openFile(file) : showResult(`Skill ${name}`, opened));
+      await openSkill(send, views.results, name, typeof picked?.record.path === 'string' ? picked.record.path : undefined);
     },
-    'cairn.palette.status': async () => showResult('Cairn status', await send('cairn.status', {})),
+    'cairn.palette.status': async () => showResult(views.results, 'Cairn status', await send('cairn.status', {})),
     'cairn.palette.restart': () => service.restart(),
     'cairn.palette.showLog': async () => service.showLog(),
     'cairn.palette.setApiKey': async () => {
@@ -162,11 +163,11 @@ export function paletteHandlers(
 /** Register every palette command; failures become one error message each; `refresh` runs after each. */
 export function registerPalette(
   service: CairnService,
-  output: ChatOutput,
+  views: PaletteViews,
   secrets: vscode.SecretStorage,
   refresh: () => void,
 ): vscode.Disposable[] {
-  const handlers = paletteHandlers(service, output, secrets);
+  const handlers = paletteHandlers(service, views, secrets);
   return PALETTE.map((command) =>
     vscode.commands.registerCommand(command.id, async () => {
       try {

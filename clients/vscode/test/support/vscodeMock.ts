@@ -18,28 +18,61 @@ export class Emitter<T> {
   fire(value: T): void {
     [...this.listeners].forEach((listener) => listener(value));
   }
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
+
+/** vscode.CancellationTokenSource. */
+export class CancellationTokenSource {
+  private readonly cancelled = new Emitter<void>();
+  readonly token = {
+    isCancellationRequested: false,
+    onCancellationRequested: this.cancelled.event,
+  };
+  cancel(): void {
+    if (!this.token.isCancellationRequested) {
+      this.token.isCancellationRequested = true;
+      this.cancelled.fire();
+    }
+  }
+  dispose(): void {
+    this.cancelled.dispose();
+  }
+}
+
+/** One `window.withProgress` call: its options, what it reported, and its Cancel button. */
+export interface ProgressRecord {
+  options: { location: unknown; title?: string; cancellable?: boolean };
+  messages: string[];
+  done: boolean;
+  cancel(): void;
 }
 
 export class Uri {
   private constructor(
     readonly scheme: string,
     readonly path: string,
+    readonly authority = '',
   ) {}
+  static from(parts: { scheme: string; path: string; authority?: string }): Uri {
+    return new Uri(parts.scheme, parts.path, parts.authority);
+  }
   static file(fsPath: string): Uri {
     return new Uri('file', path.resolve(fsPath));
   }
   static parse(value: string): Uri {
-    const match = /^([a-z][\w+.-]*):(?:\/\/[^/]*)?(.*)$/i.exec(value);
-    return match ? new Uri(match[1], decodeURIComponent(match[2])) : new Uri('file', value);
+    const match = /^([a-z][\w+.-]*):(?:\/\/([^/]*))?(.*)$/i.exec(value);
+    return match ? new Uri(match[1], decodeURIComponent(match[3]), match[2]) : new Uri('file', value);
   }
   static joinPath(base: Uri, ...segments: string[]): Uri {
-    return new Uri(base.scheme, path.posix.join(base.path, ...segments));
+    return new Uri(base.scheme, path.posix.join(base.path, ...segments), base.authority);
   }
   get fsPath(): string {
     return this.path;
   }
   toString(): string {
-    return `${this.scheme}://${encodeURI(this.path)}`;
+    return `${this.scheme}://${this.authority}${encodeURI(this.path)}`;
   }
 }
 
@@ -95,6 +128,12 @@ export class State {
   outputs = new Map<string, { text: string; shown: number; disposed: boolean; log: string[] }>();
   statusItems: { id: string; text: string; tooltip: unknown; command: unknown; shown: boolean; disposed: boolean }[] = [];
   openedDocuments: { language?: string; content?: string; uri?: Uri }[] = [];
+  /** Text of file documents by URI string (openTextDocument's getText). */
+  documentTexts = new Map<string, string>();
+  contentProviders = new Map<string, { provideTextDocumentContent(uri: Uri): string }>();
+  progress: ProgressRecord[] = [];
+  webviewProviders = new Map<string, unknown>();
+  openedExternal: string[] = [];
   activeTextEditor: unknown = undefined;
   extensions = new Map<string, unknown>();
   participants: { id: string; handler: unknown; iconPath?: unknown; disposed: boolean }[] = [];
@@ -160,6 +199,8 @@ export const vscode = {
   Location,
   EventEmitter: Emitter,
   StatusBarAlignment: { Left: 1, Right: 2 },
+  ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
+  CancellationTokenSource,
   window: {
     createOutputChannel: (name: string) => output(name),
     createStatusBarItem: (id: string) => {
@@ -184,6 +225,20 @@ export const vscode = {
       return Promise.resolve(choose ? choose(items) : undefined);
     },
     showTextDocument: (document: unknown) => Promise.resolve({ document }),
+    withProgress: <R>(
+      options: ProgressRecord['options'],
+      task: (progress: { report(value: { message?: string }): void }, token: CancellationTokenSource['token']) => Thenable<R>,
+    ) => {
+      const source = new CancellationTokenSource();
+      const record: ProgressRecord = { options, messages: [], done: false, cancel: () => source.cancel() };
+      state.progress.push(record);
+      const progress = { report: (value: { message?: string }) => void (value.message && record.messages.push(value.message)) };
+      return Promise.resolve(task(progress, source.token)).finally(() => (record.done = true));
+    },
+    registerWebviewViewProvider: (id: string, provider: unknown) => {
+      state.webviewProviders.set(id, provider);
+      return { dispose: () => state.webviewProviders.delete(id) };
+    },
     get activeTextEditor() {
       return state.activeTextEditor;
     },
@@ -209,9 +264,22 @@ export const vscode = {
       state.configurationChanged.event(listener),
     onDidGrantWorkspaceTrust: (listener: Listener<void>) => state.trustGranted.event(listener),
     openTextDocument: (options: { language?: string; content?: string } | Uri) => {
-      const record = options instanceof Uri ? { uri: options } : options;
+      let record: { language?: string; content?: string; uri?: Uri; getText?: () => string } = options as never;
+      if (options instanceof Uri) {
+        const provider = state.contentProviders.get(options.scheme);
+        const content = provider ? provider.provideTextDocumentContent(options) : state.documentTexts.get(options.toString());
+        record = { uri: options, content, getText: () => content ?? '' };
+      }
       state.openedDocuments.push(record);
       return Promise.resolve(record);
+    },
+    registerTextDocumentContentProvider: (scheme: string, provider: { provideTextDocumentContent(uri: Uri): string }) => {
+      state.contentProviders.set(scheme, provider);
+      return { dispose: () => state.contentProviders.delete(scheme) };
+    },
+    asRelativePath: (uri: Uri) => {
+      const root = state.workspaceFolders?.[0]?.uri.path;
+      return root && uri.path.startsWith(root + '/') ? uri.path.slice(root.length + 1) : uri.path;
     },
   },
   commands: {
@@ -230,6 +298,12 @@ export const vscode = {
   },
   extensions: {
     getExtension: (id: string) => state.extensions.get(id),
+  },
+  env: {
+    openExternal: (uri: Uri) => {
+      state.openedExternal.push(uri.toString());
+      return Promise.resolve(true);
+    },
   },
   get chat() {
     return state.chatAvailable

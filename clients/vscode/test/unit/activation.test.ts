@@ -5,12 +5,14 @@ import { activateWith } from '../../src/activation';
 import type { ClientLike, ClientOptions } from '../../src/client';
 import { API_KEY_SECRET } from '../../src/config';
 import type { LaunchCandidate, LaunchInputs } from '../../src/serverLaunch';
+import { compact, FakeWebviewView } from '../support/webview';
 
 /** A language client double: records what the controller does, answers executeCommand. */
 class FakeClient implements ClientLike {
   started = 0;
   stopped = 0;
   notifications: { method: string; params: unknown }[] = [];
+  requests: { command: string; arguments: unknown[] }[] = [];
   handlers = new Map<string, (params: unknown) => void>();
   stateListeners: ((event: { oldState: number; newState: number }) => void)[] = [];
   failStart: Error | undefined;
@@ -32,7 +34,8 @@ class FakeClient implements ClientLike {
   }
   async sendRequest<R>(method: string, params: unknown): Promise<R> {
     assert.equal(method, 'workspace/executeCommand');
-    const { command } = params as { command: string };
+    const { command, arguments: args } = params as { command: string; arguments: unknown[] };
+    this.requests.push({ command, arguments: args });
     return this.answers[command] as R;
   }
   async sendNotification(method: string, params: unknown) {
@@ -133,7 +136,16 @@ test('a trusted workspace gets its own values and the Python extension is asked'
   assert.equal(launchInputs[0].pythonExtensionInterpreter, '/ws/.venv/bin/python');
 });
 
-test('the status bar shows the server status; stream events reach the chat output', async () => {
+/** The chat view as VS Code would resolve it, with its page loaded. */
+function openChatView(): FakeWebviewView {
+  const view = new FakeWebviewView();
+  const provider = state.webviewProviders.get('cairn.chat') as { resolveWebviewView(view: unknown): void };
+  provider.resolveWebviewView(view);
+  view.fromPage({ type: 'ready' });
+  return view;
+}
+
+test('the status bar shows the server status; streams nobody opened reach the chat view', async () => {
   activate();
   await settle(10);
   const item = state.statusItems[0];
@@ -142,7 +154,14 @@ test('the status bar shows the server status; stream events reach the chat outpu
   const notify = clients[0].handlers.get('cairn/stream')!;
   notify({ streamId: 'abcdef12-0000', kind: 'text', text: 'An answer for a code action.' });
   notify({ streamId: 'abcdef12-0000', kind: 'done', text: '' });
-  assert.match(state.outputs.get('Cairn Chat')!.text, /## Cairn \(abcdef12\)\n\nAn answer for a code action\./);
+  const view = openChatView(); // opened afterwards: the transcript is replayed
+  await settle();
+  assert.deepEqual(compact(view.posted).filter((line) => !line.startsWith('server:')), [
+    'turn:Cairn:',
+    'text:An answer for a code action.',
+    'end:done',
+  ]);
+  assert.ok(compact(view.posted).includes('server:running'));
 });
 
 test('a picked code action gets a stream id and a view before it is forwarded', async () => {
@@ -158,7 +177,48 @@ test('a picked code action gets a stream id and a view before it is forwarded', 
   });
   assert.deepEqual(result, { applied: true });
   assert.match((forwarded[0] as { streamId: string }).streamId, /^[0-9a-f-]{36}$/);
-  assert.match(state.outputs.get('Cairn Chat')!.text, /## Fix \u2014 mod.py\n\nFixed the typo\./);
+  const view = openChatView();
+  assert.deepEqual(compact(view.posted).filter((line) => !line.startsWith('server:')), ['turn:Fix \u2014 mod.py:', 'text:Fixed the typo.', 'end:done']);
+  // cancellable where the user is looking: a notification with a Cancel button
+  assert.deepEqual(state.progress.map((p) => [p.options.title, p.options.cancellable, p.done]), [['Cairn: Fix \u2014 mod.py', true, true]]);
+});
+
+test('cancel on the notification stops the code action\u2019s run on the server', async () => {
+  activate();
+  await settle();
+  const args = { action: 'explain' as const, uri: 'file:///ws/mod.py', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 3 } } };
+  let streamId = '';
+  const running = clients[0].options.runAction(args, async (sent) => {
+    streamId = sent.streamId!;
+    clients[0].handlers.get('cairn/stream')!({ streamId, kind: 'text', text: 'Reading' });
+    return { streamId, status: 'started', runId: streamId, sessionId: 's' };
+  });
+  await settle();
+  clients[0].answers['cairn.cancel'] = { cancelled: 1 };
+  state.progress[0].cancel();
+  await settle();
+  assert.deepEqual(clients[0].requests.filter((r) => r.command === 'cairn.cancel').map((r) => r.arguments), [[{ streamId }]]);
+  clients[0].handlers.get('cairn/stream')!({ streamId, kind: 'error', text: 'Cancelled.' });
+  clients[0].handlers.get('cairn/stream')!({ streamId, kind: 'done', text: '' });
+  await running;
+  const view = openChatView();
+  assert.ok(compact(view.posted).includes('end:cancelled'));
+});
+
+test('the server\u2019s stderr stays out of the log unless the server stops on its own', async () => {
+  const { controller } = activate();
+  await settle();
+  const log = () => state.outputs.get('Cairn')!.log.join('\n');
+  clients[0].options.stderr!('2026-12-05 INFO cairn.server: Cairn initialized');
+  assert.doesNotMatch(log(), /Cairn initialized/); // it arrives once, as window/logMessage
+  await controller.restart(); // a stop we asked for: nothing to explain
+  assert.doesNotMatch(log(), /Cairn initialized|stderr/);
+  clients[1].options.stderr!('Traceback (most recent call last):');
+  clients[1].options.stderr!('MemoryError');
+  clients[1].stateListeners.forEach((listener) => listener({ oldState: 2, newState: 1 }));
+  assert.match(log(), /The server stopped\. Its last lines on stderr:\nTraceback \(most recent call last\):\nMemoryError/);
+  clients[1].stateListeners.forEach((listener) => listener({ oldState: 2, newState: 1 }));
+  assert.equal(log().match(/MemoryError/g)?.length, 1); // each line shown once
 });
 
 test('granting trust and changing the API key restart the server cleanly', async () => {

@@ -3,17 +3,22 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, test } from 'node:test';
-import { ChatOutput } from '../../src/chatOutput';
+import { ChatRuns } from '../../src/chatRuns';
+import { ChatTranscript } from '../../src/chatTranscript';
 import { API_KEY_SECRET } from '../../src/config';
 import { PALETTE, registerPalette } from '../../src/palette';
 import { COMMANDS } from '../../src/protocol';
+import { RESULT_SCHEME, VirtualDocuments } from '../../src/virtualDocuments';
 import { FakeService } from '../support/fakeService';
+import { compact } from '../support/webview';
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8'));
 
 let service: FakeService;
 let secrets: FakeSecrets;
 let refreshed: number;
+let transcript: ChatTranscript;
+let revealed: number;
 
 function run(id: string) {
   return vscode.commands.executeCommand(id);
@@ -24,7 +29,10 @@ beforeEach(() => {
   service = new FakeService();
   secrets = new FakeSecrets();
   refreshed = 0;
-  registerPalette(service, new ChatOutput(), secrets as never, () => (refreshed += 1));
+  revealed = 0;
+  transcript = new ChatTranscript();
+  const runs = new ChatRuns(transcript, () => (revealed += 1));
+  registerPalette(service, { runs, results: new VirtualDocuments(RESULT_SCHEME) }, secrets as never, () => (refreshed += 1));
 });
 
 test('every palette command is registered, contributed, and forwards to a real server command', () => {
@@ -49,7 +57,18 @@ test('every palette command is registered, contributed, and forwards to a real s
   }
 });
 
-test('Chat asks for a prompt and streams the answer into the Cairn Chat output', async () => {
+function shown(): string[] {
+  return compact(transcript.messages());
+}
+
+test('the context-menu entry says it is Cairn\u2019s', () => {
+  const [entry] = manifest.contributes.menus['editor/context'];
+  const command = manifest.contributes.commands.find((c: { command: string }) => c.command === entry.command);
+  assert.match(command.title, /^Cairn: /);
+  assert.equal(command.category, undefined); // the palette would show "Cairn: Cairn: ..."
+});
+
+test('Chat asks for a prompt and streams the answer into the chat view, with a cancellable notification', async () => {
   state.inputAnswers.push('why is the build red?');
   service.on('cairn.chat', (_args, emit) => {
     emit('status', 'reading ci.yml');
@@ -63,9 +82,17 @@ test('Chat asks for a prompt and streams the answer into the Cairn Chat output',
   assert.equal(args.prompt, 'why is the build red?');
   assert.ok(args.streamId);
   assert.equal(args.uri, undefined); // no editor open
-  const chat = state.outputs.get('Cairn Chat')!;
-  assert.match(chat.text, /## why is the build red\?\n\n> _reading ci.yml_\nBecause the lockfile is stale\./);
-  assert.ok(chat.shown > 0);
+  assert.deepEqual(shown(), [
+    'turn:Chat:why is the build red?',
+    'step:reading ci.yml',
+    'text:Because the lockfile is stale.',
+    'end:done',
+  ]);
+  assert.equal(revealed, 1);
+  assert.equal(state.progress.length, 1);
+  assert.equal(state.progress[0].options.cancellable, true);
+  assert.equal(state.progress[0].options.location, vscode.ProgressLocation.Notification);
+  assert.deepEqual(state.progress[0].messages, ['reading ci.yml']);
   assert.equal(refreshed, 1);
 });
 
@@ -88,7 +115,7 @@ test('Explain runs the explain action on the selection, or on the cursor line', 
   assert.equal(args.action, 'explain');
   assert.equal(args.uri, uri.toString());
   assert.deepEqual(args.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 16 } });
-  assert.match(state.outputs.get('Cairn Chat')!.text, /It adds\./);
+  assert.deepEqual(shown(), ['turn:Explain:', 'text:It adds.', 'end:done']);
 });
 
 test('Explain without an editor warns instead of sending', async () => {
@@ -122,7 +149,7 @@ test('Forget validates the id and does nothing unless confirmed', async () => {
   assert.deepEqual(service.sent('cairn.memory.forget'), []);
 });
 
-test('Show Memory, Status and Consolidate open their results', async () => {
+test('Show Memory, Status and Consolidate open their results in read-only cairn-result tabs', async () => {
   service.on('cairn.memory.show', () => ({ markdown: '- build with make' }));
   service.on('cairn.status', () => ({ version: '0.1.0' }));
   await run('cairn.palette.showMemory');
@@ -131,6 +158,19 @@ test('Show Memory, Status and Consolidate open their results', async () => {
   assert.equal(state.openedDocuments[0].content, '# Project memory\n\n- build with make\n');
   assert.match(state.openedDocuments[1].content ?? '', /"version": "0.1.0"/);
   assert.deepEqual(service.sent('cairn.memory.consolidate'), [{}]);
+  // a content provider's documents: never dirty, never sent to the server (no code actions)
+  assert.deepEqual(state.openedDocuments.map((document) => document.uri?.scheme), [RESULT_SCHEME, RESULT_SCHEME, RESULT_SCHEME]);
+  assert.equal(state.openedDocuments[0].uri?.path, '/Project memory.md');
+});
+
+test('showing a result again reuses its tab with the new text', async () => {
+  let memory = '- first';
+  service.on('cairn.memory.show', () => ({ markdown: memory }));
+  await run('cairn.palette.showMemory');
+  memory = '- second';
+  await run('cairn.palette.showMemory');
+  assert.equal(state.openedDocuments[0].uri?.toString(), state.openedDocuments[1].uri?.toString());
+  assert.match(state.openedDocuments[1].content ?? '', /- second/);
 });
 
 test('List Skills opens the picked skill unless the server already showed it', async () => {
