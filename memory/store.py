@@ -6,7 +6,8 @@ It is assembled from single-purpose parts, each in its own module:
   transactions with rollback on cancellation, closing;
 - :mod:`cairn.memory.store_transcript` — sessions, messages, raw-history search;
 - :mod:`cairn.memory.store_memories` — long-term memories, recall, forget, anchors;
-- :mod:`cairn.memory.store_coordination` — leases, checkpoints, small settings.
+- :mod:`cairn.memory.store_coordination` — leases, checkpoints, small settings;
+- :mod:`cairn.memory.store_context` — change marks and digests that context assembly reads.
 
 Usage::
 
@@ -20,12 +21,13 @@ Everything written is redacted first by the store's :class:`~cairn.memory.redact
 from __future__ import annotations
 
 from cairn.memory.migrate import MemoryStoreError, SchemaTooNewError
+from cairn.memory.store_context import ContextReadsMixin
 from cairn.memory.store_coordination import CoordinationMixin
 from cairn.memory.store_memories import LongTermMixin
 from cairn.memory.store_transcript import TranscriptMixin
 
 
-class MemoryStore(TranscriptMixin, LongTermMixin, CoordinationMixin):
+class MemoryStore(TranscriptMixin, LongTermMixin, CoordinationMixin, ContextReadsMixin):
     """A workspace's memory: transcript, long-term memories, checkpoints, leases."""
 
 

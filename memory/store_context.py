@@ -1,0 +1,56 @@
+"""The store's reads for context assembly that are not the transcript: change marks polled
+every step (one cheap query) and the previous sessions' latest checkpoints.
+
+Context assembly caches what it shows and re-reads a part only when its mark moved, so a step
+costs the same at message 30 and at message 3,000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cairn.memory.records import CheckpointRecord
+from cairn.memory.store_base import StoreBase
+from cairn.memory.store_coordination import _checkpoint
+
+
+@dataclass(frozen=True)
+class ContextMarks:
+    """What moved since the last look: the newest checkpoint of any session, and a version of
+    the long-term memories (rows added, removed or updated change it)."""
+
+    checkpoint_head: int
+    memory_version: tuple[int, int, str]
+
+
+@dataclass(frozen=True)
+class SessionCheckpoint:
+    """A previous session's latest checkpoint, with the session's title."""
+
+    checkpoint: CheckpointRecord
+    title: str | None
+
+
+class ContextReadsMixin(StoreBase):
+    """Reads that context assembly polls or caches."""
+
+    async def context_marks(self) -> ContextMarks:
+        """One query: the newest checkpoint id and the memories' (count, max id, max updated_at)."""
+        row = await self.fetchone(
+            "SELECT (SELECT coalesce(max(id), 0) FROM checkpoints), count(*), coalesce(max(id), 0), "
+            "coalesce(max(updated_at), '') FROM memories"
+        )
+        assert row is not None  # an aggregate always yields one row
+        return ContextMarks(int(row[0]), (int(row[1]), int(row[2]), str(row[3])))
+
+    async def previous_session_checkpoints(self, *, exclude: str, limit: int = 8) -> list[SessionCheckpoint]:
+        """The latest checkpoint of each other session, the most recently written first."""
+        rows = await self.fetchall(
+            "SELECT c.*, s.title AS session_title FROM checkpoints c "
+            "JOIN (SELECT session_id, max(last_seq) AS last FROM checkpoints WHERE session_id != ? "
+            "GROUP BY session_id) latest ON c.session_id = latest.session_id AND c.last_seq = latest.last "
+            "JOIN sessions s ON s.id = c.session_id "
+            "ORDER BY c.created_at DESC, c.id DESC LIMIT ?",
+            (exclude, limit),
+        )
+        return [SessionCheckpoint(_checkpoint(row), row["session_title"]) for row in rows]
