@@ -1,24 +1,36 @@
-"""Agent overhead per step with the scripted model: everything the agent does around a model
-call (context assembly, token counting, tool call, storing), against the model call itself,
-measured inside the same runs.
+"""Agent overhead per step, and whether it grows as a session grows (R18).
 
-One "step" = one model call + one tool call + storing both. The time inside ModelClient.reply
-(the litellm path with a zero-latency scripted model) is the baseline; the rest is overhead.
-Runs with the SQLite memory store and without it, interleaved.
+What this measures: the agent loop IN-PROCESS (`AgentHost.run` in this Python process), not the
+LSP product path (no `cairn serve`, no JSON-RPC, no editor). The model is the scripted,
+zero-latency model behind the real litellm path; the tools are real (`read_file` on a
+temporary workspace); with memory, the store is a real SQLite file behind the real
+`MemoryService` / `MemoryContext`, checkpoint writer included.
 
-    python bench/agent_overhead.py [--steps 100] [--repeats 3]
+One step = one model call + one `read_file` tool call + storing both. A step's overhead is its
+wall time minus the time spent inside the agent's own `ModelClient.reply` (the litellm call).
+Background work on the same event loop (checkpoints, consolidation) is counted as overhead of
+the step it runs in, since the agent shares the loop with it.
+
+For each session length and each path (without memory, with the SQLite memory) it prints the
+mean overhead per step of the first 10% and of the last 10% of steps, and their ratio; then the
+last 10% of the longest session against the last 10% of the shortest (R18's target: at most
+1.5x, and under 10 ms per step).
+
+    python bench/agent_overhead.py [--steps 100 1000 3000] [--repeats 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("CAIRN_NO_WARMUP", "1")
@@ -31,15 +43,46 @@ from cairn.server.agent.testing import ScriptedModel  # noqa: E402
 from cairn.server.agent.tools.context import FixedApprover, NoBuffers, RefusingSink  # noqa: E402
 from cairn.server.settings import Settings  # noqa: E402
 
+PATHS = ("no memory", "SQLite memory")
 
-class Quiet:
+
+class StepClock:
+    """The observer: notes when each step starts; the model adds its time to the current step."""
+
+    def __init__(self) -> None:
+        self.starts: list[float] = []
+        self.model_time: list[float] = []
+
     def text(self, delta: str) -> None: ...
     def status(self, message: str) -> None: ...
-    def step(self, number: int) -> None: ...
+
+    def step(self, number: int) -> None:
+        self.starts.append(time.perf_counter())
+        self.model_time.append(0.0)
+
+    def overheads(self, end: float) -> list[float]:
+        """Seconds per step outside the agent's model calls."""
+        bounds = [*self.starts, end]
+        return [b - a - m for a, b, m in zip(bounds, bounds[1:], self.model_time)]
 
 
-def turns(steps: int) -> list[dict]:
-    calls = [
+class TimedModel(ModelClient):
+    """The scripted model client, timing the agent's own calls (the ones that offer tools)."""
+
+    clock: StepClock | None = None
+
+    async def reply(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        started = time.perf_counter()
+        try:
+            return await super().reply(*args, **kwargs)
+        finally:
+            if kwargs.get("tools") and self.clock is not None and self.clock.model_time:
+                self.clock.model_time[-1] += time.perf_counter() - started
+
+
+def script(steps: int) -> ScriptedModel:
+    """The agent's turns in order; memory's background calls (no tools) get a narrative."""
+    queue: collections.deque[Any] = collections.deque(
         {
             "tool_calls": [
                 {
@@ -49,18 +92,13 @@ def turns(steps: int) -> list[dict]:
             ]
         }
         for i in range(steps - 1)
-    ]
-    return [*calls, "Done."]
-
-
-def script(steps: int) -> ScriptedModel:
-    """The agent's turns in order; memory's background calls (no tools) get a narrative."""
-    queue = turns(steps)
+    )
+    queue.append("Done.")
 
     def play(request: dict):
         if not request.get("tools"):
             return "The session reads files one by one."
-        return queue.pop(0) if queue else None
+        return queue.popleft() if queue else None
 
     return ScriptedModel(callback=play)
 
@@ -70,68 +108,71 @@ def workspace(root: Path) -> None:
         (root / f"file_{index}.py").write_text("".join(f"def f{j}():\n    return {j}\n" for j in range(60)))
 
 
-class TimedModel(ModelClient):
-    """The scripted model client, timing what is spent inside reply()."""
-
-    spent = 0.0
-
-    async def reply(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-        started = time.perf_counter()
-        try:
-            return await super().reply(*args, **kwargs)
-        finally:
-            TimedModel.spent += time.perf_counter() - started
-
-
-async def agent_run(steps: int, with_memory: bool) -> tuple[float, float]:
-    """(total seconds per step, model seconds per step)."""
+async def agent_run(steps: int, with_memory: bool) -> list[float]:
+    """Overhead seconds of each step of one session of ``steps`` steps."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         workspace(root)
         host = AgentHost(root, Settings(model="scripted/bench", max_steps=steps + 5))
-        host._model = TimedModel(ModelConfig(model="scripted/bench", request_timeout=60))
-        TimedModel.spent = 0.0
+        model = TimedModel(ModelConfig(model="scripted/bench", request_timeout=60))
+        host._model = model
         if with_memory:
             host.memory = await MemoryService.open(
                 root.parent / f"{root.name}.sqlite3", root, Redactor(), host.model
             )
             host.redactor = Redactor()
+        clock = StepClock()
+        model.clock = clock
         ports = RunPorts(
-            buffers=NoBuffers(), edits=RefusingSink(), approver=FixedApprover(False), observer=Quiet()
+            buffers=NoBuffers(), edits=RefusingSink(), approver=FixedApprover(False), observer=clock
         )
         session = await host.new_session()
         with script(steps):
-            started = time.perf_counter()
             result = await host.run("Read the files", session_id=session, ports=ports)
-            elapsed = time.perf_counter() - started
-        model_time = TimedModel.spent
+            end = time.perf_counter()
         await host.close()
         assert result.steps == steps, result
-        return elapsed / steps, model_time / steps
+        return clock.overheads(end)
+
+
+def tenth(values: list[float], *, last: bool) -> float:
+    """Mean of the first or last 10% of ``values`` (at least one)."""
+    size = max(1, len(values) // 10)
+    return statistics.fmean(values[-size:] if last else values[:size])
 
 
 async def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steps", type=int, nargs="+", default=[100, 1000, 3000])
+    parser.add_argument("--repeats", type=int, default=1, help="runs per cell; medians are printed")
     args = parser.parse_args()
-    await ModelClient(ModelConfig(model="scripted/bench")).prepare()  # import litellm outside the timing
-    rows: dict[str, list[tuple[float, float]]] = {"agent, no memory": [], "agent, SQLite memory": []}
-    for _ in range(args.repeats):  # interleaved, so machine noise hits both alike
-        rows["agent, no memory"].append(await agent_run(args.steps, with_memory=False))
-        rows["agent, SQLite memory"].append(await agent_run(args.steps, with_memory=True))
-    print(f"{args.steps} steps per run, {args.repeats} runs each (medians); model = scripted, zero latency")
+    warm = ModelClient(ModelConfig(model="scripted/bench"))
+    await warm.prepare()  # import litellm and load the tokenizer outside the timing
+    warm.count_tokens("warm up")
     print(
-        f"{'path':<22} {'total ms/step':>14} {'model ms/step':>14} {'overhead ms/step':>17} {'total/model':>12}"
+        f"agent loop in-process (not the LSP path); scripted zero-latency model; "
+        f"{args.repeats} run(s) per cell (medians); load average {os.getloadavg()[0]:.1f} at start"
     )
-    for name, values in rows.items():
-        total = statistics.median(v[0] for v in values)
-        model = statistics.median(v[1] for v in values)
+    print(f"{'path':<15} {'steps':>6} {'first 10% ms/step':>18} {'last 10% ms/step':>17} {'last/first':>11}")
+    last: dict[tuple[str, int], float] = {}
+    for steps in sorted(args.steps):
+        runs: dict[str, list[list[float]]] = {name: [] for name in PATHS}
+        for _ in range(args.repeats):  # interleaved, so machine noise hits both paths alike
+            for name in PATHS:
+                runs[name].append(await agent_run(steps, with_memory=name == "SQLite memory"))
+        for name in PATHS:
+            first = statistics.median(tenth(r, last=False) for r in runs[name])
+            final = statistics.median(tenth(r, last=True) for r in runs[name])
+            last[(name, steps)] = final
+            print(f"{name:<15} {steps:>6} {first * 1000:>18.2f} {final * 1000:>17.2f} {final / first:>11.2f}")
+    shortest, longest = min(args.steps), max(args.steps)
+    for name in PATHS:
+        ratio = last[(name, longest)] / last[(name, shortest)]
         print(
-            f"{name:<22} {total * 1000:>14.2f} {model * 1000:>14.2f} {(total - model) * 1000:>17.2f} "
-            f"{total / model:>12.2f}"
+            f"{name}: last 10% of {longest} steps / last 10% of {shortest} steps = {ratio:.2f} "
+            f"({last[(name, longest)] * 1000:.2f} ms/step at the end; target <= 1.5 and < 10 ms)"
         )
     return 0
 
