@@ -17,7 +17,7 @@ The sections, their order, budget shares and which may be dropped are declared o
 ``request``               the current request, when it is not yet in the transcript.
 
 :class:`ContextAssembler` keeps one session's material between calls and re-reads only what
-changed: the rows appended since (one query), and a change mark (one query) that says whether
+changed: one query a step reads the rows appended since and the change marks that say whether
 the checkpoint or the memories must be read again. :func:`assemble` is the one-call form.
 """
 
@@ -106,8 +106,12 @@ class ContextAssembler:
         return self.tail.session_tokens
 
     async def _refresh(self) -> None:
-        await self.tail.refresh()
-        marks = await self.store.context_marks()
+        if self.tail.loaded:  # the steady state: one query
+            marks, rows = await self.store.context_changes(self.session_id, after_seq=self.tail.last_seq)
+            self.tail.extend(rows)
+        else:
+            await self.tail.load()
+            marks = await self.store.context_marks()
         old, self._marks = self._marks, marks
         if old is None or marks.checkpoint_head != old.checkpoint_head:
             self._checkpoint = await self.store.latest_checkpoint(self.session_id)

@@ -100,29 +100,26 @@ class TranscriptTail:
     last_user: str = ""  # the newest user message's text (what recall searches by)
     last_seq: int = 0
 
-    async def refresh(self) -> int:
-        """Read what was appended since the last call (the first call reads one page back).
+    async def load(self) -> None:
+        """The first read: one page from the newest message back, and the session's totals."""
+        rows = await self.store.message_rows_before(self.session_id, limit=PAGE_ROWS)
+        self.loaded = True
+        self.at_start = len(rows) < PAGE_ROWS
+        self.extend(rows)
+        if not self.at_start and rows:
+            self.older_count, _ = await self.store.transcript_totals(
+                self.session_id, up_to_seq=rows[0].seq - 1
+            )
+            _, self.session_tokens = await self.store.transcript_totals(
+                self.session_id, up_to_seq=rows[-1].seq
+            )
+        if not self.last_user and not self.at_start:
+            newest_user = await self.store.last_user_message(self.session_id)
+            self.last_user = (newest_user.message.get("content") or "") if newest_user else ""
 
-        Returns how many rows arrived."""
-        if not self.loaded:
-            rows = await self.store.message_rows_before(self.session_id, limit=PAGE_ROWS)
-            self.loaded = True
-            self.at_start = len(rows) < PAGE_ROWS
-            self._add(rows, at_end=True)
-            if not self.at_start and rows:
-                self.older_count, _ = await self.store.transcript_totals(
-                    self.session_id, up_to_seq=rows[0].seq - 1
-                )
-                _, self.session_tokens = await self.store.transcript_totals(
-                    self.session_id, up_to_seq=rows[-1].seq
-                )
-            if not self.last_user and not self.at_start:
-                newest_user = await self.store.last_user_message(self.session_id)
-                self.last_user = (newest_user.message.get("content") or "") if newest_user else ""
-            return len(rows)
-        rows = await self.store.message_rows(self.session_id, after_seq=self.last_seq)
+    def extend(self, rows: list[StoredMessage]) -> None:
+        """Rows appended since the last read (``store.context_changes`` reads them)."""
         self._add(rows, at_end=True)
-        return len(rows)
 
     async def reach(self, horizon: int) -> None:
         """Hold enough rows to fill ``horizon`` tokens even with every tool output shortened

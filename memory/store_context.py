@@ -7,11 +7,18 @@ costs the same at message 30 and at message 3,000.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
-from cairn.memory.records import CheckpointRecord
+from cairn.memory.records import CheckpointRecord, StoredMessage
 from cairn.memory.store_base import StoreBase
 from cairn.memory.store_coordination import _checkpoint
+from cairn.memory.store_transcript import _stored
+
+_MARKS = (
+    "SELECT (SELECT coalesce(max(id), 0) FROM checkpoints) AS mark_checkpoint, count(*) AS mark_count, "
+    "coalesce(max(id), 0) AS mark_id, coalesce(max(updated_at), '') AS mark_updated FROM memories"
+)
 
 
 @dataclass(frozen=True)
@@ -31,17 +38,32 @@ class SessionCheckpoint:
     title: str | None
 
 
+def _marks(row: sqlite3.Row) -> ContextMarks:
+    return ContextMarks(
+        int(row["mark_checkpoint"]), (int(row["mark_count"]), int(row["mark_id"]), str(row["mark_updated"]))
+    )
+
+
 class ContextReadsMixin(StoreBase):
     """Reads that context assembly polls or caches."""
 
     async def context_marks(self) -> ContextMarks:
         """One query: the newest checkpoint id and the memories' (count, max id, max updated_at)."""
-        row = await self.fetchone(
-            "SELECT (SELECT coalesce(max(id), 0) FROM checkpoints), count(*), coalesce(max(id), 0), "
-            "coalesce(max(updated_at), '') FROM memories"
-        )
+        row = await self.fetchone(_MARKS)
         assert row is not None  # an aggregate always yields one row
-        return ContextMarks(int(row[0]), (int(row[1]), int(row[2]), str(row[3])))
+        return _marks(row)
+
+    async def context_changes(
+        self, session_id: str, *, after_seq: int
+    ) -> tuple[ContextMarks, list[StoredMessage]]:
+        """One query a step: the change marks, and the session's complete messages appended
+        after ``after_seq`` (in order)."""
+        rows = await self.fetchall(
+            f"SELECT marks.*, m.* FROM ({_MARKS}) AS marks LEFT JOIN messages m "
+            "ON m.session_id = ? AND m.complete = 1 AND m.seq > ? ORDER BY m.seq",
+            (session_id, after_seq),
+        )
+        return _marks(rows[0]), [_stored(row) for row in rows if row["id"] is not None]
 
     async def previous_session_checkpoints(self, *, exclude: str, limit: int = 8) -> list[SessionCheckpoint]:
         """The latest checkpoint of each other session, the most recently written first."""

@@ -73,7 +73,7 @@ async def test_store_reads_per_step_are_the_same_at_step_10_and_step_150(tmp_pat
     bounds = [*marks.starts, len(rows_per_read)]
     reads = [rows_per_read[a:b] for a, b in zip(bounds, bounds[1:])]
     assert [len(r) for r in reads[10:20]] == [len(r) for r in reads[-10:]]  # queries per step
-    assert max(len(r) for r in reads[5:]) <= 3
+    assert max(len(r) for r in reads[5:]) <= 1
     assert max(sum(r) for r in reads[-10:]) <= max(sum(r) for r in reads[10:20])  # rows per step
 
 
