@@ -145,8 +145,13 @@ def directives_text(required: list[str], earlier: list[str], cap: int, count: To
 
 
 def earlier_directives(previous: list[SessionCheckpoint]) -> list[str]:
-    """Directives from earlier sessions' latest checkpoints, the newest session first."""
-    return list(dict.fromkeys(d for p in previous for d in p.checkpoint.data.get("directives", [])))
+    """Directives from earlier sessions' latest checkpoints, the newest session first (never
+    from a code action's session: its prompt is Cairn's text, not the user's)."""
+    return list(
+        dict.fromkeys(
+            d for p in previous if p.user_wrote_its_requests for d in p.checkpoint.data.get("directives", [])
+        )
+    )
 
 
 @dataclass
@@ -210,16 +215,21 @@ def digest_block(previous: list[SessionCheckpoint], cap: int, shown: list[str], 
     used = overhead
     for entry in previous:
         record = entry.checkpoint
+        data = {**record.data, "directives": [d for d in record.data.get("directives", []) if d not in shown]}
         title = f" «{entry.title}»" if entry.title else ""
+        if not entry.user_wrote_its_requests:  # Cairn's prompt must not read as the user's words
+            data.update(active_intent="", task_tree=[], directives=[])
+            title += f" ({entry.origin.removeprefix('action:')} code action)"
         heading = (
             f"# Session {record.session_id[:8]}{title}, checkpoint of {when(record.created_at)} "
             f"(messages {record.first_seq}-{record.last_seq})"
         )
-        data = {**record.data, "directives": [d for d in record.data.get("directives", []) if d not in shown]}
         room = cap - used - count(heading) - 2
         if room <= 0:
             break
         body = render(fit(data, room, count)).split("\n", 1)[1].strip()  # drop the generic title
+        if not body:
+            continue
         text = f"{heading}\n{body}"
         cost = count(text) + 2
         if used + cost > cap:

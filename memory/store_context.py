@@ -32,10 +32,17 @@ class ContextMarks:
 
 @dataclass(frozen=True)
 class SessionCheckpoint:
-    """A previous session's latest checkpoint, with the session's title."""
+    """A previous session's latest checkpoint, with the session's title and origin."""
 
     checkpoint: CheckpointRecord
     title: str | None
+    origin: str = "chat"
+
+    @property
+    def user_wrote_its_requests(self) -> bool:
+        """False for a code action's session: its "user" message is Cairn's own prompt, so what
+        extraction took for the user's directives there are not the user's words."""
+        return not self.origin.startswith("action:")
 
 
 def _marks(row: sqlite3.Row) -> ContextMarks:
@@ -68,11 +75,13 @@ class ContextReadsMixin(StoreBase):
     async def previous_session_checkpoints(self, *, exclude: str, limit: int = 8) -> list[SessionCheckpoint]:
         """The latest checkpoint of each other session, the most recently written first."""
         rows = await self.fetchall(
-            "SELECT c.*, s.title AS session_title FROM checkpoints c "
+            "SELECT c.*, s.title AS session_title, s.origin AS session_origin FROM checkpoints c "
             "JOIN (SELECT session_id, max(last_seq) AS last FROM checkpoints WHERE session_id != ? "
             "GROUP BY session_id) latest ON c.session_id = latest.session_id AND c.last_seq = latest.last "
             "JOIN sessions s ON s.id = c.session_id "
             "ORDER BY c.created_at DESC, c.id DESC LIMIT ?",
             (exclude, limit),
         )
-        return [SessionCheckpoint(_checkpoint(row), row["session_title"]) for row in rows]
+        return [
+            SessionCheckpoint(_checkpoint(row), row["session_title"], row["session_origin"]) for row in rows
+        ]

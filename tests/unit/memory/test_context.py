@@ -325,3 +325,21 @@ async def test_store_reads_and_token_counts_per_step_do_not_grow_with_the_sessio
     # Only what arrived is counted (the new tool output, a note): a few texts a step, at step 20
     # as at step 300.
     assert max(c for _, c in steady) <= 3
+
+
+async def test_a_code_actions_prompt_is_never_carried_over_as_the_users_instructions(store):
+    action = await store.new_session(origin="action:explain")
+    await store.append_message(
+        action, {"role": "user", "content": "Explain this code. Do not change any file."}
+    )
+    await store.append_message(
+        action, {"role": "assistant", "content": "The config lives in `conf/app.toml`."}
+    )
+    await CheckpointWriter(store, None).write_now(action)
+    assert "Do not change any file." in (await store.latest_checkpoint(action)).data["directives"]
+    fresh = await store.new_session()
+    await store.append_message(fresh, {"role": "user", "content": "hello"})
+    ctx = await assemble(store, fresh, system_prompt=SYSTEM, budget_tokens=4_000)
+    assert "Do not change any file." not in str(ctx.section("directives"))
+    assert "Do not change any file." not in ctx.section("sessions_digest")[0]["content"]
+    assert "The config lives in `conf/app.toml`." in ctx.section("sessions_digest")[0]["content"]
