@@ -8,6 +8,7 @@ temporary workspace); with memory, the store is a real SQLite file behind the re
 
 One step = one model call + one `read_file` tool call + storing both. A step's overhead is its
 wall time minus the time spent inside the agent's own `ModelClient.reply` (the litellm call).
+The last step (the final answer, no tool call) is left out of the figures.
 Background work on the same event loop (checkpoints, consolidation) is counted as overhead of
 the step it runs in, since the agent shares the loop with it.
 
@@ -134,7 +135,9 @@ async def agent_run(steps: int, with_memory: bool) -> list[float]:
             end = time.perf_counter()
         await host.close()
         assert result.steps == steps, result
-        return clock.overheads(end)
+        return clock.overheads(end)[
+            :-1
+        ]  # the last step answers without a tool call: not a step like the others
 
 
 def tenth(
@@ -145,45 +148,65 @@ def tenth(
     return average(values[-size:] if last else values[:size])
 
 
+def runs_for(steps: int, repeats: int) -> int:
+    """Short sessions run more often: their last 10% is only a few steps, easily moved by noise."""
+    return repeats * max(1, min(10, 1000 // steps))
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--steps", type=int, nargs="+", default=[100, 1000, 3000])
-    parser.add_argument("--repeats", type=int, default=1, help="runs per cell; medians are printed")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per cell (x10 under 100 steps); medians")
     args = parser.parse_args()
     warm = ModelClient(ModelConfig(model="scripted/bench"))
     await warm.prepare()  # import litellm and load the tokenizer outside the timing
     warm.count_tokens("warm up")
+    sizes = sorted(args.steps)
     print(
-        f"agent loop in-process (not the LSP path); scripted zero-latency model; "
-        f"{args.repeats} run(s) per cell (medians); load average {os.getloadavg()[0]:.1f} at start"
+        "agent loop in-process (not the LSP path); scripted zero-latency model; runs per cell: "
+        + ", ".join(f"{runs_for(n, args.repeats)} x {n}" for n in sizes)
+        + f" (medians over runs); load average {os.getloadavg()[0]:.1f} at start"
     )
     print(
         f"{'path':<15} {'steps':>6} {'first 10% ms/step':>18} {'last 10% ms/step':>17} {'last/first':>11} "
         f"{'last 10% median':>16}"
     )
-    last: dict[tuple[str, int], float] = {}
-    for steps in sorted(args.steps):
-        runs: dict[str, list[list[float]]] = {name: [] for name in PATHS}
-        for _ in range(args.repeats):  # interleaved, so machine noise hits both paths alike
+    runs: dict[tuple[str, int], list[list[float]]] = {}
+    for steps in sizes:
+        for _ in range(runs_for(steps, args.repeats)):  # interleaved: machine noise hits both paths
             for name in PATHS:
-                runs[name].append(await agent_run(steps, with_memory=name == "SQLite memory"))
+                overheads = await agent_run(steps, with_memory=name == "SQLite memory")
+                runs.setdefault((name, steps), []).append(overheads)
         for name in PATHS:
-            first = statistics.median(tenth(r, last=False) for r in runs[name])
-            final = statistics.median(tenth(r, last=True) for r in runs[name])
-            typical = statistics.median(tenth(r, last=True, average=statistics.median) for r in runs[name])
-            last[(name, steps)] = final
+            cell = runs[(name, steps)]
+            first = statistics.median(tenth(r, last=False) for r in cell)
+            final = statistics.median(tenth(r, last=True) for r in cell)
+            typical = statistics.median(tenth(r, last=True, average=statistics.median) for r in cell)
             print(
                 f"{name:<15} {steps:>6} {first * 1000:>18.2f} {final * 1000:>17.2f} {final / first:>11.2f} "
                 f"{typical * 1000:>16.2f}"
             )
-    shortest, longest = min(args.steps), max(args.steps)
+    shortest, longest = sizes[0], sizes[-1]
     for name in PATHS:
-        ratio = last[(name, longest)] / last[(name, shortest)]
+        at_end = statistics.median(tenth(r, last=True) for r in runs[(name, longest)])
+        at_short = statistics.median(tenth(r, last=True) for r in runs[(name, shortest)])
         print(
-            f"{name}: last 10% of {longest} steps / last 10% of {shortest} steps = {ratio:.2f} "
-            f"({last[(name, longest)] * 1000:.2f} ms/step at the end; target <= 1.5 and < 10 ms)"
+            f"{name}: last 10% of {longest} steps / last 10% of {shortest} steps = {at_end / at_short:.2f} "
+            f"({at_end * 1000:.2f} ms/step at the end; target <= 1.5 and < 10 ms)"
+        )
+    # The same comparison inside one session (same process, same machine minute): around step
+    # 100 against the last 10%.
+    window = slice(max(0, shortest - 50), shortest + 50)
+    for name in PATHS:
+        session = runs[(name, longest)][0]
+        early, late = session[window], session[-max(1, longest // 10) :]
+        print(
+            f"{name}, within one {longest}-step session: steps {window.start + 1}-{window.stop} "
+            f"{statistics.fmean(early) * 1000:.2f} ms/step (median {statistics.median(early) * 1000:.2f}), "
+            f"last 10% {statistics.fmean(late) * 1000:.2f} (median {statistics.median(late) * 1000:.2f}): "
+            f"ratio {statistics.fmean(late) / statistics.fmean(early):.2f}"
         )
     return 0
 

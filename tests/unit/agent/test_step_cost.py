@@ -29,7 +29,7 @@ class StepMarks:
         self.starts.append(len(self.log))
 
 
-async def test_store_reads_per_step_are_the_same_at_step_10_and_step_150(tmp_path, monkeypatch):
+async def test_store_reads_per_step_are_the_same_at_step_10_and_step_100(tmp_path, monkeypatch):
     async def lookup(ctx: ToolContext, key: str) -> ToolResult:
         """Look a key up.
 
@@ -62,7 +62,7 @@ async def test_store_reads_per_step_are_the_same_at_step_10_and_step_150(tmp_pat
         system_prompt="You are a test agent.",
         max_steps=200,
     )
-    steps = 150
+    steps = 100
     turns = [{"tool_calls": [{"name": "lookup", "arguments": {"key": f"k{i}"}}]} for i in range(steps - 1)]
     try:
         with ScriptedModel(turns=[*turns, "Done."]):
