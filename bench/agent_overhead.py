@@ -14,7 +14,8 @@ the step it runs in, since the agent shares the loop with it.
 
 For each session length and each path (without memory, with the SQLite memory) it prints the
 mean overhead per step of the first 10% and of the last 10% of steps, and their ratio (and the
-median of the last 10%, which a stall of the shared machine moves less); then the
+median of the last 10%, which a stall of the shared machine moves less, and the CPU time of the
+process, all threads, which other processes on the machine move least); then the
 last 10% of the longest session against the last 10% of the shortest (R18's target: at most
 1.5x, and under 10 ms per step).
 
@@ -49,24 +50,29 @@ from cairn.server.settings import Settings  # noqa: E402
 PATHS = ("no memory", "SQLite memory")
 
 
+def now() -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process, all threads)."""
+    return time.perf_counter(), time.process_time()
+
+
 class StepClock:
     """The observer: notes when each step starts; the model adds its time to the current step."""
 
     def __init__(self) -> None:
-        self.starts: list[float] = []
-        self.model_time: list[float] = []
+        self.starts: list[tuple[float, float]] = []
+        self.model_time: list[list[float]] = []  # [wall, cpu] inside the agent's model calls
 
     def text(self, delta: str) -> None: ...
     def status(self, message: str) -> None: ...
 
     def step(self, number: int) -> None:
-        self.starts.append(time.perf_counter())
-        self.model_time.append(0.0)
+        self.starts.append(now())
+        self.model_time.append([0.0, 0.0])
 
-    def overheads(self, end: float) -> list[float]:
-        """Seconds per step outside the agent's model calls."""
+    def overheads(self, end: tuple[float, float], kind: int) -> list[float]:
+        """Seconds per step outside the agent's model calls: ``kind`` 0 wall, 1 CPU."""
         bounds = [*self.starts, end]
-        return [b - a - m for a, b, m in zip(bounds, bounds[1:], self.model_time)]
+        return [b[kind] - a[kind] - m[kind] for a, b, m in zip(bounds, bounds[1:], self.model_time)]
 
 
 class TimedModel(ModelClient):
@@ -75,12 +81,14 @@ class TimedModel(ModelClient):
     clock: StepClock | None = None
 
     async def reply(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-        started = time.perf_counter()
+        started = now()
         try:
             return await super().reply(*args, **kwargs)
         finally:
             if kwargs.get("tools") and self.clock is not None and self.clock.model_time:
-                self.clock.model_time[-1] += time.perf_counter() - started
+                ended = now()
+                self.clock.model_time[-1][0] += ended[0] - started[0]
+                self.clock.model_time[-1][1] += ended[1] - started[1]
 
 
 def script(steps: int) -> ScriptedModel:
@@ -111,8 +119,8 @@ def workspace(root: Path) -> None:
         (root / f"file_{index}.py").write_text("".join(f"def f{j}():\n    return {j}\n" for j in range(60)))
 
 
-async def agent_run(steps: int, with_memory: bool) -> list[float]:
-    """Overhead seconds of each step of one session of ``steps`` steps."""
+async def agent_run(steps: int, with_memory: bool) -> tuple[list[float], list[float]]:
+    """Overhead seconds (wall, CPU) of each step of one session of ``steps`` steps."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         workspace(root)
@@ -132,12 +140,11 @@ async def agent_run(steps: int, with_memory: bool) -> list[float]:
         session = await host.new_session()
         with script(steps):
             result = await host.run("Read the files", session_id=session, ports=ports)
-            end = time.perf_counter()
+            end = now()
         await host.close()
         assert result.steps == steps, result
-        return clock.overheads(end)[
-            :-1
-        ]  # the last step answers without a tool call: not a step like the others
+        # The last step answers without a tool call: not a step like the others.
+        return clock.overheads(end, 0)[:-1], clock.overheads(end, 1)[:-1]
 
 
 def tenth(
@@ -171,9 +178,9 @@ async def main() -> int:
     )
     print(
         f"{'path':<15} {'steps':>6} {'first 10% ms/step':>18} {'last 10% ms/step':>17} {'last/first':>11} "
-        f"{'last 10% median':>16}"
+        f"{'last 10% median':>16} {'CPU first 10%':>14} {'CPU last 10%':>13}"
     )
-    runs: dict[tuple[str, int], list[list[float]]] = {}
+    runs: dict[tuple[str, int], list[tuple[list[float], list[float]]]] = {}
     for steps in sizes:
         for _ in range(runs_for(steps, args.repeats)):  # interleaved: machine noise hits both paths
             for name in PATHS:
@@ -181,32 +188,42 @@ async def main() -> int:
                 runs.setdefault((name, steps), []).append(overheads)
         for name in PATHS:
             cell = runs[(name, steps)]
-            first = statistics.median(tenth(r, last=False) for r in cell)
-            final = statistics.median(tenth(r, last=True) for r in cell)
-            typical = statistics.median(tenth(r, last=True, average=statistics.median) for r in cell)
+            first = statistics.median(tenth(wall, last=False) for wall, _ in cell)
+            final = statistics.median(tenth(wall, last=True) for wall, _ in cell)
+            typical = statistics.median(tenth(wall, last=True, average=statistics.median) for wall, _ in cell)
+            cpu_first = statistics.median(tenth(cpu, last=False) for _, cpu in cell)
+            cpu_final = statistics.median(tenth(cpu, last=True) for _, cpu in cell)
             print(
                 f"{name:<15} {steps:>6} {first * 1000:>18.2f} {final * 1000:>17.2f} {final / first:>11.2f} "
-                f"{typical * 1000:>16.2f}"
+                f"{typical * 1000:>16.2f} {cpu_first * 1000:>14.2f} {cpu_final * 1000:>13.2f}"
             )
     shortest, longest = sizes[0], sizes[-1]
     for name in PATHS:
-        at_end = statistics.median(tenth(r, last=True) for r in runs[(name, longest)])
-        at_short = statistics.median(tenth(r, last=True) for r in runs[(name, shortest)])
+        ratios = []
+        for kind, label in ((0, "wall"), (1, "CPU")):
+            at_end = statistics.median(tenth(r[kind], last=True) for r in runs[(name, longest)])
+            at_short = statistics.median(tenth(r[kind], last=True) for r in runs[(name, shortest)])
+            ratios.append(f"{label} {at_end / at_short:.2f} ({at_end * 1000:.2f} ms/step at the end)")
         print(
-            f"{name}: last 10% of {longest} steps / last 10% of {shortest} steps = {at_end / at_short:.2f} "
-            f"({at_end * 1000:.2f} ms/step at the end; target <= 1.5 and < 10 ms)"
+            f"{name}: last 10% of {longest} steps / last 10% of {shortest} steps: "
+            + "; ".join(ratios)
+            + " (target <= 1.5 and < 10 ms)"
         )
-    # The same comparison inside one session (same process, same machine minute): around step
-    # 100 against the last 10%.
+    # The same comparison inside one session (same process, same minutes): around step 100
+    # against the last 10%.
     window = slice(max(0, shortest - 50), shortest + 50)
     for name in PATHS:
-        session = runs[(name, longest)][0]
-        early, late = session[window], session[-max(1, longest // 10) :]
+        wall, cpu = runs[(name, longest)][0]
+        parts = []
+        for label, values in (("wall", wall), ("CPU", cpu)):
+            early, late = values[window], values[-max(1, len(values) // 10) :]
+            parts.append(
+                f"{label} {statistics.fmean(early) * 1000:.2f} -> {statistics.fmean(late) * 1000:.2f} ms/step "
+                f"(ratio {statistics.fmean(late) / statistics.fmean(early):.2f})"
+            )
         print(
-            f"{name}, within one {longest}-step session: steps {window.start + 1}-{window.stop} "
-            f"{statistics.fmean(early) * 1000:.2f} ms/step (median {statistics.median(early) * 1000:.2f}), "
-            f"last 10% {statistics.fmean(late) * 1000:.2f} (median {statistics.median(late) * 1000:.2f}): "
-            f"ratio {statistics.fmean(late) / statistics.fmean(early):.2f}"
+            f"{name}, within one {longest}-step session, steps {window.start + 1}-{window.stop} -> last 10%: "
+            + "; ".join(parts)
         )
     return 0
 
