@@ -273,7 +273,7 @@ def _fit_whole(entries: list[TailEntry], budget: int, protected: set[int]) -> Ta
 
 def fit_recent(messages: list[dict], budget: int, count: TokenCounter) -> tuple[list[dict], int, int]:
     """:func:`fit_tail` over plain messages (the whole session): (window, shortened, dropped)."""
-    tail = TranscriptTail(None, "", count)  # type: ignore[arg-type] - no store: rows given here
+    tail = TranscriptTail(None, "", count)  # type: ignore[arg-type]  # no store: the rows are given
     tail._add(
         [StoredMessage(0, "", seq, m, None, True, "") for seq, m in enumerate(messages, 1)], at_end=True
     )
