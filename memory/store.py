@@ -7,7 +7,8 @@ It is assembled from single-purpose parts, each in its own module:
 - :mod:`cairn.memory.store_transcript` — sessions, messages;
 - :mod:`cairn.memory.store_search` — raw-history search and `recall` over everything memory holds;
 - :mod:`cairn.memory.store_memories` — long-term memories, recall, forget, anchors;
-- :mod:`cairn.memory.store_coordination` — leases, checkpoints, small settings.
+- :mod:`cairn.memory.store_coordination` — leases, checkpoints, small settings;
+- :mod:`cairn.memory.store_context` — change marks and digests that context assembly reads.
 
 Usage::
 
@@ -21,11 +22,12 @@ Everything written is redacted first by the store's :class:`~cairn.memory.redact
 from __future__ import annotations
 
 from cairn.memory.migrate import MemoryStoreError, SchemaTooNewError
+from cairn.memory.store_context import ContextReadsMixin
 from cairn.memory.store_coordination import CoordinationMixin
 from cairn.memory.store_search import SearchMixin
 
 
-class MemoryStore(SearchMixin, CoordinationMixin):
+class MemoryStore(SearchMixin, CoordinationMixin, ContextReadsMixin):
     """A workspace's memory: transcript, long-term memories, checkpoints, leases."""
 
 

@@ -176,8 +176,42 @@ class TranscriptMixin(StoreBase):
         return [_stored(row) for row in rows]
 
     async def messages(self, session_id: str) -> list[dict[str, Any]]:
-        """The session's complete messages in order, as OpenAI chat dicts."""
+        """The session's complete messages in order, as OpenAI chat dicts (the whole session:
+        per-step readers use :meth:`message_rows` with ``after_seq`` or :meth:`message_rows_before`)."""
         return [row.message for row in await self.message_rows(session_id)]
+
+    async def message_rows_before(
+        self, session_id: str, *, before_seq: int | None = None, limit: int = 64
+    ) -> list[StoredMessage]:
+        """The newest ``limit`` complete messages with seq < ``before_seq`` (all when None), in
+        order: a session read backwards one page at a time, so its tail costs what it holds."""
+        sql = "SELECT * FROM messages WHERE session_id = ? AND complete = 1"
+        params: tuple[Any, ...] = (session_id,)
+        if before_seq is not None:
+            sql += " AND seq < ?"
+            params += (before_seq,)
+        rows = await self.fetchall(sql + " ORDER BY seq DESC LIMIT ?", params + (limit,))
+        return [_stored(row) for row in reversed(rows)]
+
+    async def transcript_totals(self, session_id: str, *, up_to_seq: int) -> tuple[int, int]:
+        """(complete messages, their tokens) with seq <= ``up_to_seq``; a message stored without
+        a count is estimated from its length (one token per 4 characters)."""
+        row = await self.fetchone(
+            "SELECT count(*), coalesce(sum(coalesce(tokens, "
+            "(length(coalesce(content, '')) + length(coalesce(tool_calls, ''))) / 4)), 0) "
+            "FROM messages WHERE session_id = ? AND complete = 1 AND seq <= ?",
+            (session_id, up_to_seq),
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    async def last_user_message(self, session_id: str) -> StoredMessage | None:
+        """The session's newest complete user message (what recall searches by)."""
+        rows = await self.fetchall(
+            "SELECT * FROM messages WHERE session_id = ? AND complete = 1 AND role = 'user' "
+            "ORDER BY seq DESC LIMIT 1",
+            (session_id,),
+        )
+        return _stored(rows[0]) if rows else None
 
     async def incomplete_messages(self, session_id: str) -> list[StoredMessage]:
         """Messages stored without a finish (e.g. a stream cut off), in order."""

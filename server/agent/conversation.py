@@ -22,7 +22,9 @@ class InMemoryConversation:
         tokens: int | None = None,
         user_text: str | None = None,
     ) -> None:
+        # A copy on the way in: the caller may reuse its dict, and history() hands out this list.
         (self._messages if complete else self.incomplete).append(copy.deepcopy(message))
 
     async def history(self) -> list[dict]:
-        return copy.deepcopy(self._messages)
+        """The stored list itself (no copy per call: a step must not cost the session's length)."""
+        return self._messages

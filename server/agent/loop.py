@@ -22,6 +22,7 @@ from cairn.server.agent.tools.context import ToolContext
 
 logger = logging.getLogger(__name__)
 
+REDACTION_MEMO_SIZE = 4096
 FINAL_ANSWER_NUDGE = (
     "Stop calling tools. Using the tool results above, answer my request now, in plain words: {request}"
 )
@@ -60,6 +61,8 @@ class Agent:
     system_prompt: str
     max_steps: int = 400
     redact: Callable[[Any], Any] | None = None  # applied to every request before it leaves
+    # Each distinct message is redacted once: a context repeats most of its messages every step.
+    _redacted: dict[str, dict] = field(default_factory=dict, init=False, repr=False)
 
     async def run(self, prompt: str, *, user_text: str | None = None) -> RunResult:
         """Answer ``prompt`` within ``max_steps`` model calls.
@@ -72,15 +75,16 @@ class Agent:
         )
         result = RunResult(text="", steps=0)
         specs = self.tools.specs()
+        schema_tokens = self.model.count_tokens(json.dumps(specs)) if specs else 0  # once per run
         repeats = RepeatGuard()
         for step in range(1, self.max_steps + 1):
             result.steps = step
             self.observer.step(step)
             # A model that keeps repeating itself must answer with what it has (no tools).
             if repeats.exhausted:
-                reply = await self._ask([], prompt, nudge=FINAL_ANSWER_NUDGE.format(request=prompt))
+                reply = await self._ask([], prompt, 0, nudge=FINAL_ANSWER_NUDGE.format(request=prompt))
             else:
-                reply = await self._ask(specs, prompt)
+                reply = await self._ask(specs, prompt, schema_tokens)
             result.add_usage(reply)
             await self.conversation.add(reply.as_message(), tokens=reply.usage.completion_tokens)
             if not reply.tool_calls:
@@ -99,21 +103,26 @@ class Agent:
             "or raise cairn.maxSteps."
         )
 
-    async def _ask(self, specs: list[dict], request: str, nudge: str | None = None) -> ModelReply:
+    async def _ask(
+        self, specs: list[dict], request: str, schema_tokens: int, nudge: str | None = None
+    ) -> ModelReply:
         """One model call; on a context overflow, compact once and retry once.
 
-        ``nudge`` is appended as a last user message for this call only (never stored)."""
+        ``nudge`` is appended as a last user message for this call only (never stored). The
+        context policy reads the conversation itself: the loop never re-reads the session."""
         window = self.model.context_window()
         compacted = False
         while True:
-            history = await self.conversation.history()
             messages = await self.context.messages(
-                self.system_prompt, history, request=request, budget=self._budget(window, specs)
+                self.system_prompt,
+                self.conversation,
+                request=request,
+                budget=self._budget(window, schema_tokens),
             )
             if nudge:
                 messages = [*messages, {"role": "user", "content": nudge}]
             if self.redact is not None:
-                messages = self.redact(messages)
+                messages = self._redact_messages(messages)
             try:
                 return await self.model.reply(messages, tools=specs or None, on_text=self.observer.text)
             except IncompleteReply as exc:
@@ -128,10 +137,24 @@ class Agent:
                 compacted = True
                 self.observer.status("Context full: compacted the conversation, retrying")
 
-    def _budget(self, window: int, specs: list[dict]) -> int:
+    def _redact_messages(self, messages: list[dict]) -> list[dict]:
+        """``redact`` applied message by message, each distinct message once (R15, R18)."""
+        assert self.redact is not None
+        redacted = []
+        for message in messages:
+            key = json.dumps(message, sort_keys=True, default=str)
+            clean = self._redacted.get(key)
+            if clean is None:
+                clean = self.redact(message)
+                if len(self._redacted) >= REDACTION_MEMO_SIZE:
+                    self._redacted.pop(next(iter(self._redacted)))  # the oldest first
+                self._redacted[key] = clean
+            redacted.append(dict(clean))  # a copy: the memo must not change under the model layer
+        return redacted
+
+    def _budget(self, window: int, schema_tokens: int) -> int:
         """Input tokens available for messages: the window less the reply and tool schemas."""
         reserve = min(self.model.config.max_output_tokens, window // 4)
-        schema_tokens = self.model.count_tokens(json.dumps(specs)) if specs else 0
         return max(1024, window - reserve - schema_tokens)
 
     async def _run_tool(self, call: ToolCall) -> ToolResult:

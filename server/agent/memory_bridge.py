@@ -18,12 +18,12 @@ from typing import Any
 
 from cairn.memory.checkpoints import CheckpointWriter
 from cairn.memory.consolidate import ConsolidationReport, consolidate, consolidate_if_due
-from cairn.memory.context import assemble
+from cairn.memory.context import ContextAssembler
 from cairn.memory.redaction import Redactor
 from cairn.memory.store import MemoryStore
 from cairn.server.agent.errors import AgentError
 from cairn.server.agent.model import ModelClient
-from cairn.server.agent.ports import COMPACT_RATIO
+from cairn.server.agent.ports import COMPACT_RATIO, Conversation
 from cairn.server.agent.tools.base import ToolRegistry
 
 logger = logging.getLogger(__name__)
@@ -65,30 +65,28 @@ class StoreConversation:
 
 
 class MemoryContext:
-    """Context assembly from memory; starts background checkpoints as the session grows."""
+    """Context assembly from memory; starts background checkpoints as the session grows.
+
+    One per run: its `ContextAssembler` keeps the session's tail and what it showed between
+    steps, so a step reads only the rows appended since the last one (R18)."""
 
     def __init__(self, service: MemoryService, session_id: str, model: ModelClient) -> None:
         self._service = service
         self._session_id = session_id
         self._model = model
         self._cap: int | None = None  # set below the size the model refused
+        self._assembler = ContextAssembler(service.store, session_id, count_tokens=model.count_tokens)
 
     async def messages(
-        self, system_prompt: str, history: list[dict], *, request: str, budget: int
+        self, system_prompt: str, conversation: Conversation, *, request: str, budget: int
     ) -> list[dict]:
-        window = self._model.context_window()
-        # The writer measures the part of the session no checkpoint covers yet (one indexed query).
-        self._service.writer.observe(self._session_id, window, budget_tokens=budget)
-        # request=None: the user's message is already stored; assemble recalls by the last one.
-        return list(
-            await assemble(
-                self._service.store,
-                self._session_id,
-                system_prompt=system_prompt,
-                budget_tokens=max(1024, min(budget, self._cap or budget)),
-                count_tokens=self._model.count_tokens,
-            )
+        # The store is the transcript: the user's message is stored, so recall goes by it.
+        context = await self._assembler.assemble(
+            system_prompt=system_prompt, budget_tokens=max(1024, min(budget, self._cap or budget))
         )
+        # The writer measures the part of the session no checkpoint covers yet (one indexed query).
+        self._service.writer.observe(self._session_id, self._model.context_window(), budget_tokens=budget)
+        return [dict(m) for m in context]  # copies: the assembler keeps its own between steps
 
     async def compact(self, refused_tokens: int) -> bool:
         """Write a checkpoint now, then assemble at most 60% of what the model refused."""

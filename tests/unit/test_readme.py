@@ -38,7 +38,7 @@ def test_environment_table_matches_the_typed_environment_block():
 
 
 def test_scripts_named_in_the_readme_exist_and_are_executable():
-    for script in set(re.findall(r"scripts/[a-z-]+", README)):
+    for script in set(re.findall(r"scripts/[a-z0-9-]+", README)):
         path = REPO / script
         assert path.exists() and path.stat().st_mode & 0o111, script
     assert (REPO / ".ci" / "run").stat().st_mode & 0o111
