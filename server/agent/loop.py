@@ -76,7 +76,7 @@ class Agent:
         result = RunResult(text="", steps=0)
         specs = self.tools.specs()
         schema_tokens = self.model.count_tokens(json.dumps(specs)) if specs else 0  # once per run
-        repeats = RepeatGuard()
+        repeats = RepeatGuard(self.tools.is_mutating)
         for step in range(1, self.max_steps + 1):
             result.steps = step
             self.observer.step(step)
@@ -178,12 +178,12 @@ class RepeatGuard:
 
     A repeat is answered with a reminder instead of running the tool; after ``limit`` repeats the
     next model call gets no tools, so the run ends with an answer. Tools that change the
-    workspace reset the memory: reading a file again after editing it is no repeat.
+    workspace (``Tool.mutating``) reset the memory: reading a file again after editing it is no
+    repeat.
     """
 
-    MUTATING = frozenset({"propose_edit", "create_file", "run_command"})
-
-    def __init__(self, limit: int = 2) -> None:
+    def __init__(self, mutating: Callable[[str], bool], limit: int = 2) -> None:
+        self.mutating = mutating
         self.limit = limit
         self._seen: set[str] = set()
         self.repeated = 0
@@ -208,7 +208,7 @@ class RepeatGuard:
         )
 
     def ran(self, call: ToolCall, outcome: ToolResult) -> None:
-        if call.name in self.MUTATING and not outcome.is_error:
+        if self.mutating(call.name) and not outcome.is_error:
             self._seen.clear()
         else:
             self._seen.add(self._signature(call))

@@ -71,10 +71,17 @@ class Tool:
     parameters_schema: dict[str, Any]
     func: ToolFunction
     arguments_model: type[BaseModel]
+    # Changes the workspace (an edit, a command): later reads may see something new.
+    mutating: bool = False
 
     @classmethod
     def from_function(
-        cls, func: ToolFunction, *, name: str | None = None, description: str | None = None
+        cls,
+        func: ToolFunction,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        mutating: bool = False,
     ) -> Tool:
         """Build a tool from ``async def f(ctx, ...)``; its schema comes from the signature.
 
@@ -93,7 +100,7 @@ class Tool:
         )
         if not text:
             raise TypeError(f"tool {tool_name!r} needs a docstring: it is the model's only guide")
-        return cls(tool_name, text, _clean_schema(model.model_json_schema()), func, model)
+        return cls(tool_name, text, _clean_schema(model.model_json_schema()), func, model, mutating)
 
     def spec(self) -> dict[str, Any]:
         """The OpenAI function-tool form of this tool."""
@@ -184,6 +191,11 @@ class ToolRegistry:
     def get(self, name: str) -> Tool | None:
         """The tool called ``name``, or None."""
         return self._tools.get(name)
+
+    def is_mutating(self, name: str) -> bool:
+        """Whether the tool called ``name`` changes the workspace (unknown names do not)."""
+        tool = self._tools.get(name)
+        return tool is not None and tool.mutating
 
     def names(self) -> list[str]:
         """Tool names in registration order."""

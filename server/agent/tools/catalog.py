@@ -20,5 +20,7 @@ def workspace_registry(
     Pass ``shell=False`` for untrusted workspaces so the model is not even offered the shell
     (``run_command`` also refuses by itself when ``ctx.trusted`` is False).
     """
-    functions = READ_TOOLS + (EDIT_TOOLS if edits else ()) + (SHELL_TOOLS if shell else ())
-    return ToolRegistry((Tool.from_function(f) for f in functions), max_output_chars=max_output_chars)
+    tools = [Tool.from_function(f) for f in READ_TOOLS]
+    changing = (EDIT_TOOLS if edits else ()) + (SHELL_TOOLS if shell else ())
+    tools += [Tool.from_function(f, mutating=True) for f in changing]
+    return ToolRegistry(tools, max_output_chars=max_output_chars)

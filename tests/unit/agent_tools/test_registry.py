@@ -235,3 +235,15 @@ async def test_output_with_lone_surrogates_is_made_valid_text() -> None:
     result = await registry.call("odd_names", {}, ctx=None)
     assert result.content == "caf?.txt"
     result.content.encode("utf-8")
+
+
+def test_tools_that_change_the_workspace_say_so():
+    from cairn.server.agent.tools.catalog import workspace_registry
+
+    registry = workspace_registry(shell=True)
+    assert {name for name in registry.names() if registry.is_mutating(name)} == {
+        "propose_edit",
+        "create_file",
+        "run_command",
+    }
+    assert not registry.is_mutating("no_such_tool")
