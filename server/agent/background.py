@@ -1,8 +1,9 @@
 """Background tasks that are referenced until done, logged when they fail, and cancellable.
 
 asyncio keeps only weak references to tasks: a fire-and-forget task can be garbage-collected
-mid-flight, and its exception is reported late or never. Both the server and the agent host
-keep their background work in a `BackgroundTasks`.
+mid-flight, and its exception is reported late or never. The process has one registry: the
+server's, which the agent host is built with (``open_agent_host(background=...)``) and which the
+server's task runner files its keyed runs in; `cairn ask` gives its host one of its own.
 """
 
 from __future__ import annotations
@@ -20,23 +21,44 @@ class BackgroundTasks:
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.keyed: dict[str, asyncio.Task[Any]] = {}  # running tasks that have a key
 
     def __len__(self) -> int:
         return len(self._tasks)
 
-    def spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
-        """Start ``coro``; keep it referenced until done; log its failure."""
+    def spawn(
+        self, coro: Awaitable[Any], name: str, *, key: str | None = None, log_failure: bool = True
+    ) -> asyncio.Task[Any]:
+        """Start ``coro``; keep it referenced until done; log its failure (unless the caller
+        awaits the task and handles its failure itself: ``log_failure=False``). A ``key`` names
+        it for :meth:`cancel` while it runs (one running task per key)."""
+        if key is not None and key in self.keyed:
+            raise ValueError(f"task {key!r} is already running")
         task = asyncio.ensure_future(coro)
         task.set_name(name)
         self._tasks.add(task)
+        if key is not None:
+            self.keyed[key] = task
 
         def finished(done: asyncio.Task[Any]) -> None:
             self._tasks.discard(done)
-            if not done.cancelled() and done.exception() is not None:
+            if key is not None and self.keyed.get(key) is done:
+                del self.keyed[key]
+            if log_failure and not done.cancelled() and done.exception() is not None:
                 logger.error("Background task %s failed", name, exc_info=done.exception())
 
         task.add_done_callback(finished)
         return task
+
+    def cancel(self, key: str | None = None) -> int:
+        """Cancel the keyed task ``key`` (or every keyed task); returns how many were cancelled."""
+        tasks = (
+            [self.keyed[key]] if key in self.keyed else [] if key is not None else list(self.keyed.values())
+        )
+        running = [task for task in tasks if not task.done()]
+        for task in running:
+            task.cancel()
+        return len(running)
 
     def cancel_all(self) -> None:
         for task in list(self._tasks):
@@ -60,7 +82,7 @@ class IdleTimer:
         self._task: asyncio.Task[Any] | None = None
         self._working = False
 
-    def arm(self, delay: float, work: Callable[[], Awaitable[Any]]) -> None:
+    def arm(self, delay: float, work: Callable[[], Awaitable[Any]], tasks: BackgroundTasks) -> None:
         self.cancel_pending()
 
         async def wait_then_work() -> None:
@@ -71,8 +93,7 @@ class IdleTimer:
             finally:
                 self._working = False
 
-        self._task = asyncio.ensure_future(wait_then_work())
-        self._task.set_name("idle timer")
+        self._task = tasks.spawn(wait_then_work(), "idle timer")
 
     def cancel_pending(self) -> None:
         if self._task is not None and not self._working:

@@ -17,6 +17,7 @@ from pathlib import Path
 from cairn.memory.location import memory_db_path
 from cairn.memory.redaction import Redactor, process_redactor
 from cairn.memory.store import MemoryStoreError
+from cairn.server.agent.background import BackgroundTasks
 from cairn.server.agent.host import AgentHost, ModelProvider
 from cairn.server.agent.memory_bridge import MemoryService
 from cairn.server.agent.model import ModelClient
@@ -44,12 +45,14 @@ async def open_agent_host(
     memory: bool = True,
     skills: bool = True,
     model_factory: Callable[..., ModelClient] = ModelClient,
+    background: BackgroundTasks | None = None,
 ) -> AgentHost:
     """Build the whole host for ``workspace_root``: redactor, model, memory, skills.
 
     Memory is opened unless ``memory`` is False; a workspace without a folder, or a database
     that cannot be used (a newer schema, not SQLite), gives a host without memory whose
-    ``memory_problem`` says why (the database is never altered then).
+    ``memory_problem`` says why (the database is never altered then). ``background``: the
+    registry the host's background work joins (the server passes its own: one per process).
     """
     redactor = settings_redactor(settings, redactor)
     models = ModelProvider(settings, redactor, model_factory)
@@ -79,4 +82,5 @@ async def open_agent_host(
         memory=service,
         memory_problem=problem,
         skills=shelf,
+        background=background if background is not None else BackgroundTasks(),
     )

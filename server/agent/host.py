@@ -89,8 +89,8 @@ class AgentHost:
     skills: SkillShelf | None = None
     extra_tools: list[ToolRegistry] = field(default_factory=list)
     _conversations: dict[str, InMemoryConversation] = field(default_factory=dict, init=False, repr=False)
-    # work the agent never waits for (consolidation); close() cancels it
-    background: BackgroundTasks = field(default_factory=BackgroundTasks, init=False, repr=False)
+    # work the agent never waits for (consolidation): the server's registry, or the host's own
+    background: BackgroundTasks = field(default_factory=BackgroundTasks, repr=False)
     _consolidation: asyncio.Task[object] | None = field(default=None, init=False, repr=False)
     _idle: IdleTimer = field(default_factory=IdleTimer, init=False, repr=False)
 
@@ -215,7 +215,9 @@ class AgentHost:
             if tool_context is not None:
                 tool_context.workspace.close()
             if self.memory is not None:
-                self._idle.arm(IDLE_CONSOLIDATION_DELAY, lambda: self._consolidate(None, wait=None))
+                self._idle.arm(
+                    IDLE_CONSOLIDATION_DELAY, lambda: self._consolidate(None, wait=None), self.background
+                )
 
     async def _consolidate(self, current_session_id: str | None, *, wait: float | None) -> None:
         """Start consolidation when due (one at a time) and wait for it at most ``wait`` seconds.

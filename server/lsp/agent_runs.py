@@ -256,7 +256,7 @@ class AgentRuns:
 
 async def start(server: CairnServer) -> AgentRuns:
     """Build the workspace's agent host and the editor's run commands (a startup hook)."""
-    host = await open_agent_host(server.workspace_root, server.settings)
+    host = await open_agent_host(server.workspace_root, server.settings, background=server.background)
     logs.redact_with(host.redactor)  # stderr, the log file and the editor's log (R15)
     server.agent_host = host
     server.on_close("agent host", host.close)  # background work, then memory

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 
@@ -43,11 +43,16 @@ class ProgressReporter:
 
 
 class TaskRunner:
-    """Runs named units of work; each can be cancelled by key, by the client, or all at once."""
+    """Runs named units of work with progress; each can be cancelled by key, by the client, or
+    all at once. The tasks live in the server's one registry (``server.background``), keyed."""
 
     def __init__(self, server: CairnServer) -> None:
         self._server = server
-        self.running: dict[str, asyncio.Task[object]] = {}
+
+    @property
+    def running(self) -> dict[str, asyncio.Task[Any]]:
+        """The keyed tasks running now."""
+        return self._server.background.keyed
 
     def supports_progress(self) -> bool:
         window = self._server.client_capabilities.window
@@ -67,8 +72,8 @@ class TaskRunner:
             raise ValueError(f"task {key!r} is already running")
         token = await self._create_token()
         reporter = ProgressReporter(self._server, token)
-        task: asyncio.Task[T] = asyncio.ensure_future(work(reporter))
-        self.running[key] = task
+        # Awaited below, which reports its failure: the registry need not log it again.
+        task = self._server.background.spawn(work(reporter), title, key=key, log_failure=False)
         outcome = "Done"
         if token is not None:
             self._server.work_done_progress.begin(
@@ -86,21 +91,13 @@ class TaskRunner:
             outcome = "Failed"
             raise
         finally:
-            self.running.pop(key, None)
             if token is not None:
                 self._server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=outcome))
                 self._server.work_done_progress.tokens.pop(token, None)
 
     def cancel(self, key: str | None = None) -> int:
         """Cancel the task ``key`` (or every task); returns how many were cancelled."""
-        keys = [key] if key is not None else list(self.running)
-        count = 0
-        for name in keys:
-            task = self.running.get(name)
-            if task is not None and not task.done():
-                task.cancel()
-                count += 1
-        return count
+        return self._server.background.cancel(key)
 
     async def _create_token(self) -> str | None:
         if not self.supports_progress():

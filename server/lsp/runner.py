@@ -21,7 +21,6 @@ from cairn.server.lsp.transport import Connection
 
 logger = logging.getLogger(__name__)
 
-CLOSE_TIMEOUT = 1.2  # seconds for closers; the whole exit stays well under R7's 2 s
 DRAIN_TIMEOUT = 0.5
 PARENT_POLL_INTERVAL = 1.0
 
@@ -52,7 +51,7 @@ async def run(server: CairnServer, connection: Connection) -> int:
 
     connection.start(loop, on_bytes, on_closed)
     code = await server.exit_code
-    await server.close_resources(CLOSE_TIMEOUT)
+    await server.begin_closing()  # usually done already: it started at `shutdown`
     await connection.drain(DRAIN_TIMEOUT)
     connection.close()
     return code

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 CommandHandler = Callable[[Any], Awaitable[Any]]
 Closer = Callable[[], Awaitable[None]]
 
+CLOSE_TIMEOUT = 1.2  # seconds for closers; the whole exit stays well under R7's 2 s
 ERROR_POPUP_INTERVAL = 60.0  # R5: at most one error popup a minute; the log gets everything
 
 
@@ -71,7 +72,8 @@ class CairnServer(LanguageServer):
         self._root_settled: asyncio.Event | None = None  # set once workspace_root is final
         self._ready: asyncio.Event | None = None  # set when startup hooks have run
         self._closers: list[tuple[str, Closer]] = []
-        self._background = BackgroundTasks()
+        self._closing: asyncio.Future[None] | None = None  # see begin_closing
+        self.background = BackgroundTasks()  # the process's one registry (the host shares it)
         self._last_error_popup = float("-inf")
         self.suppressed_popups = 0
 
@@ -174,7 +176,7 @@ class CairnServer(LanguageServer):
 
     def spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
         """Run ``coro`` as a server-owned task: referenced until done, failures logged."""
-        return self._background.spawn(coro, name)
+        return self.background.spawn(coro, name)
 
     def on_close(self, name: str, closer: Closer) -> None:
         """Register an async resource closer, run (newest first) on every exit path."""
@@ -233,9 +235,19 @@ class CairnServer(LanguageServer):
             logger.info("Exiting (%s), code %d", reason, code)
             self.exit_code.set_result(code)
 
+    def begin_closing(self, timeout: float = CLOSE_TIMEOUT) -> asyncio.Future[None]:
+        """Start releasing resources (at ``shutdown``, or at exit if no shutdown came), once.
+
+        Done at ``shutdown`` so that ``exit`` can end the process at once: jsonrpc.el (eglot)
+        gives a server about 0.1 s after ``exit`` before it kills it, lsp-mode none at all,
+        and the memory database should be closed cleanly before that."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self.close_resources(timeout))
+        return self._closing
+
     async def close_resources(self, timeout: float) -> None:
         """Cancel background work and run closers, newest first, within ``timeout``."""
-        self._background.cancel_all()
+        self.background.cancel_all()
         for msg_id in list(self.protocol._command_tasks):
             self.protocol.cancel_request(msg_id)
 
