@@ -71,13 +71,14 @@ class Client:
             self.process.kill()
 
 
-def initialize(client: Client, root: Path) -> float:
+def initialize(client: Client, root: Path, options: dict | None = None) -> float:
     client.request(
         1,
         "initialize",
         {
             "processId": os.getpid(),
             "rootUri": root.as_uri(),
+            "initializationOptions": options or {},
             "capabilities": {
                 "textDocument": {
                     "codeAction": {

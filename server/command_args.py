@@ -37,10 +37,11 @@ class NoArgs(CommandArgs):
 
 
 class Streamed(CommandArgs):
-    """Arguments shared by commands whose output is streamed through ``cairn/stream``.
+    """Arguments shared by the commands that start a run (answered at once with its run id).
 
-    ``stream_id`` is chosen by the client so it can route notifications to the right view
-    before the command's response arrives; the server makes one up when it is missing.
+    ``stream_id`` becomes the run id; a client that streams chooses it so it can route
+    ``cairn/stream`` notifications to the right view before the command's response arrives.
+    The server makes one up when it is missing.
     """
 
     stream_id: str | None = Field(default=None, max_length=200)
@@ -82,6 +83,12 @@ class CancelArgs(CommandArgs):
     """Cancel one stream's work, or everything running when no id is given."""
 
     stream_id: str | None = None
+
+
+class ResultArgs(CommandArgs):
+    """The outcome of one run (running or finished), or of the latest run when no id is given."""
+
+    run_id: str | None = Field(default=None, max_length=200)
 
 
 class MemorySearchArgs(CommandArgs):

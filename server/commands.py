@@ -11,8 +11,12 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-# Custom notification carrying streamed text from server to client.
+# Custom notification carrying streamed text from server to client. Sent only to clients that opt
+# in, with ``"streamNotifications": true`` in initializationOptions or
+# ``capabilities.experimental.cairn.stream``; other clients get a run's outcome through
+# ``window/showDocument`` / ``window/showMessage`` and ``cairn.result``.
 STREAM_NOTIFICATION = "cairn/stream"
+STREAM_OPT_IN = "streamNotifications"
 # ``text``: append to the answer; ``status``: a transient line (a tool being run); ``error``: the
 # run failed (``text`` says why); ``done``: the stream is finished, nothing follows.
 STREAM_KINDS = ("text", "status", "error", "done")
@@ -48,6 +52,7 @@ STATUS = CommandSpec(id="cairn.status", arguments="NoArgs", title="Cairn: Show S
 CHAT = CommandSpec(id="cairn.chat", arguments="ChatArgs", title="Cairn: Chat")
 RUN_ACTION = CommandSpec(id="cairn.runAction", arguments="RunActionArgs", title="Cairn: Run Action")
 CANCEL = CommandSpec(id="cairn.cancel", arguments="CancelArgs", title="Cairn: Cancel")
+RESULT = CommandSpec(id="cairn.result", arguments="ResultArgs", title="Cairn: Show Result")
 NEW_SESSION = CommandSpec(id="cairn.newSession", arguments="NoArgs", title="Cairn: New Session")
 MEMORY_CONSOLIDATE = CommandSpec(
     id="cairn.memory.consolidate", arguments="NoArgs", title="Cairn: Consolidate Memory"
@@ -65,6 +70,7 @@ ALL_COMMANDS: tuple[CommandSpec, ...] = (
     CHAT,
     RUN_ACTION,
     CANCEL,
+    RESULT,
     NEW_SESSION,
     MEMORY_CONSOLIDATE,
     MEMORY_SHOW,

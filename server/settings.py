@@ -90,6 +90,13 @@ class Settings(BaseModel):
         description="Seconds before a shell command is killed.",
         json_schema_extra=_scope("any", "CAIRN_SHELL_TIMEOUT"),
     )
+    approval_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        le=86_400,
+        description="Seconds to wait for the user to approve a shell command; no answer means no.",
+        json_schema_extra=_scope("any", "CAIRN_APPROVAL_TIMEOUT"),
+    )
     max_steps: int = Field(
         default=400,
         ge=1,

@@ -13,7 +13,7 @@ import importlib
 from typing import Any
 
 from cairn import environment
-from cairn.server.commands import CANCEL, CHAT, NEW_SESSION, RUN_ACTION
+from cairn.server.commands import CANCEL, CHAT, NEW_SESSION, RESULT, RUN_ACTION
 from cairn.server.lsp.server import CairnServer
 
 AGENT_MODULE = "cairn.server.lsp.agent_runs"
@@ -47,6 +47,7 @@ def register(server: CairnServer) -> None:
     for spec, method in (
         (CHAT, "chat"),
         (RUN_ACTION, "run_action"),
+        (RESULT, "result"),
         (CANCEL, "cancel"),
         (NEW_SESSION, "new_session"),
     ):

@@ -1,8 +1,12 @@
-"""The agent in the editor: `cairn.chat`, `cairn.runAction`, `cairn.cancel`, `cairn.newSession`.
+"""The agent in the editor: `cairn.chat`, `cairn.runAction`, `cairn.result`, `cairn.cancel`,
+`cairn.newSession`.
 
-Each run is a server-owned task keyed by its stream id, with work-done progress per step and the
-answer streamed through `cairn/stream`. It is cancelled by `$/cancelRequest` on the command, by
-the progress cancel button, or by `cairn.cancel`; whatever happens, the stream ends with "done".
+An editor never waits on a model (practice 17): `cairn.chat` and `cairn.runAction` answer at
+once with ``{runId, sessionId, status: "started"}`` and the run goes on as a server-owned task,
+with work-done progress per step. Its outcome reaches the user through the channels the client
+has (run_delivery.py) and stays available from `cairn.result`. A run is cancelled by
+`cairn.cancel` or the progress cancel button; whatever happens, it ends as done, error or
+cancelled, and a run in a busy session waits for the previous one instead of being refused.
 """
 
 from __future__ import annotations
@@ -10,29 +14,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+from pygls.exceptions import JsonRpcInvalidParams
 
 from cairn.server.agent.compose import open_agent_host
 from cairn.server.agent.errors import AgentError
 from cairn.server.agent.host import AgentHost, RunPorts
 from cairn.server.agent.loop import RunResult
-from cairn.server.agent.tools.context import BufferText, NoBuffers, RefusingSink
-from cairn.server.command_args import (
-    CancelArgs,
-    ChatArgs,
-    NoArgs,
-    RunActionArgs,
-)
+from cairn.server.agent.tools.context import ApplyOutcome, BufferText, EditProposal, NoBuffers, RefusingSink
+from cairn.server.command_args import CancelArgs, ChatArgs, NoArgs, ResultArgs, RunActionArgs
 from cairn.server.lsp import logs
 from cairn.server.lsp.approval import LspApprover
-from cairn.server.lsp.documents import uri_to_path
 from cairn.server.lsp.edits import LspEditSink
 from cairn.server.lsp.progress import ProgressReporter
+from cairn.server.lsp.run_delivery import RunObserverForEditor, deliver_outcome
 from cairn.server.lsp.run_prompts import chat_prompt, code_action_prompt
+from cairn.server.lsp.run_records import EditRecord, RunRecord, RunRecords
 from cairn.server.lsp.server import CairnServer
 
 logger = logging.getLogger(__name__)
+
+PromptFactory = Callable[[], Awaitable[str]]
+WAITING = "Waiting for the previous request in this session to finish"
 
 
 class EditorBuffers:
@@ -56,28 +62,6 @@ class EditorBuffers:
         return paths
 
 
-class StreamObserver:
-    """Sends a run's text and status to the client and its steps to the progress UI."""
-
-    def __init__(self, server: CairnServer, stream_id: str, progress: ProgressReporter) -> None:
-        self._server = server
-        self._stream_id = stream_id
-        self._progress = progress
-        self._step = 0
-
-    def text(self, delta: str) -> None:
-        if delta:
-            self._server.stream(self._stream_id, "text", delta)
-
-    def status(self, message: str) -> None:
-        self._server.stream(self._stream_id, "status", message)
-        self._progress.report(f"Step {self._step}: {message}")
-
-    def step(self, number: int) -> None:
-        self._step = number
-        self._progress.report(f"Step {number}: thinking")
-
-
 class AgentRuns:
     """The editor's agent commands, bound to one server and its host."""
 
@@ -85,93 +69,142 @@ class AgentRuns:
         self.server = server
         self.host = host
         self.chat_session: str | None = None  # created with the first chat
-        self._busy_sessions: set[str] = set()
+        self.records = RunRecords()
+        # per session, set when its latest run has ended: runs in one session go in order
+        self._session_tail: dict[str, asyncio.Event] = {}
+        self._chat_session_lock = asyncio.Lock()  # two first chats must not make two sessions
 
-    async def run(
-        self, prompt: str, *, stream_id: str | None, session_id: str, title: str, origin: str
+    # ---------------------------------------------------------------- runs
+
+    def start(
+        self,
+        make_prompt: PromptFactory,
+        *,
+        run_id: str | None,
+        session_id: str,
+        title: str,
+        request: str,
+        origin: str,
     ) -> dict[str, Any]:
-        """Run the agent as a cancellable server task and report how it ended."""
-        stream_id = stream_id or uuid.uuid4().hex
-        if session_id in self._busy_sessions:
-            message = "Cairn is still working on the previous request in this session; cancel it first."
-            self._finish(stream_id, error=message)
-            return {"streamId": stream_id, "sessionId": session_id, "status": "error", "error": message}
-        root = self.host.workspace_root
+        """Start a run in the background and answer at once with its id."""
+        run_id = run_id or uuid.uuid4().hex
+        if self.records.running(run_id):
+            raise JsonRpcInvalidParams(f"A run with id {run_id!r} is already running")
+        run = RunRecord(run_id=run_id, session_id=session_id, title=title, request=request, origin=origin)
+        self.records.add(run)
+        previous, ended = self._session_tail.get(session_id), asyncio.Event()
+        self._session_tail[session_id] = ended
+        self.server.spawn(self._execute(run, make_prompt, previous, ended), name=f"run:{run_id}")
+        return {"runId": run_id, "streamId": run_id, "sessionId": session_id, "status": "started"}
 
-        async def work(progress: ProgressReporter) -> RunResult:
-            ports = RunPorts(
-                buffers=EditorBuffers(self.server, root) if root else NoBuffers(),
-                edits=LspEditSink(self.server, root) if root else RefusingSink(),
-                approver=LspApprover(self.server),
-                observer=StreamObserver(self.server, stream_id, progress),
-            )
-            return await self.host.run(prompt, session_id=session_id, ports=ports, origin=origin)
-
-        self._busy_sessions.add(session_id)
-        report: dict[str, Any] = {"streamId": stream_id, "sessionId": session_id}
+    async def _execute(
+        self, run: RunRecord, make_prompt: PromptFactory, previous: asyncio.Event | None, ended: asyncio.Event
+    ) -> None:
+        """Run to an outcome (done, error or cancelled), then deliver it."""
         try:
-            result = await self.server.tasks.run(title, work, key=stream_id)
-            report.update(
-                status="done",
-                text=result.text,
-                steps=result.steps,
-                promptTokens=result.prompt_tokens,
-                completionTokens=result.completion_tokens,
-                costUsd=result.cost_usd,
-                tools=result.tool_calls,
-            )
-        except AgentError as exc:
+            await self._outcome(run, self._work(run, make_prompt, previous))
+        finally:
+            ended.set()
+            if self._session_tail.get(run.session_id) is ended:
+                del self._session_tail[run.session_id]
+        redactor = self.host.redactor
+        await deliver_outcome(
+            self.server, run, self.host.workspace_root, redactor.redact if redactor else (lambda text: text)
+        )
+
+    async def _outcome(
+        self, run: RunRecord, work: Callable[[ProgressReporter], Awaitable[RunResult]]
+    ) -> None:
+        try:
+            run.succeed(await self.server.tasks.run(run.title, work, key=run.run_id))
+        except AgentError as exc:  # the user's to fix (no model, bad key...): one log line
             logger.warning("Agent run failed: %s (%s)", exc.user_message, exc.detail or type(exc).__name__)
-            report.update(status="error", error=exc.user_message)
+            run.fail(exc.user_message)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:  # the document cannot be read
+            logger.warning("Agent run could not start: %s", exc)
+            run.fail(f"Cannot read the document: {exc}")
         except asyncio.CancelledError:
+            run.cancel()
             current = asyncio.current_task()
             if current is not None and current.cancelling():
-                self._finish(stream_id, error="Cancelled.")
-                raise  # the command itself was cancelled ($/cancelRequest): let the protocol answer
-            report.update(status="cancelled")
-        finally:
-            self._busy_sessions.discard(session_id)
-        self._finish(
-            stream_id,
-            error=report.get("error") or ("Cancelled." if report["status"] == "cancelled" else None),
-        )
-        return report
+                raise  # the server is closing: nobody is left to tell
+        except Exception as exc:  # a bug of ours: the log gets the traceback, the user one line
+            logger.exception("Agent run %s failed", run.run_id)
+            run.fail(f"Cairn failed unexpectedly ({type(exc).__name__}: {exc}); see the Cairn log.")
 
-    def _finish(self, stream_id: str, error: str | None = None) -> None:
-        if error:
-            self.server.stream(stream_id, "error", error)
-        self.server.stream(stream_id, "done")
+    def _work(
+        self, run: RunRecord, make_prompt: PromptFactory, previous: asyncio.Event | None
+    ) -> Callable[[ProgressReporter], Awaitable[RunResult]]:
+        root = self.host.workspace_root
+
+        def record_edit(proposal: EditProposal, outcome: ApplyOutcome) -> None:
+            run.edits.append(EditRecord(proposal.path, outcome.status, proposal.description, outcome.message))
+
+        async def work(progress: ProgressReporter) -> RunResult:
+            observer = RunObserverForEditor(self.server, run, progress)
+            if previous is not None and not previous.is_set():
+                observer.status(WAITING)
+                await previous.wait()
+            prompt = await make_prompt()
+            ports = RunPorts(
+                buffers=EditorBuffers(self.server, root) if root else NoBuffers(),
+                edits=LspEditSink(self.server, root, record_edit) if root else RefusingSink(),
+                approver=LspApprover(self.server, lambda: self.host.settings.approval_timeout),
+                observer=observer,
+            )
+            return await self.host.run(prompt, session_id=run.session_id, ports=ports, origin=run.origin)
+
+        return work
 
     # ---------------------------------------------------------------- commands
 
     async def chat(self, args: ChatArgs) -> dict[str, Any]:
-        if args.session_id is None and self.chat_session is None:
-            self.chat_session = await self.host.new_session("chat")
-        session = args.session_id or self.chat_session
-        prompt = await chat_prompt(
-            self.server.documents, args.prompt, args.uri, args.range, self.host.workspace_root
-        )
-        return await self.run(
-            prompt, stream_id=args.stream_id, session_id=session, title="Cairn", origin="chat"
+        session = args.session_id or await self._chat_session()
+
+        async def make_prompt() -> str:
+            return await chat_prompt(
+                self.server.documents, args.prompt, args.uri, args.range, self.host.workspace_root
+            )
+
+        return self.start(
+            make_prompt,
+            run_id=args.stream_id,
+            session_id=session,
+            title="Cairn",
+            request=args.prompt,
+            origin="chat",
         )
 
     async def run_action(self, args: RunActionArgs) -> dict[str, Any]:
-        path = uri_to_path(args.uri)
-        if path is None:
-            return {"status": "error", "error": f"Not a file: {args.uri}"}
-        prompt = await code_action_prompt(
-            self.server.documents,
-            args,
-            self.host.workspace_root,
-            self.host.skills.catalog if self.host.skills else None,
-        )
-        return await self.run(
-            prompt,
-            stream_id=args.stream_id,
+        async def make_prompt() -> str:
+            return await code_action_prompt(
+                self.server.documents,
+                args,
+                self.host.workspace_root,
+                self.host.skills.catalog if self.host.skills else None,
+            )
+
+        request = f"{args.action} in {args.uri}" + (f": {args.instructions}" if args.instructions else "")
+        return self.start(
+            make_prompt,
+            run_id=args.stream_id,
             session_id=await self.host.new_session(f"action:{args.action}"),
             title=f"Cairn: {args.action}",
+            request=request,
             origin=f"action:{args.action}",
         )
+
+    async def _chat_session(self) -> str:
+        async with self._chat_session_lock:
+            if self.chat_session is None:
+                self.chat_session = await self.host.new_session("chat")
+            return self.chat_session
+
+    async def result(self, args: ResultArgs) -> dict[str, Any]:
+        run = self.records.get(args.run_id) if args.run_id else self.records.latest()
+        if run is None:
+            raise JsonRpcInvalidParams(f"No run {args.run_id!r}" if args.run_id else "No run yet")
+        return run.to_json()
 
     async def cancel(self, args: CancelArgs) -> dict[str, Any]:
         return {"cancelled": self.server.tasks.cancel(args.stream_id)}

@@ -4,7 +4,8 @@ Each action carries a ``cairn.runAction`` command with everything the agent need
 document, range, the diagnostics being fixed); the work starts only when the user picks it.
 Clients that can resolve the ``command`` property lazily (Neovim 0.11) get the arguments in
 ``data`` and the command from ``codeAction/resolve``; others (VS Code resolves only ``edit``)
-get the command up front, as the spec requires.
+get the command up front, as the spec requires. Clients without ``codeActionLiteralSupport``
+(ALE, older clients) get plain ``Command[]``, the only form the spec lets them receive.
 Kinds: ``quickfix`` for diagnostics, ``refactor.cairn.*`` so Explain/Refactor/Docstring appear
 in the editor's lightbulb, and ``source.cairn.tests`` in the source-action menu.
 """
@@ -71,7 +72,9 @@ def resolves_commands(server: CairnServer) -> bool:
     return bool(support and "command" in support.properties and code_action.data_support)
 
 
-def offered_actions(server: CairnServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+def offered_actions(
+    server: CairnServer, params: types.CodeActionParams
+) -> list[types.CodeAction | types.Command]:
     """The actions for a range, cheapest checks only; no I/O beyond the open buffer."""
     uri = params.text_document.uri
     rng = params.range
@@ -81,8 +84,9 @@ def offered_actions(server: CairnServer, params: types.CodeActionParams) -> list
     first_line = lines[rng.start.line] if rng.start.line < len(lines) else ""
     has_selection = rng.start != rng.end
     base = {"uri": uri, "range": _range_json(rng)}
-    lazy = resolves_commands(server)
-    actions: list[types.CodeAction] = []
+    literals = server.channels.code_action_literals
+    lazy = literals and resolves_commands(server)
+    actions: list[types.CodeAction | types.Command] = []
 
     def add(
         action: ActionKind,
@@ -92,6 +96,9 @@ def offered_actions(server: CairnServer, params: types.CodeActionParams) -> list
     ) -> None:
         if _wanted(action.kind, only):
             arguments = {"action": action.name, **base, **(extra or {})}
+            if not literals:
+                actions.append(_command(title, arguments))
+                return
             actions.append(
                 types.CodeAction(
                     title=title,
@@ -137,7 +144,9 @@ def register(server: CairnServer) -> None:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=ADVERTISED_KINDS, resolve_provider=True),
     )
-    def code_action(ls: CairnServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    def code_action(
+        ls: CairnServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction | types.Command]:
         return offered_actions(ls, params)
 
     @server.feature(types.CODE_ACTION_RESOLVE)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from lsprotocol import types
@@ -28,11 +29,23 @@ ANNOTATION_ID = "cairn.agentEdit"
 class LspEditSink:
     """The `EditSink` of an editor session: ``workspace/applyEdit`` after a version check."""
 
-    def __init__(self, server: CairnServer, root: Path) -> None:
+    def __init__(
+        self,
+        server: CairnServer,
+        root: Path,
+        on_outcome: Callable[[EditProposal, ApplyOutcome], None] | None = None,
+    ) -> None:
         self._server = server
         self._root = root
+        self._on_outcome = on_outcome  # the run's record of what became of each edit
 
     async def apply(self, proposal: EditProposal) -> ApplyOutcome:
+        outcome = await self._apply(proposal)
+        if self._on_outcome is not None:
+            self._on_outcome(proposal, outcome)
+        return outcome
+
+    async def _apply(self, proposal: EditProposal) -> ApplyOutcome:
         capabilities = self._server.client_capabilities.workspace
         if not (capabilities and capabilities.apply_edit):
             return ApplyOutcome("failed", "this editor does not accept edits from the server")

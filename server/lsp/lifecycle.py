@@ -13,12 +13,11 @@ import asyncio
 import importlib
 import logging
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from lsprotocol import types
 
-from cairn.server.lsp import logs
-from cairn.server.lsp.documents import uri_to_path
+from cairn.server.lsp import logs, workspace_root
+from cairn.server.lsp.client_channels import CLIENT_OPTION_KEYS, ClientChannels
 from cairn.server.lsp.runner import watch_parent
 from cairn.server.lsp.server import CairnServer
 
@@ -29,29 +28,17 @@ StartupHook = Callable[[CairnServer], Awaitable[None]]
 SettingsListener = Callable[[CairnServer], None]
 
 
-def workspace_root(params: types.InitializeParams) -> Path | None:
-    """The first workspace folder, else rootUri, else rootPath (deprecated but still sent)."""
-    candidates = [folder.uri for folder in params.workspace_folders or []]
-    if params.root_uri:
-        candidates.append(params.root_uri)
-    for uri in candidates:
-        path = uri_to_path(uri)
-        if path is not None:
-            return path
-    return Path(params.root_path) if params.root_path else None
-
-
 def apply_settings(server: CairnServer) -> None:
     """Re-resolve settings from every layer and tell listeners (and the user) about it."""
     from cairn.server import settings as settings_mod  # pydantic: never on the initialize path
 
     options = server.initialization_options
+    if isinstance(options, dict):  # {"settings": {...}} or the settings themselves
+        client_keys = {key: value for key, value in options.items() if key not in CLIENT_OPTION_KEYS}
+        options = options.get("settings", client_keys)
     layers = [
         (settings_mod.ENVIRONMENT, settings_mod.env_layer()),
-        (
-            settings_mod.INIT_OPTIONS,
-            options.get("settings", options) if isinstance(options, dict) else options,
-        ),
+        (settings_mod.INIT_OPTIONS, options),
         (settings_mod.WORKSPACE_CONFIG, server.workspace_settings),
     ]
     server.resolved = settings_mod.resolve(layers)
@@ -67,16 +54,28 @@ def apply_settings(server: CairnServer) -> None:
 
 
 async def pull_configuration(server: CairnServer) -> None:
-    """Ask the client for the ``cairn`` section when it supports workspace/configuration."""
+    """Ask the client for the ``cairn`` section when it supports workspace/configuration.
+
+    One pull at a time: a change notification that arrives while a pull is in flight was sent
+    before the client answered it, so the answer already holds the change (eglot notifies
+    right after ``initialized``, which would otherwise pull twice at start-up).
+    """
     workspace = server.client_capabilities.workspace
-    if not (workspace and workspace.configuration):
+    if not (workspace and workspace.configuration) or server.configuration_pull_in_flight:
         return
+    server.configuration_pull_in_flight = True
+    try:
+        await _pull(server)
+    finally:
+        server.configuration_pull_in_flight = False
+
+
+async def _pull(server: CairnServer) -> None:
     scope = server.workspace_root.as_uri() if server.workspace_root else None
     try:
-        result = await asyncio.wait_for(
-            server.workspace_configuration_async(
-                types.ConfigurationParams(items=[types.ConfigurationItem(section="cairn", scope_uri=scope)])
-            ),
+        result = await server.request_client(
+            types.WORKSPACE_CONFIGURATION,
+            types.ConfigurationParams(items=[types.ConfigurationItem(section="cairn", scope_uri=scope)]),
             CONFIG_TIMEOUT,
         )
     except Exception as exc:
@@ -100,7 +99,8 @@ def register(server: CairnServer) -> None:
     @server.feature(types.INITIALIZE)
     async def on_initialize(ls: CairnServer, params: types.InitializeParams) -> None:
         ls.initialization_options = params.initialization_options or {}
-        ls.workspace_root = workspace_root(params)
+        ls.channels = ClientChannels.from_initialize(params.capabilities, ls.initialization_options)
+        ls.workspace_root = workspace_root.from_initialize(params)
         if params.process_id:
             watch_parent(ls, params.process_id)
         forwarder = logs.EditorLogHandler(ls.window_log_message, asyncio.get_running_loop())

@@ -26,6 +26,14 @@ logger = logging.getLogger(__name__)
 ALL_FILES = types.FileOperationRegistrationOptions(
     filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
 )
+# What memory anchors to: source and text files, changed (symbols re-checked) or deleted (stale).
+# Not "**/*": eglot then watches every directory of the project, build output included.
+# Renames and deletions made in the editor arrive through the file operations above.
+WATCHED_FILES = types.FileSystemWatcher(
+    glob_pattern="**/*.{py,pyi,ts,tsx,js,jsx,mjs,cjs,rs,go,lua,java,kt,kts,c,h,cc,cpp,hpp,cs,rb,php,"
+    "swift,scala,sh,sql,md,rst,toml,yaml,yml,json,cfg,ini}",
+    kind=types.WatchKind.Change | types.WatchKind.Delete,
+)
 
 
 class MemoryFeature:
@@ -142,7 +150,7 @@ async def watch_files(server: CairnServer) -> None:
                         id="cairn-memory-watch",
                         method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                         register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                            watchers=[types.FileSystemWatcher(glob_pattern="**/*")]
+                            watchers=[WATCHED_FILES]
                         ),
                     )
                 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 _MISSING = object()
 CommandRunner = Callable[[Any], Awaitable[Any]]
+# Errors that answer a client's mistake or wish, not a failure of ours: bad params, unknown
+# method, invalid request, cancelled.
+_CLIENT_ERRORS = frozenset({-32602, -32601, -32600, -32800})
 
 
 def _valid_id(value: object) -> bool:
@@ -57,6 +61,7 @@ class CairnProtocol(LanguageServerProtocol):
         self.shutdown_received = False
         self._pending: set[Any] = set()  # request ids received and not yet answered
         self._command_tasks: dict[Any, asyncio.Task[Any]] = {}
+        self._abandoned: deque[Any] = deque(maxlen=256)  # our requests we stopped waiting for
 
     # ----------------------------------------------------------------- receiving
 
@@ -144,6 +149,9 @@ class CairnProtocol(LanguageServerProtocol):
         if not _valid_id(msg_id):
             logger.warning("Ignoring a response with an invalid id %r", msg_id)
             return
+        if msg_id in self._abandoned:
+            logger.debug("Late answer to withdrawn request %r ignored", msg_id)
+            return
         try:
             message = self.structure_message(data)
         except Exception as exc:
@@ -172,6 +180,24 @@ class CairnProtocol(LanguageServerProtocol):
         self._pending.add(msg_id)
         self._send_response(msg_id, error=error.to_response_error())
 
+    def _send_handler_result(self, future, *, msg_id) -> None:  # noqa: ANN001 - pygls' signature
+        """Refusals of a client's mistake (bad params, unknown or cancelled request) are one log
+        line; pygls would log each as an ERROR with a traceback, which editors show as a crash."""
+        error = None if future.cancelled() else future.exception()
+        if isinstance(error, JsonRpcException) and error.code in _CLIENT_ERRORS:
+            self._request_futures.pop(msg_id, None)
+            logger.info("Request %r refused: %s", msg_id, _brief(error))
+            self._send_response(msg_id, error=error.to_response_error())
+            return
+        super()._send_handler_result(future, msg_id=msg_id)
+
+    def abandon_request(self, msg_id: Any) -> None:
+        """Stop waiting for our request ``msg_id``: withdraw it and ignore a late answer."""
+        self._request_futures.pop(msg_id, None)
+        self._abandoned.append(msg_id)
+        if not self.shutdown_received:
+            self.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+
     def _send_response(self, msg_id, result=None, error=None) -> None:  # noqa: ANN001
         """Send at most one response per received request id."""
         if msg_id not in self._pending:
@@ -194,6 +220,7 @@ class CairnProtocol(LanguageServerProtocol):
 
     @lsp_method(types.SHUTDOWN)
     def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        logger.info("Shutdown requested")
         current = self.msg_id
         for msg_id in list(self._command_tasks):
             if msg_id != current:
@@ -205,7 +232,16 @@ class CairnProtocol(LanguageServerProtocol):
     def lsp_exit(self, *args: Any) -> None:
         # pygls calls sys.exit() from a callback, which its own runner swallows (exit code
         # lost); hand the decision to the server's orderly shutdown instead.
-        self._server.request_exit(0 if self.shutdown_received else 1, "exit notification")
+        self._server.request_exit(0 if self.shutdown_received else 1, "exit notification", quiet=True)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(
+        self, params: types.DidOpenTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        # A client without a workspace folder gets the first document's (see workspace_root.py),
+        # before the features' handlers, which may wait for startup, see this document.
+        self._server.settle_workspace_root(params.text_document.uri)
+        yield from super().lsp_text_document__did_open(params)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(

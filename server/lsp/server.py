@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,9 @@ from pygls.lsp.server import LanguageServer
 from cairn import __version__
 from cairn.server.agent.background import BackgroundTasks
 from cairn.server.commands import STREAM_NOTIFICATION, CommandSpec, stream_event
-from cairn.server.lsp.documents import Documents
+from cairn.server.lsp import workspace_root
+from cairn.server.lsp.client_channels import ClientChannels
+from cairn.server.lsp.documents import Documents, uri_to_path
 from cairn.server.lsp.progress import TaskRunner
 from cairn.server.lsp.protocol import CairnProtocol
 
@@ -52,6 +55,7 @@ class CairnServer(LanguageServer):
         self._resolved: ResolvedSettings | None = None  # defaults until startup resolves them
         self.initialization_options: Any = {}
         self.workspace_settings: dict[str, Any] | None = None  # last workspace/configuration
+        self.configuration_pull_in_flight = False
         self.settings_listeners: list[Callable[[CairnServer], None]] = []
         self.startup_hooks: list[Callable[[CairnServer], Awaitable[None]]] = []
         self.after_startup_hooks: list[Callable[[CairnServer], Awaitable[None]]] = []
@@ -60,9 +64,11 @@ class CairnServer(LanguageServer):
         self.documents = Documents(lambda: self.workspace)
         self.command_registry: dict[str, tuple[CommandSpec, CommandHandler]] = {}
         self.transport_name = "stdio"
-        self.workspace_root: Path | None = None
+        self.channels = ClientChannels()  # what the client can show; parsed at initialize
+        self.workspace_root: Path | None = None  # final once settled (see settle_workspace_root)
         self.agent_host: AgentHost | None = None  # built whole by the agent's startup hook
         self.exit_code: asyncio.Future[int] | None = None
+        self._root_settled: asyncio.Event | None = None  # set once workspace_root is final
         self._ready: asyncio.Event | None = None  # set when startup hooks have run
         self._closers: list[tuple[str, Closer]] = []
         self._background = BackgroundTasks()
@@ -101,37 +107,65 @@ class CairnServer(LanguageServer):
 
         self.command(spec.id)(advertised)
 
+    # ----------------------------------------------------------------- workspace root
+
+    def settle_workspace_root(self, document_uri: str | None = None) -> None:
+        """Make ``workspace_root`` final; the startup hooks (memory, the agent host) wait for it.
+
+        A client that sent a folder settles it at initialize. One that sent none (a lone file)
+        settles it with its first opened document (its git repository or folder), or with the
+        first command that needs the services, whichever comes first (then the ``uri`` of that
+        command's arguments, if any, is the document).
+        """
+        if self._root_settled is None or self._root_settled.is_set():
+            return
+        path = uri_to_path(document_uri) if document_uri else None
+        if self.workspace_root is None and path is not None:
+            self.workspace_root = workspace_root.for_document(path)
+            logger.info("No workspace folder from the client; using %s", self.workspace_root or "none")
+        self._root_settled.set()
+
     # ----------------------------------------------------------------- readiness
 
     def begin_startup(self) -> None:
-        """Run the startup hooks in the background; initialize answers without waiting (R20)."""
-        self._ready = asyncio.Event()
+        """Run the startup hooks in the background; initialize answers without waiting (R20).
+
+        The hooks wait until the workspace root is settled (at once when the client sent one)."""
+        ready = self._ready = asyncio.Event()
+        root_settled = self._root_settled = asyncio.Event()
+        if self.workspace_root is not None:
+            root_settled.set()
 
         async def startup() -> None:
             try:
+                await root_settled.wait()
                 for hook in self.startup_hooks:
                     try:
                         await hook(self)
                     except Exception:  # one feature failing must not take the others down
                         logger.exception("Startup of %s failed", getattr(hook, "__qualname__", hook))
             finally:
-                self._ready.set()
+                ready.set()
             for hook in self.after_startup_hooks:
                 self.spawn(hook(self), name=f"after-startup:{getattr(hook, '__name__', 'hook')}")
 
         self.spawn(startup(), name="startup")
 
-    async def wait_ready(self) -> None:
-        """Wait for the startup hooks (the memory store, skills, the agent host)."""
+    async def wait_ready(self, document_uri: str | None = None) -> None:
+        """Wait for the startup hooks (the memory store, skills, the agent host).
+
+        Settles the workspace root first if nothing has (``document_uri`` may name it)."""
         if self._ready is None:
             raise RuntimeError("the server has not been initialized")
+        self.settle_workspace_root(document_uri)
         await self._ready.wait()
 
     def register_service_command(self, spec: CommandSpec, handler: Callable[[Any], Awaitable[Any]]) -> None:
         """Like register_command, for commands that need what startup builds."""
 
         async def when_ready(args: Any) -> Any:
-            await self.wait_ready()
+            uri = getattr(args, "uri", None)
+            await self.wait_ready(uri if isinstance(uri, str) else None)
             return await handler(args)
 
         self.register_command(spec, when_ready)
@@ -149,8 +183,24 @@ class CairnServer(LanguageServer):
     # ----------------------------------------------------------------- user messages
 
     def stream(self, stream_id: str, kind: str, text: str = "") -> None:
-        """Send one ``cairn/stream`` event."""
-        self.protocol.notify(STREAM_NOTIFICATION, stream_event(stream_id, kind, text))
+        """Send one ``cairn/stream`` event, to a client that opted in (nobody else is sent one)."""
+        if self.channels.stream:
+            self.protocol.notify(STREAM_NOTIFICATION, stream_event(stream_id, kind, text))
+
+    async def request_client(self, method: str, params: Any, timeout: float) -> Any:
+        """Send a request to the client and wait at most ``timeout`` seconds for its answer.
+
+        Raises TimeoutError when the client did not answer in time (the request is then
+        withdrawn with ``$/cancelRequest``), or the client's error. Never waits forever: a
+        client that drops the request (ALE) or whose user walked away must not hang a run.
+        """
+        msg_id = f"cairn-{uuid.uuid4().hex}"
+        future = self.protocol.send_request_async(method, params, msg_id=msg_id)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except (TimeoutError, asyncio.CancelledError):
+            self.protocol.abandon_request(msg_id)
+            raise
 
     def show_error(self, message: str) -> None:
         """An error popup, rate limited (R5); always logged."""
@@ -171,9 +221,15 @@ class CairnServer(LanguageServer):
 
     # ----------------------------------------------------------------- exit
 
-    def request_exit(self, code: int, reason: str) -> None:
-        """Ask the runner to stop the process with ``code`` (first request wins)."""
+    def request_exit(self, code: int, reason: str, *, quiet: bool = False) -> None:
+        """Ask the runner to stop the process with ``code`` (first request wins).
+
+        ``quiet``: the client said ``exit``, so from now on nothing is written to stderr or
+        the editor's log (jsonrpc.el kills a server that writes after exit).
+        """
         if self.exit_code is not None and not self.exit_code.done():
+            if quiet:
+                silence_logging()
             logger.info("Exiting (%s), code %d", reason, code)
             self.exit_code.set_result(code)
 
@@ -194,3 +250,12 @@ class CairnServer(LanguageServer):
             await asyncio.wait_for(run_closers(), timeout)
         except TimeoutError:
             logger.warning("Closing resources took longer than %.1fs; exiting anyway", timeout)
+
+
+def silence_logging() -> None:
+    """Keep only log files: drop stderr and editor-log handlers (and Python's last resort)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if not isinstance(handler, logging.FileHandler):
+            root.removeHandler(handler)
+    root.addHandler(logging.NullHandler())  # without any handler, logging falls back to stderr

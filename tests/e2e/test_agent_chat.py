@@ -99,22 +99,35 @@ async def test_cancel_command_stops_a_running_agent(workspace):
         assert len(s.state.streamed_text("long")) < len("thinking ") * 200
 
 
-async def test_cancel_request_stops_a_running_agent(workspace):
+async def test_the_progress_cancel_button_stops_a_running_agent(workspace):
     slow = {"chunks": ["x"] * 400, "delay": 0.05}
     async with cairn_session(workspace, [slow]) as s:
-        future = s.client.protocol.send_request(
-            types.WORKSPACE_EXECUTE_COMMAND,
-            types.ExecuteCommandParams(command="cairn.chat", arguments=[{"prompt": "Go", "streamId": "c1"}]),
-        )
+        started = await s.command("cairn.chat", {"prompt": "Go", "streamId": "c1"}, wait=False)
+        assert started == {
+            "runId": "c1",
+            "streamId": "c1",
+            "sessionId": started["sessionId"],
+            "status": "started",
+        }
         for _ in range(100):
             if s.state.streams["c1"]:
                 break
             await asyncio.sleep(0.05)
-        msg_id = next(i for i, f in s.client.protocol._request_futures.items() if f is future)
-        s.client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
-        with pytest.raises(Exception, match="(?i)cancel"):
-            await asyncio.wait_for(asyncio.wrap_future(future), 5)
+        token = next(iter(s.client.progress_reports))
+        s.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
         await asyncio.wait_for(s.state.stream_done["c1"].wait(), 5)
+        assert (await s.command("cairn.result", {"runId": "c1"}))["status"] == "cancelled"
         streamed = len(s.state.streamed_text("c1"))
         await asyncio.sleep(0.5)
         assert len(s.state.streamed_text("c1")) == streamed, "the agent kept streaming after cancel"
+
+
+async def test_a_chat_sent_while_another_runs_waits_its_turn(workspace):
+    turns = [{"chunks": ["one "] * 20, "delay": 0.02}, "Second."]
+    async with cairn_session(workspace, turns) as s:
+        await s.command("cairn.chat", {"prompt": "First", "streamId": "a"}, wait=False)
+        second = await s.command("cairn.chat", {"prompt": "Second", "streamId": "b"})
+        assert (await s.command("cairn.result", {"runId": "a"}))["status"] == "done"
+        assert second["status"] == "done" and second["text"] == "Second."
+        later = [m.get("content") for m in s.requests()[1]["messages"]]
+        assert "First" in later and later[-1] == "Second"  # in order, in the same session

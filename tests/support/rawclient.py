@@ -36,9 +36,11 @@ class RawServer:
         self.server_requests: list[dict] = []
         self._ids = itertools.count(1000)
         self._waiters: dict[Any, asyncio.Future[dict]] = {}
-        self._notified = asyncio.Event()
+        self._notified = asyncio.Event()  # a notification or a server request arrived
         self._reader = asyncio.ensure_future(self._read_loop())
         self.auto_reply: dict[str, Any] = {}  # server->client request method -> result
+        self.refuse: dict[str, dict] = {}  # server->client request method -> JSON-RPC error sent back
+        self.hold: set[str] = set()  # server->client request methods left unanswered (see reply())
 
     @classmethod
     async def start(
@@ -83,9 +85,14 @@ class RawServer:
     def _route(self, message: dict) -> None:
         if "method" in message and "id" in message:
             self.server_requests.append(message)
+            self._notified.set()
             method = message["method"]
-            result = self.auto_reply.get(method)
-            self.send({"jsonrpc": "2.0", "id": message["id"], "result": result})
+            if method in self.hold:
+                return
+            if method in self.refuse:
+                self.send({"jsonrpc": "2.0", "id": message["id"], "error": self.refuse[method]})
+                return
+            self.reply(message["id"], self.auto_reply.get(method))
         elif "method" in message:
             self.notifications.append(message)
             self._notified.set()
@@ -97,6 +104,10 @@ class RawServer:
 
     def send(self, message: dict) -> None:
         self.send_bytes(frame(message))
+
+    def reply(self, msg_id: Any, result: Any = None) -> None:
+        """Answer the server's request ``msg_id`` (one that was held) with ``result``."""
+        self.send({"jsonrpc": "2.0", "id": msg_id, "result": result})
 
     def send_bytes(self, data: bytes) -> None:
         self.process.stdin.write(data)
@@ -142,18 +153,20 @@ class RawServer:
         self.notify("initialized", {})
         return response
 
-    async def wait_for(self, predicate, timeout: float = 10.0) -> dict:
-        """The first notification matching ``predicate`` (already received or future)."""
+    async def wait_for(self, predicate, timeout: float = 10.0, *, requests: bool = False) -> dict:
+        """The first notification (or, with ``requests``, server request) matching ``predicate``,
+        already received or future."""
+        received = self.server_requests if requests else self.notifications
         deadline = time.monotonic() + timeout
         seen = 0
         while True:
-            for message in self.notifications[seen:]:
+            for message in received[seen:]:
                 if predicate(message):
                     return message
-            seen = len(self.notifications)
+            seen = len(received)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError("no matching notification")
+                raise TimeoutError("no matching message")
             self._notified.clear()
             try:
                 await asyncio.wait_for(self._notified.wait(), remaining)

@@ -1,12 +1,17 @@
 """A real Cairn server process with a scripted model, driven by pytest-lsp's client.
 
 async with cairn_session(tmp_path, turns=[...]) as s:
-    result = await s.command("cairn.chat", {"prompt": "hi", "streamId": "s1"})
+    result = await s.command("cairn.chat", {"prompt": "hi", "streamId": "s1"})  # the run's outcome
     s.requests()   # every request the model received (recorded by the scripted provider)
+
+The client opts in to `cairn/stream` as the Cairn clients do (``stream=False`` for one that
+does not). `cairn.chat` and `cairn.runAction` answer at once with the run's id; ``command``
+then waits for the run's end and returns its outcome (`cairn.result`), unless ``wait=False``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -24,6 +29,7 @@ from tests.support.scripts import is_background
 
 SERVER = [sys.executable, "-m", "cairn.server"]
 REPO = Path(__file__).resolve().parents[2]
+RUN_COMMANDS = ("cairn.chat", "cairn.runAction")
 
 
 @dataclass
@@ -34,12 +40,17 @@ class Session:
     record: Path
     data_dir: Path
 
-    async def command(self, command: str, arguments: dict | None = None) -> Any:
-        return await self.client.workspace_execute_command_async(
+    async def command(self, command: str, arguments: dict | None = None, *, wait: bool = True) -> Any:
+        """The command's result; for a run (chat, action), the run's outcome once it ended."""
+        result = await self.client.workspace_execute_command_async(
             types.ExecuteCommandParams(
                 command=command, arguments=[arguments] if arguments is not None else []
             )
         )
+        if not (wait and command in RUN_COMMANDS and isinstance(result, dict) and "runId" in result):
+            return result
+        await asyncio.wait_for(self.state.stream_done[result["runId"]].wait(), 300)  # after the outcome
+        return await self.command("cairn.result", {"runId": result["runId"]})
 
     def requests(self, include_background: bool = False) -> list[dict]:
         """The requests the model received (the agent's only, unless asked)."""
@@ -67,6 +78,7 @@ async def cairn_session(
     settings: dict | None = None,
     env: dict | None = None,
     data_dir: Path | None = None,
+    stream: bool = True,
 ) -> AsyncIterator[Session]:
     """Start the server with the agent's scripted ``turns`` and initialize it.
 
@@ -96,7 +108,7 @@ async def cairn_session(
             capabilities=client_capabilities(preset),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-            initialization_options={"settings": settings or {}},
+            initialization_options={"settings": settings or {}, "streamNotifications": stream},
         )
     )
     try:

@@ -27,7 +27,6 @@ vim.env.CAIRN_NO_WARMUP = '1'
 vim.env.PYTHONPATH = H.repo
 
 require('cairn').setup({ python = H.python(), trusted = true })
-chat.done_grace_ms = 200
 
 local ROOT = H.workspace({ ['mod.py'] = SOURCE })
 vim.cmd('edit ' .. vim.fn.fnameescape(ROOT .. '/mod.py'))

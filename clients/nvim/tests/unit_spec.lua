@@ -27,7 +27,8 @@ end)
 
 H.test('settings: trust travels in initializationOptions, never in the workspace section', function()
   local untrusted = config.resolve({ settings = { model = 'openai/m', apiKey = 'sk-x', logLevel = 'debug' } })
-  H.eq({ settings = { model = 'openai/m', apiKey = 'sk-x', logLevel = 'debug', trusted = false } }, config.init_options(untrusted))
+  H.eq({ settings = { model = 'openai/m', apiKey = 'sk-x', logLevel = 'debug', trusted = false }, streamNotifications = true },
+    config.init_options(untrusted))
   H.eq({ logLevel = 'debug' }, config.configuration_section(untrusted))
   local trusted = config.resolve({ trusted = true, settings = { model = 'openai/m', apiKey = 'sk-x' } })
   H.eq({ model = 'openai/m' }, config.configuration_section(trusted))

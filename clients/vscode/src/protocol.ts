@@ -10,6 +10,12 @@
 /** Custom notification carrying streamed output from server to client. */
 export const STREAM_NOTIFICATION = 'cairn/stream';
 
+/**
+ * The `initializationOptions` key that opts in to `cairn/stream`. Without it the server sends
+ * no custom notification and shows outcomes with `window/showDocument` / `window/showMessage`.
+ */
+export const STREAM_OPT_IN = 'streamNotifications';
+
 export interface Position {
   line: number;
   character: number;
@@ -20,7 +26,10 @@ export interface Range {
   end: Position;
 }
 
-/** Shared by commands whose output streams through `cairn/stream`: the client picks the id. */
+/**
+ * Shared by the commands that start a run (answered at once with `RunStarted`); the id becomes
+ * the run's id, so the client that picks it can route `cairn/stream` events before the answer.
+ */
 export interface Streamed {
   streamId?: string;
 }
@@ -56,6 +65,11 @@ export interface CancelArgs {
   streamId?: string;
 }
 
+/** The outcome of one run (running or finished), or of the latest run when no id is given. */
+export interface ResultArgs {
+  runId?: string;
+}
+
 export interface MemorySearchArgs {
   query: string;
   limit?: number;
@@ -77,6 +91,7 @@ export interface CommandArgsById {
   'cairn.chat': ChatArgs;
   'cairn.runAction': RunActionArgs;
   'cairn.cancel': CancelArgs;
+  'cairn.result': ResultArgs;
   'cairn.newSession': NoArgs;
   'cairn.memory.consolidate': NoArgs;
   'cairn.memory.show': NoArgs;
@@ -94,6 +109,7 @@ export const COMMANDS: ReadonlyArray<{ id: CommandId; title: string }> = [
   { id: 'cairn.chat', title: 'Cairn: Chat' },
   { id: 'cairn.runAction', title: 'Cairn: Run Action' },
   { id: 'cairn.cancel', title: 'Cairn: Cancel' },
+  { id: 'cairn.result', title: 'Cairn: Show Result' },
   { id: 'cairn.newSession', title: 'Cairn: New Session' },
   { id: 'cairn.memory.consolidate', title: 'Cairn: Consolidate Memory' },
   { id: 'cairn.memory.show', title: 'Cairn: Show Memory' },
@@ -102,6 +118,14 @@ export const COMMANDS: ReadonlyArray<{ id: CommandId; title: string }> = [
   { id: 'cairn.skills.list', title: 'Cairn: List Skills' },
   { id: 'cairn.skills.open', title: 'Cairn: Open Skill' },
 ];
+
+/** What `cairn.chat` / `cairn.runAction` answer at once: the run goes on in the background. */
+export interface RunStarted {
+  runId: string;
+  streamId: string;
+  sessionId: string;
+  status: 'started';
+}
 
 /** Commands whose output arrives as `cairn/stream` events (their args extend Streamed). */
 export const STREAMED_COMMANDS: ReadonlySet<CommandId> = new Set<CommandId>(['cairn.chat', 'cairn.runAction']);
@@ -142,6 +166,7 @@ export const SETTING_KEYS = [
   'trusted',
   'shell',
   'shellTimeout',
+  'approvalTimeout',
   'maxSteps',
   'requestTimeout',
   'logLevel',

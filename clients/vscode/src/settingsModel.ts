@@ -9,7 +9,7 @@
  * another provider or widen its permissions. `trusted` comes from the editor's workspace trust,
  * and the API key from secret storage; neither is ever read from settings.
  */
-import { SENSITIVE_SETTINGS, SETTING_KEYS, SettingKey } from './protocol';
+import { SENSITIVE_SETTINGS, SETTING_KEYS, SettingKey, STREAM_OPT_IN } from './protocol';
 
 /** The layers of one setting, as `WorkspaceConfiguration.inspect()` returns them. */
 export interface SettingLayers {
@@ -66,17 +66,20 @@ export function configurationSection(inspect: InspectSetting, trusted: boolean):
   return section;
 }
 
-/** `initializationOptions` for the server: the settings plus trust and the secret key. */
+/**
+ * `initializationOptions` for the server: the settings plus trust and the secret key, and the
+ * opt-in to `cairn/stream` (without it the server would show answers as documents instead).
+ */
 export function initializationOptions(
   inspect: InspectSetting,
   trusted: boolean,
   apiKey: string | undefined,
-): { settings: Record<string, unknown> } {
+): { settings: Record<string, unknown>; [STREAM_OPT_IN]: true } {
   const settings: Record<string, unknown> = { ...serverSettings(inspect, trusted), trusted };
   if (apiKey) {
     settings.apiKey = apiKey;
   }
-  return { settings };
+  return { settings, [STREAM_OPT_IN]: true };
 }
 
 /**

@@ -2,12 +2,13 @@
  * Routing `cairn/stream` events to the view that asked for them, and running a streamed
  * command to its end. No `vscode` import: the extension and the node end-to-end test share it.
  *
- * The client picks the stream id before sending the command, so events that arrive before
- * the command's response already have a home. Events for ids nobody opened (a code action
- * the editor ran on its own, whose id the server made up) go to a fallback view.
+ * The client picks the stream id (which becomes the run id) before sending the command, so
+ * events that arrive before the command's response already have a home. Events for ids nobody
+ * opened (a code action the editor ran on its own, whose id the server made up) go to a
+ * fallback view.
  */
 import { randomUUID } from 'node:crypto';
-import { CommandArgsById, CommandId, isStreamEvent, StreamEvent } from './protocol';
+import { CommandArgsById, CommandId, isStreamEvent, RunStarted, StreamEvent } from './protocol';
 
 /** Where one stream's output goes. */
 export interface StreamSink {
@@ -113,14 +114,19 @@ export class StreamRouter {
   }
 }
 
-/** How long to wait for `done` after the command's response; the server normally sends it first. */
-export const DONE_GRACE_MS = 2000;
+/** Whether a command's answer is a run the server started (and will end with `done`). */
+export function isRunStarted(value: unknown): value is RunStarted {
+  const started = value as RunStarted | null;
+  return typeof started === 'object' && started !== null && started.status === 'started' && typeof started.runId === 'string';
+}
 
 /**
  * Run a streamed command (`cairn.chat`, `cairn.runAction`): pick a stream id, route its events
- * to `sink`, send the command, and resolve once the response and `done` have arrived.
- * Cancelling `token` asks the server to stop this stream (`cairn.cancel`), so output already
- * produced still arrives and the command ends the way the server ends it.
+ * to `sink`, send the command (the server answers at once: the run started), and resolve once
+ * the run has ended (`done`) with its outcome from `cairn.result`. The server always ends a run
+ * with `done`, so nothing here waits on a timer. Cancelling `token` asks the server to stop
+ * this run (`cairn.cancel`), so output already produced still arrives and the run ends the way
+ * the server ends it.
  */
 export async function runStreamed<K extends 'cairn.chat' | 'cairn.runAction'>(
   send: CommandSender,
@@ -129,7 +135,6 @@ export async function runStreamed<K extends 'cairn.chat' | 'cairn.runAction'>(
   args: CommandArgsById[K],
   sink: StreamSink,
   token?: CancellationLike,
-  graceMs = DONE_GRACE_MS,
 ): Promise<StreamOutcome & { result: unknown }> {
   const streamId = args.streamId ?? randomUUID();
   const route = router.open(streamId, sink);
@@ -141,10 +146,12 @@ export async function runStreamed<K extends 'cairn.chat' | 'cairn.runAction'>(
     cancel();
   }
   try {
-    const result = await send(command, { ...args, streamId });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([route.finished, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
+    const started = await send(command, { ...args, streamId });
+    if (!isRunStarted(started)) {
+      return { ...route.outcome, result: started }; // not a run: nothing more will come
+    }
+    await route.finished;
+    const result = await send('cairn.result', { runId: started.runId }).catch(() => started);
     return { ...route.outcome, result };
   } finally {
     subscription?.dispose();

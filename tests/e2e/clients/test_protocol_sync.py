@@ -1,6 +1,7 @@
 """The clients' copies of the server contract stay in step with server/commands.py and the
-settings model: command ids and titles, every command's argument keys (which are required),
-stream event kinds, setting keys and their trust scopes, and the VS Code settings contributed."""
+settings model: command ids and titles, the stream opt-in key, every command's argument keys
+(which are required), stream event kinds, setting keys and their trust scopes, and the VS Code
+settings contributed."""
 
 from __future__ import annotations
 
@@ -52,6 +53,9 @@ def test_command_ids_and_titles_match():
     assert sorted(lua) == sorted(spec.id for spec in commands.ALL_COMMANDS)
     assert f"STREAM_NOTIFICATION = '{commands.STREAM_NOTIFICATION}'" in PROTOCOL_TS
     assert f"M.STREAM_NOTIFICATION = '{commands.STREAM_NOTIFICATION}'" in PROTOCOL_LUA
+    # both clients opt in to cairn/stream with the key the server reads
+    assert f"STREAM_OPT_IN = '{commands.STREAM_OPT_IN}'" in PROTOCOL_TS
+    assert f"M.STREAM_OPT_IN = '{commands.STREAM_OPT_IN}'" in PROTOCOL_LUA
 
 
 @pytest.mark.parametrize("spec", commands.ALL_COMMANDS, ids=lambda spec: spec.id)

@@ -9,9 +9,6 @@ local M = {}
 
 local state = { buf = nil, win = nil, current = nil, at_line_start = true }
 
--- How long to wait for `done` after a command's response (the server normally sends it first).
-M.done_grace_ms = 2000
-
 local function valid_buf()
   return state.buf and vim.api.nvim_buf_is_valid(state.buf)
 end
@@ -126,33 +123,46 @@ function M.sink(title)
   }
 end
 
+--- Whether a command's answer is a run the server started (it ends the run with `done`).
+function M.is_run_started(result)
+  return type(result) == 'table' and result.status == 'started' and type(result.runId) == 'string'
+end
+
 --- Run a streamed command (`cairn.chat`, `cairn.runAction`) into the chat view.
---- `on_done(outcome, result, err)` is called once the stream and the response have ended.
+--- The server answers at once (the run started) and ends the run's stream with `done`;
+--- `on_done(outcome, result, err)` is then called with the run's outcome (`cairn.result`).
 function M.run(command, args, title, opts, on_done)
   opts = opts or {}
   local id = args.streamId or compat.uuid()
   args.streamId = id
   local sink = M.sink(title)
   local finished = false
-  local response = nil
-  local function finish(outcome)
+  local started, failure = nil, nil
+  local function finish(outcome, result, err)
     if not finished then
       finished = true
       if on_done then
-        on_done(outcome, response and response.result, response and response.err)
+        on_done(outcome, result, err)
       end
     end
   end
-  sink.done = finish
+  sink.done = function(outcome)
+    if not M.is_run_started(started) then
+      return finish(outcome, started, failure)
+    end
+    server.execute(protocol.commands.result, { runId = started.runId }, function(err, result)
+      finish(outcome, result or started, err)
+    end, opts)
+  end
   streams.open(id, sink)
   state.current = id
   server.execute(command, args, function(err, result)
-    response = { err = err, result = result }
+    started, failure = result, err
     if err then
       sink.error(err)
       streams.close(id)
-    elseif vim.tbl_contains(streams.open_streams(), id) then
-      vim.defer_fn(function() if vim.tbl_contains(streams.open_streams(), id) then streams.close(id) end end, M.done_grace_ms)
+    elseif not M.is_run_started(result) and vim.tbl_contains(streams.open_streams(), id) then
+      streams.close(id) -- not a run: nothing more will come
     end
   end, opts)
   return id

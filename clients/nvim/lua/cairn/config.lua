@@ -85,11 +85,12 @@ function M.resolve(opts)
   return merged
 end
 
---- `initializationOptions`: every setting, plus `trusted` from the option.
+--- `initializationOptions`: every setting, plus `trusted` from the option, and the opt-in to
+--- `cairn/stream` (the chat view streams answers).
 function M.init_options(options)
   local settings = vim.deepcopy(options.settings)
   settings.trusted = options.trusted
-  return { settings = settings }
+  return { settings = settings, [protocol.STREAM_OPT_IN] = true }
 end
 
 --- The `cairn` section for `workspace/configuration`: no `trusted`, no key, and while

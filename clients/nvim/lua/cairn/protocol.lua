@@ -3,12 +3,16 @@
 local M = {}
 
 M.STREAM_NOTIFICATION = 'cairn/stream'
+-- The initializationOptions key that opts in to `cairn/stream` (without it the server shows
+-- answers with window/showDocument and window/showMessage instead).
+M.STREAM_OPT_IN = 'streamNotifications'
 
 M.commands = {
   status = 'cairn.status',
   chat = 'cairn.chat',
   run_action = 'cairn.runAction',
   cancel = 'cairn.cancel',
+  result = 'cairn.result',
   new_session = 'cairn.newSession',
   memory_consolidate = 'cairn.memory.consolidate',
   memory_show = 'cairn.memory.show',
@@ -21,7 +25,7 @@ M.commands = {
 -- Server setting keys (README's settings table).
 M.setting_keys = {
   'model', 'apiBase', 'apiKey', 'actionProtocol', 'contextWindow', 'memoryPath', 'trusted',
-  'shell', 'shellTimeout', 'maxSteps', 'requestTimeout', 'logLevel',
+  'shell', 'shellTimeout', 'approvalTimeout', 'maxSteps', 'requestTimeout', 'logLevel',
 }
 
 -- Keys a workspace may set only once trusted: sent at start-up only while untrusted.

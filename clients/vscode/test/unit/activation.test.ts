@@ -107,6 +107,7 @@ test('an untrusted workspace starts in restricted mode with user-level settings 
   assert.equal(clients.length, 1);
   assert.deepEqual(clients[0].options.initializationOptions, {
     settings: { model: 'openai/gpt-4.1', logLevel: 'debug', trusted: false, apiKey: 'sk-user' },
+    streamNotifications: true,
   });
   assert.deepEqual(clients[0].options.configuration(), { logLevel: 'debug' });
   assert.equal(launchInputs[0].pythonPath, '/user/python'); // the repo's interpreter is not run

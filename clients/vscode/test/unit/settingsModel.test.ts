@@ -54,8 +54,9 @@ test('trusted and apiKey never come from settings', () => {
   assert.ok(!('apiKey' in init.settings));
 });
 
-test('initializationOptions carry trust and the secret key', () => {
+test('initializationOptions carry trust and the secret key, and opt in to cairn/stream', () => {
   const init = initializationOptions(inspector(layers), true, 'sk-secret');
+  assert.equal(init.streamNotifications, true);
   assert.equal(init.settings.trusted, true);
   assert.equal(init.settings.apiKey, 'sk-secret');
   assert.equal(init.settings.model, 'evil/model');

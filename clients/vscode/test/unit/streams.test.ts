@@ -51,14 +51,22 @@ test('streams nobody opened go to the fallback, one sink per stream', () => {
   assert.deepEqual(sinks.get('s1')!.events, ['text:one', 'text: two', 'end']);
 });
 
-test('runStreamed sends its stream id and collects the answer', async () => {
+/** What the server answers a run command with at once; the run's events follow later. */
+function started(args: { streamId: string }) {
+  return { runId: args.streamId, streamId: args.streamId, sessionId: 's', status: 'started' };
+}
+
+/** Emit `events` after the command has been answered, as the server does. */
+function later(emit: (kind: any, text?: string) => void, events: [string, string?][]): void {
+  setImmediate(() => events.forEach(([kind, text]) => emit(kind, text)));
+}
+
+test('runStreamed sends its stream id, waits for done and returns the run\u2019s outcome', async () => {
   const service = new FakeService().on('cairn.chat', (args, emit) => {
-    emit('status', 'thinking');
-    emit('text', 'Hi ');
-    emit('text', 'there');
-    emit('done');
-    return { sessionId: 's', streamId: args.streamId };
+    later(emit, [['status', 'thinking'], ['text', 'Hi '], ['text', 'there'], ['done']]);
+    return started(args);
   });
+  service.on('cairn.result', (args) => ({ runId: args.runId, status: 'done', text: 'Hi there' }));
   const { events, sink } = recordingSink();
   const outcome = await runStreamed(service.send, service.router, 'cairn.chat', { prompt: 'hello' }, sink);
   const sent = service.sent('cairn.chat')[0] as { streamId: string; prompt: string };
@@ -67,16 +75,16 @@ test('runStreamed sends its stream id and collects the answer', async () => {
   assert.equal(outcome.streamId, sent.streamId);
   assert.equal(outcome.text, 'Hi there');
   assert.equal(outcome.done, true);
-  assert.deepEqual(outcome.result, { sessionId: 's', streamId: sent.streamId });
+  assert.deepEqual(service.sent('cairn.result'), [{ runId: sent.streamId }]);
+  assert.deepEqual(outcome.result, { runId: sent.streamId, status: 'done', text: 'Hi there' });
   assert.deepEqual(events, ['status:thinking', 'text:Hi ', 'text:there', 'end']);
   assert.deepEqual(service.router.openStreams(), []);
 });
 
 test('runStreamed keeps a stream id the caller chose and reports errors', async () => {
-  const service = new FakeService().on('cairn.runAction', (_args, emit) => {
-    emit('error', 'the model is unreachable');
-    emit('done');
-    return null;
+  const service = new FakeService().on('cairn.runAction', (args, emit) => {
+    later(emit, [['error', 'the model is unreachable'], ['done']]);
+    return started(args);
   });
   const { sink } = recordingSink();
   const args = { action: 'explain' as const, uri: 'file:///a.py', range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, streamId: 'mine' };
@@ -87,21 +95,21 @@ test('runStreamed keeps a stream id the caller chose and reports errors', async 
 
 test('cancelling the token asks the server to cancel that stream', async () => {
   const token = new FakeToken();
-  let release!: () => void;
-  const service = new FakeService().on('cairn.chat', async (_args, emit) => {
-    emit('text', 'partial');
-    await new Promise<void>((resolve) => (release = resolve));
-    emit('error', 'Cancelled');
-    emit('done');
-    return null;
+  let emitLater!: (kind: any, text?: string) => void;
+  const service = new FakeService().on('cairn.chat', (args, emit) => {
+    emitLater = emit;
+    later(emit, [['text', 'partial']]);
+    return started(args);
   });
   service.on('cairn.cancel', (args) => {
-    release();
+    later(emitLater, [['error', 'Cancelled'], ['done']]);
     return { cancelled: args.streamId ? 1 : 0 };
   });
   const { events, sink } = recordingSink();
   const running = runStreamed(service.send, service.router, 'cairn.chat', { prompt: 'long' }, sink, token);
-  await new Promise((resolve) => setImmediate(resolve));
+  while (!events.includes('text:partial')) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   token.cancel();
   const outcome = await running;
   assert.deepEqual(service.sent('cairn.cancel'), [{ streamId: outcome.streamId }]);
@@ -109,16 +117,13 @@ test('cancelling the token asks the server to cancel that stream', async () => {
   assert.deepEqual(events, ['text:partial', 'error:Cancelled', 'end']);
 });
 
-test('a response without done ends the stream after the grace period', async () => {
-  const service = new FakeService().on('cairn.chat', (_args, emit) => {
-    emit('text', 'answer');
-    return 'ok';
-  });
+test('an answer that is not a started run ends the stream with that answer', async () => {
+  const service = new FakeService().on('cairn.chat', () => 'ok');
   const { events, sink } = recordingSink();
-  const outcome = await runStreamed(service.send, service.router, 'cairn.chat', { prompt: 'x' }, sink, undefined, 20);
+  const outcome = await runStreamed(service.send, service.router, 'cairn.chat', { prompt: 'x' }, sink);
   assert.equal(outcome.done, false);
-  assert.equal(outcome.text, 'answer');
-  assert.deepEqual(events, ['text:answer', 'end']);
+  assert.equal(outcome.result, 'ok');
+  assert.deepEqual(events, ['end']);
   assert.deepEqual(service.router.openStreams(), []);
 });
 
