@@ -120,6 +120,16 @@ diagnostic, in the same list as pylsp's actions, edits the buffer."
                    "def add(a, b):\n    \"\"\"Add a and c.\"\"\"\n    return a + b\n"))
     (cairn-scenario-wait-shown "Replaced c with b.")))
 
-(cairn-scenario-define-tests cairn-lsp cairn-lsp-spec-fix-beside-pylsp)
+(defun cairn-lsp-spec-result-opens-the-transcript ()
+  "M-x cairn-result: the latest run's transcript opens in a window."
+  (with-current-buffer cairn-scenario-buffer
+    (cairn-result))
+  (let ((transcript (cairn-wait (lambda ()
+                                  (seq-find (lambda (buffer) (get-buffer-window buffer t))
+                                            (cairn-test-transcripts)))
+                                30 "the transcript")))
+    (should (string-match-p "## Answer\n\nReplaced c with b." (cairn-test-buffer-text transcript)))))
+
+(cairn-scenario-define-tests cairn-lsp cairn-lsp-spec-fix-beside-pylsp cairn-lsp-spec-result-opens-the-transcript)
 
 ;;; lsp-mode-spec.el ends here
