@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from cairn.server.action_specs import ACTION_IDS
+
 
 class CommandArgs(BaseModel):
     """Base of every command's argument object."""
@@ -54,7 +56,8 @@ class ChatArgs(Streamed):
     session_id: str | None = None
 
 
-ActionName = Literal["explain", "fix", "refactor", "docstring", "tests"]
+# The ids of server/action_specs.py's table, so an action added there is accepted here.
+ActionName = Literal[ACTION_IDS]  # type: ignore[valid-type]
 
 
 class Diagnostic(CommandArgs):

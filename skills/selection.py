@@ -16,15 +16,6 @@ import pathspec
 from cairn.skills.catalog import Catalog
 from cairn.skills.skill import Skill
 
-# The code actions of server/commands.py and the bundled skill each one falls back to.
-DEFAULT_ACTION_SKILLS: dict[str, str] = {
-    "explain": "explain",
-    "fix": "fix-diagnostic",
-    "refactor": "refactor",
-    "docstring": "docstring",
-    "tests": "write-tests",
-}
-
 
 @lru_cache(maxsize=256)
 def _spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
@@ -51,16 +42,22 @@ def skills_for_file(catalog: Catalog, path: str | None, language_id: str | None 
 
 
 def skill_for_action(
-    catalog: Catalog, action: str, path: str | None = None, language_id: str | None = None
+    catalog: Catalog,
+    action: str,
+    path: str | None = None,
+    language_id: str | None = None,
+    *,
+    default: str | None = None,
 ) -> Skill | None:
     """The skill a code action should use on this file, or None when the catalog has none.
 
     Skills declaring the action in ``metadata.actions`` compete; a specific file match beats a
-    generic one, and the action's default skill (``DEFAULT_ACTION_SKILLS``) wins ties, so a user
-    or workspace skill of the same name replaces the bundled one through catalog precedence.
-    When nothing declares the file, the default skill is still used: its advice is general.
+    generic one, and the action's ``default`` skill (its row in the server's action table) wins
+    ties, so a user or workspace skill of the same name replaces the bundled one through catalog
+    precedence. When nothing declares the file, the default skill is still used: its advice is
+    general.
     """
-    default_name = DEFAULT_ACTION_SKILLS.get(action)
+    default_name = default
     candidates = [s for s in catalog if action in s.actions or s.name == default_name]
     ranked = sorted(
         ((match_strength(s, path, language_id), s.name == default_name, s) for s in candidates),

@@ -12,17 +12,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-ACTIONS = ("explain", "fix", "refactor", "docstring", "tests")
+from cairn.server.action_specs import action_spec
 
-# Which bundled skill each code action follows (skills/library/<name>/SKILL.md).
-ACTION_SKILLS = {
-    "explain": "explain",
-    "fix": "fix-diagnostic",
-    "refactor": "refactor",
-    "docstring": "docstring",
-    "tests": "write-tests",
-}
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 @cache
@@ -67,13 +59,13 @@ def action_prompt(
     language: str = "",
     diagnostics: str = "",
     instructions: str = "",
+    skill_name: str = "",
     skill_body: str = "",
 ) -> str:
-    """The user message for a code action; the action's skill is inlined when available."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
+    """The user message for a code action, with the skill chosen for it (``skill_name``, whose
+    text is ``skill_body``) inlined when there is one. ValueError for an unknown action."""
     body = fill(
-        template(f"actions/{action}.md"),
+        template(action_spec(action).template),
         path=path,
         start_line=start_line,
         end_line=end_line,
@@ -83,7 +75,7 @@ def action_prompt(
         instructions=f" {instructions.strip()}" if instructions.strip() else "",
     )
     if skill_body.strip():
-        skill = ACTION_SKILLS[action]
+        skill = skill_name or action_spec(action).skill
         body = (
             f'Follow the `{skill}` skill:\n\n<skill name="{skill}">\n{skill_body.strip()}\n</skill>\n\n{body}'
         )

@@ -20,11 +20,19 @@ from typing import Any
 
 from pygls.exceptions import JsonRpcInvalidParams
 
+from cairn.server.action_specs import action_spec
 from cairn.server.agent.compose import open_agent_host
 from cairn.server.agent.errors import AgentError
 from cairn.server.agent.host import AgentHost, RunPorts
 from cairn.server.agent.loop import RunResult
-from cairn.server.agent.tools.context import ApplyOutcome, BufferText, EditProposal, NoBuffers, RefusingSink
+from cairn.server.agent.tools.context import (
+    ApplyOutcome,
+    BufferText,
+    EditProposal,
+    EditSink,
+    NoBuffers,
+    RefusingSink,
+)
 from cairn.server.command_args import CancelArgs, ChatArgs, NoArgs, ResultArgs, RunActionArgs
 from cairn.server.lsp import logs
 from cairn.server.lsp.approval import LspApprover
@@ -62,6 +70,19 @@ class EditorBuffers:
         return paths
 
 
+class NoEditsSink:
+    """The `EditSink` of an action that does not mutate (Explain): every proposal is refused."""
+
+    def __init__(self, reason: str, on_outcome: Callable[[EditProposal, ApplyOutcome], None]) -> None:
+        self._reason = reason
+        self._on_outcome = on_outcome
+
+    async def apply(self, proposal: EditProposal) -> ApplyOutcome:
+        outcome = ApplyOutcome("rejected", self._reason)
+        self._on_outcome(proposal, outcome)
+        return outcome
+
+
 class AgentRuns:
     """The editor's agent commands, bound to one server and its host."""
 
@@ -85,12 +106,20 @@ class AgentRuns:
         title: str,
         request: str,
         origin: str,
+        read_only: bool = False,
     ) -> dict[str, Any]:
         """Start a run in the background and answer at once with its id."""
         run_id = run_id or uuid.uuid4().hex
         if self.records.running(run_id):
             raise JsonRpcInvalidParams(f"A run with id {run_id!r} is already running")
-        run = RunRecord(run_id=run_id, session_id=session_id, title=title, request=request, origin=origin)
+        run = RunRecord(
+            run_id=run_id,
+            session_id=session_id,
+            title=title,
+            request=request,
+            origin=origin,
+            read_only=read_only,
+        )
         self.records.add(run)
         previous, ended = self._session_tail.get(session_id), asyncio.Event()
         self._session_tail[session_id] = ended
@@ -146,9 +175,14 @@ class AgentRuns:
                 observer.status(WAITING)
                 await previous.wait()
             prompt = await make_prompt()
+            edits: EditSink = LspEditSink(self.server, root, record_edit) if root else RefusingSink()
+            if run.read_only:
+                edits = NoEditsSink(
+                    f"{run.title} does not change code; ask in a chat to change it", record_edit
+                )
             ports = RunPorts(
                 buffers=EditorBuffers(self.server, root) if root else NoBuffers(),
-                edits=LspEditSink(self.server, root, record_edit) if root else RefusingSink(),
+                edits=edits,
                 approver=LspApprover(self.server, lambda: self.host.settings.approval_timeout),
                 observer=observer,
             )
@@ -176,6 +210,8 @@ class AgentRuns:
         )
 
     async def run_action(self, args: RunActionArgs) -> dict[str, Any]:
+        spec = action_spec(args.action)
+
         async def make_prompt() -> str:
             return await code_action_prompt(
                 self.server.documents,
@@ -192,6 +228,7 @@ class AgentRuns:
             title=f"Cairn: {args.action}",
             request=request,
             origin=f"action:{args.action}",
+            read_only=not spec.mutates,
         )
 
     async def _chat_session(self) -> str:

@@ -13,30 +13,17 @@ in the editor's lightbulb, and ``source.cairn.tests`` in the source-action menu.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from lsprotocol import types
 
+from cairn.server.action_specs import ACTIONS, ActionSpec
 from cairn.server.commands import RUN_ACTION
 from cairn.server.lsp.server import CairnServer
 
 MAX_FIX_ACTIONS = 5  # one per diagnostic in range; more is noise
 
 
-@dataclass(frozen=True)
-class ActionKind:
-    name: str  # RunActionArgs.action
-    kind: str
-    title: str
-
-
-EXPLAIN = ActionKind("explain", "refactor.cairn.explain", "Cairn: Explain this code")
-REFACTOR = ActionKind("refactor", "refactor.cairn.rewrite", "Cairn: Refactor selection…")
-DOCSTRING = ActionKind("docstring", "refactor.cairn.docstring", "Cairn: Add docstring")
-TESTS = ActionKind("tests", "source.cairn.tests", "Cairn: Write tests")
-FIX = ActionKind("fix", types.CodeActionKind.QuickFix.value, "Cairn: Fix “{message}”")
-
-ADVERTISED_KINDS = [FIX.kind, EXPLAIN.kind, REFACTOR.kind, DOCSTRING.kind, TESTS.kind]
+ADVERTISED_KINDS = [spec.kind for spec in ACTIONS]
 
 # A definition starts on this line: offer "Add docstring". Cheap on purpose (no parsing).
 _DEFINITION = re.compile(
@@ -89,13 +76,13 @@ def offered_actions(
     actions: list[types.CodeAction | types.Command] = []
 
     def add(
-        action: ActionKind,
+        action: ActionSpec,
         title: str,
         extra: dict | None = None,
         diagnostics: list[types.Diagnostic] | None = None,
     ) -> None:
         if _wanted(action.kind, only):
-            arguments = {"action": action.name, **base, **(extra or {})}
+            arguments = {"action": action.id, **base, **(extra or {})}
             if not literals:
                 actions.append(_command(title, arguments))
                 return
@@ -109,22 +96,26 @@ def offered_actions(
                 )
             )
 
-    for diagnostic in list(params.context.diagnostics or [])[:MAX_FIX_ACTIONS]:
-        message = " ".join(diagnostic.message.split())
-        short = message if len(message) <= 60 else message[:57] + "…"
-        add(
-            FIX,
-            FIX.title.format(message=short),
-            {"range": _range_json(diagnostic.range), "diagnostics": [_diagnostic_json(diagnostic)]},
-            diagnostics=[diagnostic],
-        )
-    add(EXPLAIN, EXPLAIN.title)
-    if has_selection:
-        add(REFACTOR, REFACTOR.title)
-    if _DEFINITION.match(first_line):
-        add(DOCSTRING, DOCSTRING.title)
-    if not snapshot or (snapshot.language_id or "") not in _NOT_CODE:
-        add(TESTS, TESTS.title)
+    offered = {
+        "always": True,
+        "selection": has_selection,
+        "definition": bool(_DEFINITION.match(first_line)),
+        "code": not snapshot or (snapshot.language_id or "") not in _NOT_CODE,
+    }
+    for spec in ACTIONS:
+        if spec.offered != "per_diagnostic":
+            if offered[spec.offered]:
+                add(spec, spec.title)
+            continue
+        for diagnostic in list(params.context.diagnostics or [])[:MAX_FIX_ACTIONS]:
+            message = " ".join(diagnostic.message.split())
+            short = message if len(message) <= 60 else message[:57] + "…"
+            add(
+                spec,
+                spec.title.format(message=short),
+                {"range": _range_json(diagnostic.range), "diagnostics": [_diagnostic_json(diagnostic)]},
+                diagnostics=[diagnostic],
+            )
     return actions
 
 

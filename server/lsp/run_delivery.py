@@ -77,13 +77,15 @@ def _message_type(run: RunRecord) -> types.MessageType:
 
 
 def _message(run: RunRecord, shown: bool) -> str:
+    """One line (the run's title starts with "Cairn"), or the answer when nothing else shows it."""
+    summary = " ".join(run.summary().split())
     if run.status != "done" or shown:
-        return "Cairn: " + " ".join(run.summary().split())
+        return summary
     answer = run.text.strip() or "(no answer)"
     if len(answer) > MAX_MESSAGE_CHARS:
         answer = answer[:MAX_MESSAGE_CHARS] + "…"
     where = f"\n\n(Transcript: {run.transcript})" if run.transcript else ""
-    return f"Cairn: {run.summary()}\n\n{answer}{where}"
+    return f"{summary}\n\n{answer}{where}"
 
 
 async def _show_document(server: CairnServer, path: Path) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cairn.server.action_specs import action_spec
 from cairn.server.agent import templates
 from cairn.server.command_args import Range, RunActionArgs
 from cairn.server.lsp.documents import Documents, DocumentSnapshot, uri_to_path
@@ -89,9 +90,10 @@ def _diagnostics_text(args: RunActionArgs) -> str:
 
 async def code_action_prompt(documents: Documents, args: RunActionArgs, root: Path | None, skills) -> str:  # noqa: ANN001
     """The action's prompt from its template, the document text and the action's skill."""
+    spec = action_spec(args.action)
     path, snapshot = await _document(documents, args.uri)
     rng = args.range
-    if args.action in ("explain", "docstring", "tests") and rng.start == rng.end:
+    if spec.whole_block and rng.start == rng.end:
         # Without a selection, take the surrounding block: up to 40 lines from the cursor.
         rng = Range.model_validate(
             {
@@ -100,13 +102,15 @@ async def code_action_prompt(documents: Documents, args: RunActionArgs, root: Pa
             }
         )
     selection, first, last = _excerpt(snapshot.text, rng)
-    skill_body = ""
+    skill_name = skill_body = ""
     if skills is not None:
         from cairn.skills.selection import skill_for_action
 
-        skill = skill_for_action(skills, args.action, path=path, language_id=snapshot.language_id)
+        skill = skill_for_action(
+            skills, args.action, _display_path(path, root), snapshot.language_id, default=spec.skill
+        )
         if skill is not None:
-            skill_body = skills.load_skill(skill.name)
+            skill_name, skill_body = skill.name, skills.load_skill(skill.name)
     return templates.action_prompt(
         args.action,
         path=_display_path(path, root),
@@ -116,5 +120,6 @@ async def code_action_prompt(documents: Documents, args: RunActionArgs, root: Pa
         language=snapshot.language_id or EXTENSION_LANGUAGES.get(path.suffix, ""),
         diagnostics=_diagnostics_text(args),
         instructions=args.instructions or "",
+        skill_name=skill_name,
         skill_body=skill_body,
     )

@@ -37,6 +37,7 @@ class RunRecord:
     title: str
     request: str  # the user's own words (or the action's name), for the transcript
     origin: str = "chat"  # the memory session's origin: chat, action:<name>
+    read_only: bool = False  # an action that does not mutate: its edits are refused
     status: RunStatus = "running"
     streamed: str = ""  # every piece of answer text, in order, across steps
     activity: list[str] = field(default_factory=list)  # status lines: tools run, retries

@@ -41,7 +41,8 @@ export interface ChatArgs extends Streamed {
   sessionId?: string;
 }
 
-export type ActionName = 'explain' | 'fix' | 'refactor' | 'docstring' | 'tests';
+/** The code actions of server/action_specs.py's table, in its order. */
+export type ActionName = 'fix' | 'explain' | 'refactor' | 'docstring' | 'tests';
 
 /** The subset of an LSP diagnostic the fix action needs (extra keys are ignored). */
 export interface Diagnostic {

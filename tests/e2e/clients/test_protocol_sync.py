@@ -1,7 +1,7 @@
 """The clients' copies of the server contract stay in step with server/commands.py and the
-settings model: command ids and titles, the stream opt-in key, every command's argument keys
-(which are required), stream event kinds, setting keys and their trust scopes, and the VS Code
-settings contributed."""
+settings model: command ids and titles, the stream opt-in key, the code actions' ids (the
+action table), every command's argument keys (which are required), stream event kinds,
+setting keys and their trust scopes, and the VS Code settings contributed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import typing
 
 import pytest
 
-from cairn.server import command_args, commands
+from cairn.server import action_specs, command_args, commands
 from cairn.server.settings import describe_fields
 from tests.e2e.clients.tap import REPO
 
@@ -64,6 +64,12 @@ def test_argument_keys_match(spec):
     interface = by_id[spec.id]
     ts_fields = {} if interface == "NoArgs" else _ts_interfaces()[interface]
     assert ts_fields == _python_args(spec.args)
+
+
+def test_action_names_match_the_action_table():
+    names = re.search(r"export type ActionName = (.*);", PROTOCOL_TS).group(1)
+    assert re.findall(r"'(\w+)'", names) == list(action_specs.ACTION_IDS)
+    assert typing.get_args(command_args.ActionName) == action_specs.ACTION_IDS
 
 
 def test_nested_argument_types_match():

@@ -121,9 +121,15 @@ def test_resources_are_confined_to_the_skill_folder(tmp_path, path):
 
 def test_code_actions_pick_the_bundled_skills_and_follow_overrides(tmp_path):
     catalog = Catalog.from_sources(default_sources())
+    defaults = {
+        "explain": "explain",
+        "fix": "fix-diagnostic",
+        "refactor": "refactor",
+        "docstring": "docstring",
+        "tests": "write-tests",
+    }  # the server's action table passes these (server/action_specs.py)
     chosen = {
-        a: skill_for_action(catalog, a, "src/app.py", "python").name
-        for a in ("explain", "fix", "refactor", "docstring", "tests")
+        a: skill_for_action(catalog, a, "src/app.py", "python", default=d).name for a, d in defaults.items()
     }
     assert chosen == {
         "explain": "explain",
@@ -133,7 +139,8 @@ def test_code_actions_pick_the_bundled_skills_and_follow_overrides(tmp_path):
         "tests": "write-tests",
     }
     assert (
-        skill_for_action(catalog, "fix", "notes.md", "markdown").name == "fix-diagnostic"
+        skill_for_action(catalog, "fix", "notes.md", "markdown", default="fix-diagnostic").name
+        == "fix-diagnostic"
     )  # default still applies
     root = tmp_path / "ws"
     write_skill(
@@ -143,8 +150,11 @@ def test_code_actions_pick_the_bundled_skills_and_follow_overrides(tmp_path):
         extra='metadata:\n  actions: "tests"\n  globs: "**/*.py"\n',
     )
     catalog = Catalog.from_sources(default_sources(root, trusted=True))
-    assert skill_for_action(catalog, "tests", "pkg/mod.py").name == "py-tests"
-    assert skill_for_action(catalog, "tests", "web/app.ts", "typescript").name == "write-tests"
+    assert skill_for_action(catalog, "tests", "pkg/mod.py", default="write-tests").name == "py-tests"
+    assert (
+        skill_for_action(catalog, "tests", "web/app.ts", "typescript", default="write-tests").name
+        == "write-tests"
+    )
     assert "py-tests" in [s.name for s in skills_for_file(catalog, "a/b.py")]
     assert "py-tests" not in [s.name for s in skills_for_file(catalog, "a/b.ts")]
 
