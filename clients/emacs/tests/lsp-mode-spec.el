@@ -61,8 +61,9 @@
     (deactivate-mark)))
 
 (defun cairn-lsp-spec-shown (text)
-  "TEXT shown in the echo area (lsp-mode's window/showMessage)."
-  (cairn-test-message-matching (concat "LSP :: Cairn: [^\0]*" (regexp-quote text))))
+  "TEXT shown in the echo area: lsp-mode's window/showMessage, a line about the run (\"Cairn
+finished\"...) then the answer."
+  (cairn-test-message-matching (concat "LSP :: Cairn[^\n]*\n\n" (regexp-quote text))))
 
 (defun cairn-lsp-spec-shutdown ()
   "M-x lsp-workspace-shutdown for each Cairn server; their processes."
