@@ -2,7 +2,8 @@
 
 ;;; Commentary:
 
-;; emacs --batch -l harness.el -l SPEC.el -f cairn-test-run
+;; emacs --batch -L clients/emacs/tests -l SPEC.el -f cairn-test-run
+;; (CAIRN_EMACS_SELECT=REGEXP runs only the tests whose names match)
 ;;
 ;; A spec defines its tests with `cairn-deftest' (plain ERT tests, run in the order they are
 ;; defined, since they share one editor and its language servers), waits with `cairn-wait'
@@ -24,7 +25,7 @@
 
 (add-to-list 'load-path (expand-file-name "clients/emacs" cairn-test-repo))
 
-(defvar cairn-test--names nil "The tests, most recently defined first.")
+(defvar cairn-test--names nil "The tests, in the order they were defined.")
 
 (defmacro cairn-deftest (name doc &rest body)
   "Define the ERT test NAME (documented by DOC) running BODY, in definition order."
@@ -33,7 +34,7 @@
           (setq cairn-test--names (append (delq ',name cairn-test--names) (list ',name)))))
 
 (defvar cairn-test-quits 0
-  "How many `quit's reached the event loop (a user's C-g in a prompt run by a process filter).")
+  "How many `quit's reached `cairn-wait' (a user's C-g in a prompt that a timer ran).")
 
 (defun cairn-test-run-idle-timers (idle fired)
   "Run the idle timers due after IDLE seconds without input that are not in FIRED; return
