@@ -95,6 +95,7 @@ class ContextAssembler:
         self._checkpoint: CheckpointRecord | None = None
         self._previous: list[SessionCheckpoint] = []
         self._covered = 0  # complete messages the checkpoint covers
+        self._covered_seq = 0  # ... counted up to this seq (a running total: R18)
         self._memories: list[Memory] = []
         self._project = MemoryLines([])
         self._recalled: tuple[str, MemoryLines] | None = None
@@ -118,11 +119,7 @@ class ContextAssembler:
             self._previous = await self.store.previous_session_checkpoints(
                 exclude=self.session_id, limit=PREVIOUS_SESSIONS
             )
-            self._covered = 0
-            if self._checkpoint is not None:
-                self._covered, _ = await self.store.transcript_totals(
-                    self.session_id, up_to_seq=self._checkpoint.last_seq
-                )
+            await self._count_covered()
             self._blocks.clear()
         if old is None or marks.memory_version != old.memory_version:
             self._memories = await self.store.project_memories()
@@ -131,6 +128,17 @@ class ContextAssembler:
             )
             self._recalled = None
             self._blocks.clear()
+
+    async def _count_covered(self) -> None:
+        """Keep ``_covered`` current by counting only what a newer checkpoint added."""
+        cover = self._checkpoint.last_seq if self._checkpoint is not None else 0
+        if cover < self._covered_seq:  # a checkpoint went away (forgotten): count afresh
+            self._covered = self._covered_seq = 0
+        if cover > self._covered_seq:
+            self._covered += await self.store.complete_count_between(
+                self.session_id, after_seq=self._covered_seq, up_to_seq=cover
+            )
+            self._covered_seq = cover
 
     def _block(self, key: tuple, build: Any) -> str:
         if key not in self._blocks:

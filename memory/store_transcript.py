@@ -217,6 +217,15 @@ class TranscriptMixin(StoreBase):
         """Messages stored without a finish (e.g. a stream cut off), in order."""
         return await self.message_rows(session_id, complete=False)
 
+    async def complete_count_between(self, session_id: str, *, after_seq: int, up_to_seq: int) -> int:
+        """Complete messages with ``after_seq < seq <= up_to_seq``: an index range, so its cost
+        follows the range, not the session (callers keep a running total)."""
+        row = await self.fetchone(
+            "SELECT count(*) FROM messages WHERE session_id = ? AND seq > ? AND seq <= ? AND complete = 1",
+            (session_id, after_seq, up_to_seq),
+        )
+        return int(row[0]) if row else 0
+
     async def message_count(self, session_id: str) -> int:
         """How many messages (complete or not) the session has."""
         row = await self.fetchone("SELECT count(*) FROM messages WHERE session_id = ?", (session_id,))

@@ -343,3 +343,51 @@ async def test_a_code_actions_prompt_is_never_carried_over_as_the_users_instruct
     assert "Do not change any file." not in str(ctx.section("directives"))
     assert "Do not change any file." not in ctx.section("sessions_digest")[0]["content"]
     assert "The config lives in `conf/app.toml`." in ctx.section("sessions_digest")[0]["content"]
+
+
+async def _vm_steps(store, work) -> int:
+    """SQLite virtual-machine instructions (in units of 100) that ``work`` makes the store run:
+    a deterministic measure of how much data its queries touch, unlike a timing."""
+    raw = store._conn._conn  # the sqlite3 connection, used only from aiosqlite's own thread
+    steps = 0
+
+    def tick() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    await store._conn._execute(raw.set_progress_handler, tick, 100)
+    try:
+        await work()
+    finally:
+        await store._conn._execute(raw.set_progress_handler, None, 100)
+    return steps
+
+
+async def test_a_new_checkpoint_costs_the_same_late_in_a_session_as_early(store):
+    """Picking up a new checkpoint reads what it added, not the whole session (R18): the
+    covered-message count was re-summed over every message at each new checkpoint."""
+    from cairn.memory.context import ContextAssembler
+
+    session = await store.new_session()
+    await store.append_message(session, {"role": "user", "content": "Read every module."}, tokens=5)
+    assembler = ContextAssembler(store, session)
+    writer = CheckpointWriter(store, None)
+    costs: dict[int, int] = {}
+    for i in range(1, 1201):
+        call = {"id": f"c{i}", "type": "function", "function": {"name": "read_file", "arguments": "{}"}}
+        await store.append_message(session, {"role": "assistant", "content": None, "tool_calls": [call]})
+        output = f"value_{i} = {i}\n" * 20
+        await store.append_message(session, {"role": "tool", "tool_call_id": f"c{i}", "content": output})
+        if i % 100 == 0:
+            await writer.write_now(session)
+
+            async def step() -> None:
+                await assembler.assemble(system_prompt=SYSTEM, budget_tokens=2_000)
+
+            costs[i] = await _vm_steps(store, step)
+        elif i % 10 == 0:
+            await assembler.assemble(system_prompt=SYSTEM, budget_tokens=2_000)
+    assert costs[1200] <= 1.5 * costs[200], costs
+    ctx = await assembler.assemble(system_prompt=SYSTEM, budget_tokens=2_000)
+    assert ctx.stats["lost_messages"] == 0
