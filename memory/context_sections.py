@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cairn.memory.checkpoint_format import fit, render
+from cairn.memory.consolidate_plan import value_rank
 from cairn.memory.ports import TokenCounter
 from cairn.memory.records import CheckpointRecord, Memory
 from cairn.memory.render import fenced, memory_line
@@ -179,6 +180,13 @@ class MemoryLines:
             shown.add(memory_id)
             used += cost
         return "\n".join(picked)
+
+
+def by_value(memories: Iterable[Memory]) -> list[Memory]:
+    """Memories in the order a new session should see them when not all fit: the user's
+    statements and those naming a value first (see ``value_rank``), newest first within a rank."""
+    newest = sorted(memories, key=lambda m: m.id, reverse=True)
+    return sorted(newest, key=lambda m: value_rank(m.kind, m.source, m.text))
 
 
 def project_memory_block(lines: MemoryLines, cap: int, shown: set[int]) -> str:
