@@ -152,6 +152,16 @@ def _without_replaced(data: dict[str, Any], replaced: list[str]) -> list[str]:
     return [v for v in data["values"] if v in current or not any(v in old for old in replaced)]
 
 
+def _capped(spec: Field, items: list[str]) -> list[str]:
+    """At most ``spec.cap`` items: a ranked list drops its least valuable first (as ``fit``
+    does), so an early port outlives the session's later loose numbers; others the oldest."""
+    if not spec.ranked:
+        return items[-spec.cap :]
+    while len(items) > spec.cap:
+        items.pop(_drop_index(spec, items))
+    return items
+
+
 def merge(previous: dict[str, Any] | None, found: Extraction, narrative: dict[str, str]) -> dict[str, Any]:
     """The previous checkpoint extended with a new range's extraction and narrative."""
     data = empty_checkpoint()
@@ -170,7 +180,7 @@ def merge(previous: dict[str, Any] | None, found: Extraction, narrative: dict[st
         else:
             merged, replaced = _supersede(list(data[spec.key]), new)
             superseded += replaced
-        data[spec.key] = merged if spec.weight is None else merged[-spec.cap :]
+        data[spec.key] = merged if spec.weight is None else _capped(spec, merged)
     data["superseded"] = _append(list(data["superseded"]), superseded)[-_BY_KEY["superseded"].cap :]
     data["values"] = _without_replaced(data, superseded)
     data["narrative"] = {
@@ -219,6 +229,10 @@ def render(data: dict[str, Any]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def _identifying(item: str) -> bool:
+    return bool(strong_values(item) or key_values(item))  # a path counts, "18 callers" does not
+
+
 def _drop_index(spec: Field, items: list[str]) -> int:
     # Lines whose subject is elsewhere go first, then (ranked lists) table rows, statements
     # carrying no identifying value, then those naming no value a person would look up: a
@@ -228,7 +242,7 @@ def _drop_index(spec: Field, items: list[str]) -> int:
         if subjectless(item) or (spec.ranked and TABLE_ROW.match(item)):
             return index
     if spec.ranked:
-        for keeps in (strong_values, key_values):
+        for keeps in (_identifying, key_values):
             for index, item in enumerate(items):
                 if not keeps(item):
                     return index

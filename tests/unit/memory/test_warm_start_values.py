@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cairn.memory.checkpoint_format import fit, render
+from cairn.memory.checkpoint_format import empty_checkpoint, fit, merge, render
 from cairn.memory.checkpoints import CheckpointWriter
 from cairn.memory.consolidate import consolidate
 from cairn.memory.context import assemble
+from cairn.memory.extract import Extraction
 from cairn.memory.testing import FakeTextModel
 
 NOW = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
@@ -58,10 +59,23 @@ async def _long_session(store) -> str:
             await store.append_message(
                 session, {"role": "user", "content": "The reports service listens on port 9443 now."}
             )
+        if n == 28:
+            await store.append_message(
+                session,
+                {"role": "assistant", "content": "The exporter's entry point is scripts/export_nightly.sh."},
+            )
         if n % 5 == 0:
             await writer.write_now(session)
     await writer.write_now(session)
     return session
+
+
+async def test_the_checkpoints_exact_values_keep_the_early_ones(store):
+    session = await _long_session(store)
+    values = (await store.latest_checkpoint(session)).data["values"]
+    for value in PLANTED:
+        assert value in values, value
+    assert "port 9443" in values and "port 8443" not in values
 
 
 async def _first_request(store, workspace) -> str:
@@ -124,3 +138,23 @@ async def test_project_memory_in_the_first_request_puts_the_users_values_first(s
     assert "src/plots/sweep_60/helper.py" not in project.split("\n")[1]
     for value in PLANTED:
         assert value in project, value
+
+
+def test_merging_past_a_cap_drops_the_least_valuable_items_not_the_oldest():
+    previous = empty_checkpoint()
+    previous["values"] = ["pg-reports.corp.internal"] + [f"{n}.5" for n in range(10, 209)]
+    merged = merge(previous, Extraction(values=[f"{n}.25" for n in range(10, 30)]), {})
+    assert len(merged["values"]) == 200
+    assert "pg-reports.corp.internal" in merged["values"] and "29.25" in merged["values"]
+
+
+async def test_the_digest_shows_each_item_once_values_first(store, workspace):
+    await _long_session(store)
+    first = await _first_request(store, workspace)
+    digest = first[first.index("<previous-sessions") : first.index("</previous-sessions>")]
+    lines = [line for line in digest.splitlines() if line.startswith("- ")]
+    assert len([line for line in lines if "port 9443" in line]) == 1
+    knowledge = digest[digest.index("## Discovered knowledge") :].split("\n## ")[0].splitlines()[1:]
+    valued = [n for n, line in enumerate(knowledge) if "scripts/export_nightly.sh" in line]
+    prose = [n for n, line in enumerate(knowledge) if "saturation_adu" in line]
+    assert valued and prose and max(valued) < min(prose)
