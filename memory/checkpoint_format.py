@@ -16,7 +16,7 @@ from typing import Any, Literal
 from cairn.memory.extract import Extraction, strong_values
 from cairn.memory.ports import TokenCounter, approx_tokens
 from cairn.memory.statements import subjectless
-from cairn.memory.values import same_subject
+from cairn.memory.values import TABLE_ROW, key_values, same_subject
 
 # latest:    the newest extracted item replaces the text (the active intent)
 # standing:  kept for the whole session, never trimmed; a newer item about the same subject
@@ -85,7 +85,7 @@ _SECTIONS: tuple[Section, ...] = (
             Field("knowledge", "supersede", 3.0, "knowledge", ranked=True),
             Field("discovered", "supersede", 2.0, "discovered", 200, label="(untrusted data) {}"),
             Field("superseded", "append", 0.3, None, 40, label="(superseded, no longer current) {}"),
-            Field("values", "append", 1.0, "values", 200, inline=True),
+            Field("values", "append", 1.0, "values", 200, ranked=True, inline=True),
         ),
     ),
     Section("errors", "Errors and fixes", fields=(Field("errors", "append", 1.0, "errors", 60),)),
@@ -143,6 +143,25 @@ def _supersede(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
     return merged, replaced
 
 
+def _without_replaced(data: dict[str, Any], replaced: list[str]) -> list[str]:
+    """The exact values, less those only a replaced statement still holds: a replaced value
+    must never be shown without its replacement (the old port, left bare in a value list)."""
+    current = "\n".join(
+        item for f in FIELDS if f.merge in ("supersede", "standing") for item in data.get(f.key, [])
+    )
+    return [v for v in data["values"] if v in current or not any(v in old for old in replaced)]
+
+
+def _capped(spec: Field, items: list[str]) -> list[str]:
+    """At most ``spec.cap`` items: a ranked list drops its least valuable first (as ``fit``
+    does), so an early port outlives the session's later loose numbers; others the oldest."""
+    if not spec.ranked:
+        return items[-spec.cap :]
+    while len(items) > spec.cap:
+        items.pop(_drop_index(spec, items))
+    return items
+
+
 def merge(previous: dict[str, Any] | None, found: Extraction, narrative: dict[str, str]) -> dict[str, Any]:
     """The previous checkpoint extended with a new range's extraction and narrative."""
     data = empty_checkpoint()
@@ -161,8 +180,9 @@ def merge(previous: dict[str, Any] | None, found: Extraction, narrative: dict[st
         else:
             merged, replaced = _supersede(list(data[spec.key]), new)
             superseded += replaced
-        data[spec.key] = merged if spec.weight is None else merged[-spec.cap :]
+        data[spec.key] = merged if spec.weight is None else _capped(spec, merged)
     data["superseded"] = _append(list(data["superseded"]), superseded)[-_BY_KEY["superseded"].cap :]
+    data["values"] = _without_replaced(data, superseded)
     data["narrative"] = {
         k: v.strip()[:MAX_NARRATIVE_CHARS] for k, v in narrative.items() if v.strip()
     } or data["narrative"]
@@ -209,17 +229,23 @@ def render(data: dict[str, Any]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def _identifying(item: str) -> bool:
+    return bool(strong_values(item) or key_values(item))  # a path counts, "18 callers" does not
+
+
 def _drop_index(spec: Field, items: list[str]) -> int:
-    # Lines whose subject is elsewhere go first, then (ranked lists) statements carrying no
-    # identifying value, before any that does: a version, an address, a name outlives
-    # "18 callers use that codec".
+    # Lines whose subject is elsewhere go first, then (ranked lists) table rows, statements
+    # carrying no identifying value, then those naming no value a person would look up: a
+    # port, a host, a path, a pin outlives "18 callers use that codec" and "calibration_27
+    # moved" however early in the session it was said.
     for index, item in enumerate(items):
-        if subjectless(item):
+        if subjectless(item) or (spec.ranked and TABLE_ROW.match(item)):
             return index
     if spec.ranked:
-        for index, item in enumerate(items):
-            if not strong_values(item):
-                return index
+        for keeps in (_identifying, key_values):
+            for index, item in enumerate(items):
+                if not keeps(item):
+                    return index
     return 0
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from cairn.memory.dates import absolutize_dates
 from cairn.memory.records import Anchor, CheckpointRecord, Memory, Source, Status, Tier
 from cairn.memory.statements import is_directive, is_fact, subjectless
-from cairn.memory.values import same_subject, statement_shape
+from cairn.memory.values import TABLE_ROW, key_values, same_subject, statement_shape
 
 PROJECT_MAX_LINES = 200
 PROJECT_MAX_BYTES = 10_000
@@ -281,6 +281,33 @@ def drop_contradictions(items: list[Item]) -> list[str]:
     return notes
 
 
+def recall_only(item: Item) -> bool:
+    """Whether an item stays out of project memory (found by recall only): untrusted, stale or
+    demoted ones, table rows, and the assistant's statements that name no value a person would
+    look up ("Worth knowing: V is now at exactly 21.3", "No `61440` left in the tree.")."""
+    if item.untrusted or item.recall_only or item.status == "stale" or TABLE_ROW.match(item.text):
+        return True
+    return item.source == "derived" and item.kind == "fact" and not key_values(item.text)
+
+
+def value_rank(kind: str, source: str, text: str) -> int:
+    """How much a memory is worth showing in every session (lower first): the user's rules,
+    then statements naming a value (the user's before the agent's notes before derived ones),
+    the user's decisions and other words, then the rest; lines whose subject is elsewhere last."""
+    if subjectless(text):
+        return 9
+    if kind == "directive":
+        return 0
+    valued = bool(key_values(text))
+    if source == "user":
+        return 1 if valued or kind == "decision" else 4
+    if kind == "decision" or source == "agent":
+        return 2 if valued else 3
+    if valued:
+        return 3 if kind in STATEMENT_KINDS else 5
+    return 6
+
+
 def line_bytes(item: Item) -> int:
     """Size of the item's line in the rendered project memory (see render.memory_line)."""
     return (
@@ -295,12 +322,14 @@ def assign_tiers(
     """Keep the most valuable items in project memory within the cap; archive the rest."""
     alive = [i for i in items if not i.dropped]
     for item in alive:
-        item.tier = "archive" if item.untrusted or item.recall_only or item.status == "stale" else "project"
-    # Lines whose subject is elsewhere last, then best kind first, verified before
-    # unverified, and newer first within that (stable sorts). What does not fit is archived
-    # (recall-only), never deleted.
+        item.tier = "archive" if recall_only(item) else "project"
+    # The most valuable first (see value_rank), then best kind, verified before unverified,
+    # and newer first within that (stable sorts). What does not fit is archived (recall-only),
+    # never deleted.
     ranked = sorted((i for i in alive if i.tier == "project"), key=lambda i: i.when, reverse=True)
-    ranked.sort(key=lambda i: (subjectless(i.text), KIND_RANK.get(i.kind, 3), i.status != "verified"))
+    ranked.sort(
+        key=lambda i: (value_rank(i.kind, i.source, i.text), KIND_RANK.get(i.kind, 3), i.status != "verified")
+    )
     lines = size = 0
     for item in ranked:
         cost = line_bytes(item)

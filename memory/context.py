@@ -36,6 +36,7 @@ from cairn.memory.context_sections import (
     ORDER,
     Budget,
     MemoryLines,
+    by_value,
     checkpoint_block,
     digest_block,
     directive_texts,
@@ -124,7 +125,7 @@ class ContextAssembler:
         if old is None or marks.memory_version != old.memory_version:
             self._memories = await self.store.project_memories()
             self._project = MemoryLines.of(
-                (m for m in self._memories if m.kind != "directive" and not m.untrusted), self.count
+                by_value(m for m in self._memories if m.kind != "directive" and not m.untrusted), self.count
             )
             self._recalled = None
             self._blocks.clear()

@@ -17,11 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from cairn.memory.checkpoint_format import fit, render
+from cairn.memory.checkpoint_format import FIELDS, LIST_KEYS, fit, render
+from cairn.memory.consolidate_plan import value_rank
 from cairn.memory.ports import TokenCounter
 from cairn.memory.records import CheckpointRecord, Memory
 from cairn.memory.render import fenced, memory_line
 from cairn.memory.store_context import SessionCheckpoint
+from cairn.memory.values import key_values
 
 Kind = Literal["instructions", "reference", "conversation"]
 
@@ -181,6 +183,13 @@ class MemoryLines:
         return "\n".join(picked)
 
 
+def by_value(memories: Iterable[Memory]) -> list[Memory]:
+    """Memories in the order a new session should see them when not all fit: the user's
+    statements and those naming a value first (see ``value_rank``), newest first within a rank."""
+    newest = sorted(memories, key=lambda m: m.id, reverse=True)
+    return sorted(newest, key=lambda m: value_rank(m.kind, m.source, m.text))
+
+
 def project_memory_block(lines: MemoryLines, cap: int, shown: set[int]) -> str:
     """Trusted project memories, fenced as data."""
     text = lines.bullets(cap, shown)
@@ -203,6 +212,24 @@ def when(iso: str) -> str:
     return iso[:16].replace("T", " ") + " UTC"
 
 
+def by_value_once(data: dict) -> dict:
+    """A checkpoint's data as a digest shows it: each ranked list with the items naming a value
+    first (newest last within each group), and every item once, in its ranked list when it is
+    in one (a task that restates a fact is shown as the fact; directives are kept whole)."""
+    ranked = [f.key for f in FIELDS if f.ranked and not f.inline]
+    seen = {item for key in ranked for item in data.get(key, [])}
+    out = dict(data)
+    for spec in FIELDS:
+        if spec.key not in LIST_KEYS or spec.inline:
+            continue
+        items = list(dict.fromkeys(data.get(spec.key, [])))
+        if spec.key in ranked:
+            out[spec.key] = sorted(items, key=lambda item: not key_values(item))
+        elif spec.weight is not None:  # the user's directives are never dropped
+            out[spec.key] = [item for item in items if item not in seen]
+    return out
+
+
 def digest_block(previous: list[SessionCheckpoint], cap: int, shown: list[str], count: TokenCounter) -> str:
     """Earlier sessions' latest checkpoints, newest first, each dated, within ``cap`` tokens.
 
@@ -215,7 +242,9 @@ def digest_block(previous: list[SessionCheckpoint], cap: int, shown: list[str], 
     used = overhead
     for entry in previous:
         record = entry.checkpoint
-        data = {**record.data, "directives": [d for d in record.data.get("directives", []) if d not in shown]}
+        data = by_value_once(
+            {**record.data, "directives": [d for d in record.data.get("directives", []) if d not in shown]}
+        )
         title = f" «{entry.title}»" if entry.title else ""
         if not entry.user_wrote_its_requests:  # Cairn's prompt must not read as the user's words
             data.update(active_intent="", task_tree=[], directives=[])

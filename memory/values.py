@@ -112,6 +112,30 @@ def strong_values(text: str) -> list[str]:
     return [v for v in exact_values(text) if v not in paths]
 
 
+_ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+
+
+def key_values(text: str) -> list[str]:
+    """The values a person would want remembered: ports, hosts, URLs, paths, version pins, env
+    variables, ticket ids and commands. Bare numbers, decimals and code identifiers, which
+    assistant prose and tables are full of, are not among them."""
+    if TABLE_ROW.match(text):
+        return []
+    text = without_dates(text)
+    found: list[str] = []
+    found += URL.findall(text)
+    found += HOST_PORT.findall(text)
+    found += [f"port {p}" for p in PORT.findall(text)]
+    found += ENV_ASSIGN.findall(text) + _ENV_NAME.findall(text)
+    found += [c for c in BACKTICK.findall(text) if COMMAND_START.match(c)]
+    rest = URL.sub(" ", text)
+    found += PIN.findall(rest) + HOSTNAME.findall(rest) + IP.findall(rest) + TICKET.findall(rest)
+    found += [p for p in PATH.findall(rest) if looks_like_path(p)]
+    found += [v for v in VERSION.findall(rest) if v.count(".") >= 2 or v.startswith("v")]  # not "21.357"
+    return unique(v.rstrip(".,;:") for v in found)
+
+
 def without_dates(text: str) -> str:
     """``text`` with dates and clock times blanked (a timestamp is not a value)."""
     return DATE_TIME.sub(" ", text)
@@ -168,6 +192,8 @@ def skeleton(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 _LINE_REF = re.compile(r"(— from .+?):\d+$")
+# Words that say a value changed, not what it is ("... port 9443 now" restates "... port 8443").
+_TIMELESS = re.compile(r"\b(?:now|actually|currently|instead|anymore|from now on)\b\s*")
 
 
 def same_subject(older: str, newer: str) -> bool:
@@ -178,6 +204,7 @@ def same_subject(older: str, newer: str) -> bool:
     """
     shape_a, values_a = statement_shape(_LINE_REF.sub(r"\1", older))
     shape_b, values_b = statement_shape(_LINE_REF.sub(r"\1", newer))
+    shape_a, shape_b = _TIMELESS.sub("", shape_a).strip(), _TIMELESS.sub("", shape_b).strip()
     if shape_a != shape_b or len(values_a) != len(values_b) or not values_a:
         return False
     if any(COMMAND_START.match(code) for code in BACKTICK.findall(older)):

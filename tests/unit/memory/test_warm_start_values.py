@@ -1,0 +1,160 @@
+"""A new session starts warm: a long session's early exact values reach its first request.
+
+The synthetic session states its values early (the user's ports, hosts, pins, env vars,
+tickets, decisions) and then runs long on assistant prose full of table rows and throwaway
+numbers, the shape that used to crowd the early values out of project memory and checkpoints.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from cairn.memory.checkpoint_format import empty_checkpoint, fit, merge, render
+from cairn.memory.checkpoints import CheckpointWriter
+from cairn.memory.consolidate import consolidate
+from cairn.memory.context import assemble
+from cairn.memory.extract import Extraction
+from cairn.memory.testing import FakeTextModel
+
+NOW = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
+
+EARLY = [
+    "The reports service listens on port 8443.",
+    "Our database host is pg-reports.corp.internal.",
+    "We pinned httpx==0.27.2 because 0.28 broke our retry hooks.",
+    "The deploy reads REPORTS_EXPORT_DIR=/srv/reports/out at start.",
+    "This work is tracked as RPT-4471.",
+    "The nightly export writes to exports/nightly/summary.csv.",
+]
+PLANTED = [
+    "pg-reports.corp.internal",
+    "httpx==0.27.2",
+    "REPORTS_EXPORT_DIR",
+    "RPT-4471",
+    "exports/nightly/summary.csv",
+]
+
+
+def _prose(n: int) -> str:
+    return (
+        f"Worth knowing: the gain of run {n} is now at exactly {20 + n}.{n:03d} after the change.\n"
+        f"| 00{n:02d} M 1 | {61000 + n} | {21 + n}.357 | used |\n"
+        f"| 00{n:02d} M 2 | {62000 + n} | {22 + n}.118 | spare |\n"
+        f"No `{61440 + n}` left in the tree. The saturation_adu_{n} key moved to the "
+        f"calibration_{n} table, which the summary_{n} step reads before the plot_{n} step. " * 2
+    )
+
+
+async def _long_session(store) -> str:
+    session = await store.new_session()
+    writer = CheckpointWriter(store, None, max_checkpoint_tokens=600)
+    for text in EARLY:
+        await store.append_message(session, {"role": "user", "content": text})
+        await store.append_message(session, {"role": "assistant", "content": "Noted."})
+    await writer.write_now(session)
+    for n in range(1, 31):
+        await store.append_message(session, {"role": "user", "content": f"Continue with run {n}."})
+        await store.append_message(session, {"role": "assistant", "content": _prose(n)})
+        if n == 20:
+            await store.append_message(
+                session, {"role": "user", "content": "The reports service listens on port 9443 now."}
+            )
+        if n == 28:
+            await store.append_message(
+                session,
+                {"role": "assistant", "content": "The exporter's entry point is scripts/export_nightly.sh."},
+            )
+        if n % 5 == 0:
+            await writer.write_now(session)
+    await writer.write_now(session)
+    return session
+
+
+async def test_the_checkpoints_exact_values_keep_the_early_ones(store):
+    session = await _long_session(store)
+    values = (await store.latest_checkpoint(session)).data["values"]
+    for value in PLANTED:
+        assert value in values, value
+    assert "port 9443" in values and "port 8443" not in values
+
+
+async def _first_request(store, workspace) -> str:
+    await consolidate(store, workspace_root=workspace, model=FakeTextModel(), now=NOW)
+    fresh = await store.new_session()
+    context = await assemble(
+        store, fresh, system_prompt="You are Cairn.", request="Where were we?", budget_tokens=8_000
+    )
+    return "\n".join(str(m.get("content")) for m in context)
+
+
+async def test_project_memory_holds_the_users_values_not_the_assistants_prose(store, workspace):
+    await _long_session(store)
+    await consolidate(store, workspace_root=workspace, model=FakeTextModel(), now=NOW)
+    project = [m.text for m in await store.project_memories()]
+    for value in PLANTED:
+        assert any(value in text for text in project), value
+    assert not any(text.lstrip().startswith("|") for text in project)
+    assert not any(text.startswith("Worth knowing") for text in project)
+
+
+async def test_rolling_checkpoint_keeps_the_early_values_when_cut_to_fit(store):
+    session = await _long_session(store)
+    latest = await store.latest_checkpoint(session)
+    # What a digest of it shows in a small share of the next session's window.
+    text = render(fit(latest.data, 300))
+    for value in PLANTED:
+        assert value in text, value
+    assert "port 9443" in text
+    assert all("superseded" in line for line in text.splitlines() if "8443" in line)
+
+
+async def test_first_request_shows_the_values_and_only_the_newest_port(store, workspace):
+    await _long_session(store)
+    first = await _first_request(store, workspace)
+    for value in PLANTED:
+        assert value in first, value
+    assert "port 9443" in first
+    assert all("superseded" in line for line in first.splitlines() if "8443" in line)
+
+
+async def test_project_memory_in_the_first_request_puts_the_users_values_first(store, workspace):
+    session = await store.new_session()
+    for text in EARLY:
+        await store.append_message(session, {"role": "user", "content": text})
+    await CheckpointWriter(store, None).write_now(session)
+    await consolidate(store, workspace_root=workspace, model=FakeTextModel(), now=NOW)
+    for n in range(1, 61):  # stored later (newer ids): the assistant's notes that name values
+        await store.remember(
+            f"The plot helper number {n} of the {n}th sweep lives in src/plots/sweep_{n}/helper.py.",
+            source="derived",
+            provenance="stated by the assistant",
+            session_id=session,
+        )
+    fresh = await store.new_session()
+    context = await assemble(
+        store, fresh, system_prompt="You are Cairn.", request="Where were we?", budget_tokens=2_500
+    )
+    project = next(str(m["content"]) for m in context if "<project-memory" in str(m["content"]))
+    assert "src/plots/sweep_60/helper.py" not in project.split("\n")[1]
+    for value in PLANTED:
+        assert value in project, value
+
+
+def test_merging_past_a_cap_drops_the_least_valuable_items_not_the_oldest():
+    previous = empty_checkpoint()
+    previous["values"] = ["pg-reports.corp.internal"] + [f"{n}.5" for n in range(10, 209)]
+    merged = merge(previous, Extraction(values=[f"{n}.25" for n in range(10, 30)]), {})
+    assert len(merged["values"]) == 200
+    assert "pg-reports.corp.internal" in merged["values"] and "29.25" in merged["values"]
+
+
+async def test_the_digest_shows_each_item_once_values_first(store, workspace):
+    await _long_session(store)
+    first = await _first_request(store, workspace)
+    digest = first[first.index("<previous-sessions") : first.index("</previous-sessions>")]
+    lines = [line for line in digest.splitlines() if line.startswith("- ")]
+    assert len([line for line in lines if "port 9443" in line]) == 1
+    knowledge = digest[digest.index("## Discovered knowledge") :].split("\n## ")[0].splitlines()[1:]
+    valued = [n for n, line in enumerate(knowledge) if "scripts/export_nightly.sh" in line]
+    prose = [n for n, line in enumerate(knowledge) if "saturation_adu" in line]
+    assert valued and prose and max(valued) < min(prose)
