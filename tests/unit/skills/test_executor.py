@@ -159,3 +159,13 @@ def test_training_with_the_local_executor_never_imports_ray(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_ray_executor_without_ray_installed_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    from .test_cli import run_skills
+
+    monkeypatch.setitem(sys.modules, "cairn.skills.optimize.ray_executor", None)  # import fails
+    args = ["skills", "train", "--demo", "--executor", "ray", "--out", str(tmp_path), "--no-progress"]
+    assert run_skills(args) == 2
+    assert "pip install 'cairn-lsp[ray]'" in capsys.readouterr().err
+    assert not (tmp_path / "events.jsonl").exists()

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def ray_address():
-    """A Ray head with 2 CPUs (so 2 workers) on 127.0.0.1, this process connected to it."""
+def head() -> Iterator[str]:
+    """host:port of a Ray head with 2 CPUs (so 2 workers) on 127.0.0.1; this process is connected."""
     temp = tempfile.mkdtemp(prefix="cairn-ray-")  # short: Ray's socket paths must fit in 107 bytes
     port = _free_port()
     command = [
@@ -130,9 +131,9 @@ async def local_run(small_world, run_dir: Path, **config):
     return run, state
 
 
-async def test_a_ray_run_gives_the_local_history_outputs_and_charges(small_world, tmp_path, ray_address):
+async def test_a_ray_run_gives_the_local_history_outputs_and_charges(small_world, tmp_path, head):
     local, local_state = await local_run(small_world, tmp_path / "local")
-    executor = RayExecutor.connect(ray_address)
+    executor = RayExecutor.connect(head)
     try:
         run = trainer(small_world, tmp_path / "ray", executor=executor)
         state = await run.run()
@@ -145,14 +146,14 @@ async def test_a_ray_run_gives_the_local_history_outputs_and_charges(small_world
     assert state.budget == local_state.budget and run.models.real_calls == local.models.real_calls
 
 
-async def test_a_killed_worker_is_retried_once_and_charged_once(small_world, tmp_path, ray_address):
+async def test_a_killed_worker_is_retried_once_and_charged_once(small_world, tmp_path, head):
     world, _, skill = small_world
     local, local_state = await local_run(small_world, tmp_path / "local")
     marks = tmp_path / "marks"
     marks.mkdir()
     victim = local.splits.test[0].id  # the first rollouts of a run: the test split, starting skill
     target = DyingTarget(world, marks=marks, task_id=victim, skill=skill, deaths=1, noise=0.03)
-    executor = RayExecutor.connect(ray_address)
+    executor = RayExecutor.connect(head)
     try:
         run = trainer(small_world, tmp_path / "ray", target=target, executor=executor)
         state = await run.run()
@@ -172,14 +173,14 @@ async def test_a_killed_worker_is_retried_once_and_charged_once(small_world, tmp
     assert len(charged) == len(set(charged)) == state.budget.calls
 
 
-async def test_a_worker_that_dies_twice_fails_the_run_which_then_resumes(small_world, tmp_path, ray_address):
+async def test_a_worker_that_dies_twice_fails_the_run_which_then_resumes(small_world, tmp_path, head):
     world, _, skill = small_world
     _, local_state = await local_run(small_world, tmp_path / "local")
     marks = tmp_path / "marks"
     marks.mkdir()
     victim = trainer(small_world, tmp_path / "unused").splits.validation[3].id
     target = DyingTarget(world, marks=marks, task_id=victim, skill=skill, deaths=2, noise=0.03)
-    executor = RayExecutor.connect(ray_address)
+    executor = RayExecutor.connect(head)
     try:
         with pytest.raises(RolloutFailed, match="died 2 times"):
             await trainer(small_world, tmp_path / "ray", target=target, executor=executor).run()
@@ -193,9 +194,9 @@ async def test_a_worker_that_dies_twice_fails_the_run_which_then_resumes(small_w
     assert outputs(tmp_path / "ray") == outputs(tmp_path / "local")
 
 
-async def test_the_ray_executor_grades_like_the_local_one(small_world, ray_address):
+async def test_the_ray_executor_grades_like_the_local_one(small_world, head):
     world, tasks, skill = small_world
-    executor = RayExecutor.connect(ray_address)
+    executor = RayExecutor.connect(head)
 
     def models(executor=None) -> MeteredModels:
         return MeteredModels(
@@ -221,13 +222,18 @@ async def test_the_ray_executor_grades_like_the_local_one(small_world, ray_addre
         executor.close()
 
 
-def test_the_cli_trains_on_ray_like_it_does_locally(tmp_path, ray_address, capsys):
+def test_the_command_trains_on_the_cluster_like_it_does_locally(tmp_path, head, capsys):
     common = ["skills", "train", "--demo", "--epochs", "1", "--no-progress"]
     assert run_skills([*common, "--out", str(tmp_path / "local")]) == 0
-    ray_args = ["--executor", "ray", "--address", ray_address, "--out", str(tmp_path / "ray")]
-    assert run_skills([*common, *ray_args]) == 0
-    assert "completed" in capsys.readouterr().err
+    # host:port, not ray://: the Ray Client's per-driver server can time out starting on a loaded
+    # 2-core machine (seen here once in three runs); the two address forms are the same executor.
+    ray_args = ["--executor", "ray", "--address", head, "--out", str(tmp_path / "ray")]
+    done = subprocess.run(  # its own driver process, as on a laptop pointed at a cluster
+        [sys.executable, "-m", "cairn", *common, *ray_args], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "completed" in done.stderr
     for name in ("history.json", "SKILL.md"):
         assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
-    assert run_skills([*common, "--address", ray_address, "--out", str(tmp_path / "x")]) == 2
+    assert run_skills([*common, "--address", head, "--out", str(tmp_path / "x")]) == 2
     assert "--address is for --executor ray" in capsys.readouterr().err
