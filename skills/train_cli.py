@@ -35,7 +35,20 @@ def add_train_parser(sub: argparse._SubParsersAction, get_factory: Callable[[], 
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--max-calls", type=int, help="hard limit on model calls")
     train.add_argument("--max-tokens", type=int, help="hard limit on tokens")
-    train.add_argument("--concurrency", type=int, default=4, help="target runs in flight at once")
+    train.add_argument(
+        "--concurrency", type=int, default=4, help="local executor: target runs in flight at once"
+    )
+    train.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="where target runs and grading happen: this process, or a Ray cluster (extra cairn-lsp[ray])",
+    )
+    train.add_argument(
+        "--address",
+        help="--executor ray: the cluster (host:6379 or ray://host:10001; "
+        "default: RAY_ADDRESS, else a Ray started on this machine)",
+    )
     train.add_argument(
         "--out", type=Path, required=True, help="run folder: outputs, event log, cache (rerun to resume)"
     )
@@ -91,8 +104,27 @@ def _backends(
     return target, factory(args.optimizer_model), args.target_model, args.optimizer_model
 
 
-def build_trainer(args: argparse.Namespace, factory: Any) -> Any:
-    """The Trainer the arguments describe (raises SkillError with a clear message)."""
+def open_executor(args: argparse.Namespace) -> Any:
+    """The executor ``--executor`` names (the caller closes it); Ray is imported only here."""
+    from cairn.skills.optimize.executor import LocalExecutor
+
+    if args.executor == "local":
+        if args.address:
+            raise SkillError("--address is for --executor ray")
+        return LocalExecutor(args.concurrency)
+    try:
+        from cairn.skills.optimize.ray_executor import RayExecutor
+    except ImportError as exc:
+        raise SkillError(
+            f"--executor ray needs Ray: pip install 'cairn-lsp[ray]' (same version on every node): {exc}"
+        ) from None
+    return RayExecutor.connect(args.address)
+
+
+def build_trainer(args: argparse.Namespace, factory: Any, executor: Any = None) -> Any:
+    """The Trainer the arguments describe (raises SkillError with a clear message).
+
+    ``executor`` runs the target (default: the local one, ``--concurrency`` at a time)."""
     from cairn.skills.optimize.progress import BarProgress, NullProgress
     from cairn.skills.optimize.tasks import load_tasks
     from cairn.skills.optimize.trainer import TrainConfig, Trainer
@@ -128,12 +160,16 @@ def build_trainer(args: argparse.Namespace, factory: Any) -> Any:
         concurrency=args.concurrency,
         progress=progress,
         cache_path=args.cache,
+        executor=executor,
     )
 
 
 def _run_train(args: argparse.Namespace, factory: Any) -> int:
+    executor = None
     try:
-        trainer = build_trainer(args, factory)
+        if not args.estimate_only:  # --estimate-only never connects to a cluster
+            executor = open_executor(args)
+        trainer = build_trainer(args, factory, executor)
         estimate = trainer.estimate()
         print(f"splits {trainer.splits.sizes()}; estimate: {estimate.describe()}", file=sys.stderr)
         if args.estimate_only:
@@ -145,6 +181,9 @@ def _run_train(args: argparse.Namespace, factory: Any) -> int:
     except KeyboardInterrupt:
         print(f"interrupted; run the same command again to resume from {args.out}", file=sys.stderr)
         return 130
+    finally:
+        if executor is not None:
+            executor.close()
     print(
         f"{state.status}: test accuracy {state.test_start} -> {state.test_end}; "
         f"{len(state.accepted)} edits accepted, {len(state.ledger)} rejected; "

@@ -11,7 +11,6 @@ import random
 from dataclasses import dataclass, field
 
 from cairn.skills.optimize.gate import GateDecision
-from cairn.skills.optimize.graders import grade
 from cairn.skills.optimize.metered import MeteredModels
 from cairn.skills.optimize.splits import Splits
 from cairn.skills.optimize.tasks import Task
@@ -23,7 +22,7 @@ async def sample_score(
     """Pass rate of ``skill_text`` on a random sample of ``size`` tasks."""
     sample = rng.sample(tasks, min(size, len(tasks)))
     runs = await models.run_tasks(skill_text, sample)
-    return sum(grade(t, r.output).passed for t, r in zip(sample, runs)) / len(sample)
+    return sum(g.passed for g in await models.grade(sample, runs)) / len(sample)
 
 
 @dataclass

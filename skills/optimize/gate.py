@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from cairn.skills.optimize.graders import grade
 from cairn.skills.optimize.metered import MeteredModels
 from cairn.skills.optimize.splits import Splits
 from cairn.skills.optimize.stats import sign_test_p
@@ -94,8 +93,9 @@ async def _paired(
 ) -> None:
     before = await models.run_tasks(current, tasks)
     after = await models.run_tasks(candidate, tasks)
-    for task, old, new in zip(tasks, before, after):
-        tally.add(task.family, grade(task, old.output).passed, grade(task, new.output).passed)
+    grades = await models.grade(tasks + tasks, before + after)
+    for task, old, new in zip(tasks, grades[: len(tasks)], grades[len(tasks) :]):
+        tally.add(task.family, old.passed, new.passed)
 
 
 def _chunks(tasks: list[Task], size: int) -> list[list[Task]]:

@@ -1,17 +1,20 @@
-"""Every model call of a training run goes through here: cache, budget and bounded concurrency.
+"""Every model call of a training run goes through here: cache, budget, and the executor.
 
 Accounting is per distinct request in a run: the first time a run makes a request it is charged
 (the usage recorded when it was really made, even if it now comes from the cache); asking again
 within the run is free. So a resumed run charges exactly what an uninterrupted one would.
+Target runs and grading happen in a :class:`RolloutExecutor` (in this process by default, or on
+a Ray cluster); the cache and the budget are written only here, on the driver, as results arrive.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from cairn.skills.optimize.budget import Budget, call_token_bound
 from cairn.skills.optimize.cache import ResponseCache, request_key
+from cairn.skills.optimize.executor import LocalExecutor, RolloutExecutor
+from cairn.skills.optimize.graders import Grade
 from cairn.skills.optimize.ports import OptimizerModel, RunResult, TargetRunner, Usage
 from cairn.skills.optimize.tasks import Task
 from cairn.skills.textstats import approx_tokens
@@ -32,12 +35,15 @@ class MeteredModels:
         target_max_tokens: int,
         optimizer_max_tokens: int,
         concurrency: int = 4,
+        executor: RolloutExecutor | None = None,
     ) -> None:
+        """``executor`` runs and grades the target (default: in this process, ``concurrency`` at
+        a time; the caller owns a given executor and closes it)."""
         self.target, self.optimizer = target, optimizer
+        self.executor: RolloutExecutor = executor or LocalExecutor(concurrency)
         self.cache, self.budget = cache, budget
         self.target_name, self.optimizer_name = target_name, optimizer_name
         self.target_max_tokens, self.optimizer_max_tokens = target_max_tokens, optimizer_max_tokens
-        self.concurrency = max(1, concurrency)
         self.charged: set[str] = set()
         self.real_calls = 0  # informational: requests that were not in the cache
         self.keep_calls = 0  # reserve held back for a later phase (the final test run)
@@ -75,26 +81,29 @@ class MeteredModels:
         keys = [self._target_key(skill_text, t) for t in tasks]
         bounds = [call_token_bound([skill_text, t.input], self.target_max_tokens) for t in tasks]
         self._reserve(list(zip(keys, bounds)), f"running {len(tasks)} tasks", use_reserve=use_reserve)
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def one(key: str, task: Task) -> RunResult:
+        results: dict[str, RunResult] = {}
+        for key in keys:
             hit = self.cache.get(key)
-            if hit is None:
-                async with gate:
-                    result = await self.target.run(skill_text, task)
-                self.real_calls += 1
-                self.cache.put(key, result.output, result.usage)
-            else:
-                result = RunResult(hit[0], hit[1])
-            self._charge(key, result.usage)
-            return result
+            if hit is not None:
+                results[key] = RunResult(hit[0], hit[1])
+                self._charge(key, hit[1])
+        misses = list(dict.fromkeys(k for k in keys if k not in results))  # each request once
+        by_key = dict(zip(keys, tasks))
 
-        try:
-            async with asyncio.TaskGroup() as group:  # a failure or cancellation stops the siblings
-                running = [group.create_task(one(key, task)) for key, task in zip(keys, tasks)]
-        except BaseExceptionGroup as failed:  # report the model's own error, not a group of it
-            raise failed.exceptions[0] from None
-        return [r.result() for r in running]
+        def arrived(index: int, result: RunResult) -> None:
+            key = misses[index]
+            self.real_calls += 1
+            self.cache.put(key, result.output, result.usage)
+            self._charge(key, result.usage)
+            results[key] = result
+
+        if misses:
+            await self.executor.run(self.target, skill_text, [by_key[k] for k in misses], arrived)
+        return [results[key] for key in keys]
+
+    async def grade(self, tasks: Sequence[Task], results: Sequence[RunResult]) -> list[Grade]:
+        """Grade each result against its task, in the executor (grades in task order)."""
+        return await self.executor.grade(list(tasks), [r.output for r in results])
 
     async def complete(self, messages: list[dict]) -> str:
         """One optimizer call (sequential, so the model's cumulative usage gives its cost)."""

@@ -24,8 +24,9 @@ from cairn.skills.optimize.cache import ResponseCache
 from cairn.skills.optimize.candidates import Limits, build_candidate
 from cairn.skills.optimize.edits import Edit, EditError, apply_edit
 from cairn.skills.optimize.estimate import Estimate, estimate_run
+from cairn.skills.optimize.executor import RolloutExecutor
 from cairn.skills.optimize.gate import Gate, GateConfig, PairedGate
-from cairn.skills.optimize.graders import grade
+from cairn.skills.optimize.graders import Grade
 from cairn.skills.optimize.journal import JsonlWriter, read_records
 from cairn.skills.optimize.ledger import Rejection
 from cairn.skills.optimize.metered import MeteredModels
@@ -90,8 +91,8 @@ def batch_schedule(
     return schedule
 
 
-def _rate(tasks: list[Task], results: list) -> float:
-    return round(sum(grade(t, r.output).passed for t, r in zip(tasks, results)) / max(1, len(tasks)), 6)
+def _rate(grades: list[Grade]) -> float:
+    return round(sum(g.passed for g in grades) / max(1, len(grades)), 6)
 
 
 class Trainer:
@@ -111,7 +112,10 @@ class Trainer:
         progress: Progress | None = None,
         cache_path: Path | None = None,
         gate: Gate | None = None,
+        executor: RolloutExecutor | None = None,
     ) -> None:
+        """``executor`` runs and grades the target (default: in this process, ``concurrency`` at a
+        time); it does not change any result, so a run may resume under another executor."""
         errors = [p.format("SKILL.md") for p in validate_skill_text(skill_text, folder_name) if p.is_error]
         if errors:
             raise SkillError("the starting skill is invalid:\n" + "\n".join(errors))
@@ -134,6 +138,7 @@ class Trainer:
             target_max_tokens=config.target_max_tokens,
             optimizer_max_tokens=config.optimizer_max_tokens,
             concurrency=concurrency,
+            executor=executor,
         )
         self.fingerprint = self._fingerprint(tasks)
 
@@ -220,13 +225,13 @@ class Trainer:
             validation = await self.models.run_tasks(self.skill_text, list(self.splits.validation))
         except BudgetExhausted as exc:
             raise SkillError(f"the budget cannot even cover the starting evaluation: {exc}") from None
-        state.test_start = _rate(list(self.splits.test), test)
+        state.test_start = _rate(await self.models.grade(self.splits.test, test))
         state.history.append(
             {
                 "step": 0,
                 "epoch": 0,
                 "train": None,
-                "validation": _rate(list(self.splits.validation), validation),
+                "validation": _rate(await self.models.grade(self.splits.validation, validation)),
                 "decision": "start",
             }
         )
@@ -254,7 +259,7 @@ class Trainer:
         epoch, batch = self.schedule[step - 1]
         self._keep_for_final(state.current)
         runs = await self.models.run_tasks(state.current, batch)
-        graded = [(t, r, grade(t, r.output)) for t, r in zip(batch, runs)]
+        graded = list(zip(batch, runs, await self.models.grade(batch, runs)))
         limits = Limits(
             edit_limit(step, len(self.schedule), cfg.max_edits_start, cfg.max_edits_end),
             cfg.max_changed_tokens,
@@ -302,7 +307,7 @@ class Trainer:
             )
         self._keep_for_final(state.current)
         validation = await self.models.run_tasks(state.current, list(self.splits.validation))
-        row["validation"] = _rate(list(self.splits.validation), validation)
+        row["validation"] = _rate(await self.models.grade(self.splits.validation, validation))
         return row
 
     async def _gate_edit(self, state: TrainState, step: int, edit: Edit) -> dict[str, Any]:
@@ -336,7 +341,7 @@ class Trainer:
     async def _finish(self, state: TrainState, writer: JsonlWriter) -> None:
         before = set(self.models.charged)
         test = await self.models.run_tasks(state.current, list(self.splits.test), use_reserve=True)
-        state.test_end = _rate(list(self.splits.test), test)
+        state.test_end = _rate(await self.models.grade(self.splits.test, test))
         if state.status == "running":
             state.status = "completed"
         self._record(writer, "end", state, before)

@@ -52,6 +52,12 @@ RULES = (
         forbidden=("cairn.server.lsp",),
         allowed=("cairn.server.lsp", "cairn.server.app", "cairn.server.__main__"),
     ),
+    Rule(
+        "only the skill trainer's Ray executor imports ray (the optional ray extra)",
+        importers=PRODUCT,
+        forbidden=("ray",),
+        allowed=("cairn.skills.optimize.ray_executor",),
+    ),
 )
 
 

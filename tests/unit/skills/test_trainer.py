@@ -57,7 +57,9 @@ class RecordingOptimizer(SimulatedOptimizer):
         return await super().complete(messages, max_tokens=max_tokens)
 
 
-def trainer(world_bundle, run_dir: Path, *, target=None, optimizer=None, gate=None, **config) -> Trainer:
+def trainer(
+    world_bundle, run_dir: Path, *, target=None, optimizer=None, gate=None, executor=None, **config
+) -> Trainer:
     world, tasks, skill = world_bundle
     settings = {"epochs": 2, "batch_size": 6, "seed": 4, **config}
     return Trainer(
@@ -70,6 +72,7 @@ def trainer(world_bundle, run_dir: Path, *, target=None, optimizer=None, gate=No
         run_dir=run_dir,
         concurrency=3,
         gate=gate,
+        executor=executor,
     )
 
 
