@@ -98,7 +98,7 @@ class ContextAssembler:
         self._covered = 0  # complete messages the checkpoint covers
         self._covered_seq = 0  # ... counted up to this seq (a running total: R18)
         self._memories: list[Memory] = []
-        self._project = MemoryLines([])
+        self._project = MemoryLines([], {})
         self._recalled: tuple[str, MemoryLines] | None = None
         self._blocks: dict[tuple, str] = {}  # built texts by (builder, inputs), cleared on change
 
@@ -229,7 +229,8 @@ class ContextAssembler:
         if self._previous:
             quantum = max(32, digest_cap // 8)  # few distinct caps: the digest is rebuilt rarely
             cap = min(digest_cap, budget.remaining) // quantum * quantum
-            digest = self._digest(cap, required) if cap > 0 else ""
+            known = self._project.said(shown) | self._recalled_lines().said(shown)
+            digest = self._digest(cap, required, frozenset(known)) if cap > 0 else ""
             if digest and message_tokens({"content": digest}, count) <= budget.remaining:
                 sections["sessions_digest"] = [self._message(digest, budget)]
 
@@ -248,10 +249,14 @@ class ContextAssembler:
         budget.take(tokens)
         return message, tokens
 
-    def _digest(self, cap: int, shown: list[str]) -> str:
+    def _digest(self, cap: int, shown: list[str], known: frozenset[str] = frozenset()) -> str:
         return self._block(
-            ("digest", cap, tuple(shown)), lambda: digest_block(self._previous, cap, shown, self.count)
+            ("digest", cap, tuple(shown), known),
+            lambda: digest_block(self._previous, cap, shown, self.count, known),
         )
+
+    def _recalled_lines(self) -> MemoryLines:
+        return self._recalled[1] if self._recalled is not None else MemoryLines([], {})
 
     async def _conversation(
         self, budget: Budget, sections: dict[str, list[tuple[dict, int]]]

@@ -19,6 +19,7 @@ from typing import Literal
 
 from cairn.memory.checkpoint_format import FIELDS, LIST_KEYS, fit, render
 from cairn.memory.consolidate_plan import value_rank
+from cairn.memory.gist import gist
 from cairn.memory.ports import TokenCounter
 from cairn.memory.records import CheckpointRecord, Memory
 from cairn.memory.render import fenced, memory_line
@@ -161,14 +162,26 @@ class MemoryLines:
     """Memories as compact lines with their token counts (built once per memory version)."""
 
     lines: list[tuple[int, str, int]]  # (memory id, line, tokens)
+    gists: dict[int, str]  # memory id -> what it says (see cairn.memory.gist)
 
     @classmethod
     def of(cls, memories: Iterable[Memory], count: TokenCounter) -> MemoryLines:
-        lines = []
+        """One line per statement: a later copy of one already listed is left out."""
+        lines, gists = [], {}
+        seen: set[str] = set()
         for memory in memories:
+            said = gist(memory.text)
+            if said in seen:
+                continue
+            seen.add(said)
             line = memory_line(memory, compact=True)
             lines.append((memory.id, line, count(line) + 1))
-        return cls(lines)
+            gists[memory.id] = said
+        return cls(lines, gists)
+
+    def said(self, shown: Iterable[int]) -> set[str]:
+        """What the memories ``shown`` say."""
+        return {self.gists[i] for i in shown if i in self.gists}
 
     def bullets(self, cap: int, shown: set[int]) -> str:
         """The lines that fit in ``cap`` tokens, in order, skipping (and adding to) ``shown``."""
@@ -230,12 +243,19 @@ def by_value_once(data: dict) -> dict:
     return out
 
 
-def digest_block(previous: list[SessionCheckpoint], cap: int, shown: list[str], count: TokenCounter) -> str:
+def digest_block(
+    previous: list[SessionCheckpoint],
+    cap: int,
+    shown: list[str],
+    count: TokenCounter,
+    known: frozenset[str] = frozenset(),
+) -> str:
     """Earlier sessions' latest checkpoints, newest first, each dated, within ``cap`` tokens.
 
     Each checkpoint is cut to what is left by dropping whole items (never characters), so every
-    value shown is exact; directives already in ``shown`` are not repeated. Stops at the first
-    session that does not fit, so an older value never appears without the newer ones.
+    value shown is exact; directives already in ``shown`` and items saying what a line already in
+    the context says (``known``: gists) are not repeated. Stops at the first session that does
+    not fit, so an older value never appears without the newer ones.
     """
     overhead = count(fenced("previous-sessions", DIGEST_NOTE, "")) + 2
     parts: list[str] = []
@@ -243,8 +263,12 @@ def digest_block(previous: list[SessionCheckpoint], cap: int, shown: list[str], 
     for entry in previous:
         record = entry.checkpoint
         data = by_value_once(
-            {**record.data, "directives": [d for d in record.data.get("directives", []) if d not in shown]}
+            {
+                **{key: [i for i in record.data.get(key, []) if gist(i) not in known] for key in LIST_KEYS},
+                "directives": [d for d in record.data.get("directives", []) if d not in shown],
+            }
         )
+        data = {**record.data, **data}
         title = f" «{entry.title}»" if entry.title else ""
         if not entry.user_wrote_its_requests:  # Cairn's prompt must not read as the user's words
             data.update(active_intent="", task_tree=[], directives=[])

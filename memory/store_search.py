@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from cairn.memory.fts import adjacency_query, match_query
+from cairn.memory.gist import gist
 from cairn.memory.note_sources import note_kind, note_provenance
 from cairn.memory.records import HistoryHit, RecallHit, StoredMessage
 from cairn.memory.snippets import CLOSE, OPEN, spans, window
@@ -206,7 +207,7 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
                 score=m.score or 0.0,
                 memory=m,
             )
-            for m in await self.recall(query, limit=limit)
+            for m in await self.recall(query, limit=pool)
         ]
         rows = await self.fetchall(
             f"SELECT n.rowid AS id, n.text, n.section, n.session_id, n.ref, bm25(notes_fts) AS score, "
@@ -241,4 +242,21 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
                     score=row["score"],
                 )
             )
-        return sorted(hits, key=lambda h: h.score)[:limit]
+        return distinct(sorted(hits, key=lambda h: h.score), limit)
+
+
+def distinct(hits: list[RecallHit], limit: int) -> list[RecallHit]:
+    """The best-ranked hit of each statement, up to ``limit``: the same line read from two
+    places, edited once and kept by three checkpoints is one answer, not five slots. A
+    session's title stays beside the same words in its checkpoint (it names the session)."""
+    seen: set[tuple[bool, str]] = set()
+    out: list[RecallHit] = []
+    for hit in hits:
+        key = (hit.kind == "session", gist(hit.text))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(hit)
+        if len(out) == limit:
+            break
+    return out

@@ -74,3 +74,37 @@ def test_unknown_sections_are_untrusted_by_default():
     assert note_provenance("some_new_section").untrusted is True
     assert note_provenance("narrative.next_action").untrusted is True
     assert note_kind("files_read") == "checkpoint" and note_kind("title") == "session"
+
+
+async def test_one_statement_is_one_hit_whatever_its_copies_say_about_where_it_came_from(store):
+    """The same line read twice and edited once was three memories plus three checkpoint lines:
+    it filled a recall's every slot and hid the one answer that differed."""
+    session = await store.new_session()
+    for where in ("read_file k8s/cron.yaml:11", "read_file k8s/cron.yaml:12", "propose_edit k8s/cron.yaml"):
+        await store.remember(
+            f"concurrencyPolicy: Forbid — from {where}",
+            source="agent",
+            untrusted=True,
+            provenance=f"tool output from {where}",
+            session_id=session,
+        )
+    await _checkpoint(
+        store,
+        session,
+        1,
+        {
+            "discovered": [
+                "concurrencyPolicy: Forbid — from read_file k8s/cron.yaml:11",
+                "`concurrencyPolicy: Forbid`",
+            ]
+        },
+    )
+    await store.remember(
+        "Keep concurrencyPolicy Forbid: Replace would kill a run mid-upsert.", kind="decision", source="agent"
+    )
+    hits = await store.search_memory("concurrencyPolicy Forbid", limit=3)
+    texts = [h.text for h in hits]
+    assert any("Replace would kill a run mid-upsert" in t for t in texts), texts
+    assert sum("concurrencyPolicy: Forbid" in t or "`concurrencyPolicy: Forbid`" in t for t in texts) == 1, (
+        texts
+    )

@@ -153,8 +153,37 @@ async def test_the_digest_shows_each_item_once_values_first(store, workspace):
     first = await _first_request(store, workspace)
     digest = first[first.index("<previous-sessions") : first.index("</previous-sessions>")]
     lines = [line for line in digest.splitlines() if line.startswith("- ")]
-    assert len([line for line in lines if "port 9443" in line]) == 1
+    # Once in the whole request: in project memory, so not again in the digest.
+    assert len([line for line in first.splitlines() if line.startswith("- ") and "port 9443" in line]) == 1
+    assert not [line for line in lines if "port 9443" in line]
     knowledge = digest[digest.index("## Discovered knowledge") :].split("\n## ")[0].splitlines()[1:]
-    valued = [n for n, line in enumerate(knowledge) if "scripts/export_nightly.sh" in line]
-    prose = [n for n, line in enumerate(knowledge) if "saturation_adu" in line]
-    assert valued and prose and max(valued) < min(prose)
+    items = [line for line in knowledge if line.startswith("- ")]
+    valued = [n for n, line in enumerate(items) if "scripts/export_nightly.sh" in line]
+    prose = [n for n, line in enumerate(items) if "saturation_adu" in line]
+    # The statement naming the value is shown once: before the prose, or already in project memory.
+    assert first.count("entry point is scripts/export_nightly.sh") == 1
+    assert prose and (not valued or max(valued) < min(prose))
+
+
+async def test_a_statement_is_shown_once_in_a_new_sessions_first_request(store):
+    """Project memory and the previous-sessions digest both held the user's statements (and
+    project memory held copies differing only in where they were read): the copies took the
+    room the session's other values needed."""
+    old = await store.new_session()
+    statements = [f"Service {n} listens on port {8000 + n}." for n in range(12)]
+    for text in statements:
+        await store.append_message(old, {"role": "user", "content": text})
+        await store.append_message(old, {"role": "assistant", "content": "Noted."})
+    await CheckpointWriter(store, None).write_now(old)
+    for text in statements:
+        await store.remember(text, kind="fact", source="user", session_id=old)
+    await store.remember("The job runs at `50 5 * * *`.", kind="fact", source="agent", session_id=old)
+    await store.remember("The job runs at 50 5 * * *.", kind="fact", source="agent", session_id=old)
+    fresh = await store.new_session()
+    await store.append_message(fresh, {"role": "user", "content": "Morning!"})
+    ctx = await assemble(store, fresh, system_prompt="You are Cairn.", budget_tokens=6_000)
+    # Listed once (the previous session's active intent, quoted under its heading, may repeat one).
+    items = [line for m in ctx for line in m["content"].splitlines() if line.startswith("- ")]
+    for statement in statements:
+        assert sum(statement in line for line in items) == 1, statement
+    assert sum("50 5 * * *" in line for line in items) == 1
