@@ -5,29 +5,25 @@
 " declares applyEdit: false and offers no way to declare otherwise).
 let s:APPLY_EDITS_OPT_IN = 'applyEdits'
 
-" Register Cairn with ALE for a:opts.filetypes (default: python): `python -m cairn serve` with
-" a:opts.python, else `cairn serve` from PATH; a:opts.settings go in initializationOptions.
-function! cairn#Setup(...) abort
-    let l:opts = get(a:000, 0, {})
-    let l:python = get(l:opts, 'python', '')
-    let l:linter = {
+" The ALE linter definition of Cairn (ale_linters/python/cairn.vim): `python -m cairn serve`
+" with g:cairn_python, else `cairn serve` from PATH; g:cairn_settings go in initializationOptions.
+function! cairn#Linter() abort
+    let l:python = get(g:, 'cairn_python', '')
+    " Cairn's answers and one-line results are Info messages; ALE shows only errors by default
+    if get(g:, 'ale_lsp_show_message_severity', 'error') is# 'error'
+        let g:ale_lsp_show_message_severity = 'information'
+    endif
+    return {
     \   'name': 'cairn',
     \   'lsp': 'stdio',
     \   'executable': empty(l:python) ? 'cairn' : l:python,
     \   'command': empty(l:python) ? '%e serve' : '%e -m cairn serve',
     \   'project_root': function('cairn#ProjectRoot'),
     \   'initialization_options': {
-    \       'settings': get(l:opts, 'settings', {}),
+    \       'settings': get(g:, 'cairn_settings', {}),
     \       s:APPLY_EDITS_OPT_IN: v:true,
     \   },
     \}
-    for l:filetype in get(l:opts, 'filetypes', ['python'])
-        call ale#linter#Define(l:filetype, copy(l:linter))
-    endfor
-    " Cairn's answers and one-line results are Info messages; ALE shows only errors by default
-    if get(g:, 'ale_lsp_show_message_severity', 'error') is# 'error'
-        let g:ale_lsp_show_message_severity = 'information'
-    endif
 endfunction
 
 " The buffer's git repository, else its folder (ALE starts no server without a root).

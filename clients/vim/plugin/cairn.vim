@@ -1,5 +1,6 @@
 " Cairn in Vim, through ALE's LSP client: the commands ALE has no equivalent for.
-" Setup (vimrc): call cairn#Setup({'python': '/path/to/.venv/bin/python'}) -- see README.md.
+" Setup (vimrc): put this folder on the runtimepath, let g:cairn_python = '/path/to/.venv/bin/python'
+" and add 'cairn' to g:ale_linters for Python (README.md).
 if exists('g:loaded_cairn')
     finish
 endif

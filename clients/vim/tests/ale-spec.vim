@@ -14,7 +14,8 @@ runtime plugin/ale.vim
 runtime plugin/cairn.vim
 let g:ale_linters = {'python': ['cairn']}
 let g:ale_linters_explicit = 1
-call cairn#Setup({'python': $CAIRN_PYTHON, 'settings': {'trusted': v:true, 'approvalTimeout': 1}})
+let g:cairn_python = $CAIRN_PYTHON
+let g:cairn_settings = {'trusted': v:true, 'approvalTimeout': 1}
 
 " How the user answers prompts in this test: ALE's code-action menu (it types the number of
 " the action titled s:pick) and Cairn's approval prompt (s:approval_answer: -1 is Esc).
