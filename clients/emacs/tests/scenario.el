@@ -157,7 +157,11 @@ eglot (`jsonrpc-default-request-timeout') and lsp-mode (`lsp-response-timeout') 
                                              latest)))
                            30 "the Write tests run")))
       (should (equal (cairn--get run "status") "running"))
-      (setq cairn-scenario-long-action (cairn--get run "runId")))))
+      (setq cairn-scenario-long-action (cairn--get run "runId")))
+    ;; and goes on there in a new session too
+    (let ((renewed nil))
+      (cairn-execute "cairn.newSession" nil (lambda (_) (setq renewed t)))
+      (cairn-wait (lambda () renewed) 30 "the new session there"))))
 
 (defun cairn-scenario-chat-answer ()
   "M-x cairn-chat: the answer becomes visible."
