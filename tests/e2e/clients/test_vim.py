@@ -69,8 +69,10 @@ TURNS = {
 
 
 def _vim() -> str:
+    """Vim with jobs (not vim-tiny) and ALE, else skip/fail."""
     vim = which("vim")
-    if not vim or not (ALE / "plugin" / "ale.vim").is_file():
+    version = subprocess.run([vim, "--version"], capture_output=True, text=True).stdout if vim else ""
+    if "+job" not in version or not (ALE / "plugin" / "ale.vim").is_file():
         missing("Vim with ALE", "run scripts/setup-clients (vim and vim-ale from Debian)")
     return vim  # type: ignore[return-value]
 
