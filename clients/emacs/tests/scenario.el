@@ -2,11 +2,12 @@
 
 ;;; Commentary:
 
-;; One scenario, two clients.  The user opens a project's mod.py (and later a file outside
-;; any project), starts a chat that takes longer than the client's request timeout, and
-;; while it runs: chats in a new session, explains code (code action and M-x cairn-explain),
-;; adds a docstring through a code action, dismisses an approval prompt with C-g; then the
-;; slow answer arrives and the servers are shut down.
+;; One scenario, two clients.  The user opens a project's mod.py and a file outside any
+;; project, starts a chat and a code action (Write tests, in the other file) that both take
+;; longer than the client's request timeout, and while they run: chats in a new session,
+;; explains code (code action and M-x cairn-explain), adds a docstring through a code action
+;; (then saves it), dismisses an approval prompt with C-g; then the slow answers arrive and
+;; the servers are shut down.
 ;;
 ;; A spec sets `cairn-scenario-client' to a plist of functions:
 ;;   :connect (BUFFER)            start Cairn for BUFFER as the user would; non-nil once up
