@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 # ``window/showDocument`` / ``window/showMessage`` and ``cairn.result``.
 STREAM_NOTIFICATION = "cairn/stream"
 STREAM_OPT_IN = "streamNotifications"
+# A client plugin that answers ``workspace/applyEdit`` for an LSP library that declares
+# ``applyEdit: false`` and cannot declare otherwise (ALE: the Vim plugin) sets this to true in
+# initializationOptions.
+APPLY_EDITS_OPT_IN = "applyEdits"
 # ``text``: append to the answer; ``status``: a transient line (a tool being run); ``error``: the
 # run failed (``text`` says why); ``done``: the stream is finished, nothing follows.
 STREAM_KINDS = ("text", "status", "error", "done")

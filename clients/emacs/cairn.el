@@ -169,15 +169,18 @@ buffer's other server (pylsp...) would not be told of the change."
               (list :range (list :start (cairn--position beg)
                                  :end (cairn--position end)))))))
 
-(defun cairn-execute (command arguments &optional on-result)
+(defun cairn-execute (command arguments &optional on-result on-error)
   "Send Cairn's COMMAND with ARGUMENTS (a plist) without waiting.
-ON-RESULT, when given, is called with the decoded result."
+ON-RESULT, when given, is called with the decoded result; ON-ERROR with the
+error's message (by default the message is shown)."
   (let ((params (list :command command
                       :arguments (vector (or arguments (make-hash-table)))))
         (success (lambda (result) (when on-result (funcall on-result result))))
         (failure (lambda (error)
-                   (message "Cairn: %s failed: %s" command
-                            (or (cairn--get error "message") error)))))
+                   (let ((text (or (cairn--get error "message") (format "%s" error))))
+                     (if on-error
+                         (funcall on-error text)
+                       (message "Cairn: %s failed: %s" command text))))))
     (cond
      ((cairn--eglot-server)
       ;; the server must see edits eglot has not sent yet

@@ -13,10 +13,10 @@ from typing import Any
 
 from lsprotocol import types
 
-from cairn.server.commands import STREAM_OPT_IN
+from cairn.server.commands import APPLY_EDITS_OPT_IN, STREAM_OPT_IN
 
 # initializationOptions keys that describe the client, not settings
-CLIENT_OPTION_KEYS = frozenset({STREAM_OPT_IN})
+CLIENT_OPTION_KEYS = frozenset({STREAM_OPT_IN, APPLY_EDITS_OPT_IN})
 
 
 @dataclass(frozen=True)
@@ -27,18 +27,22 @@ class ClientChannels:
     show_document: bool = False  # `window/showDocument`
     progress: bool = False  # server-created work-done progress
     code_action_literals: bool = False  # CodeAction objects rather than Command[]
+    apply_edit: bool = False  # `workspace/applyEdit` (declared, or opted in by a client plugin)
 
     @classmethod
     def from_initialize(cls, capabilities: types.ClientCapabilities, options: Any) -> ClientChannels:
         window = capabilities.window
         show_document = window.show_document if window else None
         document = capabilities.text_document
+        workspace = capabilities.workspace
         code_action = document.code_action if document else None
         return cls(
             stream=_opted_in(capabilities, options),
             show_document=bool(show_document and show_document.support),
             progress=bool(window and window.work_done_progress),
             code_action_literals=bool(code_action and code_action.code_action_literal_support),
+            apply_edit=bool(workspace and workspace.apply_edit)
+            or (isinstance(options, dict) and options.get(APPLY_EDITS_OPT_IN) is True),
         )
 
 

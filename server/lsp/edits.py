@@ -48,8 +48,7 @@ class LspEditSink:
         return outcome
 
     async def _apply(self, proposal: EditProposal) -> ApplyOutcome:
-        capabilities = self._server.client_capabilities.workspace
-        if not (capabilities and capabilities.apply_edit):
+        if not self._server.channels.apply_edit:
             return ApplyOutcome("failed", "this editor does not accept edits from the server")
         path = self._root / proposal.path
         uri = path_to_uri(path)

@@ -226,8 +226,9 @@ class CairnProtocol(LanguageServerProtocol):
             if msg_id != current:
                 self.cancel_request(msg_id)
         yield from super().lsp_shutdown(*args)
-        # Close now, not at `exit`: the editor may kill the process right after it.
-        self._server.begin_closing()
+        # Close now, and answer once closed (bounded), not at `exit`: the editor may kill the
+        # process right after it.
+        yield self._server.closed_for_shutdown, (), None
 
     @lsp_method(types.EXIT)
     def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:

@@ -38,6 +38,9 @@ CommandHandler = Callable[[Any], Awaitable[Any]]
 Closer = Callable[[], Awaitable[None]]
 
 CLOSE_TIMEOUT = 1.2  # seconds for closers; the whole exit stays well under R7's 2 s
+# How long the answer to `shutdown` waits for closing: lsp-mode gives that answer 0.5 s, and
+# jsonrpc.el (eglot) then gives `exit` only 0.1 s before it kills the process.
+SHUTDOWN_ANSWER_WAIT = 0.4
 ERROR_POPUP_INTERVAL = 60.0  # R5: at most one error popup a minute; the log gets everything
 
 
@@ -244,6 +247,10 @@ class CairnServer(LanguageServer):
         if self._closing is None:
             self._closing = asyncio.ensure_future(self.close_resources(timeout))
         return self._closing
+
+    async def closed_for_shutdown(self) -> None:
+        """Start closing and wait for it, at most ``SHUTDOWN_ANSWER_WAIT`` (closing goes on)."""
+        await asyncio.wait({self.begin_closing()}, timeout=SHUTDOWN_ANSWER_WAIT)
 
     async def close_resources(self, timeout: float) -> None:
         """Cancel background work and run closers, newest first, within ``timeout``."""

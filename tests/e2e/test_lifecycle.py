@@ -109,6 +109,18 @@ async def test_after_shutdown_requests_are_refused_and_exit_is_zero(raw, tmp_pat
     assert time.monotonic() - started < 2.0
 
 
+async def test_shutdown_is_answered_once_resources_are_closed(raw, tmp_path):
+    # jsonrpc.el (eglot) kills a server 0.1 s after `exit`: what `exit` waits for must be done
+    # by the time `shutdown` is answered
+    closed = tmp_path / "closed"
+    server = await raw(DEBUG_SERVE, env={"CAIRN_DEBUG_SLOW_CLOSE": str(closed)})
+    await server.initialize(tmp_path)
+    assert (await server.request("shutdown"))["result"] is None
+    assert closed.read_text() == "closed"
+    server.notify("exit")
+    assert await server.wait_exit(2) == 0
+
+
 async def test_exit_without_shutdown_is_one(raw, tmp_path):
     server = await raw()
     await server.initialize(tmp_path)

@@ -30,6 +30,7 @@ class SnapshotArgs(CommandArgs):
     uri: str
 
 
+SLOW_CLOSE_ENV = "CAIRN_DEBUG_SLOW_CLOSE"  # a file that a slow closer writes once it has closed
 SLEEP = CommandSpec(id="cairn.debug.sleep", arguments=SleepArgs, title="debug: sleep")
 RAISE = CommandSpec(id="cairn.debug.raise", arguments=NoArgs, title="debug: raise")
 SNAPSHOT = CommandSpec(id="cairn.debug.snapshot", arguments=SnapshotArgs, title="debug: snapshot")
@@ -73,6 +74,15 @@ def register_debug(server: CairnServer) -> None:
     @server.feature("cairn/debug/failingNotification")
     def failing_notification(ls: CairnServer, params: object) -> None:
         raise RuntimeError("a notification handler failed on purpose")
+
+    if slow_close_marker := os.environ.get(SLOW_CLOSE_ENV):
+        # a resource that takes a while to close (a memory database finishing a write)
+
+        async def close_slowly() -> None:
+            await asyncio.sleep(0.2)
+            Path(slow_close_marker).write_text("closed")
+
+        server.on_close("debug: slow closer", close_slowly)
 
     server.register_command(SLEEP, sleep)
     server.register_command(

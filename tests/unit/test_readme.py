@@ -42,3 +42,29 @@ def test_scripts_named_in_the_readme_exist_and_are_executable():
         path = REPO / script
         assert path.exists() and path.stat().st_mode & 0o111, script
     assert (REPO / ".ci" / "run").stat().st_mode & 0o111
+
+
+# The editors the README gives setup lines for, by the start of their bold heading, and the test
+# that runs each headless in CI. An editor added to the README needs its test here too.
+EDITOR_TESTS = {
+    "VS Code": "test_vscode.py",
+    "Neovim": "test_nvim.py",
+    "Emacs, eglot": "test_emacs.py",
+    "Emacs, lsp-mode": "test_emacs.py",
+    "Vim with ALE": "test_vim.py",
+}
+
+
+def test_every_editor_listed_as_supported_has_a_test_in_ci():
+    section = re.search(r"### The editor clients\n(.*?)\n## ", README, re.S)
+    assert section, "editor section missing"
+    supported, untested = section.group(1).split("**Untested**", 1)
+    headings = re.findall(r"^\*\*([^*(]+?)\*\*|^\*\*([^*(]+?) \(", supported, re.M)
+    names = [first or second for first, second in headings]
+    assert names and set(names) <= set(EDITOR_TESTS), names
+    claim = re.search(r"^Supported, each tested headless in CI[^\n]*\n[^\n]*", supported, re.M)
+    assert claim, "the sentence naming the tested editors is missing"
+    for name in names:
+        assert (REPO / "tests" / "e2e" / "clients" / EDITOR_TESTS[name]).is_file(), name
+        assert name.split(",")[0].split(" with ")[0] in claim.group(0), name
+    assert "**Helix**" in untested and "Helix" not in names

@@ -26,9 +26,10 @@
     (eglot-code-actions beg end kind t)))
 
 (defun cairn-eglot-spec-shown (text)
-  "A transcript containing TEXT, shown in a window."
+  "A transcript containing TEXT, shown in a window (now, or until a later transcript took
+its window)."
   (let ((transcript (cairn-test-transcript-containing text)))
-    (and transcript (get-buffer-window transcript t))))
+    (and transcript (or (get-buffer-window transcript t) (memq transcript cairn-test-displayed)))))
 
 (defun cairn-eglot-spec-shutdown ()
   "M-x eglot-shutdown from a buffer of each server; their processes."

@@ -128,6 +128,15 @@ TURNS is an alist (KEYWORD . LIST-OF-TURNS); a turn is a string or an alist."
                 (save-excursion (goto-char (point-min)) (search-forward text nil t))))
             (cairn-test-transcripts)))
 
+(defvar cairn-test-displayed nil
+  "Every buffer `display-buffer' showed in a window (a later one may take its window).")
+
+(advice-add 'display-buffer :filter-return
+            (lambda (window)
+              (when (windowp window) (cl-pushnew (window-buffer window) cairn-test-displayed))
+              window)
+            '((name . cairn-test-displayed)))
+
 (defun cairn-test-buffer-text (&optional buffer)
   "The whole text of BUFFER (default: the current buffer)."
   (with-current-buffer (or buffer (current-buffer))

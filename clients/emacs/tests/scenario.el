@@ -2,11 +2,12 @@
 
 ;;; Commentary:
 
-;; One scenario, two clients.  The user opens a project's mod.py (and later a file outside
-;; any project), starts a chat that takes longer than the client's request timeout, and
-;; while it runs: chats in a new session, explains code (code action and M-x cairn-explain),
-;; adds a docstring through a code action, dismisses an approval prompt with C-g; then the
-;; slow answer arrives and the servers are shut down.
+;; One scenario, two clients.  The user opens a project's mod.py and a file outside any
+;; project, starts a chat and a code action (Write tests, in the other file) that both take
+;; longer than the client's request timeout, and while they run: chats in a new session,
+;; explains code (code action and M-x cairn-explain), adds a docstring through a code action
+;; (then saves it), dismisses an approval prompt with C-g; then the slow answers arrive and
+;; the servers are shut down.
 ;;
 ;; A spec sets `cairn-scenario-client' to a plist of functions:
 ;;   :connect (BUFFER)            start Cairn for BUFFER as the user would; non-nil once up
@@ -46,6 +47,8 @@ eglot (`jsonrpc-default-request-timeout') and lsp-mode (`lsp-response-timeout') 
         "Replaced c with b."])
     ("Take your time"
      . [((chunks . ["Slow " "and " "steady."]) (delay . ,cairn-scenario-long-delay))])
+    ("Write tests for the code"
+     . [((chunks . ["Tests " "take " "time."]) (delay . ,cairn-scenario-long-delay))])
     ("Clean the build"
      . [((tool_calls . [((name . "run_command") (arguments . ((command . "touch cleaned.txt"))))]))
         "I did not run it."])
@@ -60,6 +63,8 @@ eglot (`jsonrpc-default-request-timeout') and lsp-mode (`lsp-response-timeout') 
 (defvar cairn-scenario-buffer nil "The project's mod.py.")
 (defvar cairn-scenario-loose-buffer nil "A file outside any project.")
 (defvar cairn-scenario-long-run nil "The slow run: (RUN-ID START-TIME TIMER).")
+(defvar cairn-scenario-long-action nil
+  "The slow code action's run id (Write tests, in the file outside any project).")
 (defvar cairn-scenario-ticks 0 "How often a timer fired since the slow run started.")
 (defvar cairn-scenario-seen-while-long nil
   "Answers shown while the slow run was still running (checked by `cairn.result').")
@@ -83,13 +88,19 @@ eglot (`jsonrpc-default-request-timeout') and lsp-mode (`lsp-response-timeout') 
     (python-mode)
     (current-buffer)))
 
-(defun cairn-scenario-run-status (run-id)
-  "The status of RUN-ID as `cairn.result' reports it (asked without blocking)."
-  (let ((status nil))
-    (with-current-buffer cairn-scenario-buffer
-      (cairn-execute "cairn.result" (list :runId run-id)
-                     (lambda (run) (setq status (cairn--get run "status")))))
-    (cairn-wait (lambda () status) 30 "cairn.result")))
+(defun cairn-scenario-run (run-id &optional buffer)
+  "RUN-ID (nil: the latest run) as `cairn.result' reports it from the server of BUFFER
+(default: mod.py's), asked without blocking; nil when the server has no such run."
+  (let ((answer nil))
+    (with-current-buffer (or buffer cairn-scenario-buffer)
+      (cairn-execute "cairn.result" (and run-id (list :runId run-id))
+                     (lambda (run) (setq answer (list run)))
+                     (lambda (_error) (setq answer (list nil)))))
+    (car (cairn-wait (lambda () answer) 30 "cairn.result"))))
+
+(defun cairn-scenario-run-status (run-id &optional buffer)
+  "The status of RUN-ID (nil: the latest run) in the server of BUFFER (default: mod.py's)."
+  (cairn--get (cairn-scenario-run run-id buffer) "status"))
 
 (defun cairn-scenario-chat (prompt)
   "Send PROMPT with M-x cairn-chat; the run id once the server says the run started."
@@ -136,7 +147,22 @@ eglot (`jsonrpc-default-request-timeout') and lsp-mode (`lsp-response-timeout') 
             (list run started (run-with-timer 0.5 0.5 (lambda () (cl-incf cairn-scenario-ticks)))))
       ;; the user goes on in a new session while the slow run finishes in the old one
       (cairn-new-session)
-      (cairn-wait (lambda () (cairn-test-message-matching "Cairn: new session")) 30 "the new session"))))
+      (cairn-wait (lambda () (cairn-test-message-matching "Cairn: new session")) 30 "the new session")))
+  ;; a code action as slow, in the other file: eglot sends a code action's command as a request
+  ;; it waits for (the user cannot type meanwhile), so the server must answer it at once
+  (with-current-buffer cairn-scenario-loose-buffer
+    (cairn-scenario-call :code-action cairn-scenario-loose-buffer (point-min) (point-max)
+                         "source.cairn.tests")
+    (let ((run (cairn-wait (lambda () (let ((latest (cairn-scenario-run nil cairn-scenario-loose-buffer)))
+                                        (and (string-match-p "tests" (or (cairn--get latest "title") ""))
+                                             latest)))
+                           30 "the Write tests run")))
+      (should (equal (cairn--get run "status") "running"))
+      (setq cairn-scenario-long-action (cairn--get run "runId")))
+    ;; and goes on there in a new session too
+    (let ((renewed nil))
+      (cairn-execute "cairn.newSession" nil (lambda (_) (setq renewed t)))
+      (cairn-wait (lambda () renewed) 30 "the new session there"))))
 
 (defun cairn-scenario-chat-answer ()
   "M-x cairn-chat: the answer becomes visible."
@@ -176,8 +202,12 @@ eglot (`jsonrpc-default-request-timeout') and lsp-mode (`lsp-response-timeout') 
                    "def add(a, b):\n    \"\"\"Add a and c.\"\"\"\n    return a + c\n"))
     (should (buffer-modified-p))
     (let ((file buffer-file-name))
-      (should (equal (with-temp-buffer (insert-file-contents file) (buffer-string)) cairn-scenario-source))))
-  (cairn-scenario-wait-shown "Added a docstring."))
+      (should (equal (with-temp-buffer (insert-file-contents file) (buffer-string)) cairn-scenario-source))
+      (cairn-scenario-wait-shown "Added a docstring.")
+      ;; the user saves: the file on disk has the docstring
+      (with-current-buffer cairn-scenario-buffer (save-buffer))
+      (should (equal (with-temp-buffer (insert-file-contents file) (buffer-string))
+                     "def add(a, b):\n    \"\"\"Add a and c.\"\"\"\n    return a + c\n")))))
 
 (defun cairn-scenario-dismissed-approval ()
   "The agent asks to run a command; the user dismisses the prompt: nothing runs, the agent
@@ -212,8 +242,11 @@ the user's other requests were answered and timers kept firing."
     (unwind-protect
         (progn
           (cairn-wait (lambda () (cairn-scenario-call :shown "Slow and steady.")) 60 "the slow answer")
+          (cairn-wait (lambda () (cairn-scenario-call :shown "Tests take time.")) 60 "the slow action's answer")
           (should (> (- (float-time) started) (plist-get cairn-scenario-client :request-timeout)))
           (should (equal (cairn-scenario-run-status run) "done"))
+          (should (equal (cairn-scenario-run-status cairn-scenario-long-action cairn-scenario-loose-buffer)
+                         "done"))
           (should (member "Hello, world." cairn-scenario-seen-while-long))
           (should (> cairn-scenario-ticks 0))
           (cairn-scenario-no-timeouts))

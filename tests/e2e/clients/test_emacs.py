@@ -1,10 +1,11 @@
 """Cairn in a real Emacs (30.1, headless): eglot, and lsp-mode with Cairn beside pylsp.
 
 Each spec in clients/emacs/tests runs in its own `emacs --batch` and prints TAP: the user's
-scenario (a chat, Explain, an edit, a run longer than the client's request timeout, a dismissed
-approval, a file outside any project, shutdown) against this interpreter's `python -m cairn
-serve` with the scripted model. Emacs 30 and lsp-mode come from Debian bookworm-backports
-(`scripts/setup-clients`), pylsp from the dev extra. The two specs run at the same time.
+scenario (a chat, Explain, an edit saved to disk, a chat and a code action longer than the
+client's request timeout, a dismissed approval, a file outside any project, shutdown) against
+this interpreter's `python -m cairn serve` with the scripted model. Emacs 30 and lsp-mode come
+from Debian bookworm-backports (`scripts/setup-clients`), pylsp from the dev extra. The two specs
+run at the same time.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The clients' copies of the server contract stay in step with server/commands.py and the
-settings model: command ids and titles, the stream opt-in key, the code actions' ids (the
-action table), every command's argument keys (which are required), stream event kinds,
-setting keys and their trust scopes, and the VS Code settings contributed."""
+settings model: command ids and titles, the stream opt-in key, the Vim plugin's applyEdits
+opt-in, the code actions' ids (the action table), every command's argument keys (which are
+required), stream event kinds, setting keys and their trust scopes, and the VS Code settings
+contributed."""
 
 from __future__ import annotations
 
@@ -56,6 +57,9 @@ def test_command_ids_and_titles_match():
     # both clients opt in to cairn/stream with the key the server reads
     assert f"STREAM_OPT_IN = '{commands.STREAM_OPT_IN}'" in PROTOCOL_TS
     assert f"M.STREAM_OPT_IN = '{commands.STREAM_OPT_IN}'" in PROTOCOL_LUA
+    # the Vim plugin says it applies edits (ALE declares applyEdit: false) with the key the server reads
+    vim = (REPO / "clients/vim/autoload/cairn.vim").read_text()
+    assert f"let s:APPLY_EDITS_OPT_IN = '{commands.APPLY_EDITS_OPT_IN}'" in vim
 
 
 @pytest.mark.parametrize("spec", commands.ALL_COMMANDS, ids=lambda spec: spec.id)

@@ -65,3 +65,31 @@ def test_positions_are_counted_in_the_encoding_the_client_negotiated():
         (text_edit,) = edit.changes[URI]
         ends[encoding] = text_edit.range.end.character
     assert ends == {types.PositionEncodingKind.Utf8: 12, types.PositionEncodingKind.Utf16: 9}
+
+
+async def test_edits_are_sent_to_a_client_that_opted_in_without_declaring_apply_edit(tmp_path):
+    (tmp_path / "a.py").write_text("a = 1\n", encoding="utf-8")
+    sent: list[types.ApplyWorkspaceEditParams] = []
+
+    async def apply_edit(params):
+        sent.append(params)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    server = SimpleNamespace(
+        client_capabilities=types.ClientCapabilities(
+            workspace=types.WorkspaceClientCapabilities(apply_edit=False)
+        ),
+        channels=SimpleNamespace(apply_edit=True),
+        documents=SimpleNamespace(open_snapshot=lambda path: None),
+        workspace=Workspace(None),
+        workspace_apply_edit_async=apply_edit,
+    )
+    outcome = await LspEditSink(server, root=tmp_path).apply(
+        EditProposal("a.py", "a = 1\n", None, "a = 2\n", "change a")
+    )
+    assert outcome.status == "applied" and len(sent) == 1
+    server.channels.apply_edit = False
+    outcome = await LspEditSink(server, root=tmp_path).apply(
+        EditProposal("a.py", "a = 1\n", None, "a = 2\n", "change a")
+    )
+    assert outcome.status == "failed" and len(sent) == 1
