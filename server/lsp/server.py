@@ -130,6 +130,11 @@ class CairnServer(LanguageServer):
             logger.info("No workspace folder from the client; using %s", self.workspace_root or "none")
         self._root_settled.set()
 
+    @property
+    def workspace_root_settled(self) -> bool:
+        """Whether ``workspace_root`` is final (a folder from the client, or the first document's)."""
+        return self._root_settled is not None and self._root_settled.is_set()
+
     # ----------------------------------------------------------------- readiness
 
     def begin_startup(self) -> None:

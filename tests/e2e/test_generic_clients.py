@@ -168,6 +168,26 @@ async def test_a_file_opened_without_a_workspace_gives_the_agent_tools(tmp_path,
             assert "VALUE = 7" in tool_results(g.requests()[1])[0]
 
 
+async def test_a_status_poll_before_any_file_leaves_the_workspace_to_the_first_file(tmp_path):
+    """VS Code's status bar asks for the status as soon as the server starts, before the user
+    opens a file in a window with no folder: that poll must not settle "no workspace"."""
+    project = tmp_path / "loose"
+    project.mkdir()
+    source = project / "loose.py"
+    source.write_text("VALUE = 7\n")
+    turns = [{"tool_calls": [{"name": "read_file", "arguments": {"path": "loose.py"}}]}, "Seven."]
+    async with generic_session(tmp_path / "g", None, turns, options={"streamNotifications": True}) as g:
+        before = await g.command("cairn.status")
+        assert before["workspace"] is None and before["workspacePending"] is True
+        uri = g.open(source)
+        await g.command("cairn.chat", {"prompt": "What is VALUE?", "uri": uri, "streamId": "c"})
+        await g.server.wait_for(lambda m: m["method"] == "cairn/stream" and m["params"]["kind"] == "done", 60)
+        assert "read_file" in tool_names(g.requests()[0])
+        assert "VALUE = 7" in tool_results(g.requests()[1])[0]
+        after = await g.command("cairn.status")
+        assert after["workspace"] == str(project) and "workspacePending" not in after
+
+
 async def test_a_client_without_code_action_literals_gets_commands(tmp_path, workspace):
     async with generic_session(tmp_path / "g", workspace) as g:
         uri = g.open(workspace / "mod.py")

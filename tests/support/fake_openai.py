@@ -11,6 +11,7 @@ import json
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -32,6 +33,8 @@ class Plan:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     usage: dict | None = None
+    delay: float = 0.0
+    release: Path | None = None
 
 
 @dataclass
@@ -114,7 +117,11 @@ class FakeOpenAI:
         writer.write(
             b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
         )
-        for text in plan.chunks:
+        for index, text in enumerate(plan.chunks):
+            await asyncio.sleep(plan.delay)
+            if plan.release is not None and index == len(plan.chunks) - 1:
+                while not plan.release.exists():
+                    await asyncio.sleep(0.1)
             await self._event(writer, self._delta({"content": text}))
         for index, call in enumerate(plan.tool_calls):
             arguments = json.dumps(call["arguments"])

@@ -1,7 +1,9 @@
 /**
  * The status bar item: model, memory state, and what the server is running (a checkpoint, a
  * consolidation, an answer). It polls `cairn.status`: often while something runs, rarely
- * otherwise, and at once when the server's state changes or a command finished.
+ * otherwise, and at once when the server's state changes or a command finished. In a window
+ * with no folder, the server takes the first opened file's folder as its workspace: the first
+ * file opened there is followed by a refresh soon after (once the server has seen it).
  */
 import * as vscode from 'vscode';
 import type { CairnService } from './service';
@@ -13,6 +15,8 @@ export const IDLE_REFRESH_MS = 30000;
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('cairn.status', vscode.StatusBarAlignment.Right, 100);
   private readonly subscription: { dispose(): unknown };
+  private readonly opened: { dispose(): unknown };
+  private workspacePending = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight = false;
   private disposed = false;
@@ -23,6 +27,11 @@ export class StatusBar implements vscode.Disposable {
     this.render(undefined);
     this.item.show();
     this.subscription = service.onDidChangeState(() => this.refresh());
+    this.opened = vscode.workspace.onDidOpenTextDocument((document) => {
+      if (this.workspacePending && document.uri.scheme === 'file') {
+        this.schedule(BUSY_REFRESH_MS); // the client sends didOpen on this same event: ask after it
+      }
+    });
   }
 
   /** Ask the server for its status now and schedule the next refresh. */
@@ -49,6 +58,7 @@ export class StatusBar implements vscode.Disposable {
   /** Update the item; returns whether the server is busy. */
   private render(report: StatusReport | undefined): boolean {
     const view = statusView(report, this.service.state);
+    this.workspacePending = report?.workspacePending === true;
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     return view.busy;
@@ -63,6 +73,7 @@ export class StatusBar implements vscode.Disposable {
     this.disposed = true;
     clearTimeout(this.timer);
     this.subscription.dispose();
+    this.opened.dispose();
     this.item.dispose();
   }
 }

@@ -7,6 +7,8 @@
 export interface StatusReport {
   version?: string;
   workspace?: string | null;
+  /** No folder from VS Code and no file opened yet: the first file's folder becomes the workspace. */
+  workspacePending?: boolean;
   trusted?: boolean;
   model?: string | null;
   memory?: { path?: string; exists?: boolean } & Record<string, unknown>;
@@ -42,6 +44,9 @@ export function taskLabel(key: string): string {
 }
 
 function memoryLabel(report: StatusReport): string {
+  if (report.workspacePending) {
+    return 'waiting for a file'; // memory starts with the workspace
+  }
   const state = report.memoryState;
   if (state === undefined || state === 'ready') {
     return report.memory?.exists === false && state === undefined ? 'memory (new)' : 'memory';
@@ -82,7 +87,7 @@ export function statusView(report: StatusReport | undefined, state: 'starting' |
     `Cairn ${report.version ?? ''}`.trim(),
     `Model: ${report.model || '(none configured)'}`,
     `Memory: ${report.memory?.path ?? '(unknown)'}${report.memoryState ? ` — ${report.memoryState}` : report.memory?.exists ? '' : ' (not created yet)'}`,
-    `Workspace: ${report.workspace ?? '(none)'}${report.trusted === false ? ' \u2014 restricted mode (untrusted)' : ''}`,
+    `Workspace: ${report.workspacePending ? 'the folder of the first file you open' : report.workspace ?? '(none)'}${report.trusted === false ? ' \u2014 restricted mode (untrusted)' : ''}`,
   ];
   if (running.length > 0) {
     lines.push(`Running: ${running.join(', ')}`);

@@ -3,8 +3,12 @@
 The built .vsix is installed into code-server, whose extension host starts the real server
 from ``cairn.server.pythonPath`` (this interpreter); the model is a scripted OpenAI-compatible
 endpoint on 127.0.0.1 (tests/support/fake_openai.py), reached through litellm as in production.
-The steps and their checks are in clients/vscode/test/browser/vscode.browser.ts; screenshots go
-to clients/vscode/test-artifacts/browser/ (ignored by git).
+The steps and their checks are in clients/vscode/test/browser/vscode.browser.ts (issue 11's
+"Done when" for VS Code: a chat and an Explain answer visible, an accepted edit in the file, a
+chat of over 10 s that leaves the editor usable, Cancel from the progress, a dismissed approval
+that declines while the run finishes, a result tab with no save prompt, each log line once, a
+file opened with no workspace folder getting tools); screenshots go to
+clients/vscode/test-artifacts/browser/ (ignored by git).
 
 Marked ``editor_browser``: it needs what scripts/setup-vscode-e2e installs (code-server on
 Node 24, Debian's chromium); scripts/test runs it when CAIRN_VSCODE_BROWSER=1 (CI sets it).
@@ -37,9 +41,33 @@ DOCSTRING_EDIT = {
     "new_text": 'def add(a, b):\n    """Add a and b."""\n',
     "description": "docstring for add",
 }
+# The slow answer: 4 s of silence before each of its three chunks (longer than the 10 s eglot
+# and lsp-mode wait for a reply), and its last chunk only once the browser test has shown the
+# editor at work meanwhile (it creates this file, named by CAIRN_SLOW_RELEASE).
+SLOW_RELEASE = ARTIFACTS.parent / "release-slow-answer"
+SLOW_DELAY = 4.0
+LOOSE_VALUE = "VALUE = 7\n"  # the file opened with no workspace folder (written by the browser test)
 # keyword in the latest user message -> the model's turn at each step after it
 TURNS: dict[str, list[Plan]] = {
     "Say hello": [Plan(chunks=["Hello", ", ", "world."])],
+    "Take your time": [Plan(chunks=["Slow ", "and ", "steady."], delay=SLOW_DELAY, release=SLOW_RELEASE)],
+    "Explain the following code": [Plan(chunks=["It adds ", "a and b."])],
+    "Clean the build": [
+        Plan(
+            chunks=[],
+            tool_calls=[{"name": "run_command", "arguments": {"command": "touch cleaned.txt"}}],
+            finish="tool_calls",
+        ),
+        Plan(chunks=["I did not run it."]),
+    ],
+    "What is VALUE": [
+        Plan(
+            chunks=[],
+            tool_calls=[{"name": "read_file", "arguments": {"path": "loose.py"}}],
+            finish="tool_calls",
+        ),
+        Plan(chunks=["VALUE is seven."]),
+    ],
     "Go on forever": [Plan(kind="stall", chunks=["Thinking it over"])],
     "Add a docstring": [
         Plan(
@@ -100,10 +128,21 @@ def _require_browser_tools() -> None:
         missing("node", "install Node.js 20")
 
 
+def _tool_results(model: FakeOpenAI) -> list[str]:
+    """The text of every tool result the agent sent back to the model."""
+    return [
+        _text(message.get("content"))
+        for request in model.requests
+        for message in request.body.get("messages") or []
+        if message.get("role") == "tool"
+    ]
+
+
 def test_vscode_in_a_real_browser(compiled: Path, vsix: Path, scripted_model: FakeOpenAI):
     _require_browser_tools()
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
+    SLOW_RELEASE.unlink(missing_ok=True)
     run = run_tap(
         ["node", "--test", "--test-reporter=tap", str(compiled / "browser" / "vscode.browser.js")],
         cwd=EXTENSION,
@@ -112,15 +151,27 @@ def test_vscode_in_a_real_browser(compiled: Path, vsix: Path, scripted_model: Fa
             "CAIRN_PYTHON": sys.executable,
             "CAIRN_MODEL_BASE": scripted_model.api_base,
             "CAIRN_BROWSER_ARTIFACTS": str(ARTIFACTS),
+            "CAIRN_SLOW_RELEASE": str(SLOW_RELEASE),
+            "CAIRN_LOOSE_VALUE": LOOSE_VALUE,
             "PYTHONPATH": str(REPO),
         },
         timeout=900,
     )
     run.check()
-    assert len(run.passed) == 5, run.passed
+    assert len(run.passed) == 10, run.passed
     assert sorted(p.name for p in ARTIFACTS.glob("*.png")), "no screenshots were saved"
     # the model was reached through litellm with each scripted prompt, and told the edit was applied
     bodies = [json.dumps(request.body) for request in scripted_model.requests]
-    for keyword in ("Say hello", "Go on forever", "Add a docstring"):
+    for keyword in (
+        "Say hello",
+        "Take your time",
+        "Explain the following code",
+        "Go on forever",
+        "Add a docstring",
+    ):
         assert any(keyword in body for body in bodies), keyword
     assert any("Applied the change to mod.py in the editor" in body for body in bodies)
+    results = _tool_results(scripted_model)
+    # the dismissed approval reached the agent as a "no", and the file outside a workspace was read
+    assert any("The user declined to run this command." in result for result in results), results
+    assert any(LOOSE_VALUE.strip() in result for result in results), results

@@ -140,6 +140,7 @@ export class State {
   chatAvailable = true;
   readonly configurationChanged = new Emitter<{ affectsConfiguration(section: string): boolean }>();
   readonly trustGranted = new Emitter<void>();
+  readonly documentOpened = new Emitter<{ uri: Uri }>();
 
   reset(): void {
     Object.assign(this, new State());
@@ -263,6 +264,7 @@ export const vscode = {
     onDidChangeConfiguration: (listener: Listener<{ affectsConfiguration(section: string): boolean }>) =>
       state.configurationChanged.event(listener),
     onDidGrantWorkspaceTrust: (listener: Listener<void>) => state.trustGranted.event(listener),
+    onDidOpenTextDocument: (listener: Listener<{ uri: Uri }>) => state.documentOpened.event(listener),
     openTextDocument: (options: { language?: string; content?: string } | Uri) => {
       let record: { language?: string; content?: string; uri?: Uri; getText?: () => string } = options as never;
       if (options instanceof Uri) {

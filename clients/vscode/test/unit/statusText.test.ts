@@ -33,6 +33,12 @@ test('restricted mode, new memory, no model, problems', () => {
   assert.match(view.tooltip, /Problem: workspace\/configuration: model/);
 });
 
+test('a window with no folder and no file yet: the first file opened will be the workspace', () => {
+  const view = statusView({ ...report, workspace: null, workspacePending: true, memoryState: 'starting' }, 'running');
+  assert.equal(view.text, '$(hubot) Cairn: openai/gpt-4.1 \u00b7 waiting for a file');
+  assert.match(view.tooltip, /Workspace: the folder of the first file you open/);
+});
+
 test('a server that is not running', () => {
   assert.equal(statusView(undefined, 'failed').text, '$(error) Cairn');
   assert.equal(statusView(report, 'stopped').text, '$(circle-slash) Cairn');
