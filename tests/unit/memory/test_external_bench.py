@@ -140,3 +140,18 @@ def test_a_file_with_another_hash_is_refused(bench, tmp_path):
     bad.write_text("[]")
     with pytest.raises(SystemExit, match="not the pinned"):
         bench.checked(bad, "locomo")
+
+
+def test_questions_fall_in_two_seeded_halves_reported_beside_all(bench):
+    questions = [f"What did person {n} say about topic {n * 7}?" for n in range(400)]
+    halves = [bench.split_of(q) for q in questions]
+    assert halves == [bench.split_of(q) for q in questions]  # the same question, the same half
+    assert set(halves) == {"split A", "split B"} and 150 < halves.count("split A") < 250
+    [case] = bench.locomo_cases(_locomo_sample())
+    cairn, baseline, recall_hits = {}, {}, []
+    asyncio.run(bench.run_cairn(case, cairn, recall_hits))
+    bench.run_baseline(case, baseline)
+    drawn = {bench.split_of(q.text) for q in case.questions}
+    assert sum(cairn[name].questions for name in drawn) == cairn["all"].questions == 3
+    report = bench.table("locomo", cairn, baseline, recall_hits)
+    assert all(f"\n{name} " in report for name in drawn)
