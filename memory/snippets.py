@@ -67,11 +67,28 @@ def _cut_long_line(text: str, start: int, end: int, budget: int) -> str:
     return (GAP if left > 0 else "") + text[left:right] + (GAP if right < len(text) else "")
 
 
+def _by_coverage(per_line: dict[int, set[str]]) -> list[int]:
+    """Line indexes in the order to show them: each next line adds the most matched words not
+    covered yet (ties: more words, then earlier), so a word matched on one line only is shown
+    even when another word matches on many."""
+    left = dict(per_line)
+    covered: set[str] = set()
+    order: list[int] = []
+    while left:  # at most one round per distinct matched word (a query has few)
+        best = min(left, key=lambda i: (-len(left[i] - covered), -len(left[i]), i))
+        if not left[best] - covered:
+            break
+        order.append(best)
+        covered |= left.pop(best)
+    return order + sorted(left, key=lambda i: (-len(left[i]), i))
+
+
 def window(text: str, matches: list[tuple[int, int]] | None, *, budget: int = WINDOW_CHARS) -> Window:
     """What to show of ``text`` for matches at ``matches`` (character spans).
 
-    Short text is shown whole. Otherwise the lines holding the most distinct matched words are
-    shown with ``CONTEXT_LINES`` lines around them, in text order, up to ``budget`` characters;
+    Short text is shown whole. Otherwise matching lines are shown with ``CONTEXT_LINES`` lines
+    around them, in text order, up to ``budget`` characters: first a line for each matched word
+    (the line adding the most words not shown yet), then the lines with the most matched words;
     a single line longer than the budget is cut at whitespace around its match.
     """
     if len(text) <= SHORT_CHARS:
@@ -84,7 +101,7 @@ def window(text: str, matches: list[tuple[int, int]] | None, *, budget: int = WI
         index = next((i for i, (a, b) in enumerate(lines) if a <= start <= b), len(lines) - 1)
         per_line.setdefault(index, set()).add(text[start:end].lower())
         first_match.setdefault(index, (start, end))
-    ranked = sorted(per_line, key=lambda i: (-len(per_line[i]), i))
+    ranked = _by_coverage(per_line)
     chosen: set[int] = set()
     used = 0
     for index in ranked:

@@ -20,3 +20,19 @@ def test_short_text_is_whole_and_markers_in_the_text_disable_spans():
     assert window("a" * SHORT_CHARS, None).whole
     assert spans("x\ue000y\ue001", "xy") == [(1, 2)]
     assert spans("x\ue000y\ue001", "x\ue000y") is None  # the text had a marker: do not trust
+
+
+def test_each_matched_word_gets_a_line_before_any_word_gets_a_second():
+    """An answer opened with the one line naming 'Replace' and then discussed 'Forbid' at
+    length: the window showed five 'Forbid' lines and left the answer's first line out."""
+    first = "Replace would kill a run mid-upsert."
+    filler = [f"Note {n}: nothing to see on this line, just words about the weather." for n in range(4)]
+    forbid = [
+        f"Forbid keeps run {n} of the importer alone; concurrencyPolicy Forbid stays." for n in range(14)
+    ]
+    text = "\n".join([first, *filler, *forbid])
+    assert len(text) > WINDOW_CHARS
+    matches = [(m.start(), m.end()) for m in __import__("re").finditer(r"Replace|Forbid|importer", text)]
+    shown = window(text, matches)
+    assert first in shown.text
+    assert "Forbid keeps run" in shown.text
