@@ -14,6 +14,7 @@ OPEN, CLOSE = "\ue000", "\ue001"  # private-use characters: never produced by th
 SHORT_CHARS = 700  # a message up to this long is shown whole
 WINDOW_CHARS = 900  # budget for the lines shown from a longer message
 CONTEXT_LINES = 2  # lines shown around each matching line
+_SUFFIXES = ("ings", "ers", "ing", "ies", "ed", "er", "es", "s")
 GAP = "…"  # alone on a line between two windows (or at a cut inside a long line)
 
 
@@ -67,6 +68,16 @@ def _cut_long_line(text: str, start: int, end: int, budget: int) -> str:
     return (GAP if left > 0 else "") + text[left:right] + (GAP if right < len(text) else "")
 
 
+def _word(matched: str) -> str:
+    """A matched word as the index's stemmer would see it, near enough: "imports", "import" and
+    "importer" are one query word matched three ways, not three words."""
+    word = matched.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
 def _by_coverage(per_line: dict[int, set[str]]) -> list[int]:
     """Line indexes in the order to show them: each next line adds the most matched words not
     covered yet (ties: more words, then earlier), so a word matched on one line only is shown
@@ -99,7 +110,7 @@ def window(text: str, matches: list[tuple[int, int]] | None, *, budget: int = WI
     first_match: dict[int, tuple[int, int]] = {}
     for start, end in matches:
         index = next((i for i, (a, b) in enumerate(lines) if a <= start <= b), len(lines) - 1)
-        per_line.setdefault(index, set()).add(text[start:end].lower())
+        per_line.setdefault(index, set()).add(_word(text[start:end]))
         first_match.setdefault(index, (start, end))
     ranked = _by_coverage(per_line)
     chosen: set[int] = set()

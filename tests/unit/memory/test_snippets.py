@@ -36,3 +36,16 @@ def test_each_matched_word_gets_a_line_before_any_word_gets_a_second():
     shown = window(text, matches)
     assert first in shown.text
     assert "Forbid keeps run" in shown.text
+
+
+def test_a_word_matched_in_several_forms_counts_once():
+    first = "I'd keep Forbid. With Replace, the running job is killed mid-upsert."
+    middle = [f"Filler line {n} without any of the words we look for, just padding." for n in range(6)]
+    later = "The import lock makes Forbid matter: two imports would run, says the importer."
+    tail = [f"More filler {n}, again with nothing that matches the query at all here." for n in range(6)]
+    text = "\n".join([first, *middle, later, *tail])
+    matches = [
+        (m.start(), m.end()) for m in __import__("re").finditer(r"(?i)forbid|replace|imports?|importer", text)
+    ]
+    shown = window(text, matches, budget=len(first) + 5)
+    assert first in shown.text
