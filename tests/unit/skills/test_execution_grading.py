@@ -4,6 +4,7 @@ bad code fails with the failure text, and code that tries to escape the sandbox 
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from pathlib import Path
 
@@ -182,6 +183,9 @@ def test_a_background_process_left_behind_is_killed():
         f"    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)  # {token}'])\n"
     )
     assert grade(add_task(), escaping(attempt)).passed  # allowed, but it does not outlive the run
+    deadline = time.monotonic() + 10  # SIGKILL is delivered asynchronously: wait for it to land
+    while _processes_with(token) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert _processes_with(token) == []
 
 
