@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,19 @@ from typing import Any
 from cairn.skills.errors import SkillError
 
 DEFAULT_MAX_TOKENS = 768  # HumanEval answers run past 512 tokens (issue 13's calibration)
+# One stderr line per finished task; the editor's command reads it for its progress report.
+_PROGRESS = re.compile(r"^\[(\d+)/(\d+)\] passed: (.*)$")
+
+
+def progress_line(done: int, total: int, arms: tuple[str, str], passes: tuple[int, int]) -> str:
+    """The progress line after ``done`` of ``total`` tasks."""
+    return f"[{done}/{total}] passed: {arms[0]} {passes[0]}, {arms[1]} {passes[1]}"
+
+
+def parse_progress(line: str) -> tuple[int, int, str] | None:
+    """(done, total, the passes as text) of a progress line, or None for any other line."""
+    match = _PROGRESS.match(line.strip())
+    return (int(match.group(1)), int(match.group(2)), match.group(3)) if match else None
 
 
 def add_eval_parser(sub: argparse._SubParsersAction, get_factory: Callable[[], Any]) -> None:
@@ -96,10 +110,8 @@ def _run_eval(args: argparse.Namespace, factory: Any) -> int:
         )
 
         def progress(done: int, total: int, passes: tuple[int, int]) -> None:
-            print(
-                f"[{done}/{total}] passed: {arms[0].name} {passes[0]}, {arms[1].name} {passes[1]}",
-                file=sys.stderr,
-            )
+            names = (arms[0].name, arms[1].name)
+            print(progress_line(done, total, names, passes), file=sys.stderr, flush=True)
 
         report = asyncio.run(
             evaluate_paired(tasks, arms, target, concurrency=args.concurrency, progress=progress)

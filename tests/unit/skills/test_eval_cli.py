@@ -12,9 +12,9 @@ from cairn import sandbox
 from cairn.skills.errors import SkillError
 from cairn.skills.optimize import humaneval
 from cairn.skills.optimize.paired_eval import select_tasks
-from cairn.skills.optimize.ports import Usage
 from cairn.skills.optimize.stats import sign_test_two_sided, wilson_interval
 from cairn.skills.optimize.tasksets import load_task_set
+from tests.support.coder import RULE, ScriptedCoder, write_tasks
 
 from .conftest import write_skill
 from .test_cli import run_skills
@@ -22,48 +22,6 @@ from .test_cli import run_skills
 needs_landlock = pytest.mark.skipif(
     sandbox.landlock_abi() < 1, reason="no Landlock: code is never run unconfined"
 )
-
-RULE = "Handle the empty list first."
-FUNCTIONS = {  # name: (prefix, correct body, body that forgets the empty list, test)
-    f"first_{i}": (
-        f'def first_{i}(xs):\n    """The first item plus {i}, or None for an empty list."""\n',
-        f"    return xs[0] + {i} if xs else None\n",
-        f"    return xs[0] + {i}\n",
-        f"def check(candidate):\n    assert candidate([1]) == 1 + {i}\n    assert candidate([]) is None\n",
-    )
-    for i in range(6)
-}
-
-
-def write_tasks(path):
-    rows = [
-        {
-            "id": name,
-            "input": f"Complete:\n{prefix}",
-            "expected": None,
-            "grader": {"type": "execution", "prefix": prefix, "test": test, "entry_point": name},
-        }
-        for name, (prefix, _, _, test) in FUNCTIONS.items()
-    ]
-    path.write_text("\n".join(json.dumps(r) for r in rows))
-    return path
-
-
-class ScriptedCoder:
-    """Answers with the correct body when the system prompt carries RULE, except for first_0,
-    which it gets right only without a skill (so both flip directions occur)."""
-
-    def __init__(self, name: str) -> None:
-        self.name, self.usage, self.calls = name, Usage(), 0
-
-    async def complete(self, messages, *, max_tokens=None):
-        self.usage = self.usage + Usage(20, 7)
-        self.calls += 1
-        name = messages[-1]["content"].split("def ", 1)[1].split("(", 1)[0]
-        _, good, bad, _ = FUNCTIONS[name]
-        with_rule = messages[0]["role"] == "system" and RULE in messages[0]["content"]
-        right = (not with_rule) if name == "first_0" else with_rule
-        return f"```python\n{good if right else bad}```"
 
 
 def skills(tmp_path):
