@@ -134,3 +134,23 @@ def test_the_interval_and_the_two_sided_test_match_textbook_values():
     assert wilson_interval(0, 0) == (0.0, 1.0)
     assert sign_test_two_sided(5, 1) == 2 * 7 / 64 and sign_test_two_sided(1, 5) == 2 * 7 / 64
     assert sign_test_two_sided(3, 3) == 1.0
+
+
+def test_the_trainer_takes_humaneval_by_name(tmp_path, capsys):
+    _installed_problems()
+    skill = write_skill(tmp_path, "coder", description="Write functions. Use for code.", body="- Be exact.\n")
+    argv = [
+        "skills",
+        "train",
+        str(skill),
+        "--tasks",
+        "humaneval",
+        "--backend",
+        "model",
+        "--target-model",
+        "t",
+    ]
+    argv += ["--optimizer-model", "o", "--out", str(tmp_path / "run"), "--estimate-only"]
+    assert run_skills(argv, model_factory=ScriptedCoder) == 0
+    sizes = capsys.readouterr().err.split("splits ", 1)[1].split(";", 1)[0]
+    assert sum(json.loads(sizes.replace("'", '"')).values()) == humaneval.PROBLEMS
