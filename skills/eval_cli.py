@@ -51,6 +51,9 @@ def add_eval_parser(sub: argparse._SubParsersAction, get_factory: Callable[[], A
     ev.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="answer length cap")
     ev.add_argument("--concurrency", type=int, default=1, help="model calls in flight at once")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    ev.add_argument(
+        "--record", type=Path, help="append each task's answers and grades here as JSONL, as they finish"
+    )
     ev.set_defaults(func=lambda args: _run_eval(args, get_factory()))
 
 
@@ -86,6 +89,19 @@ def _arms(args: argparse.Namespace) -> tuple[Any, Any]:
     return Arm(name, text), Arm("without", "")
 
 
+def _recorder(path: Path, names: tuple[str, str]) -> Callable[[Any, Any], None]:
+    """Appends one JSON line per arm and task (flushed: an interrupted run keeps its figures)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def record(task: Any, pair: Any) -> None:
+        with path.open("a", encoding="utf-8") as f:
+            for name, outcome in zip(names, pair):
+                row = {"task": task.id, "arm": name, "passed": outcome.passed, "detail": outcome.detail}
+                f.write(json.dumps({**row, "output": outcome.output}) + "\n")
+
+    return record
+
+
 def _run_eval(args: argparse.Namespace, factory: Any) -> int:
     from cairn.skills.optimize.model_backend import ModelTargetRunner
     from cairn.skills.optimize.paired_eval import evaluate_paired, select_tasks
@@ -113,8 +129,11 @@ def _run_eval(args: argparse.Namespace, factory: Any) -> int:
             names = (arms[0].name, arms[1].name)
             print(progress_line(done, total, names, passes), file=sys.stderr, flush=True)
 
+        record = _recorder(args.record, (arms[0].name, arms[1].name)) if args.record else None
         report = asyncio.run(
-            evaluate_paired(tasks, arms, target, concurrency=args.concurrency, progress=progress)
+            evaluate_paired(
+                tasks, arms, target, concurrency=args.concurrency, progress=progress, on_pair=record
+            )
         )
     except SkillError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -155,8 +155,13 @@ async def evaluate_paired(
     *,
     concurrency: int = 1,
     progress: ProgressCallback | None = None,
+    on_pair: Callable[[Task, tuple[ArmOutcome, ArmOutcome]], None] | None = None,
 ) -> PairedReport:
-    """Run both arms on every task and grade them; see the module docstring."""
+    """Run both arms on every task and grade them; see the module docstring.
+
+    ``on_pair`` sees each task's two outcomes as soon as both are graded (a record that outlives
+    an interrupted run).
+    """
     started = time.monotonic()
     cost = Cost()
     limit = asyncio.Semaphore(max(1, concurrency))
@@ -176,6 +181,8 @@ async def evaluate_paired(
     async def pair(task: Task) -> None:
         first, second = await asyncio.gather(one(task, arms[0]), one(task, arms[1]))
         outcomes[task.id] = (first, second)
+        if on_pair is not None:
+            on_pair(task, (first, second))
         passes[0] += first.passed
         passes[1] += second.passed
         if progress is not None:

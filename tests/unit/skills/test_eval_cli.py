@@ -36,9 +36,9 @@ def skills(tmp_path):
 def test_eval_against_no_skill_prints_both_arms_the_flips_and_the_cost(tmp_path, capsys):
     tasks = write_tasks(tmp_path / "tasks.jsonl")
     ruled, _ = skills(tmp_path)
-    code = run_skills(
-        ["skills", "eval", str(ruled), "--tasks", str(tasks), "--without"], model_factory=ScriptedCoder
-    )
+    record = tmp_path / "record.jsonl"
+    argv = ["skills", "eval", str(ruled), "--tasks", str(tasks), "--without", "--record", str(record)]
+    code = run_skills(argv, model_factory=ScriptedCoder)
     captured = capsys.readouterr()
     assert code == 0, captured.err
     out = captured.out
@@ -50,6 +50,10 @@ def test_eval_against_no_skill_prints_both_arms_the_flips_and_the_cost(tmp_path,
     assert f"p = {sign_test_two_sided(5, 1):.3f}" in out
     assert "cost: 12 model calls, 324 tokens (240 prompt, 84 completion)" in out
     assert "[6/6] passed: edge-first 5, without 1" in captured.err
+    rows = [json.loads(line) for line in record.read_text().splitlines()]
+    assert len(rows) == 12 and sum(r["passed"] for r in rows) == 6
+    failed = next(r for r in rows if r["task"] == "first_0" and r["arm"] == "edge-first")
+    assert not failed["passed"] and "IndexError" in failed["detail"] and "```python" in failed["output"]
 
 
 @needs_landlock
