@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cairn.server.agent.tools import sandbox, search
+from cairn import sandbox
+from cairn.server.agent.tools import search
 from cairn.server.agent.tools.confine import ConfinedWorkspace
 from cairn.server.agent.tools.ignore import visible_entries
 from cairn.server.agent.tools.process import run_process, scrubbed_environment

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from cairn.server.lsp import agent_commands, code_actions, lifecycle, memory_feature, skills_feature, status
+from cairn.server.lsp import (
+    agent_commands,
+    code_actions,
+    lifecycle,
+    memory_feature,
+    skill_eval_feature,
+    skills_feature,
+    status,
+)
 from cairn.server.lsp.server import CairnServer
 
 Feature = Callable[[CairnServer], None]
@@ -20,6 +28,7 @@ FEATURES: tuple[Feature, ...] = (
     agent_commands.register,  # its startup hook builds the agent host memory and skills plug into
     memory_feature.register,
     skills_feature.register,
+    skill_eval_feature.register,
 )
 
 

@@ -107,6 +107,25 @@ class SkillOpenArgs(CommandArgs):
     name: str = Field(min_length=1, max_length=64)
 
 
+class SkillEvalArgs(CommandArgs):
+    """Evaluate the SKILL.md at ``uri`` (its open text, unsaved edits included) on ``tasks`` (a
+    named set such as ``humaneval``, or a JSONL file relative to the workspace) against the skill
+    ``against`` (a name or path) or, without it, against no skill; ``limit`` tasks, seeded."""
+
+    uri: str = Field(min_length=1, max_length=8_192)
+    tasks: str = Field(min_length=1, max_length=4_096)
+    against: str | None = Field(default=None, min_length=1, max_length=4_096)
+    limit: int | None = Field(default=20, ge=1, le=100_000)
+    seed: int = Field(default=0, ge=0)
+    eval_id: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class SkillEvalResultArgs(CommandArgs):
+    """The state or report of one skill evaluation, or of the latest when no id is given."""
+
+    eval_id: str | None = Field(default=None, max_length=200)
+
+
 class StreamEvent(BaseModel):
     """Params of a ``cairn/stream`` notification.
 

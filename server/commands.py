@@ -78,6 +78,10 @@ MEMORY_SEARCH = CommandSpec(
 MEMORY_FORGET = CommandSpec(id="cairn.memory.forget", arguments="MemoryForgetArgs", title="Cairn: Forget")
 SKILLS_LIST = CommandSpec(id="cairn.skills.list", arguments="NoArgs", title="Cairn: List Skills")
 SKILLS_OPEN = CommandSpec(id="cairn.skills.open", arguments="SkillOpenArgs", title="Cairn: Open Skill")
+SKILLS_EVAL = CommandSpec(id="cairn.skills.eval", arguments="SkillEvalArgs", title="Cairn: Evaluate Skill")
+SKILLS_EVAL_RESULT = CommandSpec(
+    id="cairn.skills.evalResult", arguments="SkillEvalResultArgs", title="Cairn: Show Skill Evaluation"
+)
 
 ALL_COMMANDS: tuple[CommandSpec, ...] = (
     STATUS,
@@ -92,4 +96,6 @@ ALL_COMMANDS: tuple[CommandSpec, ...] = (
     MEMORY_FORGET,
     SKILLS_LIST,
     SKILLS_OPEN,
+    SKILLS_EVAL,
+    SKILLS_EVAL_RESULT,
 )

@@ -1,4 +1,4 @@
-"""`cairn skills list | lint | train`: the skills sub-commands for people and CI.
+"""`cairn skills list | lint | train | eval`: the skills sub-commands for people and CI.
 
 ``train --backend model`` needs chat model objects (``complete(messages, max_tokens=...)``),
 which the agent's model adapter provides: the composition root passes ``model_factory`` to
@@ -30,7 +30,7 @@ def add_parsers(subparsers: argparse._SubParsersAction, *, model_factory: ModelF
     """Register ``cairn skills ...`` (called by cairn/cli.py)."""
     if model_factory is not None:
         set_model_factory(model_factory)
-    skills = subparsers.add_parser("skills", help="list, lint and train SKILL.md skills")
+    skills = subparsers.add_parser("skills", help="list, lint, train and evaluate SKILL.md skills")
     sub = skills.add_subparsers(dest="skills_command", metavar="SUBCOMMAND")
     skills.set_defaults(func=lambda args: (skills.print_help(sys.stderr), 2)[1])
 
@@ -47,9 +47,11 @@ def add_parsers(subparsers: argparse._SubParsersAction, *, model_factory: ModelF
     lint.add_argument("--strict", action="store_true", help="warnings fail too")
     lint.set_defaults(func=_run_lint)
 
+    from cairn.skills.eval_cli import add_eval_parser
     from cairn.skills.train_cli import add_train_parser
 
     add_train_parser(sub, lambda: _model_factory)
+    add_eval_parser(sub, lambda: _model_factory)
 
 
 def _run_list(args: argparse.Namespace) -> int:

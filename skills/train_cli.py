@@ -19,7 +19,7 @@ def add_train_parser(sub: argparse._SubParsersAction, get_factory: Callable[[], 
     """Register ``train``; ``get_factory()`` returns the injected model factory or None."""
     train = sub.add_parser("train", help="improve a skill offline on a task set")
     train.add_argument("skill", type=Path, nargs="?", help="the starting SKILL.md or its folder")
-    train.add_argument("--tasks", type=Path, help="task set (JSONL)")
+    train.add_argument("--tasks", type=Path, help="task set: a JSONL file or a named set (humaneval)")
     train.add_argument(
         "--demo", action="store_true", help=f"train the bundled {DEMO} skill on its tasks (simulated)"
     )
@@ -126,7 +126,7 @@ def build_trainer(args: argparse.Namespace, factory: Any, executor: Any = None) 
 
     ``executor`` runs the target (default: the local one, ``--concurrency`` at a time)."""
     from cairn.skills.optimize.progress import BarProgress, NullProgress
-    from cairn.skills.optimize.tasks import load_tasks
+    from cairn.skills.optimize.tasksets import load_task_set
     from cairn.skills.optimize.trainer import TrainConfig, Trainer
 
     skill_path, tasks_path = _inputs(args)
@@ -134,7 +134,7 @@ def build_trainer(args: argparse.Namespace, factory: Any, executor: Any = None) 
         skill_text = skill_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SkillError(f"cannot read {skill_path}: {exc}") from None
-    tasks = load_tasks(tasks_path)
+    tasks = load_task_set(tasks_path)
     config = TrainConfig(
         epochs=args.epochs,
         batch_size=args.batch_size,

@@ -425,6 +425,14 @@ class ModelClient:
         """A plain text completion (memory summariser, skill optimizer): no tools, no schema."""
         return (await self.reply(messages, max_tokens=max_tokens)).text
 
+    async def complete_with_usage(
+        self, messages: list[dict], *, max_tokens: int | None = None
+    ) -> tuple[str, Usage]:
+        """A plain text completion and its token usage (the skill trainer and `cairn skills eval`
+        charge it exactly instead of estimating from the text)."""
+        reply = await self.reply(messages, max_tokens=max_tokens)
+        return reply.text, reply.usage
+
     async def _stream_once(self, request: dict, limit: int, remaining: float, sink: Any) -> Any:
         litellm = load_litellm()
         stall = min(self.config.effective_stall_timeout(), remaining)

@@ -65,7 +65,10 @@ class LocalExecutor:
             raise failed.exceptions[0] from None
 
     async def grade(self, tasks: Sequence[Task], outputs: Sequence[str]) -> list[Grade]:
-        return [grade(task, output) for task, output in zip(tasks, outputs, strict=True)]
+        # In a worker thread: an execution grader runs a sandboxed process per answer (~0.1 s),
+        # which must not stall the loop that streams the other rollouts. Same order, same grades.
+        pairs = list(zip(tasks, outputs, strict=True))
+        return await asyncio.to_thread(lambda: [grade(task, output) for task, output in pairs])
 
     def close(self) -> None:
         pass

@@ -1,7 +1,8 @@
 """Judging a target's output against a task's expected result.
 
 ``python`` graders run code from the task file in this process, like a test file: a task set is
-the user's own input to an offline tool, never something the language server loads.
+the user's own input to an offline tool, never something the language server loads. ``execution``
+graders run the model's code, which nobody has read, so only in the sandbox (`code_grader.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from cairn.skills.optimize.code_grader import grade_execution
 from cairn.skills.optimize.tasks import Task
 
 _FENCE = re.compile(r"```(?:json)?\s*\n(.*?)```", re.DOTALL)
@@ -55,7 +57,10 @@ def _compiled_check(code: str) -> Callable[[str, Any], Any]:
 
 
 def grade(task: Task, output: str) -> Grade:
-    """Grade one output; a grader that crashes counts as a failure with the error as detail."""
+    """Grade one output; a grader that crashes counts as a failure with the error as detail.
+
+    An execution grader raises `SandboxUnavailable` where code cannot be run confined.
+    """
     kind = task.grader.kind
     answer = output.strip()
     if kind == "exact":
@@ -80,4 +85,6 @@ def grade(task: Task, output: str) -> Grade:
         except Exception as exc:  # the check is user code: any failure is a failed grade
             return Grade(False, f"check raised {type(exc).__name__}: {exc}")
         return Grade(ok, "" if ok else "the check function returned False")
+    if kind == "execution":
+        return Grade(*grade_execution(task.grader, output))
     return Grade(False, f"unknown grader {kind!r}")

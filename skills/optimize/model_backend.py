@@ -18,7 +18,12 @@ SYSTEM_TEMPLATE = "Follow these instructions when you answer.\n\n{body}"
 
 
 def skill_messages(skill_text: str, task: Task) -> list[dict[str, str]]:
-    """The target's conversation: the skill's body as the system prompt, the task as the user."""
+    """The target's conversation: the skill's body as the system prompt, the task as the user.
+
+    An empty ``skill_text`` is the bare model (``cairn skills eval --without``): no system prompt.
+    """
+    if not skill_text.strip():
+        return [{"role": "user", "content": task.input}]
     body = split_skill_text(skill_text).body.strip() or skill_text
     return [
         {"role": "system", "content": SYSTEM_TEMPLATE.format(body=body)},

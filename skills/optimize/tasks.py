@@ -4,9 +4,12 @@ One task per line::
 
     {"id": "q1", "family": "dates", "input": "...", "expected": "2024-01-31", "grader": "exact"}
 
-``grader`` is a kind (``exact``, ``regex``, ``contains``, ``json``, ``python``) or an object
-``{"type": kind, ...}``: ``regex`` takes ``pattern`` (default: ``expected``), ``python`` takes
-``code`` defining ``check(output, expected) -> bool``. ``family`` groups tasks for the gate's
+``grader`` is a kind (``exact``, ``regex``, ``contains``, ``json``, ``python``, ``execution``) or
+an object ``{"type": kind, ...}``: ``regex`` takes ``pattern`` (default: ``expected``), ``python``
+takes ``code`` defining ``check(output, expected) -> bool``, ``execution`` takes ``test`` (code
+run after the answer's code, in the sandbox: `optimize/code_grader.py`), optional ``prefix``
+(code the answer completes, e.g. a function header), ``entry_point`` (then ``check(entry_point)``
+is called, HumanEval's convention) and ``timeout`` (seconds). ``family`` groups tasks for the gate's
 no-regression rule (default ``"default"``); ``meta`` is free-form (the simulator reads it).
 Every bad line is reported with its number; nothing is loaded from a file with errors.
 """
@@ -21,7 +24,8 @@ from typing import Any
 
 from cairn.skills.errors import SkillError
 
-GRADER_KINDS = ("exact", "regex", "contains", "json", "python")
+GRADER_KINDS = ("exact", "regex", "contains", "json", "python", "execution")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 
@@ -40,6 +44,10 @@ class Grader:
     kind: str
     pattern: str | None = None
     code: str | None = None
+    test: str | None = None
+    prefix: str = ""
+    entry_point: str | None = None
+    timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -71,9 +79,32 @@ def _grader(raw: Any, expected: Any) -> Grader:
             raise ValueError("a python grader needs 'code' defining check(output, expected)")
         compile(code, "<grader>", "exec")
         return Grader(kind, code=code)
+    if kind == "execution":
+        return _execution_grader(spec)
     if kind in ("exact", "contains") and not isinstance(expected, str):
         raise ValueError(f"an {kind} grader needs a string 'expected'")
     return Grader(kind)
+
+
+def _execution_grader(spec: dict[str, Any]) -> Grader:
+    test, prefix, entry, timeout = (
+        spec.get("test"),
+        spec.get("prefix", ""),
+        spec.get("entry_point"),
+        spec.get("timeout"),
+    )
+    if not isinstance(test, str) or not test.strip():
+        raise ValueError("an execution grader needs 'test' code")
+    if not isinstance(prefix, str):
+        raise ValueError("an execution grader's 'prefix' must be a string")
+    if entry is not None and (not isinstance(entry, str) or not _IDENTIFIER.match(entry)):
+        raise ValueError("an execution grader's 'entry_point' must be a Python identifier")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
+    ):
+        raise ValueError("an execution grader's 'timeout' must be a positive number of seconds")
+    compile(test, "<test>", "exec")
+    return Grader("execution", test=test, prefix=prefix, entry_point=entry, timeout=timeout)
 
 
 def parse_task(obj: Any) -> Task:

@@ -84,6 +84,21 @@ export interface SkillOpenArgs {
   name: string;
 }
 
+/** Evaluate a SKILL.md (its open text) on a task set against another skill or none. */
+export interface SkillEvalArgs {
+  uri: string;
+  tasks: string;
+  against?: string;
+  limit?: number;
+  seed?: number;
+  evalId?: string;
+}
+
+/** The state or report of one skill evaluation, or of the latest when no id is given. */
+export interface SkillEvalResultArgs {
+  evalId?: string;
+}
+
 export type NoArgs = Record<string, never>;
 
 /** Argument type of every command, keyed by id. */
@@ -100,6 +115,8 @@ export interface CommandArgsById {
   'cairn.memory.forget': MemoryForgetArgs;
   'cairn.skills.list': NoArgs;
   'cairn.skills.open': SkillOpenArgs;
+  'cairn.skills.eval': SkillEvalArgs;
+  'cairn.skills.evalResult': SkillEvalResultArgs;
 }
 
 export type CommandId = keyof CommandArgsById;
@@ -118,6 +135,8 @@ export const COMMANDS: ReadonlyArray<{ id: CommandId; title: string }> = [
   { id: 'cairn.memory.forget', title: 'Cairn: Forget' },
   { id: 'cairn.skills.list', title: 'Cairn: List Skills' },
   { id: 'cairn.skills.open', title: 'Cairn: Open Skill' },
+  { id: 'cairn.skills.eval', title: 'Cairn: Evaluate Skill' },
+  { id: 'cairn.skills.evalResult', title: 'Cairn: Show Skill Evaluation' },
 ];
 
 /** What `cairn.chat` / `cairn.runAction` answer at once: the run goes on in the background. */

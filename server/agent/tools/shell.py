@@ -17,7 +17,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from cairn.server.agent.tools import sandbox
+from cairn import sandbox
 from cairn.server.agent.tools.base import ToolResult, error_result
 from cairn.server.agent.tools.context import ApprovalRequest, ToolContext
 from cairn.server.agent.tools.pathpolicy import is_utf8_encodable

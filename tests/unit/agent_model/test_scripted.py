@@ -300,3 +300,20 @@ def test_environment_script_callable_in_a_subprocess(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [["read_file", {"path": "x.py"}]]
     assert len((tmp_path / "rec.jsonl").read_text().splitlines()) == 1
+
+
+async def test_complete_with_usage_gives_the_reply_and_its_token_counts(scripted_client):
+    from cairn.skills.optimize.model_backend import ModelTargetRunner
+    from cairn.skills.optimize.tasks import parse_task
+
+    with ScriptedModel(turns=["four words right here", "four words right here"]):
+        client = scripted_client()
+        text, usage = await client.complete_with_usage([{"role": "user", "content": "count"}], max_tokens=9)
+        task = parse_task({"id": "t", "input": "count", "expected": "x", "grader": "exact"})
+        run = await ModelTargetRunner(client, max_tokens=9).run("", task)
+    assert text == "four words right here" and usage.completion_tokens > 0 and usage.prompt_tokens > 0
+    # the skill trainer's runner charges these counts, not an estimate from the text
+    assert (run.usage.prompt_tokens, run.usage.completion_tokens) == (
+        usage.prompt_tokens,
+        usage.completion_tokens,
+    )

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cairn.server.agent.tools import sandbox, shell
+from cairn import sandbox
+from cairn.server.agent.tools import shell
 from cairn.server.agent.tools.context import FixedApprover
 
 from .conftest import CANARY, Layout

@@ -20,6 +20,8 @@ M.commands = {
   memory_forget = 'cairn.memory.forget',
   skills_list = 'cairn.skills.list',
   skills_open = 'cairn.skills.open',
+  skills_eval = 'cairn.skills.eval',
+  skills_eval_result = 'cairn.skills.evalResult',
 }
 
 -- Server setting keys (README's settings table).
