@@ -116,8 +116,11 @@ def agent_arm(questions: list[dict], tree: Path, timeout: float, log) -> None:
                 )
                 out, err, code = done.stdout, done.stderr, done.returncode
             except subprocess.TimeoutExpired as exc:
-                out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
-                err, code = f"timed out after {timeout:.0f} s", None
+                out, err = (
+                    x.decode(errors="replace") if isinstance(x, bytes) else x or ""
+                    for x in (exc.stdout, exc.stderr)
+                )
+                err, code = err + f"\ntimed out after {timeout:.0f} s", None
         seconds = time.perf_counter() - started
         steps = re.findall(r"done in (\d+) step", err)
         tools = re.findall(r"step \d+: (read_file|list_files|search|recall|history)\s+(\S*)", err)

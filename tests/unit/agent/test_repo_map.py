@@ -219,3 +219,36 @@ class Quiet:
 
     def step(self, number: int) -> None:
         pass
+
+
+async def test_the_host_builds_the_map_at_each_run_start_and_follows_reported_changes(project, tmp_path):
+    from cairn.server.agent.compose import open_agent_host
+    from cairn.server.agent.host import RunPorts
+    from cairn.server.agent.tools.context import FixedApprover, NoBuffers, RefusingSink
+    from cairn.server.settings import Settings
+
+    settings = Settings(model="scripted/host-map", memory_path=str(tmp_path / "memory.sqlite3"))
+    host = await open_agent_host(project, settings, skills=False)
+    ports = RunPorts(
+        buffers=NoBuffers(), edits=RefusingSink(), approver=FixedApprover(False), observer=Quiet()
+    )
+    try:
+        assert host.memory is not None and host.repo_map is not None and not host.repo_map.built
+        with ScriptedModel(turns=["server/agent/loop.py", "memory/store.py"]) as script:
+            await host.run("Where is the agent loop?", session_id=await host.new_session(), ports=ports)
+            sent = script.requests[0]["messages"]
+            block = next(m["content"] for m in sent if str(m["content"]).startswith("<repository-map"))
+            assert "server/agent/loop.py: Agent, RepeatGuard" in block
+            parsed = host.repo_map.parsed
+            write(project, "memory/store.py", "class MemoryStore:\n    pass\n\nclass Snapshot:\n    pass\n")
+            host.files_changed([(project / "memory/store.py").as_uri()])
+            assert host.repo_map.stale
+            await host.run("And the store?", session_id=await host.new_session(), ports=ports)
+        assert host.repo_map.parsed == parsed + 1  # only the changed file, not the tree
+        assert "memory/store.py: MemoryStore, Snapshot" in json_text(script.requests[1]["messages"])
+    finally:
+        await host.close()
+
+
+def json_text(messages: list[dict]) -> str:
+    return "\n".join(str(m.get("content")) for m in messages)
