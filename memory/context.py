@@ -6,6 +6,8 @@ The sections, their order, budget shares and which may be dropped are declared o
 ``system`` + ``skills``   the system message: the server's prompt and the skill index ONLY;
                           no stored or recalled text ever enters it (R17).
 ``directives``            the user's standing instructions, verbatim; never dropped.
+``repo_map``              the workspace's files and top-level symbols (the host renders it
+                          within the share it is given), fenced as data.
 ``project_memory``        trusted long-term memories, fenced as data, with provenance.
 ``sessions_digest``       earlier sessions' latest checkpoints, newest first and dated, from the
                           room this session does not need (so a new session starts warm).
@@ -23,6 +25,7 @@ the checkpoint or the memories must be read again. :func:`assemble` is the one-c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from cairn.memory.context_result import (
@@ -45,6 +48,7 @@ from cairn.memory.context_sections import (
     omission_note,
     project_memory_block,
     recalled_block,
+    repo_map_block,
 )
 from cairn.memory.context_tail import (
     MESSAGE_OVERHEAD_TOKENS,
@@ -156,9 +160,17 @@ class ContextAssembler:
         return self._recalled[1]
 
     async def assemble(
-        self, *, system_prompt: str, skill_index: str = "", request: str | None = None, budget_tokens: int
+        self,
+        *,
+        system_prompt: str,
+        skill_index: str = "",
+        request: str | None = None,
+        budget_tokens: int,
+        repo_map: Callable[[int], str] | None = None,
     ) -> AssembledContext:
         """Messages for the next model call within ``budget_tokens`` (see the module docstring).
+
+        ``repo_map(cap)``: the repository map within ``cap`` tokens (None: no map section).
 
         Raises :class:`ContextBudgetError` when the system prompt and the directives alone
         exceed the budget.
@@ -197,6 +209,12 @@ class ContextAssembler:
         if directives:
             sections["directives"] = [self._message(directives, budget)]
         budget.fix_base()
+
+        # -- the repository map: its share, before what varies from step to step ----------------
+        if repo_map is not None:
+            block = repo_map_block(repo_map, budget.share("repo_map"), count)
+            if block:
+                sections["repo_map"] = [self._message(block, budget)]
 
         # -- the request, project memory, recall ------------------------------------------------
         last = self.tail.entries[-1].message if self.tail.entries else None
@@ -348,6 +366,7 @@ async def assemble(
     budget_tokens: int,
     count_tokens: TokenCounter = approx_tokens,
     recall_limit: int = 8,
+    repo_map: Callable[[int], str] | None = None,
 ) -> AssembledContext:
     """Messages for the next model call of ``session_id`` within ``budget_tokens``.
 
@@ -357,5 +376,9 @@ async def assemble(
     """
     assembler = ContextAssembler(store, session_id, count_tokens=count_tokens, recall_limit=recall_limit)
     return await assembler.assemble(
-        system_prompt=system_prompt, skill_index=skill_index, request=request, budget_tokens=budget_tokens
+        system_prompt=system_prompt,
+        skill_index=skill_index,
+        request=request,
+        budget_tokens=budget_tokens,
+        repo_map=repo_map,
     )

@@ -21,6 +21,7 @@ from cairn.server.agent.background import BackgroundTasks
 from cairn.server.agent.host import AgentHost, ModelProvider
 from cairn.server.agent.memory_bridge import MemoryService
 from cairn.server.agent.model import ModelClient
+from cairn.server.agent.repo_map import RepoMap
 from cairn.server.agent.skill_shelf import SkillShelf
 from cairn.server.settings import Settings
 
@@ -82,5 +83,6 @@ async def open_agent_host(
         memory=service,
         memory_problem=problem,
         skills=shelf,
+        repo_map=RepoMap() if workspace_root is not None else None,
         background=background if background is not None else BackgroundTasks(),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from cairn.memory.context_sections import repo_map_block, section
 from cairn.server.agent.ports import COMPACT_RATIO, Conversation
 
 BLANKED = "[tool output removed to save context; call the tool again if you need it]"
@@ -22,8 +23,13 @@ KEEP_RECENT_TOOL_RESULTS = 6
 class TruncatingContext:
     """Fits history into the budget by blanking, then dropping, the oldest material."""
 
-    def __init__(self, count_tokens: Callable[[list[dict] | str], int]) -> None:
+    def __init__(
+        self,
+        count_tokens: Callable[[list[dict] | str], int],
+        repo_map: Callable[[str, int], str] | None = None,
+    ) -> None:
         self._count = count_tokens
+        self._repo_map = repo_map  # (request, cap) -> the repository map, after the system prompt
         self._cap: int | None = None  # set below the size the model refused
         self._costs: list[int] = []  # tokens of history[i], counted once
         self._blanked_costs: dict[str | None, int] = {}  # a blanked tool result, by tool name
@@ -57,6 +63,17 @@ class TruncatingContext:
         budget = min(budget, self._cap or budget)
         first = self._first_user
         total = self._count([system]) + (self._costs[first] if first >= 0 else 0)
+        head = [system]
+        if self._repo_map is not None:  # the same section, share and builder as with memory
+            render = self._repo_map
+            block = repo_map_block(
+                lambda cap: render(request, cap),
+                int((budget - total) * section("repo_map").share),
+                lambda text: self._count(text),
+            )
+            if block:
+                head.append({"role": "user", "content": block})
+                total += self._cost(head[-1])
         window: list[dict] = []
         tools_seen = 0
         index = len(history) - 1
@@ -77,7 +94,7 @@ class TruncatingContext:
         if first >= 0:  # back in its place: inside the window, or just before it
             window.insert(max(0, first - index - 1), history[first])
         # Copies: the conversation's own dicts must not change under the model layer.
-        return [system, *(dict(m) for m in _drop_orphans(window))]
+        return [*head, *(dict(m) for m in _drop_orphans(window))]
 
     async def compact(self, refused_tokens: int) -> bool:
         self._cap = int(refused_tokens * COMPACT_RATIO)

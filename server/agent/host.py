@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +24,7 @@ from cairn.server.agent.conversation import InMemoryConversation
 from cairn.server.agent.loop import Agent, RunResult
 from cairn.server.agent.model import ModelClient, ModelConfig
 from cairn.server.agent.ports import ContextPolicy, Conversation, RunObserver
+from cairn.server.agent.repo_map import RepoMap
 from cairn.server.agent.tools.base import ToolRegistry
 from cairn.server.agent.tools.catalog import workspace_registry
 from cairn.server.agent.tools.context import Approver, BufferSource, EditSink, ToolContext
@@ -88,6 +89,8 @@ class AgentHost:
     memory_problem: str | None = None
     skills: SkillShelf | None = None
     extra_tools: list[ToolRegistry] = field(default_factory=list)
+    # the workspace's files and symbols, shown to the model; kept between runs (None: no folder)
+    repo_map: RepoMap | None = None
     _conversations: dict[str, InMemoryConversation] = field(default_factory=dict, init=False, repr=False)
     # work the agent never waits for (consolidation): the server's registry, or the host's own
     background: BackgroundTasks = field(default_factory=BackgroundTasks, repr=False)
@@ -159,9 +162,26 @@ class AgentHost:
         return self._conversations.setdefault(session_id, InMemoryConversation(session_id))
 
     def context_policy(self, session_id: str, model: ModelClient) -> ContextPolicy:
+        repo_map = self._map_renderer(model)
         if self.memory is not None:
-            return self.memory.context_policy(session_id, model)
-        return TruncatingContext(model.count_tokens)
+            return self.memory.context_policy(session_id, model, repo_map=repo_map)
+        return TruncatingContext(model.count_tokens, repo_map=repo_map)
+
+    def _map_renderer(self, model: ModelClient) -> Callable[[str, int], str] | None:
+        """``(request, cap) -> map text``, counted with the run's model (None: no map)."""
+        repo_map = self.repo_map
+        if repo_map is None:
+            return None
+        return lambda request, cap: repo_map.render(request, cap, model.count_tokens)
+
+    def files_changed(self, paths: Iterable[str]) -> None:
+        """Files the editor reports changed or deleted (paths or ``file://`` URIs): the map
+        looks at them again before the next step, without walking the tree."""
+        if self.repo_map is None or self.workspace_root is None:
+            return
+        from cairn.memory.paths import normalize_path
+
+        self.repo_map.mark_changed(normalize_path(p, self.workspace_root) for p in paths)
 
     def _tool_context(self, ports: RunPorts, session_id: str) -> ToolContext | None:
         if self.workspace_root is None:
@@ -198,6 +218,10 @@ class AgentHost:
         if self.memory is not None and await self.memory.store.message_count(session_id) == 0:
             # A new session starts warm: what earlier sessions left is consolidated first.
             await self._consolidate(session_id, wait=WARM_START_WAIT)
+        if self.repo_map is not None and tool_context is not None:
+            # Stats the tree (one fstatat per file) and re-parses only files whose size or
+            # modification time changed since the last run: cheap after the first build.
+            await asyncio.to_thread(self.repo_map.refresh, tool_context.workspace)
         try:
             agent = Agent(
                 model=model,
@@ -209,6 +233,7 @@ class AgentHost:
                 system_prompt=self.system_prompt(),
                 max_steps=self.settings.max_steps,
                 redact=self.redactor.redact_obj,
+                repo_map=self.repo_map,
             )
             return await agent.run(prompt, user_text=user_text)
         finally:

@@ -8,6 +8,8 @@ reply being streamed (never stored as complete: the model layer guarantees it).
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Callable
@@ -15,10 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cairn.server.agent.errors import ContextWindowExceeded, IncompleteReply, StepLimitReached
+from cairn.server.agent.missing_paths import MissingPathGuard
 from cairn.server.agent.model import ModelClient, ModelReply, ToolCall
 from cairn.server.agent.ports import ContextPolicy, Conversation, RunObserver
+from cairn.server.agent.repo_map import RepoMap
 from cairn.server.agent.tools.base import ToolRegistry, ToolResult
 from cairn.server.agent.tools.context import ToolContext
+from cairn.server.agent.tools.errors import ToolError
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +66,9 @@ class Agent:
     system_prompt: str
     max_steps: int = 400
     redact: Callable[[Any], Any] | None = None  # applied to every request before it leaves
+    # The workspace's map (the context policy shows it): edits mark files changed in it, and a
+    # path reported missing is answered with the map's closest names.
+    repo_map: RepoMap | None = None
     # Each distinct message is redacted once: a context repeats most of its messages every step.
     _redacted: dict[str, dict] = field(default_factory=dict, init=False, repr=False)
 
@@ -77,15 +85,32 @@ class Agent:
         specs = self.tools.specs()
         schema_tokens = self.model.count_tokens(json.dumps(specs)) if specs else 0  # once per run
         repeats = RepeatGuard(self.tools.is_mutating)
+        missing = MissingPathGuard(self._exists, self.repo_map.similar if self.repo_map else lambda p: [])
+        correction: str | None = None
         for step in range(1, self.max_steps + 1):
             result.steps = step
             self.observer.step(step)
+            await self._update_map()
             # A model that keeps repeating itself must answer with what it has (no tools).
             if repeats.exhausted:
-                reply = await self._ask([], prompt, 0, nudge=FINAL_ANSWER_NUDGE.format(request=prompt))
+                nudge = correction or FINAL_ANSWER_NUDGE.format(request=prompt)
+                reply = await self._ask([], prompt, 0, nudge=nudge)
             else:
-                reply = await self._ask(specs, prompt, schema_tokens)
+                reply = await self._ask(specs, prompt, schema_tokens, nudge=correction)
+            correction = None
             result.add_usage(reply)
+            stated = [] if reply.tool_calls else missing.stated(reply.text)
+            if stated and not missing.corrected and step < self.max_steps:
+                # One corrective turn: the model is told which path does not exist (see
+                # missing_paths.py); the answer it gave stays in the transcript as given.
+                await self.conversation.add(reply.as_message(), tokens=reply.usage.completion_tokens)
+                correction = missing.correction(stated)
+                self.observer.text(missing.retraction(stated))
+                continue
+            if stated:  # corrected once already: the answer carries a note instead
+                annotated = missing.annotated(reply.text, stated)
+                self.observer.text(annotated[len(reply.text) :] if annotated.startswith(reply.text) else "")
+                reply = dataclasses.replace(reply, text=annotated)
             await self.conversation.add(reply.as_message(), tokens=reply.usage.completion_tokens)
             if not reply.tool_calls:
                 result.text = reply.text
@@ -94,6 +119,8 @@ class Agent:
                 result.tool_calls.append(call.name)
                 outcome = repeats.refusal(call) or await self._run_tool(call)
                 repeats.ran(call, outcome)
+                missing.observe(call.name, outcome)
+                self._note_change(call, outcome)
                 await self.conversation.add(
                     {"role": "tool", "tool_call_id": call.id, "name": call.name, "content": outcome.content},
                     tokens=self.model.count_tokens(outcome.content),
@@ -136,6 +163,28 @@ class Agent:
                     raise
                 compacted = True
                 self.observer.status("Context full: compacted the conversation, retrying")
+
+    def _exists(self, path: str) -> bool:
+        """Whether ``path`` exists now, on disk or as an open (or staged) buffer."""
+        ctx = self.tool_context
+        if ctx is None:
+            return False
+        try:
+            rel = ctx.workspace.relpath(path)
+            return ctx.buffers.get(rel) is not None or ctx.workspace.kind(rel) is not None
+        except ToolError:
+            return False
+
+    def _note_change(self, call: ToolCall, outcome: ToolResult) -> None:
+        """A tool that changed a file: the map looks at that file again before the next step."""
+        path = (call.arguments or {}).get("path")
+        if self.repo_map is not None and self.tools.is_mutating(call.name) and not outcome.is_error:
+            if isinstance(path, str):
+                self.repo_map.mark_changed([path])
+
+    async def _update_map(self) -> None:
+        if self.repo_map is not None and self.repo_map.stale and self.tool_context is not None:
+            await asyncio.to_thread(self.repo_map.update, self.tool_context.workspace)
 
     def _redact_messages(self, messages: list[dict]) -> list[dict]:
         """``redact`` applied message by message, each distinct message once (R15, R18)."""

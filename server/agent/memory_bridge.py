@@ -70,8 +70,15 @@ class MemoryContext:
     One per run: its `ContextAssembler` keeps the session's tail and what it showed between
     steps, so a step reads only the rows appended since the last one (R18)."""
 
-    def __init__(self, service: MemoryService, session_id: str, model: ModelClient) -> None:
+    def __init__(
+        self,
+        service: MemoryService,
+        session_id: str,
+        model: ModelClient,
+        repo_map: Callable[[str, int], str] | None = None,
+    ) -> None:
         self._service = service
+        self._repo_map = repo_map  # (request, cap) -> the repository map
         self._session_id = session_id
         self._model = model
         self._cap: int | None = None  # set below the size the model refused
@@ -81,8 +88,11 @@ class MemoryContext:
         self, system_prompt: str, conversation: Conversation, *, request: str, budget: int
     ) -> list[dict]:
         # The store is the transcript: the user's message is stored, so recall goes by it.
+        render = self._repo_map
         context = await self._assembler.assemble(
-            system_prompt=system_prompt, budget_tokens=max(1024, min(budget, self._cap or budget))
+            system_prompt=system_prompt,
+            budget_tokens=max(1024, min(budget, self._cap or budget)),
+            repo_map=(lambda cap: render(request, cap)) if render is not None else None,
         )
         # The writer measures the part of the session no checkpoint covers yet (one indexed query).
         self._service.writer.observe(self._session_id, self._model.context_window(), budget_tokens=budget)
@@ -133,8 +143,10 @@ class MemoryService:
     async def conversation(self, session_id: str, origin: str) -> StoreConversation:
         return StoreConversation(self.store, session_id)
 
-    def context_policy(self, session_id: str, model: ModelClient) -> MemoryContext:
-        return MemoryContext(self, session_id, model)
+    def context_policy(
+        self, session_id: str, model: ModelClient, repo_map: Callable[[str, int], str] | None = None
+    ) -> MemoryContext:
+        return MemoryContext(self, session_id, model, repo_map)
 
     def tools(self) -> ToolRegistry:
         from cairn.server.agent.tools.memory_tools import memory_registry

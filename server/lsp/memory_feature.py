@@ -126,6 +126,8 @@ class MemoryFeature:
             logger.info("memory noted %d deleted file(s): %d memories marked", len(params.files), count)
 
     async def watched(self, params: types.DidChangeWatchedFilesParams) -> None:
+        if self.server.agent_host is not None:  # the repository map re-reads these files
+            self.server.agent_host.files_changed(c.uri for c in params.changes)
         if self.service is None:
             return
         deleted = [c.uri for c in params.changes if c.type == types.FileChangeType.Deleted]

@@ -24,7 +24,7 @@ from typing import Any
 import docstring_parser
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from cairn.server.agent.tools.errors import ToolError
+from cairn.server.agent.tools.errors import MissingPath, PathNotFound, ToolError
 
 if typing.TYPE_CHECKING:
     from cairn.server.agent.tools.context import ToolContext
@@ -230,6 +230,8 @@ class ToolRegistry:
             return parsed
         try:
             output = await tool.func(ctx, **parsed)
+        except PathNotFound as exc:  # the loop remembers it (an answer may not state it as fact)
+            return error_result(str(exc), data=MissingPath(exc.path))
         except ToolError as exc:
             return error_result(str(exc))
         except OSError as exc:

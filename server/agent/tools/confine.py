@@ -119,6 +119,15 @@ class ConfinedWorkspace:
             st = dirfd.lstat_at(dir_fd, name) if dir_fd is not None else None
             return dirfd.kind_of(st.st_mode) if st is not None else None
 
+    def file_stat(self, raw: str) -> os.stat_result | None:
+        """The status of ``raw`` if it is a regular file (never followed), else None."""
+        parts = self.components(raw)
+        if not parts:
+            return None
+        with self._parent_if_present(raw, parts) as (dir_fd, name):
+            st = dirfd.lstat_at(dir_fd, name) if dir_fd is not None else None
+            return st if st is not None and stat.S_ISREG(st.st_mode) else None
+
     # ---- reading -----------------------------------------------------------------------------
 
     def read_bytes(self, raw: str, max_bytes: int) -> bytes:
@@ -151,15 +160,18 @@ class ConfinedWorkspace:
         finally:
             os.close(fd)
 
-    def walk(self, raw: str = ".", descend: Callable[[str], bool] = lambda rel: True) -> Iterator[Entry]:
+    def walk(
+        self, raw: str = ".", descend: Callable[[str], bool] = lambda rel: True, *, with_stat: bool = False
+    ) -> Iterator[Entry]:
         """Every entry below directory ``raw``, depth first, parents before children.
 
         ``descend(rel_dir)`` is asked before entering each subdirectory (gitignore pruning, or
         ``False`` for just the direct entries). Symlinks are yielded, never entered.
+        ``with_stat``: regular files carry their size and modification time.
         """
         parts = self.components(raw)
         with self._dir(raw, parts) as fd:
-            yield from dirfd.walk_fd(fd, join(parts) if parts else "", descend)
+            yield from dirfd.walk_fd(fd, join(parts) if parts else "", descend, with_stat=with_stat)
 
     def open_dir_fd(self, raw: str = ".") -> int:
         """A new handle on a directory inside the workspace (the caller closes it)."""

@@ -24,10 +24,15 @@ MAX_WALK_DEPTH = 64
 
 @dataclass(frozen=True)
 class Entry:
-    """One directory entry, never followed: ``kind`` is file, dir, symlink or other."""
+    """One directory entry, never followed: ``kind`` is file, dir, symlink or other.
+
+    ``size`` and ``mtime_ns`` are set for regular files when the walk was asked for them
+    (``with_stat``: one ``fstatat`` per file, relative to the directory handle)."""
 
     path: str
     kind: str
+    size: int | None = None
+    mtime_ns: int | None = None
 
 
 def kind_of(mode: int) -> str:
@@ -82,8 +87,9 @@ def lstat_at(dir_fd: int, name: str) -> os.stat_result | None:
         return None
 
 
-def scan(fd: int, prefix: str) -> list[Entry]:
-    """The entries of the directory ``fd`` (sorted; paths prefixed), none followed."""
+def scan(fd: int, prefix: str, *, with_stat: bool = False) -> list[Entry]:
+    """The entries of the directory ``fd`` (sorted; paths prefixed), none followed; with
+    ``with_stat``, regular files carry their size and modification time."""
     entries = []
     with os.scandir(fd) as it:  # scandir duplicates the handle; ours stays open
         for item in it:
@@ -97,15 +103,21 @@ def scan(fd: int, prefix: str) -> list[Entry]:
                     kind = "file"
                 else:
                     kind = "other"
+                size = mtime_ns = None
+                if with_stat and kind == "file":
+                    st = item.stat(follow_symlinks=False)
+                    size, mtime_ns = st.st_size, st.st_mtime_ns
             except OSError:
                 continue
-            entries.append(Entry(f"{prefix}/{item.name}" if prefix else item.name, kind))
+            entries.append(Entry(f"{prefix}/{item.name}" if prefix else item.name, kind, size, mtime_ns))
     return sorted(entries, key=lambda e: e.path)
 
 
-def walk_fd(fd: int, prefix: str, descend: Callable[[str], bool], depth: int = 0) -> Iterator[Entry]:
+def walk_fd(
+    fd: int, prefix: str, descend: Callable[[str], bool], depth: int = 0, *, with_stat: bool = False
+) -> Iterator[Entry]:
     """Entries below directory ``fd``, depth first, asking ``descend`` before each subdirectory."""
-    for entry in scan(fd, prefix):
+    for entry in scan(fd, prefix, with_stat=with_stat):
         yield entry
         if entry.kind != "dir" or depth >= MAX_WALK_DEPTH or not descend(entry.path):
             continue
@@ -114,7 +126,7 @@ def walk_fd(fd: int, prefix: str, descend: Callable[[str], bool], depth: int = 0
         except (nofollow.NoFollowError, OSError):
             continue  # replaced or removed since it was listed: skip it, never follow
         try:
-            yield from walk_fd(child, entry.path, descend, depth + 1)
+            yield from walk_fd(child, entry.path, descend, depth + 1, with_stat=with_stat)
         finally:
             os.close(child)
 

@@ -7,6 +7,8 @@ that escapes a tool is a bug and propagates.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class ToolError(Exception):
     """A failure explained to the model: bad input, a refused path, a missing file, ..."""
@@ -28,6 +30,14 @@ class PathNotFound(ToolError):
         suffix = f" ({detail})" if detail else ""
         super().__init__(f"No such file or directory in the workspace: {path!r}{suffix}")
         self.path = path
+
+
+@dataclass(frozen=True)
+class MissingPath:
+    """A tool result's ``data`` when the tool reported ``path`` missing (`PathNotFound`): the
+    agent loop keeps these so an answer cannot state the path as fact (`missing_paths.py`)."""
+
+    path: str
 
 
 class FileUnsuitable(ToolError):

@@ -81,10 +81,12 @@ def visible_entries(
     *,
     respect_ignore: bool = True,
     recursive: bool = True,
+    with_stat: bool = False,
 ) -> Iterator[Entry]:
     """Entries below ``start`` in walk order, minus ignored ones (`.git` is always skipped).
 
-    ``recursive`` False gives only the direct entries of ``start``.
+    ``recursive`` False gives only the direct entries of ``start``; ``with_stat``: regular
+    files carry their size and modification time (the repository map's cache key).
     """
     if respect_ignore:
         rules = IgnoreRules(workspace)
@@ -103,6 +105,6 @@ def visible_entries(
         def descend(rel: str) -> bool:
             return recursive and not skipped(rel, True)
 
-    for entry in workspace.walk(start, descend=descend):
+    for entry in workspace.walk(start, descend=descend, with_stat=with_stat):
         if not skipped(entry.path, entry.kind == "dir"):
             yield entry

@@ -391,3 +391,45 @@ async def test_a_new_checkpoint_costs_the_same_late_in_a_session_as_early(store)
     assert costs[1200] <= 1.5 * costs[200], costs
     ctx = await assembler.assemble(system_prompt=SYSTEM, budget_tokens=2_000)
     assert ctx.stats["lost_messages"] == 0
+
+
+# -- the repository map section ---------------------------------------------------------------
+
+
+async def test_the_repo_map_gets_its_share_fenced_as_data_after_the_directives(store):
+    from cairn.memory.context_sections import section
+
+    session = await store.new_session()
+    await store.append_message(session, {"role": "user", "content": "Always run the tests. Where is X?"})
+    await store.remember("Always run the tests.", kind="directive", source="user")
+    asked: list[int] = []
+
+    def repo_map(cap: int) -> str:
+        asked.append(cap)
+        lines, used = [], 0
+        for i in range(1000):  # far more than fits: the map must cut itself to ``cap``
+            line = f"src/module_{i}.py: Thing{i}, helper_{i}"
+            if used + approx_tokens(line) + 1 > cap:
+                break
+            lines.append(line)
+            used += approx_tokens(line) + 1
+        return "\n".join(lines)
+
+    budget = 4_000
+    ctx = await assemble(store, session, system_prompt=SYSTEM, budget_tokens=budget, repo_map=repo_map)
+    parts = {p.section: p for p in ctx.parts}
+    assert [p.section for p in ctx.parts][:4] == ["system", "directives", "repo_map", "recent"]
+    block = ctx[parts["repo_map"].index]["content"]
+    assert block.startswith("<repository-map note=") and "src/module_0.py: Thing0" in block
+    assert ctx[parts["repo_map"].index]["role"] == "user"  # data, never in the system message
+    share = int((budget - parts["system"].tokens - parts["directives"].tokens) * section("repo_map").share)
+    assert asked and asked[0] < share and parts["repo_map"].tokens <= share + 10
+    assert ctx.tokens <= budget
+
+
+async def test_no_repo_map_section_when_none_is_given_or_it_is_empty(store):
+    session = await store.new_session()
+    await store.append_message(session, {"role": "user", "content": "hello"})
+    plain = await assemble(store, session, system_prompt=SYSTEM, budget_tokens=2_000)
+    empty = await assemble(store, session, system_prompt=SYSTEM, budget_tokens=2_000, repo_map=lambda cap: "")
+    assert "repo_map" not in {p.section for p in plain.parts} | {p.section for p in empty.parts}

@@ -1,0 +1,203 @@
+"""Repository questions: `cairn ask` on the embedded model against the bare model, same run.
+
+The questions (``/work/blind/repo-questions/questions.json`` by default; written blind, never
+edited here) each have ``accept`` and ``reject`` strings: an answer is correct when it contains
+one accept string and no reject string (case-sensitive). Two arms, same model, same questions:
+
+- ``bare``: the embedded model answers once: a one-line instruction and the question, no tools,
+  no repository map (greedy decoding, as the product runs it).
+- ``agent``: the real product path, one ``cairn ask QUESTION --workspace TREE`` process per
+  question (model load included in its time), with a fresh data directory each (so no question
+  sees another's memory). Scored on everything it printed to stdout: a first answer that Cairn
+  sent back for naming a missing file counts against it too.
+
+TREE is the repository at the questions' recorded commit (``git archive``), so the answers
+hold whatever this branch has changed since. Results go to a JSONL file as they come, so an
+interrupted run still reports what it did. One model process at a time (2 shared cores).
+
+    python bench/repo_questions.py [--arms bare,agent] [--only q01,q02] [--timeout 420]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+QUESTIONS = Path("/work/blind/repo-questions/questions.json")
+BARE_SYSTEM = (
+    "You answer questions about the source repository of Cairn, a Python language server that hosts a "
+    "coding agent. Answer in one short line with the exact file path or identifier asked for."
+)
+BARE_MAX_TOKENS = 160
+RETRACTION = re.compile(r"> Cairn: .* does not exist in this workspace; asking for a corrected answer\.")
+
+
+def correct(answer: str, question: dict) -> bool:
+    """The README's rule: one accept string and no reject string (case-sensitive substrings)."""
+    return any(a in answer for a in question["accept"]) and not any(r in answer for r in question["reject"])
+
+
+def export_tree(commit: str, into: Path) -> Path:
+    """The repository's files at ``commit`` (tracked files only: no .venv, no .git)."""
+    data = subprocess.run(["git", "-C", str(REPO), "archive", commit], capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        archive.extractall(into, filter="data")
+    return into
+
+
+def bare_arm(questions: list[dict], log) -> None:
+    from cairn.server.agent.local.catalog import installed_local_models
+    from cairn.server.agent.local.runtime import Generation, LocalRuntime
+    from cairn.server.agent.local.weights import ensure_weights
+
+    spec = installed_local_models()[0]
+    ensure_weights(spec)
+    runtime = LocalRuntime(spec)
+    started = time.perf_counter()
+    runtime.load()
+    log(
+        {
+            "arm": "bare",
+            "event": "loaded",
+            "model": spec.litellm_model,
+            "seconds": time.perf_counter() - started,
+        }
+    )
+    for question in questions:
+        messages = [
+            {"role": "system", "content": BARE_SYSTEM},
+            {"role": "user", "content": question["question"]},
+        ]
+        started = time.perf_counter()
+        request = Generation(messages=messages, max_tokens=BARE_MAX_TOKENS)
+        text = "".join(
+            chunk["choices"][0].get("delta", {}).get("content") or "" for chunk in runtime.stream(request)
+        )
+        log(
+            {
+                "arm": "bare",
+                "id": question["id"],
+                "correct": correct(text, question),
+                "seconds": round(time.perf_counter() - started, 1),
+                "answer": text.strip(),
+            }
+        )
+
+
+def agent_arm(questions: list[dict], tree: Path, timeout: float, log) -> None:
+    cairn = Path(sys.executable).with_name("cairn")
+    for question in questions:
+        with tempfile.TemporaryDirectory(prefix="cairn-rq-") as scratch:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("CAIRN_")}
+            env.update(
+                CAIRN_DATA_DIR=str(Path(scratch) / "data"),
+                CAIRN_CONFIG_DIR=str(Path(scratch) / "config"),
+                NO_COLOR="1",
+            )
+            started = time.perf_counter()
+            try:
+                done = subprocess.run(
+                    [str(cairn), "ask", question["question"], "--workspace", str(tree)],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    timeout=timeout,
+                    stdin=subprocess.DEVNULL,
+                )
+                out, err, code = done.stdout, done.stderr, done.returncode
+            except subprocess.TimeoutExpired as exc:
+                out, err = (
+                    x.decode(errors="replace") if isinstance(x, bytes) else x or ""
+                    for x in (exc.stdout, exc.stderr)
+                )
+                err, code = err + f"\ntimed out after {timeout:.0f} s", None
+        seconds = time.perf_counter() - started
+        steps = re.findall(r"done in (\d+) step", err)
+        tools = re.findall(r"step \d+: (read_file|list_files|search|recall|history)\s+(\S*)", err)
+        log(
+            {
+                "arm": "agent",
+                "id": question["id"],
+                "correct": correct(out, question),
+                "final_correct": correct(RETRACTION.split(out)[-1], question),
+                "corrected": bool(RETRACTION.search(out)),
+                "exit": code,
+                "steps": int(steps[-1]) if steps else None,
+                "tools": [f"{name} {arg}".strip() for name, arg in tools],
+                "seconds": round(seconds, 1),
+                "answer": out.strip(),
+                "stderr_tail": err.strip().splitlines()[-3:],
+            }
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument("--arms", default="bare,agent")
+    parser.add_argument("--only", default="", help="comma-separated question ids")
+    parser.add_argument("--timeout", type=float, default=420.0, help="seconds per `cairn ask`")
+    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "repo_questions.jsonl")
+    args = parser.parse_args()
+    data = json.loads(args.questions.read_text())
+    questions = data["questions"]
+    if args.only:
+        wanted = set(args.only.split(","))
+        questions = [q for q in questions if q["id"] in wanted]
+    arms = [a.strip() for a in args.arms.split(",") if a.strip()]
+    results: dict[str, list[dict]] = {arm: [] for arm in arms}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+
+    with args.out.open("a") as sink:
+
+        def log(record: dict) -> None:
+            sink.write(json.dumps(record) + "\n")
+            sink.flush()
+            if "id" in record:
+                results[record["arm"]].append(record)
+                mark = "ok " if record["correct"] else "no "
+                extra = f" steps={record['steps']}" if record["arm"] == "agent" else ""
+                first = record["answer"].replace("\n", " ")[:110]
+                print(
+                    f"{record['arm']:5} {record['id']} {mark}{record['seconds']:6.1f}s{extra}  {first}",
+                    flush=True,
+                )
+
+        log({"event": "start", "commit": data["commit"], "arms": arms, "questions": len(questions)})
+        with tempfile.TemporaryDirectory(prefix="cairn-rq-tree-") as tree_dir:
+            tree = export_tree(data["commit"], Path(tree_dir))
+            walls = {}
+            for arm in arms:
+                started = time.perf_counter()
+                if arm == "bare":
+                    bare_arm(questions, log)
+                elif arm == "agent":
+                    agent_arm(questions, tree, args.timeout, log)
+                else:
+                    raise SystemExit(f"unknown arm {arm!r}")
+                walls[arm] = time.perf_counter() - started
+
+    print(f"\nquestions: {len(questions)} (commit {data['commit'][:12]}); results in {args.out}")
+    for arm in arms:
+        done = results[arm]
+        score = sum(r["correct"] for r in done)
+        line = f"{arm:5}: {score}/{len(done)} correct, wall {walls[arm]:.0f} s"
+        if arm == "agent" and done:
+            final = sum(r["final_correct"] for r in done)
+            corrected = sum(r["corrected"] for r in done)
+            line += f" (final answer only: {final}/{len(done)}; sent back for a missing path: {corrected})"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+"""The repository map: the workspace's files and their top-level symbols, for the model's context.
+
+A small model that cannot see the tree guesses file names (``agent_loop.py``) and states them
+as fact. The map shows it what exists: one line per file (``path: Symbol, other_symbol``), the
+files most related to the request first chosen, then listed in path order, and what does not
+fit the token cap summarised per directory, so the whole tree is always accounted for.
+
+What is walked is what ``list_files`` shows: ``.git`` and what ``.gitignore`` excludes are
+skipped (`tools.ignore.visible_entries`), symlinks are listed but never followed, and files are
+read through the confined workspace (`cairn.nofollow` underneath). Each file is parsed once per
+(size, modification time): a refresh re-stats the tree (one ``fstatat`` per file) and re-parses
+only what changed; ``mark_changed`` + ``update`` handle the few files an edit or the editor's
+file events name, without a walk. Thread use: ``refresh`` and ``update`` run in a worker thread,
+one at a time; they swap in a new table, so ``render`` on the event loop never sees half of one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from cairn.server.agent.repo_symbols import FileOutline, outline, wants_text
+from cairn.server.agent.tools.confine import ConfinedWorkspace
+from cairn.server.agent.tools.errors import ToolError
+from cairn.server.agent.tools.ignore import visible_entries
+
+MAX_MAP_FILES = 20_000  # files walked; a bigger tree is mapped in walk order up to this
+MAX_PARSE_BYTES = 512 * 1024  # larger files are listed by name only
+MAX_SYMBOLS_SHOWN = 8
+SUMMARIES_SHOWN = 8  # the most related files also show their module docstring's first line
+MAX_REQUEST_TERMS = 200
+HEADING = (
+    "Files of this workspace (path: top-level classes and functions). Only these paths exist; "
+    "use these exact paths with read_file."
+)
+
+OMITTED_NOTE = "(files not listed above: list_files shows them)"
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_COMMON = frozenset(
+    "a an and are as at be by do does for from has have how in is it its of on or that the this to "
+    "what when where which who why with file files define defines defined function functions class "
+    "classes method name names called call calls".split()
+)
+
+
+def stem(word: str) -> str:
+    """A crude English stem, the same on both sides of a match (``repeats`` -> ``repeat``)."""
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)] + keep
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Lower-case stemmed words of identifiers and prose (``RepeatGuard`` -> repeat, guard)."""
+    return [stem(w.lower()) for w in _WORD.findall(text)]
+
+
+def path_words(path: str) -> frozenset[str]:
+    """The words of a path without its final extension (``server/agent/loop.py``)."""
+    name = path.rsplit("/", 1)[-1]
+    base = path[: len(path) - len(name)] + (name.rsplit(".", 1)[0] if "." in name[1:] else name)
+    return frozenset(words(base))
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    """One file of the map, with the cache key it was parsed under."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    outline: FileOutline
+    path_terms: frozenset[str] = field(repr=False)
+    symbol_terms: frozenset[str] = field(repr=False)
+    summary_terms: frozenset[str] = field(repr=False)
+
+    @classmethod
+    def of(cls, path: str, size: int, mtime_ns: int, found: FileOutline) -> MapEntry:
+        symbol_terms = frozenset(w for s in found.symbols for w in words(s))
+        return cls(
+            path, size, mtime_ns, found, path_words(path), symbol_terms, frozenset(words(found.summary))
+        )
+
+
+class RepoMap:
+    """One workspace's map, kept between runs (the host owns it)."""
+
+    def __init__(self, *, max_files: int = MAX_MAP_FILES) -> None:
+        self.max_files = max_files
+        self._entries: dict[str, MapEntry] = {}
+        self._dirty: set[str] = set()
+        self._doc_freq: Counter[str] = Counter()
+        self._rendered: dict[tuple, str] = {}
+        self.version = 0  # changes whenever a file is added, removed or re-parsed
+        self.built = False
+        self.parsed = 0  # files parsed since this map was made (what the cache saves)
+
+    # ---- keeping it current -------------------------------------------------------------------
+
+    @property
+    def paths(self) -> frozenset[str]:
+        return frozenset(self._entries)
+
+    def entry(self, path: str) -> MapEntry | None:
+        return self._entries.get(path)
+
+    def refresh(self, workspace: ConfinedWorkspace) -> None:
+        """Walk the workspace (blocking: run it in a thread) and re-parse what changed."""
+        old = self._entries
+        new: dict[str, MapEntry] = {}
+        for entry in visible_entries(workspace, ".", with_stat=True):
+            if entry.kind != "file" or entry.size is None or entry.mtime_ns is None:
+                continue
+            if len(new) >= self.max_files:
+                break
+            known = old.get(entry.path)
+            if known is not None and (known.size, known.mtime_ns) == (entry.size, entry.mtime_ns):
+                new[entry.path] = known
+            else:
+                new[entry.path] = self._parse(workspace, entry.path, entry.size, entry.mtime_ns)
+        self._dirty.clear()
+        self.built = True
+        self._install(new, changed=new.keys() != old.keys() or any(new[p] is not old.get(p) for p in new))
+
+    def mark_changed(self, paths: Iterable[str]) -> None:
+        """Files created, changed or deleted (workspace-relative): ``update`` looks at them."""
+        self._dirty.update(p for p in paths if p)
+
+    @property
+    def stale(self) -> bool:
+        return bool(self._dirty)
+
+    def update(self, workspace: ConfinedWorkspace) -> None:
+        """Re-stat only the files marked changed (blocking: run it in a thread)."""
+        dirty, self._dirty = self._dirty, set()
+        if not dirty or not self.built:
+            return
+        new = dict(self._entries)
+        for path in dirty:
+            try:
+                rel = workspace.relpath(path)
+                st = workspace.file_stat(rel)
+            except ToolError:
+                rel, st = path, None  # refused (a symlink, outside): not in the map
+            if st is None:  # gone (or a directory: a deleted one takes its files along)
+                new.pop(rel, None)
+                if workspace_kind(workspace, rel) != "dir":
+                    for gone in [p for p in new if p.startswith(rel + "/")]:
+                        del new[gone]
+                continue
+            known = new.get(rel)
+            if known is not None and (known.size, known.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                continue
+            if known is None and (len(new) >= self.max_files or not self._visible(workspace, rel)):
+                continue
+            new[rel] = self._parse(workspace, rel, st.st_size, st.st_mtime_ns)
+        self._install(new, changed=True)
+
+    @staticmethod
+    def _visible(workspace: ConfinedWorkspace, rel: str) -> bool:
+        """Whether a new file is one the walk would list (not ignored, not under .git)."""
+        parent = rel.rsplit("/", 1)[0] if "/" in rel else "."
+        try:
+            return any(e.path == rel for e in visible_entries(workspace, parent, recursive=False))
+        except ToolError:
+            return False
+
+    def _parse(self, workspace: ConfinedWorkspace, path: str, size: int, mtime_ns: int) -> MapEntry:
+        found = FileOutline()
+        if wants_text(path) and size <= MAX_PARSE_BYTES:
+            try:
+                text = workspace.read_bytes(path, MAX_PARSE_BYTES).decode("utf-8")
+            except (ToolError, OSError, UnicodeDecodeError):
+                text = ""  # unreadable now: listed by name
+            found = outline(path, text)
+            self.parsed += 1
+        return MapEntry.of(path, size, mtime_ns, found)
+
+    def _install(self, entries: dict[str, MapEntry], *, changed: bool) -> None:
+        if not changed:
+            return
+        freq: Counter[str] = Counter()
+        for item in entries.values():
+            freq.update(item.path_terms | item.symbol_terms)
+        self._entries, self._doc_freq = entries, freq
+        self._rendered = {}
+        self.version += 1
+
+    # ---- ranking ------------------------------------------------------------------------------
+
+    def _weights(self, request: str) -> dict[str, float]:
+        """Request words weighted by rarity in the map (a word in every path says nothing)."""
+        total = max(1, len(self._entries))
+        terms = [w for w in dict.fromkeys(words(request)) if w not in _COMMON and len(w) >= 3]
+        weights = {}
+        for term in terms[:MAX_REQUEST_TERMS]:
+            seen = self._doc_freq.get(term, 0)
+            if seen:
+                weights[term] = math.log(1 + total / seen)
+        return weights
+
+    def ranked(self, request: str) -> list[tuple[float, MapEntry]]:
+        """Every file with its relevance to ``request``, most relevant first.
+
+        A request word in the path counts double, in a symbol once, in the docstring's first
+        line half; files with no match keep a small prior (defines things, is not a test, is
+        shallow), so the map of an unrelated request still shows the project's core."""
+        weights = self._weights(request)
+        scored = []
+        for item in self._entries.values():
+            score = 0.0
+            for term, weight in weights.items():
+                if term in item.path_terms:
+                    score += 2 * weight
+                elif term in item.symbol_terms:
+                    score += weight
+                elif term in item.summary_terms:
+                    score += weight / 2
+            prior = (0.3 if item.outline.symbols else 0.0) - 0.05 * item.path.count("/")
+            if item.path.startswith(("tests/", "test/")) or "/tests/" in item.path:
+                prior -= 0.2
+            scored.append((score + prior, item))
+        scored.sort(key=lambda pair: (-pair[0], pair[1].path))
+        return scored
+
+    # ---- rendering ----------------------------------------------------------------------------
+
+    def render(self, request: str, cap: int, count: Callable[[str], int]) -> str:
+        """The map within ``cap`` tokens (by ``count``), chosen for ``request``; '' if none fits.
+
+        The same inputs give the same text (memoised per map version), so the map keeps its
+        place in a prompt prefix the model's cache can reuse from step to step."""
+        key = (self.version, tuple(sorted(self._weights(request).items())), cap)
+        if key not in self._rendered:
+            if len(self._rendered) > 16:
+                self._rendered.clear()
+            self._rendered[key] = self._render(request, cap, count)
+        return self._rendered[key]
+
+    def _render(self, request: str, cap: int, count: Callable[[str], int]) -> str:
+        if not self._entries:
+            return ""
+        ranked = self.ranked(request)
+        relevant = {item.path for score, item in ranked[:SUMMARIES_SHOWN] if score > 1}
+        weights = self._weights(request)
+        used = count(HEADING) + 1
+        reserve = min(cap // 5, 8 * len({_dir_of(p, 2) for p in self._entries}))
+        chosen: dict[str, str] = {}
+        for _, item in ranked:
+            line = _line(item, weights, item.path in relevant)
+            cost = count(line) + 1
+            if used + cost + reserve > cap:
+                continue  # a shorter line further down may still fit
+            chosen[item.path] = line
+            used += cost
+        if not chosen:
+            return ""
+        rest = [p for p in self._entries if p not in chosen]
+        lines = [chosen[p] for p in sorted(chosen)]
+        omitted = _omitted_lines(rest, cap - used, count)
+        return "\n".join([HEADING, *lines, *omitted])
+
+    # ---- a missing path's near names ----------------------------------------------------------
+
+    def similar(self, path: str, limit: int = 3) -> list[str]:
+        """Existing files whose names share the most words with ``path`` (best first)."""
+        wanted = path_words(path.strip("/"))
+        if not wanted:
+            return []
+        scored = []
+        for item in self._entries.values():
+            shared = len(wanted & item.path_terms)
+            if shared:
+                union = len(wanted | item.path_terms)
+                same_name = item.path.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1]
+                scored.append((shared / union + (0.5 if same_name else 0.0), -len(item.path), item.path))
+        scored.sort(reverse=True)
+        return [p for *_, p in scored[:limit]]
+
+
+def workspace_kind(workspace: ConfinedWorkspace, rel: str) -> str | None:
+    try:
+        return workspace.kind(rel)
+    except ToolError:
+        return None
+
+
+def _line(item: MapEntry, weights: dict[str, float], with_summary: bool) -> str:
+    """``path: A, b`` (public names; symbols matching the request first when they must be cut;
+    test functions only counted: their names are long and many)."""
+    public = [s for s in item.outline.symbols if not s.startswith("_")]
+    tests = [s for s in public if s.startswith("test")]
+    symbols = [s for s in public if not s.startswith("test")]
+    if len(symbols) > MAX_SYMBOLS_SHOWN:
+        matching = [s for s in symbols if any(w in weights for w in words(s))]
+        keep = set((matching + symbols)[:MAX_SYMBOLS_SHOWN])
+        shown = [s for s in symbols if s in keep]
+        symbols = [*shown, f"+{len(symbols) - len(shown)} more"]
+    if tests:
+        symbols.append(f"{len(tests)} test{'s' if len(tests) > 1 else ''}")
+    line = item.path + (": " + ", ".join(symbols) if symbols else "")
+    if with_summary and item.outline.summary:
+        line += f"  # {item.outline.summary}"
+    return line
+
+
+def _dir_of(path: str, depth: int) -> str:
+    parts = path.split("/")[:-1]
+    return "/".join(parts[:depth]) + "/" if parts else "./"
+
+
+def _omitted_lines(rest: list[str], room: int, count: Callable[[str], int]) -> list[str]:
+    """What the map leaves out, per directory (two levels, else one, else a total)."""
+    if not rest:
+        return []
+    for depth in (2, 1):
+        groups = Counter(_dir_of(p, depth) for p in rest)
+        lines = [f"{d} ({n} more file{'s' if n > 1 else ''})" for d, n in sorted(groups.items())]
+        lines.append(OMITTED_NOTE)
+        if sum(count(line) + 1 for line in lines) <= room:
+            return lines
+    return [f"({len(rest)} more files not shown; list_files shows them)"]

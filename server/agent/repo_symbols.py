@@ -1,0 +1,104 @@
+"""The top-level symbols of one source file, for the repository map (`repo_map.py`).
+
+Python is parsed with `ast` (classes and functions defined at module level, and the first line
+of the module docstring); a few other languages get a light line-based regular expression
+(definitions at the start of a line only); every other file is known by its name alone. Never
+executes anything, never raises for a file it cannot parse: it just has no symbols then.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+
+MAX_SUMMARY_CHARS = 100
+
+# Definitions that start a line, per file suffix: the last group of each match is the name.
+_JS = re.compile(
+    r"^(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:function\*?|class|interface|type|enum|"
+    r"abstract\s+class|(?:const|let|var)(?=\s+\w+\s*=\s*(?:async\s*)?(?:\(|function)))\s+([A-Za-z_$][\w$]*)",
+    re.MULTILINE,
+)
+_LUA = re.compile(r"^(?:local\s+)?function\s+([\w.:]+)", re.MULTILINE)
+_ELISP = re.compile(
+    r"^\((?:cl-)?(?:defun|defmacro|defcustom|defvar|defgroup|define-minor-mode|define-derived-mode)"
+    r"\s+([^\s()]+)",
+    re.MULTILINE,
+)
+_SHELL = re.compile(r"^(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\)\s*\{", re.MULTILINE)
+_GO = re.compile(r"^(?:func(?:\s+\([^)]*\))?|type)\s+([A-Za-z_]\w*)", re.MULTILINE)
+_RUST = re.compile(
+    r"^(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:fn|struct|enum|trait|mod)\s+([A-Za-z_]\w*)", re.MULTILINE
+)
+PATTERNS: dict[str, re.Pattern[str]] = {
+    ".js": _JS,
+    ".mjs": _JS,
+    ".cjs": _JS,
+    ".ts": _JS,
+    ".tsx": _JS,
+    ".jsx": _JS,
+    ".lua": _LUA,
+    ".el": _ELISP,
+    ".sh": _SHELL,
+    ".bash": _SHELL,
+    ".go": _GO,
+    ".rs": _RUST,
+}
+PARSED_SUFFIXES = frozenset({".py", ".pyi", *PATTERNS})
+
+
+@dataclass(frozen=True)
+class FileOutline:
+    """What the map shows of one file: its top-level symbols and a one-line summary."""
+
+    symbols: tuple[str, ...] = ()
+    summary: str = ""
+
+
+def suffix_of(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name[name.rfind(".") :].lower() if "." in name else ""
+
+
+def wants_text(path: str) -> bool:
+    """Whether ``path``'s text is worth reading for its symbols."""
+    return suffix_of(path) in PARSED_SUFFIXES
+
+
+def outline(path: str, text: str) -> FileOutline:
+    """The top-level symbols of ``text`` (the contents of ``path``), in definition order."""
+    suffix = suffix_of(path)
+    if suffix in (".py", ".pyi"):
+        return python_outline(text)
+    pattern = PATTERNS.get(suffix)
+    if pattern is None:
+        return FileOutline()
+    return FileOutline(tuple(dict.fromkeys(m.group(1) for m in pattern.finditer(text))))
+
+
+def python_outline(text: str) -> FileOutline:
+    """Module-level classes and functions (also under ``if``/``try`` at module level)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes etc. in the parsed file
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return FileOutline()
+    names: list[str] = []
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.append(node.name)
+        elif isinstance(node, ast.If):
+            pending[:0] = [*node.body, *node.orelse]
+        elif isinstance(node, (ast.Try, ast.TryStar)):
+            handlers = [n for h in node.handlers for n in h.body]
+            pending[:0] = [*node.body, *handlers, *node.orelse]
+    doc = ast.get_docstring(tree, clean=True) or ""
+    summary = doc.strip().split("\n\n", 1)[0].replace("\n", " ")
+    if len(summary) > MAX_SUMMARY_CHARS:
+        summary = summary[: MAX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return FileOutline(tuple(dict.fromkeys(names)), summary)
