@@ -182,6 +182,11 @@ def merge(previous: dict[str, Any] | None, found: Extraction, narrative: dict[st
             superseded += replaced
         data[spec.key] = merged if spec.weight is None else _capped(spec, merged)
     data["superseded"] = _append(list(data["superseded"]), superseded)[-_BY_KEY["superseded"].cap :]
+    if superseded:  # a replaced statement lives on only as history (a task restating it too)
+        gone = set(superseded)
+        for spec in FIELDS:
+            if spec.merge == "append" and spec.key != "superseded" and spec.key != "values":
+                data[spec.key] = [item for item in data[spec.key] if item not in gone]
     data["values"] = _without_replaced(data, superseded)
     data["narrative"] = {
         k: v.strip()[:MAX_NARRATIVE_CHARS] for k, v in narrative.items() if v.strip()

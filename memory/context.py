@@ -10,7 +10,8 @@ The sections, their order, budget shares and which may be dropped are declared o
                           within the share it is given), fenced as data.
 ``project_memory``        trusted long-term memories, fenced as data, with provenance.
 ``sessions_digest``       earlier sessions' latest checkpoints, newest first and dated, from the
-                          room this session does not need (so a new session starts warm).
+                          room this session does not need (so a new session starts warm); a
+                          session with no checkpoint of its own lends them its checkpoint share.
 ``checkpoint``            this session's latest checkpoint, when older messages are left out.
 ``recalled``              memories relevant to the current request, fenced, with provenance.
 ``recent``                the newest messages, always everything after the checkpoint's
@@ -225,8 +226,11 @@ class ContextAssembler:
         request_tokens = message_tokens(request_message, count) if request_message else 0
         query = request or self.tail.last_user
         digest_cap = budget.share("sessions_digest")
+        if checkpoint is None:  # no past of its own yet: the earlier sessions' are what it continues
+            digest_cap += budget.share("checkpoint")
         digest_want = count(self._digest(digest_cap, required)) if self._previous else 0
-        need = self.tail.session_tokens + request_tokens + (checkpoint.tokens if checkpoint else 0)
+        shown_checkpoint = min(checkpoint.tokens, budget.share("checkpoint")) if checkpoint else 0
+        need = self.tail.session_tokens + request_tokens + shown_checkpoint
         spare = budget.base - need - budget.share("recalled") - digest_want
         shown: set[int] = set()
         project = project_memory_block(self._project, max(budget.share("project_memory"), spare), shown)

@@ -84,7 +84,8 @@ SECTIONS: tuple[Section, ...] = (
         "reference",
         0.20,
         True,
-        "earlier sessions' latest checkpoints, from spare room only",
+        "earlier sessions' latest checkpoints, from spare room only; plus the checkpoint's share while "
+        "the session has no checkpoint of its own",
     ),
     Section(
         "checkpoint",

@@ -29,6 +29,7 @@ from cairn.memory.statements import (
     is_question,
     only_chatter,
     sentences,
+    statements,
 )
 from cairn.memory.values import (
     BACKTICK,
@@ -55,6 +56,10 @@ __all__ = [
     "strong_values",
 ]
 
+# The agent's memory tools (server/agent/tools/memory_tools.py) answer from memory: extracting
+# their output again would store old lines as new ones, dated now (an old port "discovered"
+# again the day it was replaced), and nest hits inside hits.
+MEMORY_TOOLS = frozenset({"recall", "history", "remember"})
 _PID = re.compile(r"\b(?:pid|PID|process)\s*[:=]?\s*(\d{2,7})\b")
 _ERROR = re.compile(
     r"(Traceback|Error|Exception|FAILED|error:|fatal:|panic:|command not found|"
@@ -226,7 +231,7 @@ _FENCED = re.compile(r"^```.*?^```[^\n]*$", re.MULTILINE | re.DOTALL)
 
 def _from_prose(text: str, role: str, out: Extraction) -> None:
     # Code blocks are not statements ("# always call flush()" in pasted code is no rule).
-    for sentence in sentences(_FENCED.sub("\n", text)):
+    for sentence in statements(_FENCED.sub("\n", text)):
         if is_question(sentence) or is_chatter(sentence):
             if is_question(sentence):
                 out.open_notes.append(sentence)
@@ -245,6 +250,13 @@ def _from_prose(text: str, role: str, out: Extraction) -> None:
         out.values += exact_values(sentence)
 
 
+def _pasted_errors(text: str) -> list[str]:
+    """Error lines the user pasted in a code block ("ValueError: could not convert ..."): the
+    block is no statement, but the error is what the session is about."""
+    errors, _ = notable_lines("\n".join(block.strip("`") for block in _FENCED.findall(text)))
+    return [f"{line} (pasted by the user)" for line in errors]
+
+
 def extract(messages: Iterable[StoredMessage]) -> Extraction:
     """Extract verbatim items from messages, in transcript order, de-duplicated."""
     out = Extraction()
@@ -259,6 +271,7 @@ def extract(messages: Iterable[StoredMessage]) -> Extraction:
                     out.user_requests.append(words)
                     out.tasks.append(_first_line(words))
                 _from_prose(words, "user", out)
+                out.errors += _pasted_errors(words)
             elif content.strip():  # Cairn's own prompt (a code action): a task, never the user's words
                 out.tasks.append(f"(code action) {_first_line(content)}")
         elif role == "assistant":
@@ -268,7 +281,8 @@ def extract(messages: Iterable[StoredMessage]) -> Extraction:
                 _from_tool_call(name, args, out)
         elif role == "tool":
             name, args = calls.get(str(message.get("tool_call_id")), (message.get("name") or "tool", {}))
-            _from_tool_output(content, name, args, out)
+            if name not in MEMORY_TOOLS:
+                _from_tool_output(content, name, args, out)
     for item in fields(out):
         if item.name != "user_requests":
             setattr(out, item.name, unique(getattr(out, item.name)))

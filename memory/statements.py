@@ -49,9 +49,15 @@ _RULE_START = re.compile(
     re.IGNORECASE,
 )
 _RULE_WORD = re.compile(
-    r"\b(?:always|never|don'?t|do not|must(?:n'?t| not)?|shall not|has to|have to|needs? to|"
+    r"\b(?:don'?t|do not|must(?:n'?t| not)?|shall not|has to|have to|needs? to|"
     r"make sure|ensure|avoid|from now on|instead of|rather than|no more)\b"
     r"|(?<!\bwe )(?<!\bi )(?<!\byou )(?<!\bmaybe )(?<!\bperhaps )\bshould(?:n'?t| not)?\b",
+    re.IGNORECASE,
+)
+# "always"/"never" make a rule where they start a clause or follow who is told ("we always",
+# "...: never edit"), not where they describe ("the file is always there", "X never even runs").
+_RULE_ADVERB = re.compile(
+    r"(?:^|[:;,(\u2014]\s*|\s-\s|\b(?:you|we|please|and|but|then|just|also|so|to)\s+)(?:always|never)\b",
     re.IGNORECASE,
 )
 # Words that tie a sentence to the work (a rule about life is not a rule for the code).
@@ -103,9 +109,26 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.split(text) if s and s.strip()]
 
 
+def statements(text: str) -> list[str]:
+    """``sentences``, except that a line whose subject is the sentence before it and that carries
+    a value ("... collides with the backup. Make it 40 6 * * *.") is kept joined to that sentence:
+    alone it says nothing ("Make it 40 6 * * *."), and dropped, the new value is lost."""
+    out: list[str] = []
+    for sentence in sentences(text):
+        if out and has_exact_value(sentence) and subjectless(sentence) and not is_question(sentence):
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
+    return out
+
+
 def _core(sentence: str) -> str:
     """The sentence without a leading timestamp or speaker label."""
     return _PREFIX.sub("", sentence.strip(), count=1).strip()
+
+
+def _rule(core: str) -> bool:
+    return _RULE_WORD.search(core) is not None or _RULE_ADVERB.search(core) is not None
 
 
 def is_question(sentence: str) -> bool:
@@ -121,7 +144,7 @@ def is_chatter(sentence: str) -> bool:
         return True
     if _SIGN_OFF.search(core):
         return True
-    if _ACKNOWLEDGEMENT.match(core) and not _RULE_WORD.search(core) and not strong_values(core):
+    if _ACKNOWLEDGEMENT.match(core) and not _rule(core) and not strong_values(core):
         return True
     return core.endswith("!") and not strong_values(core) and _CHEERING.search(core) is not None
 
@@ -132,13 +155,13 @@ def is_directive(sentence: str) -> bool:
     if len(core.split()) < 3 or is_question(core) or is_chatter(core):
         return False
     if _FIRST_PERSON.match(core):
-        return _WANT.search(core) is not None and (_RULE_WORD.search(core) or _WORK.search(core)) is not None
+        return _WANT.search(core) is not None and (_rule(core) or _WORK.search(core) is not None)
     tied_to_work = bool(_WORK.search(core) or strong_values(core))
     if core.endswith("!") and not tied_to_work:
         return False  # "Keep pushing forward!", "Never give up!"
     if _RULE_START.match(core):
         return True
-    return _RULE_WORD.search(core) is not None and tied_to_work
+    return _rule(core) and tied_to_work
 
 
 def is_decision(sentence: str) -> bool:

@@ -27,8 +27,10 @@ _TLDS = (
 URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"'<>()\]]+")
 PATH = re.compile(
     r"(?<![\w/.:-])(?:\.{0,2}/)?(?:[\w.@-]+/)*[\w@-][\w.@-]*\.[A-Za-z][A-Za-z0-9]{0,7}(?![\w/])"
-    r"|(?<![\w/.:-])(?:[\w.@-]+/){1,}[\w.@-]+/?(?![\w/])"
+    r"|(?<![\w/.:-])(?:~?/)?(?:[\w.@-]+/){1,}[\w.@-]+/?(?![\w/])"
 )
+# /mnt/shared/quarantine, ~/.config/app: a place outside the workspace, a value all the same
+ABSOLUTE_PATH = re.compile(r"^~?/[\w.@-]+(?:/[\w.@-]+)+/?$")
 # host:port, but not grep's "file.py:123:" (a file name is not a host).
 HOST_PORT = re.compile(
     r"\b(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[::1\]|"
@@ -117,7 +119,8 @@ TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 
 
 def key_values(text: str) -> list[str]:
-    """The values a person would want remembered: ports, hosts, URLs, paths, version pins, env
+    """The values a person would want remembered: ports, hosts, URLs, paths (the workspace's and
+    absolute ones), version pins, env
     variables, ticket ids and commands. Bare numbers, decimals and code identifiers, which
     assistant prose and tables are full of, are not among them."""
     if TABLE_ROW.match(text):
@@ -131,7 +134,7 @@ def key_values(text: str) -> list[str]:
     found += [c for c in BACKTICK.findall(text) if COMMAND_START.match(c)]
     rest = URL.sub(" ", text)
     found += PIN.findall(rest) + HOSTNAME.findall(rest) + IP.findall(rest) + TICKET.findall(rest)
-    found += [p for p in PATH.findall(rest) if looks_like_path(p)]
+    found += [p for p in PATH.findall(rest) if looks_like_path(p) or ABSOLUTE_PATH.match(p)]
     found += [v for v in VERSION.findall(rest) if v.count(".") >= 2 or v.startswith("v")]  # not "21.357"
     return unique(v.rstrip(".,;:") for v in found)
 

@@ -226,13 +226,36 @@ async def test_the_digest_stays_within_its_share_and_leaves_the_conversation_its
     budget = 3_000
     ctx = await assemble(store, fresh, system_prompt=SYSTEM, budget_tokens=budget)
     digest_tokens = ctx.tokens_by_section()["sessions_digest"]
-    assert 0 < digest_tokens <= budget * section("sessions_digest").share
+    # a session with no checkpoint of its own lends the digest its checkpoint share
+    assert 0 < digest_tokens <= budget * (section("sessions_digest").share + section("checkpoint").share)
     assert "build-11.example.net:9011" in ctx.section("sessions_digest")[0]["content"]  # the newest
     assert ctx.tokens <= budget
     # A long session of its own no longer needs (or gets) the previous sessions' digest.
     long = await _long_session(store, steps=60)
     ctx = await assemble(store, long, system_prompt=SYSTEM, budget_tokens=budget)
     assert "sessions_digest" not in ctx.tokens_by_section()
+
+
+async def test_a_fresh_session_shows_an_earlier_long_sessions_values_past_a_newer_small_one(store):
+    # The newest earlier session is a small one; the long one before it holds the work's values.
+    # Project memory full of prose must not crowd that checkpoint out of the first request.
+    values = [f"svc-{i:02d}.int.example.net:{7000 + i}" for i in range(40)]
+    await _session_with(store, " ".join(f"Service {i} runs on {v}." for i, v in enumerate(values)), "ok")
+    await _session_with(store, "The docs live in `docs/index.md`.", "ok")
+    for i in range(60):
+        await store.remember(
+            f"The assistant explained the retry logic of module number {i} at some length here.",
+            kind="fact",
+            source="derived",
+            provenance="consolidation of an earlier session",
+            status="verified",
+        )
+    fresh = await store.new_session()
+    await store.append_message(fresh, {"role": "user", "content": "which hosts do we use?"})
+    ctx = await assemble(store, fresh, system_prompt=SYSTEM, budget_tokens=4_300)
+    seen = "\n".join(str(m["content"]) for m in ctx)
+    assert "docs/index.md" in seen
+    assert sum(v in seen for v in values) >= 39, sum(v in seen for v in values)
 
 
 # -- a long session: checkpoint + tail, nothing silently lost ---------------------------------

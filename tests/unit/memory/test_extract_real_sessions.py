@@ -194,3 +194,63 @@ def test_rules_for_the_work_are_directives_and_life_advice_is_not():
 
     assert [r for r in RULES if not is_directive(r)] == []
     assert [r for r in NOT_RULES if is_directive(r)] == []
+
+
+def test_a_value_line_whose_subject_is_the_sentence_before_stays_with_it():
+    # "Make it 40 6 * * *." alone names no subject (and was dropped, losing the new schedule);
+    # with the sentence before it in the same message, it is a fact the session keeps.
+    found = extract(
+        _rows(
+            _user(
+                "Schedule change again, sorry: ops says 05:50 collides with the Postgres base backup "
+                "on prod. Make it 40 6 * * *. Meridian's file is always there by then."
+            ),
+            _user("Change it to 30."),  # nothing before it in its message: still not a fact
+        )
+    )
+    assert (
+        "Schedule change again, sorry: ops says 05:50 collides with the Postgres base backup on prod. "
+        "Make it 40 6 * * *."
+    ) in found.user_facts
+    assert not any(item.startswith("Change it to 30") for item in found.user_facts)
+
+
+def test_always_and_never_describing_how_things_are_make_no_directive():
+    found = extract(
+        _rows(
+            _user("Meridian's file is always there by then."),
+            _user("With fail_on_first_error on, NRTX and PKLX never even run."),
+            _user("Btw, important, and not just for today: never edit anything under migrations/."),
+            _user("We always use tabs in this repo."),
+        )
+    )
+    assert found.directives == [
+        "Btw, important, and not just for today: never edit anything under migrations/.",
+        "We always use tabs in this repo.",
+    ]
+
+
+def test_what_the_memory_tools_return_is_not_extracted_again():
+    # A recall or history answer is memory already: re-extracted, an old value would be stored
+    # again as a new "discovered" line of today's checkpoint.
+    found = extract(
+        _rows(
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [_call("c1", "history", query="staging port")],
+            },
+            {
+                "role": "tool",
+                "tool_call_id": "c1",
+                "content": (
+                    "[message 4 | 2026-03-01 | user]\nSTAGING_URL=http://stg-01.example.net:8123\nError: boom"
+                ),
+            },
+            {"role": "assistant", "content": "", "tool_calls": [_call("c2", "read_file", path=".env")]},
+            {"role": "tool", "tool_call_id": "c2", "content": "STAGING_URL=http://stg-02.example.net:8124"},
+        )
+    )
+    assert not any("8123" in line for line in found.discovered + found.errors + found.live_resources)
+    assert any("stg-02.example.net:8124" in line for line in found.discovered)
+    assert not any("boom" in line for line in found.errors)
