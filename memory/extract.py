@@ -216,8 +216,13 @@ def _discovered(text: str, source: str) -> list[str]:
     return found
 
 
+_DIFF_LINE = re.compile(r"^(?:[+-](?![+-]{2})|@@ )")
+
+
 def _from_tool_output(text: str, name: str, args: dict, out: Extraction) -> None:
     errors, resources = notable_lines(text)
+    if _WRITE_TOOL.search(name):  # an edit echoes its diff: "FAILED" in changed text is no error
+        errors = [line for line in errors if not _DIFF_LINE.match(line)]
     discovered = _discovered(text, source_of(name, args))
     out.errors += [f"{line} (tool output: {name})" for line in errors]
     # A config line with an address is one discovered value, not also a live resource.

@@ -258,6 +258,20 @@ async def test_a_fresh_session_shows_an_earlier_long_sessions_values_past_a_newe
     assert sum(v in seen for v in values) >= 39, sum(v in seen for v in values)
 
 
+async def test_an_earlier_sessions_digest_leaves_out_what_was_current_only_then(store):
+    await _session_with(
+        store,
+        "The staging API listens on port 8123. Is the cache warm?",
+        "LISTEN 0 128 host-02.int.example.net:8123 (pid 4242)",
+    )
+    fresh = await store.new_session()
+    await store.append_message(fresh, {"role": "user", "content": "where is the staging API?"})
+    ctx = await assemble(store, fresh, system_prompt=SYSTEM, budget_tokens=6_000)
+    digest = ctx.section("sessions_digest")[0]["content"]
+    assert "port 8123" in digest
+    assert "## Open notes" not in digest and "## Live resources" not in digest
+
+
 # -- a long session: checkpoint + tail, nothing silently lost ---------------------------------
 
 

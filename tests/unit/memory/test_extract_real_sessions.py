@@ -254,3 +254,29 @@ def test_what_the_memory_tools_return_is_not_extracted_again():
     assert not any("8123" in line for line in found.discovered + found.errors + found.live_resources)
     assert any("stg-02.example.net:8124" in line for line in found.discovered)
     assert not any("boom" in line for line in found.errors)
+
+
+def test_an_edits_echoed_diff_is_no_error_but_a_commands_failure_is():
+    found = extract(
+        _rows(
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [_call("c1", "propose_edit", path="docs/runbook.md")],
+            },
+            {
+                "role": "tool",
+                "tool_call_id": "c1",
+                "content": (
+                    "applied\n-2. A `FAILED <file> row N` line means a bad row.\n+2. Rows are quarantined."
+                ),
+            },
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [_call("c2", "run_command", command="make test")],
+            },
+            {"role": "tool", "tool_call_id": "c2", "content": "Ran 3 tests\nFAILED (failures=1)"},
+        )
+    )
+    assert found.errors == ["FAILED (failures=1) (tool output: run_command)"]
