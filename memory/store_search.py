@@ -8,6 +8,7 @@ five times) collapse into one hit. What is shown is exact text: see :mod:`cairn.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,6 +28,15 @@ NOTE_WINDOW_CHARS = 400
 # The agent's own prose restates what the user said and tools returned, at length: at full
 # weight its long replies outrank the short message that holds the fact.
 ROLE_WEIGHT: dict[str, float] = {"assistant": 0.5}
+
+
+# Where a checkpoint line names its source: " (tool output: run_command)", " — from read_file x".
+_PROVENANCE = re.compile(r" \((?:tool output|pasted by the user)[^()]*\)$| — from [^—]+$")
+
+
+def _provenance_start(text: str) -> int:
+    label = _PROVENANCE.search(text)
+    return label.start() if label else len(text)
 
 
 def _ids(values: Iterable[int]) -> str:
@@ -228,7 +238,10 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
             else:
                 kept["score"] = min(kept["score"], row["score"])
         for row in newest.values():
-            shown = window(row["text"], spans(row["marked"], row["text"]), budget=NOTE_WINDOW_CHARS)
+            found = spans(row["marked"], row["text"])
+            if found and all(start >= _provenance_start(row["text"]) for start, _ in found):
+                continue  # only the label matched ("run_command" for a query about running)
+            shown = window(row["text"], found, budget=NOTE_WINDOW_CHARS)
             hits.append(
                 RecallHit(
                     kind=note_kind(row["section"]),

@@ -108,3 +108,22 @@ async def test_one_statement_is_one_hit_whatever_its_copies_say_about_where_it_c
     assert sum("concurrencyPolicy: Forbid" in t or "`concurrencyPolicy: Forbid`" in t for t in texts) == 1, (
         texts
     )
+
+
+async def test_a_line_found_only_by_the_words_of_its_source_label_is_no_hit(store):
+    session = await store.new_session()
+    await _checkpoint(
+        store,
+        session,
+        3,
+        {
+            "errors": ["FAILED (failures=1) (tool output: run_command)"],
+            "discovered": ["Ran 17 tests in 0.002s — from command `make test`"],
+            "user_facts": [
+                "Ops runs the import with `python3 -m tollgate.importer.nightly --date 2024-03-11`"
+            ],
+        },
+    )
+    hits = await store.search_memory("how ops runs the import command", limit=10)
+    assert [h.section for h in hits] == ["user_facts"]
+    assert await store.search_memory("failures", limit=10)  # the line's own words still find it
