@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from cairn.memory.values import COMMAND_START, has_exact_value, strong_values, without_dates
+from cairn.memory.values import COMMAND_START, exact_values, has_exact_value, strong_values, without_dates
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(\[])|\n+")
 # A leading "[1:56 pm on 8 May, 2023]" or "Caroline:" says who/when, not what.
@@ -115,11 +115,20 @@ def statements(text: str) -> list[str]:
     alone it says nothing ("Make it 40 6 * * *."), and dropped, the new value is lost."""
     out: list[str] = []
     for sentence in sentences(text):
-        if out and has_exact_value(sentence) and subjectless(sentence) and not is_question(sentence):
+        if out and has_exact_value(sentence) and _names_no_subject(sentence) and not is_question(sentence):
             out[-1] = f"{out[-1]} {sentence}"
         else:
             out.append(sentence)
     return out
+
+
+def _names_no_subject(sentence: str) -> bool:
+    """Whether nothing but its values names what the sentence is about ("Make it 40 6 * * *.")."""
+    core = _core(sentence)
+    for value in exact_values(core):
+        core = core.replace(value, " ")
+    words = re.findall(r"[a-z][a-z']*", without_dates(core).lower())
+    return _REFERENCE.match(core.strip()) is not None or not [w for w in words if w not in _FILLER]
 
 
 def _core(sentence: str) -> str:

@@ -53,6 +53,8 @@ HEX_ID = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,64}\b")  
 IDENT = re.compile(
     r"\b(?:[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+){1,}|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){1,})\b"
 )
+# A cron schedule ("40 6 * * *", "*/15 * * * 1-5"): five fields, at least one of them a star.
+CRON = re.compile(r"(?<![\w*/,-])(?=[^\n]*\*)(?:[\d*/,-]+ ){4}[\d*/,-]+(?![\w*/,-])")
 NUMBER = re.compile(r"(?<![\w.])\d{2,}(?:\.\d+)?(?!\w|\.\w)")
 _BARE_NUMBER = re.compile(r"\d+(?:\.\d+)*")
 
@@ -75,13 +77,17 @@ COMMAND_START = re.compile(
 )
 
 
+def _crons(text: str) -> list[str]:
+    return [c for c in CRON.findall(text) if "*" in c]
+
+
 def unique(items: Iterable[str]) -> list[str]:
     """Items in first-seen order, empty ones left out."""
     return list(dict.fromkeys(i for i in items if i))
 
 
 def exact_values(text: str, *, code_spans: bool = True) -> list[str]:
-    """Ports, host:port, hostnames, URLs, paths, env assignments, backticked code, versions,
+    """Ports, host:port, hostnames, URLs, paths, env assignments, cron schedules, backticked code, versions,
     version pins, ticket ids, hashes and identifiers, in that order of kind.
 
     ``code_spans=False`` leaves out whole backticked spans (their parts are still found).
@@ -91,6 +97,7 @@ def exact_values(text: str, *, code_spans: bool = True) -> list[str]:
     found += HOST_PORT.findall(text)
     found += [f"port {p}" for p in PORT.findall(text)]
     found += ENV_ASSIGN.findall(text)
+    found += _crons(text)
     if code_spans:
         found += BACKTICK.findall(text)
     without_urls = URL.sub(" ", text)
@@ -121,7 +128,7 @@ TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 def key_values(text: str) -> list[str]:
     """The values a person would want remembered: ports, hosts, URLs, paths (the workspace's and
     absolute ones), version pins, env
-    variables, ticket ids and commands. Bare numbers, decimals and code identifiers, which
+    variables, ticket ids, cron schedules and commands. Bare numbers, decimals and code identifiers, which
     assistant prose and tables are full of, are not among them."""
     if TABLE_ROW.match(text):
         return []
@@ -131,7 +138,7 @@ def key_values(text: str) -> list[str]:
     found += HOST_PORT.findall(text)
     found += [f"port {p}" for p in PORT.findall(text)]
     found += ENV_ASSIGN.findall(text) + _ENV_NAME.findall(text)
-    found += [c for c in BACKTICK.findall(text) if COMMAND_START.match(c)]
+    found += [c for c in BACKTICK.findall(text) if COMMAND_START.match(c)] + _crons(text)
     rest = URL.sub(" ", text)
     found += PIN.findall(rest) + HOSTNAME.findall(rest) + IP.findall(rest) + TICKET.findall(rest)
     found += [p for p in PATH.findall(rest) if looks_like_path(p) or ABSOLUTE_PATH.match(p)]

@@ -280,3 +280,18 @@ def test_an_edits_echoed_diff_is_no_error_but_a_commands_failure_is():
         )
     )
     assert found.errors == ["FAILED (failures=1) (tool output: run_command)"]
+
+
+def test_a_cron_schedule_is_a_value_that_outlives_value_less_lines_in_a_cut():
+    from cairn.memory.checkpoint_format import empty_checkpoint, fit
+    from cairn.memory.values import key_values
+
+    assert key_values("Make it 40 6 * * *.") == ["40 6 * * *"]
+    assert key_values("run */15 * * * 1-5 daily") == ["*/15 * * * 1-5"]
+    assert key_values("sizes 1 2 3 4 5 here") == []
+    data = {
+        **empty_checkpoint(),
+        "user_facts": ["The schedule collides with the backup. Make it 40 6 * * *."]
+        + [f"Item {n} of the list was discussed at length with 12 people today." for n in range(40)],
+    }
+    assert "40 6 * * *" in render(fit(data, 120))
