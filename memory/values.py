@@ -54,7 +54,7 @@ IDENT = re.compile(
     r"\b(?:[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+){1,}|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){1,})\b"
 )
 # A cron schedule ("40 6 * * *", "*/15 * * * 1-5"): five fields, at least one of them a star.
-CRON = re.compile(r"(?<![\w*/,-])(?=[^\n]*\*)(?:[\d*/,-]+ ){4}[\d*/,-]+(?![\w*/,-])")
+CRON = re.compile(r"(?<![\w*/,-])(?:[\d*/,-]+ ){4}[\d*/,-]+(?![\w*/,-])")
 NUMBER = re.compile(r"(?<![\w.])\d{2,}(?:\.\d+)?(?!\w|\.\w)")
 _BARE_NUMBER = re.compile(r"\d+(?:\.\d+)*")
 
