@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from cairn.memory.dates import absolutize_dates
+from cairn.memory.note_sources import FROM_LABEL, TOOL_OUTPUT_LABEL
 from cairn.memory.records import Anchor, CheckpointRecord, Memory, Source, Status, Tier
 from cairn.memory.statements import is_directive, is_fact, subjectless
 from cairn.memory.values import TABLE_ROW, key_values, same_subject, statement_shape
@@ -21,8 +22,6 @@ PROJECT_MAX_LINES = 200
 PROJECT_MAX_BYTES = 10_000
 # Lower rank = kept in project memory first.
 KIND_RANK = {"directive": 0, "decision": 1, "preference": 1, "fact": 2, "note": 2, "file": 3, "command": 3}
-_TOOL_SUFFIX = re.compile(r"\s*\((tool output: [^)]+)\)\s*$")
-_DISCOVERED_FROM = re.compile(r" — (from .+)$")
 # Statements that can contradict each other (commands, files and the user's rules cannot:
 # two commands are two things done, and a newer rule replaces an older one only when it is
 # the same rule with one value changed).
@@ -143,18 +142,18 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
         )
     untrusted: dict[str, Any] = {"source": "derived", "untrusted": True, "tier": "archive", "kind": "fact"}
     for line in data.get("live_resources", []):
-        origin = _TOOL_SUFFIX.search(line)
+        origin = TOOL_OUTPUT_LABEL.search(line)
         if origin:  # copied from tool output: kept only as untrusted, recall-only data
             items.append(
                 Item(
-                    text=_TOOL_SUFFIX.sub("", line),
+                    text=TOOL_OUTPUT_LABEL.sub("", line),
                     provenance=f"{origin.group(1)}, {where}",
                     **untrusted,
                     **base,
                 )
             )
     for line in data.get("discovered", []):
-        origin = _DISCOVERED_FROM.search(line)
+        origin = FROM_LABEL.search(line)
         items.append(
             Item(
                 text=line,

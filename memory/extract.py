@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
+from cairn.memory.note_sources import PASTED_LABEL
 from cairn.memory.records import StoredMessage
 from cairn.memory.statements import (
     is_chatter,
@@ -259,7 +260,7 @@ def _pasted_errors(text: str) -> list[str]:
     """Error lines the user pasted in a code block ("ValueError: could not convert ..."): the
     block is no statement, but the error is what the session is about."""
     errors, _ = notable_lines("\n".join(block.strip("`") for block in _FENCED.findall(text)))
-    return [f"{line} (pasted by the user)" for line in errors]
+    return [f"{line} {PASTED_LABEL}" for line in errors]
 
 
 def extract(messages: Iterable[StoredMessage]) -> Extraction:

@@ -9,6 +9,7 @@ treated as untrusted, so a section added later is safe by default.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from cairn.memory.records import RecallKind
@@ -27,6 +28,21 @@ CONVERSATION = NoteProvenance("a statement from the conversation, kept verbatim 
 TITLE = NoteProvenance("the session's title", False)
 TOOL_TEXT = NoteProvenance("taken from files or tool output by a checkpoint", True)
 SUMMARY = NoteProvenance("the model's summary of the session (may repeat file or tool text)", True)
+
+# How a checkpoint line copied from elsewhere names its source (written by extract, read back by
+# consolidation and recall): "line (tool output: run_command)", "line — from read_file x:3",
+# "line (pasted by the user)".
+TOOL_OUTPUT_LABEL = re.compile(r"\s*\((tool output: [^)]+)\)\s*$")
+FROM_LABEL = re.compile(r" — (from .+)$")
+PASTED_LABEL = "(pasted by the user)"
+_ANY_LABEL = re.compile(rf"{TOOL_OUTPUT_LABEL.pattern}|{FROM_LABEL.pattern}|\s*{re.escape(PASTED_LABEL)}\s*$")
+
+
+def label_start(line: str) -> int:
+    """Where ``line``'s source label begins (its length when it has none)."""
+    label = _ANY_LABEL.search(line)
+    return label.start() if label else len(line)
+
 
 SECTION_PROVENANCE: dict[str, NoteProvenance] = {
     "active_intent": USER_WORDS,

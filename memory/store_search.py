@@ -8,13 +8,12 @@ five times) collapse into one hit. What is shown is exact text: see :mod:`cairn.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from cairn.memory.fts import adjacency_query, match_query
 from cairn.memory.gist import gist
-from cairn.memory.note_sources import note_kind, note_provenance
+from cairn.memory.note_sources import label_start, note_kind, note_provenance
 from cairn.memory.records import HistoryHit, RecallHit, StoredMessage
 from cairn.memory.snippets import CLOSE, OPEN, spans, window
 from cairn.memory.store_memories import LongTermMixin
@@ -28,15 +27,6 @@ NOTE_WINDOW_CHARS = 400
 # The agent's own prose restates what the user said and tools returned, at length: at full
 # weight its long replies outrank the short message that holds the fact.
 ROLE_WEIGHT: dict[str, float] = {"assistant": 0.5}
-
-
-# Where a checkpoint line names its source: " (tool output: run_command)", " — from read_file x".
-_PROVENANCE = re.compile(r" \((?:tool output|pasted by the user)[^()]*\)$| — from [^—]+$")
-
-
-def _provenance_start(text: str) -> int:
-    label = _PROVENANCE.search(text)
-    return label.start() if label else len(text)
 
 
 def _ids(values: Iterable[int]) -> str:
@@ -239,7 +229,7 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
                 kept["score"] = min(kept["score"], row["score"])
         for row in newest.values():
             found = spans(row["marked"], row["text"])
-            if found and all(start >= _provenance_start(row["text"]) for start, _ in found):
+            if found and all(start >= label_start(row["text"]) for start, _ in found):
                 continue  # only the label matched ("run_command" for a query about running)
             shown = window(row["text"], found, budget=NOTE_WINDOW_CHARS)
             hits.append(
