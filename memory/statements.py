@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import re
 
-from cairn.memory.values import COMMAND_START, exact_values, has_exact_value, strong_values, without_dates
+from cairn.memory.values import (
+    COMMAND_START,
+    NUMBER,
+    exact_values,
+    has_exact_value,
+    strong_values,
+    without_dates,
+)
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(\[])|\n+")
 # A leading "[1:56 pm on 8 May, 2023]" or "Caroline:" says who/when, not what.
@@ -115,20 +122,29 @@ def statements(text: str) -> list[str]:
     alone it says nothing ("Make it 40 6 * * *."), and dropped, the new value is lost."""
     out: list[str] = []
     for sentence in sentences(text):
-        if out and has_exact_value(sentence) and _names_no_subject(sentence) and not is_question(sentence):
+        if out and not is_question(sentence) and _only_values_named(sentence):
             out[-1] = f"{out[-1]} {sentence}"
         else:
             out.append(sentence)
     return out
 
 
-def _names_no_subject(sentence: str) -> bool:
-    """Whether nothing but its values names what the sentence is about ("Make it 40 6 * * *.")."""
-    core = _core(sentence)
-    for value in exact_values(core):
-        core = core.replace(value, " ")
+def _only_values_named(sentence: str) -> bool:
+    """Whether the sentence carries a value and nothing but its values names what it is about
+    ("Make it 40 6 * * *."). One pass of ``exact_values`` (extraction runs this per sentence)."""
+    text = without_dates(_core(sentence))
+    values = exact_values(text)
+    if not values and NUMBER.search(text) is None:  # as has_exact_value
+        return False
+    for value in values:
+        text = text.replace(value, " ")
+    return _only_reference_or_filler(text.strip())
+
+
+def _only_reference_or_filler(core: str) -> bool:
+    # "it"/"that" pointing elsewhere, or no word beyond filler ("change", "to", units)
     words = re.findall(r"[a-z][a-z']*", without_dates(core).lower())
-    return _REFERENCE.match(core.strip()) is not None or not [w for w in words if w not in _FILLER]
+    return _REFERENCE.match(core) is not None or not [w for w in words if w not in _FILLER]
 
 
 def _core(sentence: str) -> str:
@@ -186,12 +202,7 @@ def is_decision(sentence: str) -> bool:
 def subjectless(sentence: str) -> bool:
     """A line whose subject is in another message ("Change it to 30.", "Make that 45.")."""
     core = _core(sentence)
-    if strong_values(core):
-        return False
-    if _REFERENCE.match(core):
-        return True
-    words = re.findall(r"[a-z][a-z']*", without_dates(core).lower())
-    return not [w for w in words if w not in _FILLER]
+    return not strong_values(core) and _only_reference_or_filler(core)
 
 
 def is_fact(sentence: str) -> bool:

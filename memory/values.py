@@ -87,8 +87,8 @@ def unique(items: Iterable[str]) -> list[str]:
 
 
 def exact_values(text: str, *, code_spans: bool = True) -> list[str]:
-    """Ports, host:port, hostnames, URLs, paths, env assignments, cron schedules, backticked code, versions,
-    version pins, ticket ids, hashes and identifiers, in that order of kind.
+    """Ports, host:port, hostnames, URLs, paths, env assignments, cron schedules, backticked code,
+    versions, version pins, ticket ids, hashes and identifiers, in that order of kind.
 
     ``code_spans=False`` leaves out whole backticked spans (their parts are still found).
     """
@@ -127,9 +127,9 @@ TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 
 def key_values(text: str) -> list[str]:
     """The values a person would want remembered: ports, hosts, URLs, paths (the workspace's and
-    absolute ones), version pins, env
-    variables, ticket ids, cron schedules and commands. Bare numbers, decimals and code identifiers, which
-    assistant prose and tables are full of, are not among them."""
+    absolute ones), version pins, env variables, ticket ids, cron schedules and commands. Bare
+    numbers, decimals and code identifiers, which assistant prose and tables are full of, are
+    not among them."""
     if TABLE_ROW.match(text):
         return []
     text = without_dates(text)

@@ -21,6 +21,14 @@ def _call(call_id, name, **args):
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
 
 
+def _tool_exchange(call_id, name, output, **args):
+    """An assistant step calling ``name`` and the tool's reply."""
+    return (
+        {"role": "assistant", "content": "", "tool_calls": [_call(call_id, name, **args)]},
+        {"role": "tool", "tool_call_id": call_id, "content": output},
+    )
+
+
 def test_questions_and_chatter_are_never_directives():
     found = extract(
         _rows(
@@ -235,20 +243,13 @@ def test_what_the_memory_tools_return_is_not_extracted_again():
     # again as a new "discovered" line of today's checkpoint.
     found = extract(
         _rows(
-            {
-                "role": "assistant",
-                "content": "",
-                "tool_calls": [_call("c1", "history", query="staging port")],
-            },
-            {
-                "role": "tool",
-                "tool_call_id": "c1",
-                "content": (
-                    "[message 4 | 2026-03-01 | user]\nSTAGING_URL=http://stg-01.example.net:8123\nError: boom"
-                ),
-            },
-            {"role": "assistant", "content": "", "tool_calls": [_call("c2", "read_file", path=".env")]},
-            {"role": "tool", "tool_call_id": "c2", "content": "STAGING_URL=http://stg-02.example.net:8124"},
+            *_tool_exchange(
+                "c1",
+                "history",
+                "[message 4 | 2026-03-01 | user]\nSTAGING_URL=http://stg-01.example.net:8123\nError: boom",
+                query="staging port",
+            ),
+            *_tool_exchange("c2", "read_file", "STAGING_URL=http://stg-02.example.net:8124", path=".env"),
         )
     )
     assert not any("8123" in line for line in found.discovered + found.errors + found.live_resources)
@@ -259,24 +260,13 @@ def test_what_the_memory_tools_return_is_not_extracted_again():
 def test_an_edits_echoed_diff_is_no_error_but_a_commands_failure_is():
     found = extract(
         _rows(
-            {
-                "role": "assistant",
-                "content": "",
-                "tool_calls": [_call("c1", "propose_edit", path="docs/runbook.md")],
-            },
-            {
-                "role": "tool",
-                "tool_call_id": "c1",
-                "content": (
-                    "applied\n-2. A `FAILED <file> row N` line means a bad row.\n+2. Rows are quarantined."
-                ),
-            },
-            {
-                "role": "assistant",
-                "content": "",
-                "tool_calls": [_call("c2", "run_command", command="make test")],
-            },
-            {"role": "tool", "tool_call_id": "c2", "content": "Ran 3 tests\nFAILED (failures=1)"},
+            *_tool_exchange(
+                "c1",
+                "propose_edit",
+                "applied\n-2. A `FAILED <file> row N` line means a bad row.\n+2. Rows are quarantined.",
+                path="docs/runbook.md",
+            ),
+            *_tool_exchange("c2", "run_command", "Ran 3 tests\nFAILED (failures=1)", command="make test"),
         )
     )
     assert found.errors == ["FAILED (failures=1) (tool output: run_command)"]
