@@ -3,7 +3,8 @@
 Everything the agent, the memory summariser and the skill trainer ask of a model goes through
 :class:`ModelClient`. litellm is imported lazily, in a worker thread (:func:`warm_up`), with its
 price-map download and ``.env`` loading switched off, its own retries disabled (``retry.py`` is
-the only retry layer) and its stdout chatter silenced. Replies are always streamed; a reply is
+the only retry layer), its stdout chatter silenced and its per-call success logging skipped
+while no success callback is registered. Replies are always streamed; a reply is
 returned only when the stream delivered its finish reason.
 
 Custom providers: ``scripted/...`` (tests, ``testing.py``) and ``cairn-local/...`` (the embedded
@@ -14,6 +15,7 @@ model string names them, so they take exactly the production path.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import threading
@@ -75,6 +77,7 @@ def load_litellm() -> ModuleType:
             litellm.telemetry = False
             litellm.turn_off_message_logging = True
             litellm.num_retries = 0
+            _skip_success_logging_nobody_hears(litellm)
             for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm"):
                 quiet = logging.getLogger(name)
                 quiet.setLevel(logging.WARNING)
@@ -82,6 +85,45 @@ def load_litellm() -> ModuleType:
             _litellm = litellm
             logger.info("litellm imported in %.1fs", time.monotonic() - started)
     return _litellm
+
+
+def _skip_success_logging_nobody_hears(litellm: ModuleType) -> None:
+    """Run litellm's per-call success logging only while a success callback is registered.
+
+    After every call litellm schedules ``Logging.async_success_handler`` on the event loop: it
+    prices the call, builds its standard logging payload and, with ``turn_off_message_logging``,
+    deep-copies the messages to redact them, all for the success callbacks. Cairn registers
+    none (its usage comes from the stream, its cost from ``cost_per_token``), and litellm has no
+    setting that skips the handler, so this work, about 2 ms per call on the agent's event loop
+    (checkpoint summaries included), fed nothing. The handler still runs, unchanged, for a call
+    when any success callback is registered, globally or on the call.
+    """
+    from litellm.litellm_core_utils.litellm_logging import Logging  # loaded with litellm
+
+    handler = getattr(Logging, "async_success_handler", None)
+    if handler is None:  # another litellm layout: leave its logging as it is
+        return
+
+    @functools.wraps(handler)
+    async def async_success_handler(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if _success_listeners(litellm, self):
+            return await handler(self, *args, **kwargs)
+        return None
+
+    # Replacing a method of litellm's class is the point here; mypy has no way to allow it.
+    Logging.async_success_handler = async_success_handler  # type: ignore[method-assign]
+
+
+def _success_listeners(litellm: ModuleType, logging_obj: Any) -> bool:
+    """Whether any success callback would receive this call's success event."""
+    lists = (
+        litellm.callbacks,
+        litellm.success_callback,
+        getattr(litellm, "_async_success_callback", None),
+        getattr(logging_obj, "dynamic_success_callbacks", None),
+        getattr(logging_obj, "dynamic_async_success_callbacks", None),
+    )
+    return any(lists)
 
 
 async def warm_up() -> None:
