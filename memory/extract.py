@@ -13,6 +13,7 @@ read as an instruction.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -69,6 +70,7 @@ _ERROR = re.compile(
 _WRITE_TOOL = re.compile(
     r"edit|write|create|patch|apply|replace|delete|remove|rename|move|insert|append|save", re.IGNORECASE
 )
+_LIVE = re.compile(r"\blistening on\b|\bstarted\b.*\b(server|on)\b", re.I)
 _NOISE_LINE = re.compile(r"^Traceback \(most recent call last\):$")
 _COMMAND_ARGS = ("command", "cmd", "script", "shell")
 _PATH_ARGS = ("path", "file", "filename", "file_path", "target", "paths", "files", "source", "destination")
@@ -143,6 +145,14 @@ def _from_tool_call(name: str, args: dict, out: Extraction) -> None:
 
 def notable_lines(text: str) -> tuple[list[str], list[str]]:
     """Error lines and live-resource lines (servers, ports, pids) of a tool's output."""
+    errors, resources = _notable_lines(text)
+    return list(errors), list(resources)
+
+
+@functools.lru_cache(maxsize=32)
+def _notable_lines(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # Memoised: a tool output is scanned for the context (shortened form) and again by the
+    # checkpoint writer's extraction, a few steps apart.
     errors: list[str] = []
     resources: list[str] = []
     for raw in text.splitlines():
@@ -152,10 +162,9 @@ def notable_lines(text: str) -> tuple[list[str], list[str]]:
             continue
         if _ERROR.search(line) and not _NOISE_LINE.match(line):
             errors.append(line[:300])
-        found = URL.findall(line) + HOST_PORT.findall(line) + _PID.findall(line)
-        if found or re.search(r"\blistening on\b|\bstarted\b.*\b(server|on)\b", line, re.I):
+        if URL.search(line) or HOST_PORT.search(line) or _PID.search(line) or _LIVE.search(line):
             resources.append(line[:200])
-    return errors, resources
+    return tuple(errors), tuple(resources)
 
 
 def source_of(name: str, args: dict) -> str:

@@ -45,6 +45,30 @@ def test_grep_lines_are_not_mistaken_for_hosts():
     assert errors == ["KeyError: 'x'"]
 
 
+def test_a_tool_output_is_scanned_once_for_the_context_and_the_checkpoint():
+    from cairn.memory.context_tail import shorten_tool_output
+    from cairn.memory.extract import _notable_lines
+
+    output = "".join(f"{n:6}\tline {n} of a file\n" for n in range(1, 80))
+    output += "    80\tserver listening on 127.0.0.1:8790\nValueError: bad input\n"
+    call = {"id": "1", "type": "function", "function": {"name": "read_file", "arguments": '{"path": "a.py"}'}}
+    tool = {"role": "tool", "tool_call_id": "1", "content": output}
+    _notable_lines.cache_clear()
+    shortened = shorten_tool_output(tool, len)  # the context's shortened form
+    found = extract(_rows({"role": "assistant", "content": None, "tool_calls": [call]}, dict(tool)))
+    assert _notable_lines.cache_info().misses == 1  # one scan of the text, whichever asks first
+    assert "server listening on 127.0.0.1:8790" in shortened["content"]
+    assert any("ValueError: bad input" in line for line in found.errors)
+
+
+def test_notable_lines_hands_out_lists_of_its_own():
+    text = "ValueError: bad input\nserver listening on 127.0.0.1:8790"
+    errors, resources = notable_lines(text)
+    errors.clear()
+    resources.append("changed")
+    assert notable_lines(text) == (["ValueError: bad input"], ["server listening on 127.0.0.1:8790"])
+
+
 def test_roles_decide_what_becomes_a_directive_or_a_fact():
     call = {
         "id": "1",
