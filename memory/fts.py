@@ -47,7 +47,8 @@ def topic_terms(text: str) -> list[str]:
     return [w for w in words if w not in STOPWORDS] or words
 
 
-def _quoted(word: str) -> str:
+def quoted(word: str) -> str:
+    """``word`` as an FTS5 string: searched for as a word, never read as syntax."""
     return f'"{word}"'  # \w+ never contains a double quote
 
 
@@ -65,20 +66,22 @@ def match_query(text: str, mode: Mode = "any") -> str | None:
     words = topic_terms(text)
     if not words:
         return None
-    return (" OR " if mode == "any" else " AND ").join(_quoted(w) for w in words)
+    return (" OR " if mode == "any" else " AND ").join(quoted(w) for w in words)
 
 
-def adjacency_query(text: str, column: str) -> str | None:
-    """A MATCH expression, limited to ``column``, that scores words of ``text`` found together.
-
-    It matches the whole wording as a phrase, or any two consecutive topic words within
-    ``NEAR_DISTANCE`` tokens of each other; None when there is only one topic word.
-    """
+def adjacency_parts(text: str, column: str) -> list[tuple[str, list[str]]]:
+    """MATCH expressions, limited to ``column``, for words of ``text`` found together, each
+    with the topic words it joins: any two consecutive topic words within ``NEAR_DISTANCE``
+    tokens of each other, and the whole wording as a phrase; none when there is only one
+    topic word."""
     words = topic_terms(text)
     if len(words) < 2:
-        return None
-    parts = [f"NEAR({_quoted(a)} {_quoted(b)}, {NEAR_DISTANCE})" for a, b in zip(words, words[1:])]
+        return []
+    parts = [
+        (f"{column} : NEAR({quoted(a)} {quoted(b)}, {NEAR_DISTANCE})", [a, b])
+        for a, b in zip(words, words[1:])
+    ]
     phrase = _TERM.findall(text.lower())[:MAX_TERMS]
     if len(phrase) > 1:
-        parts.append('"' + " ".join(phrase) + '"')
-    return f"{column} : (" + " OR ".join(parts) + ")"
+        parts.append((f'{column} : "' + " ".join(phrase) + '"', words))
+    return parts

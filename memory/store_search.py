@@ -1,8 +1,10 @@
 """Searching what memory holds: the raw transcript (`history`) and everything else (`recall`).
 
-Ranking is FTS5's BM25 over stemmed words with stopwords left out of the query; a message's
-own words weigh most, the start of its neighbours and its date less (see migration 0004);
-messages where query words occur together get a boost. Identical messages (the same file read
+FTS5 finds the candidates (stemmed words, stopwords left out of the query); they are ranked by
+BM25 computed here (:mod:`cairn.memory.ranking`): a message's own words weigh most, the start
+of its neighbours and its date less (see migration 0004), each word weighed by how many
+messages hold it in their own words; messages where query words occur together get a boost,
+the agent's own prose less. Identical messages (the same file read
 five times) collapse into one hit. What is shown is exact text: see :mod:`cairn.memory.snippets`.
 """
 
@@ -11,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from cairn.memory.fts import adjacency_query, match_query
+from cairn.memory.fts import adjacency_parts, match_query, quoted, topic_terms
 from cairn.memory.gist import gist
 from cairn.memory.note_sources import label_start, note_kind, note_provenance
+from cairn.memory.ranking import idf, saturation, token_count
 from cairn.memory.records import HistoryHit, RecallHit, StoredMessage
 from cairn.memory.snippets import CLOSE, OPEN, spans, window
 from cairn.memory.store_memories import LongTermMixin
@@ -21,12 +24,13 @@ from cairn.memory.store_transcript import TranscriptMixin
 
 # bm25() column weights of messages_fts: the message itself, its neighbours, its date.
 BODY_WEIGHT, CONTEXT_WEIGHT, STAMP_WEIGHT = 1.0, 0.5, 0.3
+COLUMNS = {"body": BODY_WEIGHT, "context": CONTEXT_WEIGHT, "stamp": STAMP_WEIGHT}  # in that order
 ADJACENCY_WEIGHT = 0.5  # share of the "words together" score added to a hit's score
 CANDIDATES_PER_HIT = 8  # how deep to rank before collapsing duplicates
 NOTE_WINDOW_CHARS = 400
 # The agent's own prose restates what the user said and tools returned, at length: at full
 # weight its long replies outrank the short message that holds the fact.
-ROLE_WEIGHT: dict[str, float] = {"assistant": 0.5}
+ROLE_WEIGHT: dict[str, float] = {"assistant": 0.25}
 
 
 def _ids(values: Iterable[int]) -> str:
@@ -63,20 +67,11 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
             sql += " AND f.rowid IN (SELECT id FROM messages WHERE session_id = ?)"
             params += (session_id,)
         rows = await self.fetchall(sql + " ORDER BY score LIMIT ?", params + (limit * CANDIDATES_PER_HIT,))
-        scores = {row["id"]: row["score"] for row in rows}
-        if excluded and scores:
-            await self._without_request_words(match, scores, excluded)
+        pool = [row["id"] for row in rows]
+        tainted = await self._request_neighbours(excluded, pool) if excluded and pool else set()
+        scores = await self._column_scores(query, pool, own_words_only=tainted) if pool else {}
         if not scores:
             return []
-        adjacency = adjacency_query(query, "body")
-        if adjacency:
-            together = await self.fetchall(
-                f"SELECT rowid AS id, bm25(messages_fts) AS score FROM messages_fts "
-                f"WHERE messages_fts MATCH ? AND rowid IN ({_ids(scores)})",
-                (adjacency,),
-            )
-            for row in together:
-                scores[row["id"]] += ADJACENCY_WEIGHT * row["score"]
         details = await self.fetchall(
             "SELECT m.id, m.session_id, m.seq, m.role, m.name, m.created_at, f.body FROM messages AS m "
             f"JOIN messages_fts AS f ON f.rowid = m.id WHERE m.id IN ({_ids(scores)})"
@@ -117,30 +112,71 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
             )
         return sorted(hits, key=lambda h: (h.created_at, h.message_id), reverse=True)
 
-    async def _without_request_words(self, match: str, scores: dict[int, float], excluded: str) -> None:
-        """Re-score, on their own words only, the messages whose neighbour is an excluded one:
-        the message just before a question would otherwise match through the question's words."""
+    async def _column_scores(
+        self, query: str, candidates: list[int], *, own_words_only: set[int]
+    ) -> dict[int, float]:
+        """Scores of the candidates (lower is better): BM25 of each message's row (its own
+        words, its neighbours', its date, weighed by ``COLUMNS``) as FTS5's ``bm25()`` counts
+        it, but with each word's rarity counted in messages' own words and an idf that never
+        reaches 0 (see :mod:`cairn.memory.ranking`); own words found together
+        (`adjacency_parts`) count once more at ``ADJACENCY_WEIGHT``. ``own_words_only``:
+        messages scored without their neighbours' words, left out when nothing else matches."""
+        ids = _ids(candidates)
+        words = topic_terms(query)
+        own_phrases = tuple(f"body : {quoted(word)}" for word in words)
+        held = "".join(", (SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?)" for _ in words)
+        counts = await self.fetchone(f"SELECT (SELECT count(*) FROM messages){held}", own_phrases)
+        total, *holding = counts if counts is not None else (0,)
+        weight = {word: idf(total, n) for word, n in zip(words, holding)}
+        lengths: dict[str, dict[int, int]] = {column: {} for column in COLUMNS}
+        for row in await self.fetchall(f"SELECT rowid AS id, * FROM messages_fts WHERE rowid IN ({ids})"):
+            for column in COLUMNS:
+                lengths[column][row["id"]] = token_count(row[column])
+        mean = {column: sum(n.values()) / max(len(n), 1) for column, n in lengths.items()}
+        asked = [(column, word) for column in COLUMNS for word in words]
+        found = " UNION ALL ".join(
+            f"SELECT {part} AS part, rowid AS id, length(highlight(messages_fts, "
+            f"{list(COLUMNS).index(column)}, '{OPEN}', '')) - length({column}) AS n "
+            f"FROM messages_fts WHERE messages_fts MATCH ? AND rowid IN ({ids})"
+            for part, (column, _) in enumerate(asked)
+        )
+        weighted: dict[tuple[str, int], float] = {}
+        own: dict[str, dict[int, float]] = {word: {} for word in words}
+        for row in await self.fetchall(found, tuple(f"{c} : {quoted(w)}" for c, w in asked)):
+            column, word = asked[row["part"]]
+            if column == "context" and row["id"] in own_words_only:
+                continue
+            weighted[(word, row["id"])] = weighted.get((word, row["id"]), 0.0) + COLUMNS[column] * row["n"]
+            if column == "body":
+                own[word][row["id"]] = -weight[word] * saturation(
+                    row["n"], lengths["body"].get(row["id"], 0), mean["body"]
+                )
+        row_mean = sum(COLUMNS[c] * mean[c] for c in COLUMNS)
+        scores = dict.fromkeys(candidates, 0.0)
+        for (word, message_id), frequency in weighted.items():
+            row_length = sum(COLUMNS[c] * lengths[c].get(message_id, 0) for c in COLUMNS)
+            scores[message_id] -= weight[word] * saturation(frequency, row_length, row_mean)
+        together = adjacency_parts(query, "body")
+        if together:
+            near = " UNION ALL ".join(
+                f"SELECT {part} AS part, rowid AS id FROM messages_fts "
+                f"WHERE messages_fts MATCH ? AND rowid IN ({ids})"
+                for part in range(len(together))
+            )
+            for row in await self.fetchall(near, tuple(expression for expression, _ in together)):
+                joined = together[row["part"]][1]
+                scores[row["id"]] += ADJACENCY_WEIGHT * sum(own[w].get(row["id"], 0.0) for w in joined)
+        return {i: score for i, score in scores.items() if score < 0 or i not in own_words_only}
+
+    async def _request_neighbours(self, excluded: str, candidates: list[int]) -> set[int]:
+        """The candidates next to an excluded message: the message just before a question
+        would otherwise match through the question's words, indexed as its neighbour."""
         rows = await self.fetchall(
             "SELECT n.id FROM messages AS x JOIN messages AS n ON n.session_id = x.session_id "
             f"AND n.seq BETWEEN x.seq - 1 AND x.seq + 2 WHERE x.id IN ({excluded}) "
             f"AND n.id NOT IN ({excluded})"
         )
-        tainted = {row["id"] for row in rows} & set(scores)
-        if not tainted:
-            return
-        rescored = {
-            row["id"]: row["score"]
-            for row in await self.fetchall(
-                f"SELECT rowid AS id, bm25(messages_fts, {BODY_WEIGHT}, 0.0, {STAMP_WEIGHT}) AS score "
-                f"FROM messages_fts WHERE messages_fts MATCH ? AND rowid IN ({_ids(tainted)})",
-                (match,),
-            )
-        }
-        for message_id in tainted:
-            if rescored.get(message_id, 0.0) < 0:
-                scores[message_id] = rescored[message_id]
-            else:
-                del scores[message_id]
+        return {row["id"] for row in rows} & set(candidates)
 
     async def calling_request_ids(self, session_id: str) -> set[int]:
         """The messages of the request now running in ``session_id``: its last user message,

@@ -188,3 +188,18 @@ async def test_a_neighbour_of_the_request_is_not_found_through_the_requests_word
         "which port does redis listen on", exclude_ids=await store.calling_request_ids(session)
     )
     assert [h.message_id for h in hits] == [answer]
+
+
+async def test_a_word_half_the_messages_hold_still_counts(store):
+    # "deploy" is in half the messages: it still weighs something, so the message holding both
+    # words outranks a shorter one holding only "port" (FTS5's idf made such a word worth 0).
+    session = await store.new_session()
+    both = await store.append_message(
+        session, {"role": "user", "content": "deploy failed, so I moved it to port 8080"}
+    )
+    texts = ("deploy went fine", "deploy is green", "port forwarding notes for the vpn", "lunch", "coffee")
+    for text in texts:
+        other = await store.new_session()  # a session each: no neighbours in common
+        await store.append_message(other, {"role": "user", "content": text})
+    [best] = await store.search_history("deploy port", limit=1)
+    assert best.message_id == both
