@@ -28,6 +28,13 @@ from cairn.server.agent.tools.errors import ToolError
 logger = logging.getLogger(__name__)
 
 REDACTION_MEMO_SIZE = 4096
+# One tool result may take a third of the input budget: the system prompt, memory, the request
+# and the results before it need the rest (older results are shortened first, see
+# cairn.memory.context_tail). Characters per token are counted low (code and values tokenise
+# densely), so a result fits whatever the tokenizer; a floor keeps tiny windows usable.
+TOOL_OUTPUT_SHARE = 1 / 3
+TOOL_OUTPUT_CHARS_PER_TOKEN = 3
+MIN_TOOL_OUTPUT_CHARS = 2000
 FINAL_ANSWER_NUDGE = (
     "Stop calling tools. Using the tool results above, answer my request now, in plain words: {request}"
 )
@@ -84,6 +91,9 @@ class Agent:
         result = RunResult(text="", steps=0)
         specs = self.tools.specs()
         schema_tokens = self.model.count_tokens(json.dumps(specs)) if specs else 0  # once per run
+        if self.tool_context is not None:  # a result must fit beside the rest of the context
+            budget = self._budget(self.model.context_window(), schema_tokens)
+            self.tool_context.output_chars = tool_output_chars(budget)
         repeats = RepeatGuard(self.tools.is_mutating)
         missing = MissingPathGuard(self._exists, self.repo_map.similar if self.repo_map else lambda p: [])
         correction: str | None = None
@@ -261,6 +271,11 @@ class RepeatGuard:
             self._seen.clear()
         else:
             self._seen.add(self._signature(call))
+
+
+def tool_output_chars(budget_tokens: int) -> int:
+    """The most characters one tool result may take in a context of ``budget_tokens``."""
+    return max(MIN_TOOL_OUTPUT_CHARS, int(budget_tokens * TOOL_OUTPUT_SHARE) * TOOL_OUTPUT_CHARS_PER_TOKEN)
 
 
 def describe_call(call: ToolCall) -> str:

@@ -241,10 +241,11 @@ class ToolRegistry:
         content = _valid_unicode(result.content)
         if content is not result.content:
             result = ToolResult(content, result.is_error, result.data)
-        if len(result.content) > self.max_output_chars:
-            result = ToolResult(
-                truncate_middle(result.content, self.max_output_chars), result.is_error, result.data
-            )
+        limit = self.max_output_chars
+        if ctx is not None and ctx.output_chars:
+            limit = min(limit, ctx.output_chars)
+        if len(result.content) > limit:
+            result = ToolResult(truncate_middle(result.content, limit), result.is_error, result.data)
         return result
 
 

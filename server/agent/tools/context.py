@@ -151,6 +151,10 @@ class ToolContext:
     shell_timeout: float = 120.0
     sandbox_writable: tuple[str, ...] = ()
     session_id: str | None = None  # the agent session this call belongs to (memory tools)
+    # The most characters one result may take in this model's context (set by the agent loop
+    # from the model's window; None: only the registry's own cap). Tools that return lists or
+    # lines stop at a whole item within it and say what is left, instead of being cut.
+    output_chars: int | None = None
 
     @property
     def protected_paths(self) -> tuple[Path, ...]:

@@ -87,3 +87,32 @@ def around_block(row: StoredMessage, focus: bool) -> str:
         notes.append("the message asked for")
     limit = AROUND_FOCUS_CHARS if focus else AROUND_NEIGHBOUR_CHARS
     return "[" + " | ".join(notes) + "]\n" + truncate_middle(_message_text(row), limit)
+
+
+# Room kept for the count line above the hits and the left-out note below them.
+LIST_NOTE_CHARS = 160
+
+
+def whole_items(items: list[str], room: int | None, *, separator: str) -> int:
+    """How many of ``items`` (best first) fit whole in ``room`` characters (None: all of them).
+
+    The best item is always kept, even alone over the room (the registry then cuts its middle):
+    a small model's window gets fewer hits, never a hit cut where its value was."""
+    if room is None:
+        return len(items)
+    used = LIST_NOTE_CHARS
+    for count, item in enumerate(items):
+        used += len(item) + len(separator)
+        if used > room:
+            return max(1, count)
+    return len(items)
+
+
+def left_out_note(count: int, separator: str) -> str:
+    """The line saying that lower-ranked hits did not fit ('' when none were left out)."""
+    if count <= 0:
+        return ""
+    return (
+        f"{separator}[{count} lower-ranked hits left out to fit the model's context; "
+        "a narrower query finds them]"
+    )

@@ -14,7 +14,13 @@ from typing import Literal
 from cairn.memory.store import MemoryStore
 from cairn.server.agent.tools.base import Tool, ToolRegistry, ToolResult, error_result
 from cairn.server.agent.tools.context import ToolContext
-from cairn.server.agent.tools.memory_format import around_block, history_block, recall_line
+from cairn.server.agent.tools.memory_format import (
+    around_block,
+    history_block,
+    left_out_note,
+    recall_line,
+    whole_items,
+)
 
 MemoryKind = Literal["fact", "decision", "convention", "gotcha", "preference", "todo"]
 SHINGLE_WORDS = 6  # six words in a row shared with a tool output mark the text as copied
@@ -96,7 +102,9 @@ def memory_registry(store: MemoryStore) -> ToolRegistry:
         found = await store.search_memory(query, limit=max(1, min(limit, 30)))
         if not found:
             return ToolResult("Nothing in memory matches. The `history` tool searches the raw transcript.")
-        return ToolResult("\n".join(recall_line(hit) for hit in found))
+        lines = [recall_line(hit) for hit in found]  # best first
+        kept = whole_items(lines, ctx.output_chars, separator="\n")
+        return ToolResult("\n".join(lines[:kept]) + left_out_note(len(lines) - kept, "\n"))
 
     async def history(
         ctx: ToolContext, query: str = "", limit: int = 10, around: int | None = None
@@ -123,8 +131,14 @@ def memory_registry(store: MemoryStore) -> ToolRegistry:
         hits = await store.search_history(query, limit=max(1, min(limit, 50)), exclude_ids=excluded)
         if not hits:
             return ToolResult("Nothing in the history matches.")
+        best_first = sorted(hits, key=lambda h: h.score)
+        blocks = {h.message_id: history_block(h) for h in best_first}
+        kept = whole_items(list(blocks.values()), ctx.output_chars, separator="\n\n")
+        shown = {h.message_id for h in best_first[:kept]}
         return ToolResult(
-            f"{len(hits)} hits, newest first:\n\n" + "\n\n".join(history_block(h) for h in hits)
+            f"{kept} hits, newest first:\n\n"
+            + "\n\n".join(blocks[h.message_id] for h in hits if h.message_id in shown)
+            + left_out_note(len(hits) - kept, "\n\n")
         )
 
     return ToolRegistry([Tool.from_function(f) for f in (remember, recall, history)])

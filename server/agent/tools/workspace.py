@@ -21,6 +21,8 @@ from cairn.server.agent.tools.threads import run_cancellable
 
 DEFAULT_READ_LINES = 2000
 MAX_LINE_CHARS = 2000
+# Room kept for read_file's header and footer when it pages to fit the model's window.
+PAGE_NOTE_CHARS = 200
 MAX_LIST_SCAN = 20_000
 
 
@@ -58,13 +60,22 @@ async def read_file(
     )
     if total == 0:
         return f"{current.path} (empty file, from {source})"
-    header = f"{current.path} (lines {first}-{last} of {total}, from {source})"
-    body = []
+    # A small model's window holds fewer lines: stop at a whole line within its room (the
+    # header and footer's room kept aside) rather than have the registry cut mid-line.
+    room = (ctx.output_chars - PAGE_NOTE_CHARS) if ctx.output_chars else None
+    body: list[str] = []
+    used = 0
     for number in range(first, last + 1):
         line = lines[number - 1]
         if len(line) > MAX_LINE_CHARS:
             line = line[:MAX_LINE_CHARS] + f" [... line cut at {MAX_LINE_CHARS} characters]"
-        body.append(f"{number:>6}\t{line}")
+        numbered = f"{number:>6}\t{line}"
+        used += len(numbered) + 1
+        if room is not None and body and used > room:
+            last = number - 1
+            break
+        body.append(numbered)
+    header = f"{current.path} (lines {first}-{last} of {total}, from {source})"
     footer = ""
     if last < total:
         footer = f"\n[{total - last} more lines; read them with start_line={last + 1}]"

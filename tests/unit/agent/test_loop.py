@@ -136,3 +136,38 @@ async def test_context_overflow_compacts_once_then_gives_up(tmp_path):
     with ScriptedModel(turns=[{"error": "context_window"}, {"error": "context_window"}]):
         with pytest.raises(ContextWindowExceeded):
             await agent.run("x " * 3000)
+
+
+async def test_tool_output_is_sized_to_the_models_window(tmp_path):
+    """A 30,000-character output cannot fit an 8k window beside the rest of the context: the
+    loop tells the tools how much room a result has, so the model sees a bounded result (whose
+    head and tail are exact) rather than a context that has to cut it at a random place."""
+
+    async def dump(ctx: ToolContext) -> ToolResult:
+        """Print a lot."""
+        return ToolResult("H" + "m" * 29_998 + "T")
+
+    def agent_for(window: int) -> tuple[Agent, InMemoryConversation]:
+        model = ModelClient(ModelConfig(model="scripted/loop", request_timeout=10, context_window=window))
+        conversation = InMemoryConversation()
+        agent = Agent(
+            model=model,
+            tools=ToolRegistry([Tool.from_function(dump)]),
+            tool_context=ToolContext.create(tmp_path),
+            conversation=conversation,
+            context=TruncatingContext(model.count_tokens),
+            observer=Observer(),
+            system_prompt="You are a test agent.",
+        )
+        return agent, conversation
+
+    sizes = {}
+    for window in (8192, 200_000):
+        agent, conversation = agent_for(window)
+        with ScriptedModel(turns=[{"tool_calls": [{"name": "dump", "arguments": {}}]}, "Done."]):
+            await agent.run("Dump it.")
+        tool = next(m for m in await conversation.history() if m["role"] == "tool")
+        assert tool["content"].startswith("H") and tool["content"].endswith("T")
+        sizes[window] = len(tool["content"])
+    assert sizes[8192] <= 8192 // 3 * 3 + 200, "about a third of an 8k window at most"
+    assert sizes[200_000] == 30_000, "a large window keeps the registry's own cap"

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 import pytest
 from pydantic import Field
 
 from cairn.server.agent.tools.base import Tool, ToolRegistry, ToolResult, truncate_middle
 from cairn.server.agent.tools.catalog import workspace_registry
+from cairn.server.agent.tools.context import ToolContext
 from cairn.server.agent.tools.errors import ToolError
-
-if TYPE_CHECKING:  # the ctx annotation need not be importable at run time
-    from cairn.server.agent.tools.context import ToolContext
 
 
 async def sample(
@@ -247,3 +245,14 @@ def test_tools_that_change_the_workspace_say_so():
         "run_command",
     }
     assert not registry.is_mutating("no_such_tool")
+
+
+async def test_the_models_room_caps_output_below_the_registrys_own_cap(tmp_path) -> None:
+    registry = ToolRegistry([Tool.from_function(chatty)], max_output_chars=30_000)
+    ctx = ToolContext.create(tmp_path, output_chars=1500)
+    try:
+        big = await registry.call("chatty", {"size": 20_000}, ctx=ctx)
+    finally:
+        ctx.workspace.close()
+    assert len(big.content) <= 1600 and "characters truncated" in big.content
+    assert big.content.startswith("x") and big.content.endswith("y")

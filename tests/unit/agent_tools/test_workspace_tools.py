@@ -251,3 +251,17 @@ async def test_cancelling_threaded_work_sets_its_stop_flag():
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await asyncio.to_thread(finished.wait, 5), "the worker saw the stop flag"
+
+
+async def test_read_file_stops_at_whole_lines_within_the_models_room(layout: Layout, make_ctx, call):
+    """A small model's window: the file is paged at a line, never cut mid-line by the registry."""
+    (layout.ws / "long.py").write_text("".join(f"value_{i:04d} = {i}\n" for i in range(1, 1001)))
+    ctx = make_ctx(output_chars=2000)
+    result = await call(ctx, "read_file", path="long.py")
+    assert len(result.content) <= 2000
+    assert "characters truncated" not in result.content
+    body = [line for line in result.content.splitlines()[1:] if "\t" in line]
+    last = int(body[-1].split("\t")[0])
+    assert body[0].endswith("value_0001 = 1") and body[-1].endswith(f"value_{last:04d} = {last}")
+    assert f"(lines 1-{last} of 1000, from disk)" in result.content.splitlines()[0]
+    assert result.content.endswith(f"[{1000 - last} more lines; read them with start_line={last + 1}]")

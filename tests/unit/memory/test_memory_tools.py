@@ -100,3 +100,41 @@ async def test_recall_tool_finds_checkpoints_before_consolidation_and_labels_unt
 async def test_recall_tool_says_where_to_look_when_nothing_matches(store, ctx_for):
     result = await memory_registry(store).call("recall", {"query": "anything"}, ctx_for(None))
     assert "history" in result.content and not result.is_error
+
+
+async def test_history_keeps_its_best_hits_whole_within_the_models_room(store, ctx_for):
+    """A small window: the best-ranked hit is shown whole, lower-ranked ones are left out and
+    counted, and no hit is cut (a cut would lose exact values or the hit's header)."""
+    session = await store.new_session()
+    await store.append_message(
+        session, {"role": "user", "content": "The quarantine threshold: fail the file above 2% bad rows."}
+    )
+    filler = "quarantine notes. " + "Unrelated words about carriers and manifests. " * 12
+    for i in range(12):
+        await store.append_message(session, {"role": "assistant", "content": f"{i}: {filler}"})
+    current = await store.new_session()
+    await _ask(store, current, "history", {"query": "quarantine threshold fail file"})
+    ctx = ctx_for(current)
+    ctx.output_chars = 1800
+    result = await memory_registry(store).call("history", {"query": "quarantine threshold fail file"}, ctx)
+    assert len(result.content) <= 1800
+    assert "The quarantine threshold: fail the file above 2% bad rows." in result.content.splitlines()
+    assert "characters truncated" not in result.content
+    blocks = result.content.split("\n\n")[1:]
+    shown = [b for b in blocks if b.startswith("[message ")]
+    assert shown and all(b.rstrip().endswith(filler.rstrip()) or "2% bad rows" in b for b in shown)
+    assert "lower-ranked hits left out" in result.content
+
+
+async def test_recall_keeps_whole_lines_within_the_models_room(store, ctx_for):
+    for i in range(30):
+        await store.remember(
+            f"Fact {i}: the proxy host is host-{i:02d}.int.example.net " + "x" * 80, source="user"
+        )
+    ctx = ctx_for(None)
+    ctx.output_chars = 900
+    result = await memory_registry(store).call("recall", {"query": "proxy host", "limit": 30}, ctx)
+    assert len(result.content) <= 900
+    lines = result.content.splitlines()
+    assert all(line.startswith("- [") or "left out" in line for line in lines)
+    assert "characters truncated" not in result.content and "left out" in lines[-1]
