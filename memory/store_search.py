@@ -76,6 +76,11 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
             "SELECT m.id, m.session_id, m.seq, m.role, m.name, m.created_at, f.body FROM messages AS m "
             f"JOIN messages_fts AS f ON f.rowid = m.id WHERE m.id IN ({_ids(scores)})"
         )
+        # A row with no words of its own (a memory search, or a call to one) matched through
+        # its neighbours' words only: it has nothing to show.
+        details = [row for row in details if (row["body"] or "").strip()]
+        if not details:
+            return []
         for row in details:
             scores[row["id"]] *= ROLE_WEIGHT.get(row["role"], 1.0)
         groups: dict[str, list[Any]] = {}

@@ -80,6 +80,23 @@ async def test_memory_searches_are_not_indexed_so_a_search_never_finds_a_search(
     assert await store.search_history("zebra") == []
 
 
+async def test_a_search_is_not_found_through_its_neighbours_words_either(store):
+    """A memory search's row holds no words of its own, only its neighbours' (the question
+    before it): it must not come back as an empty hit taking a place among the few shown."""
+    session = await store.new_session()
+    asked = await store.append_message(
+        session, {"role": "user", "content": "Which port does the zebra service use?"}
+    )
+    await _tool_round(
+        store, session, "h1", "history", "[message 1] the zebra port is 7777", query="zebra port"
+    )
+    await _tool_round(store, session, "r1", "recall", "- [memory #1] zebra", query="zebra port")
+    await store.append_message(session, {"role": "assistant", "content": "The zebra service uses port 7777."})
+    hits = await store.search_history("zebra port")
+    assert all(hit.snippet.strip() for hit in hits)
+    assert {hit.role for hit in hits} == {"user", "assistant"} and asked in {hit.message_id for hit in hits}
+
+
 async def test_identical_messages_collapse_into_one_hit_with_a_count(store):
     session = await store.new_session()
     ids = [
