@@ -97,7 +97,10 @@ _SECTIONS: tuple[Section, ...] = (
     Section(
         "decisions",
         "Design decisions",
-        fields=(Field("decisions", "supersede", 3.0, "decisions", ranked=True),),
+        fields=(
+            Field("user_decisions", "supersede", 4.0, "user_decisions", label="(user) {}", ranked=True),
+            Field("decisions", "supersede", 3.0, "decisions", ranked=True),
+        ),
     ),
     Section(
         "open_notes",

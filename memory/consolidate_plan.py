@@ -16,7 +16,7 @@ from cairn.memory.dates import absolutize_dates
 from cairn.memory.note_sources import FROM_LABEL, TOOL_OUTPUT_LABEL
 from cairn.memory.records import Anchor, CheckpointRecord, Memory, Source, Status, Tier
 from cairn.memory.statements import is_directive, is_fact, subjectless
-from cairn.memory.values import TABLE_ROW, key_values, same_subject, statement_shape
+from cairn.memory.values import TABLE_ROW, exact_pins, key_values, same_subject, statement_shape
 
 PROJECT_MAX_LINES = 200
 PROJECT_MAX_BYTES = 10_000
@@ -94,6 +94,11 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
         if is_directive(d)
     ]
     items += [
+        Item(kind="decision", text=d, source="user", provenance=f"the user's words, {where}", **base)
+        for d in data.get("user_decisions", [])
+        if not subjectless(d)
+    ]
+    items += [
         Item(
             kind="decision",
             text=d,
@@ -116,7 +121,11 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
     ]
     # A command the user named is worth showing in every session; one the agent merely ran
     # ("pytest -q tests/test_x.py") is kept for recall only.
-    said = "\n".join(data.get("directives", []) + data.get("user_facts", []) + data.get("decisions", []))
+    said = "\n".join(
+        item
+        for key in ("directives", "user_facts", "user_decisions", "decisions")
+        for item in data.get(key, [])
+    )
     items += [
         Item(
             kind="command",
@@ -256,7 +265,18 @@ def drop_contradictions(items: list[Item]) -> list[str]:
         label = f"#{older.existing.id}" if older.existing else "a candidate"
         notes.append(f'dropped {label} "{older.text}": contradicted by "{item.text}" ({item.when[:10]})')
 
+    pinned: dict[str, list[tuple[Item, str]]] = {}  # package -> statements pinning only it
     for item in sorted((i for i in items if not i.dropped), key=lambda i: i.when):
+        if item.kind != "directive" and item.kind in STATEMENT_KINDS and not item.untrusted:
+            # A package has one pin at a time, however differently the two sentences put it.
+            pins = exact_pins(item.text)
+            for package, version in pins.items():
+                for older, older_version in pinned.get(package, []):
+                    if not older.dropped and older_version != version:
+                        supersede(older, item)
+            if len(pins) == 1:
+                ((package, version),) = pins.items()
+                pinned.setdefault(package, []).append((item, version))
         if item.kind == "directive":
             for older in directives:
                 if not older.dropped and older.text != item.text and same_subject(older.text, item.text):

@@ -73,6 +73,7 @@ _WRITE_TOOL = re.compile(
 _LIVE = re.compile(r"\blistening on\b|\bstarted\b.*\b(server|on)\b", re.I)
 _NOISE_LINE = re.compile(r"^Traceback \(most recent call last\):$")
 _COMMAND_ARGS = ("command", "cmd", "script", "shell")
+_LOG_FILE = re.compile(r"(?:\.(?:log|out|err)(?:\.\d+)?$|(?:^|/)logs?/)", re.IGNORECASE)
 _PATH_ARGS = ("path", "file", "filename", "file_path", "target", "paths", "files", "source", "destination")
 _QUERY_ARGS = ("query", "pattern", "regex", "text", "glob")
 # read_file numbers its lines as "    12\t..."; search tools print "path:12: ...".
@@ -95,6 +96,7 @@ class Extraction:
     user_requests: list[str] = field(default_factory=list)  # the user's own words, per message
     tasks: list[str] = field(default_factory=list)  # one line per request (user's or a code action)
     directives: list[str] = field(default_factory=list)
+    user_decisions: list[str] = field(default_factory=list)  # decisions in the user's own words
     decisions: list[str] = field(default_factory=list)
     user_facts: list[str] = field(default_factory=list)  # statements with values, by the user
     knowledge: list[str] = field(default_factory=list)  # the same, by the assistant
@@ -229,9 +231,23 @@ def _discovered(text: str, source: str) -> list[str]:
 _DIFF_LINE = re.compile(r"^(?:[+-](?![+-]{2})|@@ )")
 
 
+def _reports_errors(name: str, args: dict) -> bool:
+    """Whether error lines in a tool's output are errors that happened: a command's output or
+    a log file's text report them; code, docs and search hits only mention them ("except
+    HTTPError", a runbook explaining FAILED lines)."""
+    if any(isinstance(args.get(key), str) and args[key].strip() for key in _COMMAND_ARGS):
+        return True
+    paths = [args[key] for key in _PATH_ARGS if isinstance(args.get(key), str)]
+    if paths:
+        return all(_LOG_FILE.search(path) for path in paths)
+    return not any(isinstance(args.get(key), str) for key in _QUERY_ARGS)
+
+
 def _from_tool_output(text: str, name: str, args: dict, out: Extraction) -> None:
     errors, resources = notable_lines(text)
-    if _WRITE_TOOL.search(name):  # an edit echoes its diff: "FAILED" in changed text is no error
+    if not _reports_errors(name, args):
+        errors = []
+    elif _WRITE_TOOL.search(name):  # an edit echoes its diff: "FAILED" in changed text is no error
         errors = [line for line in errors if not _DIFF_LINE.match(line)]
     discovered = _discovered(text, source_of(name, args))
     out.errors += [f"{line} (tool output: {name})" for line in errors]
@@ -254,7 +270,7 @@ def _from_prose(text: str, role: str, out: Extraction) -> None:
         if role == "user" and is_directive(sentence):
             out.directives.append(sentence)
         elif is_decision(sentence):
-            out.decisions.append(sentence)
+            (out.user_decisions if role == "user" else out.decisions).append(sentence)
         elif is_fact(sentence):
             (out.user_facts if role == "user" else out.knowledge).append(sentence)
         else:  # a bare address is kept only when no statement above carries it with its subject

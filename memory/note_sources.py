@@ -48,6 +48,7 @@ SECTION_PROVENANCE: dict[str, NoteProvenance] = {
     "active_intent": USER_WORDS,
     "directives": USER_WORDS,
     "user_facts": USER_WORDS,
+    "user_decisions": USER_WORDS,
     "task_tree": USER_WORDS,
     "decisions": CONVERSATION,
     "knowledge": CONVERSATION,

@@ -146,6 +146,20 @@ def key_values(text: str) -> list[str]:
     return unique(v.rstrip(".,;:") for v in found)
 
 
+_EXTRAS = re.compile(r"\[[^\]]*\]")
+
+
+def exact_pins(text: str) -> dict[str, str]:
+    """The packages ``text`` pins exactly (``name==version``), by normalised name (PEP 503:
+    case, ``_``/``.`` runs as ``-``, extras left out): a package has one pin at a time."""
+    pins = {}
+    for pin in PIN.findall(URL.sub(" ", text)):
+        name, sep, version = pin.partition("==")
+        if sep and version:
+            pins[re.sub(r"[-_.]+", "-", _EXTRAS.sub("", name)).lower()] = version.rstrip(".,;:")
+    return pins
+
+
 def without_dates(text: str) -> str:
     """``text`` with dates and clock times blanked (a timestamp is not a value)."""
     return DATE_TIME.sub(" ", text)
@@ -201,6 +215,15 @@ def skeleton(text: str) -> tuple[str, tuple[str, ...]]:
     return " ".join("VALUE" if "\x00" in w else w for w in words), tuple(sorted(set(values)))
 
 
+def repinned(older: str, newer: str) -> bool:
+    """Whether ``newer`` pins the one package ``older`` pins, to another version."""
+    old_pins = exact_pins(older)
+    if len(old_pins) != 1:
+        return False
+    ((package, version),) = old_pins.items()
+    return exact_pins(newer).get(package, version) != version
+
+
 _LINE_REF = re.compile(r"(— from .+?):\d+$")
 # Words that say a value changed, not what it is ("... port 9443 now" restates "... port 8443").
 _TIMELESS = re.compile(r"\b(?:now|actually|currently|instead|anymore|from now on)\b\s*")
@@ -212,6 +235,8 @@ def same_subject(older: str, newer: str) -> bool:
     Two commands, or two statements differing in more than one value, are not about the
     same subject; a line read again from the same file is, whatever line it moved to.
     """
+    if repinned(older, newer):
+        return True
     shape_a, values_a = statement_shape(_LINE_REF.sub(r"\1", older))
     shape_b, values_b = statement_shape(_LINE_REF.sub(r"\1", newer))
     shape_a, shape_b = _TIMELESS.sub("", shape_a).strip(), _TIMELESS.sub("", shape_b).strip()

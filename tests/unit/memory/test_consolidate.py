@@ -208,3 +208,41 @@ async def test_the_uncovered_tail_of_a_session_reaches_long_term_memory(store, w
     assert "messages 2-2 of session" in tail.provenance and tail.source == "user"
     again = await consolidate(store, workspace_root=workspace, model=None, now=NOW)
     assert again.candidates == 0  # the session did not change since
+
+
+async def test_a_newer_pin_of_the_same_package_supersedes_the_older_whatever_the_wording(store, workspace):
+    """A package has one pin at a time: "Pin psycopg[binary]==3.1.18, not 3.1.19" is replaced by
+    a later "we can go to psycopg[binary]==3.2.1", though the two sentences share no shape. A
+    pin of another package, or an unpinned mention, replaces nothing."""
+    await _session(
+        store,
+        ("user", "Pin psycopg[binary]==3.1.18, NOT 3.1.19, that one breaks our pgbouncer pooling."),
+        ("user", "Keep requests==2.31.0 for the proxy client."),
+    )
+    await _session(
+        store, ("user", "Ops upgraded pgbouncer, so we can go to psycopg[binary]==3.2.1 after all.")
+    )
+    report = await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    texts = [m.text for m in await store.list_memories()]
+    assert not any("psycopg[binary]==3.1.18" in t for t in texts)
+    newer = next(m for m in await store.list_memories() if "psycopg[binary]==3.2.1" in m.text)
+    assert "supersedes" in newer.provenance and "3.1.18" in newer.provenance
+    assert any("requests==2.31.0" in t for t in texts)
+    assert "contradicted" in report.summary()
+
+
+async def test_a_decision_the_user_made_is_remembered_as_theirs(store, workspace):
+    await _session(
+        store,
+        ("user", "Let's go with quarantine, but if more than 2% of a file's rows are bad, fail the file."),
+        ("assistant", "We'll use a cursor on (scanned_at, id) because offsets shift."),
+    )
+    await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    decisions = {m.text: m for m in await store.list_memories() if m.kind == "decision"}
+    assert (
+        decisions[
+            "Let's go with quarantine, but if more than 2% of a file's rows are bad, fail the file."
+        ].source
+        == "user"
+    )
+    assert decisions["We'll use a cursor on (scanned_at, id) because offsets shift."].source == "derived"

@@ -51,7 +51,8 @@ def test_a_tool_output_is_scanned_once_for_the_context_and_the_checkpoint():
 
     output = "".join(f"{n:6}\tline {n} of a file\n" for n in range(1, 80))
     output += "    80\tserver listening on 127.0.0.1:8790\nValueError: bad input\n"
-    call = {"id": "1", "type": "function", "function": {"name": "read_file", "arguments": '{"path": "a.py"}'}}
+    arguments = '{"command": "python serve.py"}'
+    call = {"id": "1", "type": "function", "function": {"name": "run_command", "arguments": arguments}}
     tool = {"role": "tool", "tool_call_id": "1", "content": output}
     _notable_lines.cache_clear()
     shortened = shorten_tool_output(tool, len)  # the context's shortened form

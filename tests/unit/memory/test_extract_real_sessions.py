@@ -98,6 +98,18 @@ def test_a_changed_value_of_the_same_subject_supersedes_and_is_kept_as_history()
     assert [line for line in knowledge.splitlines() if "5432" in line and "superseded" not in line] == []
 
 
+def test_a_repinned_package_supersedes_its_old_pin_in_a_checkpoint_however_worded():
+    before = extract(_rows(_user("Pin psycopg[binary]==3.1.18, NOT 3.1.19, it breaks pgbouncer pooling.")))
+    other = extract(_rows(_user("The proxy client runs on requests==2.31.0.")))
+    after = extract(_rows(_user("Ops upgraded pgbouncer, so we can go to psycopg[binary]==3.2.1 after all.")))
+    data = merge(merge(merge(None, before, {}), other, {}), after, {})
+    assert data["user_facts"] == [
+        "The proxy client runs on requests==2.31.0.",
+        "Ops upgraded pgbouncer, so we can go to psycopg[binary]==3.2.1 after all.",
+    ]
+    assert "(superseded, no longer current) Pin psycopg[binary]==3.1.18" in render(data)
+
+
 def test_late_directives_stay_and_the_newest_wins_a_conflict():
     data = merge(None, extract(_rows(_user("Always use port 5432 for the test database."))), {})
     for n in range(40):
@@ -285,3 +297,47 @@ def test_a_cron_schedule_is_a_value_that_outlives_value_less_lines_in_a_cut():
         + [f"Item {n} of the list was discussed at length with 12 people today." for n in range(40)],
     }
     assert "40 6 * * *" in render(fit(data, 120))
+
+
+def test_error_words_in_a_files_text_are_not_errors_that_happened():
+    """Code and docs that mention errors ("except HTTPError", a runbook explaining FAILED lines)
+    describe errors; a command's output and a log file report them."""
+    code = "     1\ttry:\n     2\t    fetch()\n     3\texcept HTTPError as exc:\n     4\t    raise\n"
+    runbook = "     1\t2. A `FAILED <file> row N: ...` line means the carrier sent a row we reject.\n"
+    log = "     1\t2024-03-11 05:50 ERROR import failed: ValueError: bad weight\n"
+    found = extract(
+        _rows(
+            _user("Why did the import fail?"),
+            *_tool_exchange("a", "read_file", code, path="tollgate/client.py"),
+            *_tool_exchange("b", "read_file", runbook, path="docs/runbook.md"),
+            *_tool_exchange(
+                "c", "search", "docs/runbook.md:21: Rows we reject FAILED here", pattern="FAILED"
+            ),
+            *_tool_exchange("d", "read_file", log, path="logs/import.log"),
+            *_tool_exchange(
+                "e", "run_command", "ValueError: could not convert string to float", command="make import"
+            ),
+        )
+    )
+    assert found.errors == [
+        "2024-03-11 05:50 ERROR import failed: ValueError: bad weight (tool output: read_file)",
+        "ValueError: could not convert string to float (tool output: run_command)",
+    ]
+
+
+def test_the_users_decisions_are_kept_as_the_users_words():
+    """A decision the user made outranks the assistant's reasoning when room is short: it must
+    be told apart from it (same section, labelled the user's, trusted as their words)."""
+    found = extract(
+        _rows(
+            _user("Let's go with quarantine, but if more than 2% of a file's rows are bad, fail the file."),
+            {"role": "assistant", "content": "We'll use a cursor on (scanned_at, id) because offsets shift."},
+        )
+    )
+    data = merge(None, found, {})
+    assert data["user_decisions"] == [
+        "Let's go with quarantine, but if more than 2% of a file's rows are bad, fail the file."
+    ]
+    assert data["decisions"] == ["We'll use a cursor on (scanned_at, id) because offsets shift."]
+    decisions = render(data).split("## Design decisions")[1]
+    assert "- (user) Let's go with quarantine" in decisions
