@@ -16,7 +16,7 @@ from cairn.memory.dates import absolutize_dates
 from cairn.memory.note_sources import FROM_LABEL, TOOL_OUTPUT_LABEL
 from cairn.memory.records import Anchor, CheckpointRecord, Memory, Source, Status, Tier
 from cairn.memory.statements import is_directive, is_fact, subjectless
-from cairn.memory.values import TABLE_ROW, exact_pins, key_values, same_subject, statement_shape
+from cairn.memory.values import TABLE_ROW, key_values, keyed_values, rekeyed, same_subject, statement_shape
 
 PROJECT_MAX_LINES = 200
 PROJECT_MAX_BYTES = 10_000
@@ -265,18 +265,17 @@ def drop_contradictions(items: list[Item]) -> list[str]:
         label = f"#{older.existing.id}" if older.existing else "a candidate"
         notes.append(f'dropped {label} "{older.text}": contradicted by "{item.text}" ({item.when[:10]})')
 
-    pinned: dict[str, list[tuple[Item, str]]] = {}  # package -> statements pinning only it
+    keyed: dict[str, list[Item]] = {}  # a single-valued key -> the statements setting only it
     for item in sorted((i for i in items if not i.dropped), key=lambda i: i.when):
         if item.kind != "directive" and item.kind in STATEMENT_KINDS and not item.untrusted:
-            # A package has one pin at a time, however differently the two sentences put it.
-            pins = exact_pins(item.text)
-            for package, version in pins.items():
-                for older, older_version in pinned.get(package, []):
-                    if not older.dropped and older_version != version:
+            # A package has one pin at a time, however differently two sentences put it.
+            sets = keyed_values(item.text)
+            for key in sets:
+                for older in keyed.get(key, []):
+                    if not older.dropped and rekeyed(older.text, item.text):
                         supersede(older, item)
-            if len(pins) == 1:
-                ((package, version),) = pins.items()
-                pinned.setdefault(package, []).append((item, version))
+            if len(sets) == 1:
+                keyed.setdefault(next(iter(sets)), []).append(item)
         if item.kind == "directive":
             for older in directives:
                 if not older.dropped and older.text != item.text and same_subject(older.text, item.text):

@@ -130,10 +130,21 @@ class ContextAssembler:
         if old is None or marks.memory_version != old.memory_version:
             self._memories = await self.store.project_memories()
             self._project = MemoryLines.of(
-                by_value(m for m in self._memories if m.kind != "directive" and not m.untrusted), self.count
+                by_value(
+                    m
+                    for m in self._memories
+                    if m.kind != "directive" and not m.untrusted and not self._learned_here(m)
+                ),
+                self.count,
             )
             self._recalled = None
             self._blocks.clear()
+
+    def _learned_here(self, memory: Memory) -> bool:
+        """Whether ``memory`` was learned in this session only (consolidated mid-session, when
+        another session ended): this session's transcript and checkpoint hold it, and hold
+        what has changed since, so project memory would show an older copy as current."""
+        return bool(memory.session_ids) and set(memory.session_ids) == {self.session_id}
 
     async def _count_covered(self) -> None:
         """Keep ``_covered`` current by counting only what a newer checkpoint added."""

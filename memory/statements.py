@@ -67,6 +67,14 @@ _RULE_ADVERB = re.compile(
     r"(?:^|[:;,(\u2014]\s*|\s-\s|\b(?:you|we|please|and|but|then|just|also|so|to)\s+)(?:always|never)\b",
     re.IGNORECASE,
 )
+# The user saying an instruction holds beyond this request.
+_STANDING = re.compile(
+    r"\b(?:standing (?:rule|instruction|order)s?|from (?:here|now) on|going forward|"
+    r"not just for (?:today|now|this)|applies to everything|for all future)\b",
+    re.IGNORECASE,
+)
+# ... or that it holds for this moment only ("now" closing the sentence, "yet", "this time").
+_MOMENT_ONLY = re.compile(r"(?<!\bfor )\bnow[.!]?$|\byet\b|\bthis time\b|\bfor today\b", re.IGNORECASE)
 # Words that tie a sentence to the work (a rule about life is not a rule for the code).
 _WORK = re.compile(
     r"\b(?:tests?|commit\w*|branch\w*|merg\w*|push\w*|deploy\w*|lint\w*|build\w*|code|files?|"
@@ -175,9 +183,17 @@ def is_chatter(sentence: str) -> bool:
 
 
 def is_directive(sentence: str) -> bool:
-    """A standing instruction the user gives for the work ("Never commit to `main`.")."""
+    """A standing instruction the user gives for the work ("Never commit to `main`.").
+
+    The user saying it is standing ("Standing rule: ...", "from here on") makes it one whatever
+    its words; one said for this moment only ("Don't open anything now.", "... don't edit the
+    file yet.") is a request, not a rule to carry into every later session."""
     core = _core(sentence)
     if len(core.split()) < 3 or is_question(core) or is_chatter(core):
+        return False
+    if _STANDING.search(core):
+        return True
+    if _MOMENT_ONLY.search(core):
         return False
     if _FIRST_PERSON.match(core):
         return _WANT.search(core) is not None and (_rule(core) or _WORK.search(core) is not None)

@@ -149,15 +149,51 @@ def key_values(text: str) -> list[str]:
 _EXTRAS = re.compile(r"\[[^\]]*\]")
 
 
-def exact_pins(text: str) -> dict[str, str]:
-    """The packages ``text`` pins exactly (``name==version``), by normalised name (PEP 503:
-    case, ``_``/``.`` runs as ``-``, extras left out): a package has one pin at a time."""
-    pins = {}
-    for pin in PIN.findall(URL.sub(" ", text)):
+def keyed_values(text: str) -> dict[str, str]:
+    """What ``text`` sets that holds one value at a time: a package's exact pin (``name==1.2``;
+    PEP 503 name, extras left out) and a named host's port (``pkgs.example.net:3141``; not
+    localhost or an address, where many services live). A key given two values in one text is
+    left out (a host serving two ports says nothing about either)."""
+    found: dict[str, set[str]] = {}
+    rest = URL.sub(" ", text)
+    for pin in PIN.findall(rest):
         name, sep, version = pin.partition("==")
         if sep and version:
-            pins[re.sub(r"[-_.]+", "-", _EXTRAS.sub("", name)).lower()] = version.rstrip(".,;:")
-    return pins
+            package = re.sub(r"[-_.]+", "-", _EXTRAS.sub("", name)).lower()
+            found.setdefault(f"pin {package}", set()).add(version.rstrip(".,;:"))
+    for address in HOST_PORT.findall(rest):
+        host, _, port = address.rpartition(":")
+        if HOSTNAME.fullmatch(host):
+            found.setdefault(f"port of {host.lower()}", set()).add(port)
+    return {key: values.pop() for key, values in found.items() if len(values) == 1}
+
+
+def _topic_words(text: str) -> frozenset[str]:
+    shape, _ = statement_shape(text)
+    return frozenset(w for w in re.findall(r"[a-z][a-z0-9_]{3,}", shape) if w not in _NOT_TOPIC)
+
+
+# Words that say nothing about which thing a value belongs to.
+_NOT_TOPIC = frozenset(
+    "value that this with from into have been will would should could just also then than them "
+    "they there their here what when where which while same moved move change changed changes "
+    "update updated now it's its".split()
+)
+
+
+def rekeyed(older: str, newer: str) -> bool:
+    """Whether ``newer`` gives the one single-valued key ``older`` sets (see ``keyed_values``)
+    another value: a package's new pin; a host's new port when the two also share a word that
+    says what runs there ("devpi ... :3141" / "devpi moved ... :3180", not "Postgres ... :5432"
+    / "pgbouncer ... :6432")."""
+    old = keyed_values(older)
+    if len(old) != 1:
+        return False
+    ((key, value),) = old.items()
+    new = keyed_values(newer).get(key)
+    if new is None or new == value:
+        return False
+    return key.startswith("pin ") or bool(_topic_words(older) & _topic_words(newer))
 
 
 def without_dates(text: str) -> str:
@@ -215,15 +251,6 @@ def skeleton(text: str) -> tuple[str, tuple[str, ...]]:
     return " ".join("VALUE" if "\x00" in w else w for w in words), tuple(sorted(set(values)))
 
 
-def repinned(older: str, newer: str) -> bool:
-    """Whether ``newer`` pins the one package ``older`` pins, to another version."""
-    old_pins = exact_pins(older)
-    if len(old_pins) != 1:
-        return False
-    ((package, version),) = old_pins.items()
-    return exact_pins(newer).get(package, version) != version
-
-
 _LINE_REF = re.compile(r"(— from .+?):\d+$")
 # Words that say a value changed, not what it is ("... port 9443 now" restates "... port 8443").
 _TIMELESS = re.compile(r"\b(?:now|actually|currently|instead|anymore|from now on)\b\s*")
@@ -235,7 +262,7 @@ def same_subject(older: str, newer: str) -> bool:
     Two commands, or two statements differing in more than one value, are not about the
     same subject; a line read again from the same file is, whatever line it moved to.
     """
-    if repinned(older, newer):
+    if rekeyed(older, newer):
         return True
     shape_a, values_a = statement_shape(_LINE_REF.sub(r"\1", older))
     shape_b, values_b = statement_shape(_LINE_REF.sub(r"\1", newer))

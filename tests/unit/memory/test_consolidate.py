@@ -246,3 +246,25 @@ async def test_a_decision_the_user_made_is_remembered_as_theirs(store, workspace
         == "user"
     )
     assert decisions["We'll use a cursor on (scanned_at, id) because offsets shift."].source == "derived"
+
+
+async def test_a_named_hosts_new_port_supersedes_the_old_when_both_say_what_runs_there(store, workspace):
+    """ "devpi is at pkgs.example.net:3141" is replaced by "devpi moved ..., pkgs.example.net:3180
+    now"; Postgres and pgbouncer on one host are two things, and both stay."""
+    await _session(
+        store,
+        ("user", "Our staging devpi is at pkgs.example.net:3141, index team/staging."),
+        ("user", "Postgres for the reports runs at db.example.net:5432 in staging."),
+    )
+    await _session(
+        store,
+        (
+            "user",
+            "Ops pinged: devpi moved behind the proxy, it's pkgs.example.net:3180 now, same index path.",
+        ),
+        ("user", "The pgbouncer pool listens at db.example.net:6432 for the app servers."),
+    )
+    await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    texts = " ".join(m.text for m in await store.list_memories())
+    assert "pkgs.example.net:3141" not in texts and "pkgs.example.net:3180" in texts
+    assert "db.example.net:5432" in texts and "db.example.net:6432" in texts

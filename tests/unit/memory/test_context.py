@@ -470,3 +470,21 @@ async def test_no_repo_map_section_when_none_is_given_or_it_is_empty(store):
     plain = await assemble(store, session, system_prompt=SYSTEM, budget_tokens=2_000)
     empty = await assemble(store, session, system_prompt=SYSTEM, budget_tokens=2_000, repo_map=lambda cap: "")
     assert "repo_map" not in {p.section for p in plain.parts} | {p.section for p in empty.parts}
+
+
+async def test_project_memory_is_what_earlier_sessions_learned_not_an_older_copy_of_this_ones(store):
+    """A memory consolidated from this very session (mid-session, when a code action's session
+    ended) is an older copy of what its transcript and checkpoint hold: shown as project
+    memory it presents the port the user has since changed as current. Another session sees it."""
+    session = await store.new_session()
+    await store.append_message(session, {"role": "user", "content": "Our devpi is at pkgs.example.net:3141."})
+    await store.remember("Our devpi is at pkgs.example.net:3141.", source="user", session_id=session)
+    await store.remember("Releases are tagged vX.Y.Z on main.", source="user", session_id="earlier-session")
+    await store.append_message(
+        session, {"role": "user", "content": "devpi moved, it's pkgs.example.net:3180 now. Update it."}
+    )
+    here = await assemble(store, session, system_prompt=SYSTEM, budget_tokens=4_000)
+    project = here.section("project_memory")[0]["content"]
+    assert "Releases are tagged" in project and ":3141" not in project
+    elsewhere = await assemble(store, await store.new_session(), system_prompt=SYSTEM, budget_tokens=4_000)
+    assert ":3141" in elsewhere.section("project_memory")[0]["content"]

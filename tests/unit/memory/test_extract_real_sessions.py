@@ -196,6 +196,9 @@ RULES = [
     "I want you to always add type hints.",
     "We never squash-merge release branches.",
     "Never push on Fridays!",
+    # Said to be standing: no word of the work is needed.
+    "Standing instruction, applies to everything from here on: nightlog's output must stay ASCII-only.",
+    "Going forward, replies stay short.",
 ]
 NOT_RULES = [
     "Keep pushing forward!",
@@ -206,6 +209,9 @@ NOT_RULES = [
     "Fix the flaky test in tests/test_api.py.",
     "My mom never let me stay up late.",
     "Do you always work this late?",
+    # For this moment only.
+    "Don't open anything now.",
+    "Then draft the CHANGELOG heading for the release, don't edit the file yet.",
 ]
 
 
