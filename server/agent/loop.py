@@ -35,6 +35,9 @@ REDACTION_MEMO_SIZE = 4096
 TOOL_OUTPUT_SHARE = 1 / 3
 TOOL_OUTPUT_CHARS_PER_TOKEN = 3
 MIN_TOOL_OUTPUT_CHARS = 2000
+# Tool specs beyond this share of the window are sent compact (first paragraphs, first
+# sentences): the room is worth more to the conversation and memory than to the tools' manual.
+FULL_SPECS_SHARE = 0.10
 FINAL_ANSWER_NUDGE = (
     "Stop calling tools. Using the tool results above, answer my request now, in plain words: {request}"
 )
@@ -89,8 +92,7 @@ class Agent:
             {"role": "user", "content": prompt}, tokens=self.model.count_tokens(prompt), user_text=user_text
         )
         result = RunResult(text="", steps=0)
-        specs = self.tools.specs()
-        schema_tokens = self.model.count_tokens(json.dumps(specs)) if specs else 0  # once per run
+        specs, schema_tokens = self._specs()  # once per run
         if self.tool_context is not None:  # a result must fit beside the rest of the context
             budget = self._budget(self.model.context_window(), schema_tokens)
             self.tool_context.output_chars = tool_output_chars(budget)
@@ -210,6 +212,16 @@ class Agent:
                 self._redacted[key] = clean
             redacted.append(dict(clean))  # a copy: the memo must not change under the model layer
         return redacted
+
+    def _specs(self) -> tuple[list[dict], int]:
+        """The tool specs for this model and their tokens: compact when the full manual would
+        take more than ``FULL_SPECS_SHARE`` of the window (an 8k window: about a quarter)."""
+        specs = self.tools.specs()
+        tokens = self.model.count_tokens(json.dumps(specs)) if specs else 0
+        if tokens > FULL_SPECS_SHARE * self.model.context_window():
+            specs = self.tools.specs(compact=True)
+            tokens = self.model.count_tokens(json.dumps(specs))
+        return specs, tokens
 
     def _budget(self, window: int, schema_tokens: int) -> int:
         """Input tokens available for messages: the window less the reply and tool schemas."""

@@ -102,16 +102,55 @@ class Tool:
             raise TypeError(f"tool {tool_name!r} needs a docstring: it is the model's only guide")
         return cls(tool_name, text, _clean_schema(model.model_json_schema()), func, model, mutating)
 
-    def spec(self) -> dict[str, Any]:
-        """The OpenAI function-tool form of this tool."""
+    def spec(self, *, compact: bool = False) -> dict[str, Any]:
+        """The OpenAI function-tool form of this tool.
+
+        ``compact``: the description's first paragraph and each parameter's first sentence
+        (every name, type, bound and default kept), for windows too small for the manual."""
+        description, parameters = self.description, self.parameters_schema
+        if compact:
+            description = first_paragraph(description)
+            parameters = _compact_schema(parameters)
         return {
             "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": self.parameters_schema,
-            },
+            "function": {"name": self.name, "description": description, "parameters": parameters},
         }
+
+
+def first_paragraph(text: str) -> str:
+    """What a description says before its first blank line."""
+    return re.split(r"\n\s*\n", text.strip(), maxsplit=1)[0]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`])")
+
+
+def _compact_schema(node: Any) -> Any:
+    """A parameters schema said in fewer tokens: descriptions cut to their first sentence, an
+    optional parameter's ``anyOf [X, null]`` and ``default: null`` said as X (leaving it out
+    means the same), no ``additionalProperties`` (the registry refuses unknown arguments)."""
+    if isinstance(node, list):
+        return [_compact_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = dict(node)
+    options = node.get("anyOf")
+    if isinstance(options, list) and {"type": "null"} in options and len(options) == 2:
+        (kept,) = [option for option in options if option != {"type": "null"}]
+        del node["anyOf"]
+        node = {**kept, **node}
+        if node.get("default", 0) is None:
+            del node["default"]
+    node.pop("additionalProperties", None)
+    out = {}
+    for key, value in node.items():
+        if key == "description" and isinstance(value, str):
+            out[key] = _SENTENCE_END.split(value.strip(), maxsplit=1)[0]
+        elif key == "properties" and isinstance(value, dict):
+            out[key] = {name: _compact_schema(prop) for name, prop in value.items()}
+        else:
+            out[key] = _compact_schema(value)
+    return out
 
 
 def unwrap(text: str) -> str:
@@ -201,9 +240,9 @@ class ToolRegistry:
         """Tool names in registration order."""
         return list(self._tools)
 
-    def specs(self) -> list[dict[str, Any]]:
-        """Every tool in the OpenAI function-tool format."""
-        return [tool.spec() for tool in self._tools.values()]
+    def specs(self, *, compact: bool = False) -> list[dict[str, Any]]:
+        """Every tool in the OpenAI function-tool format (``compact``: see `Tool.spec`)."""
+        return [tool.spec(compact=compact) for tool in self._tools.values()]
 
     def merged(self, *others: ToolRegistry | Iterable[Tool]) -> ToolRegistry:
         """A new registry with this one's tools then the others' (names must stay unique)."""

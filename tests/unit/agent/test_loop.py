@@ -11,6 +11,7 @@ from cairn.server.agent.loop import Agent
 from cairn.server.agent.model import ModelClient, ModelConfig
 from cairn.server.agent.testing import ScriptedModel
 from cairn.server.agent.tools.base import Tool, ToolRegistry, ToolResult
+from cairn.server.agent.tools.catalog import workspace_registry
 from cairn.server.agent.tools.context import ToolContext
 
 pytestmark = pytest.mark.asyncio
@@ -171,3 +172,17 @@ async def test_tool_output_is_sized_to_the_models_window(tmp_path):
         sizes[window] = len(tool["content"])
     assert sizes[8192] <= 8192 // 3 * 3 + 200, "about a third of an 8k window at most"
     assert sizes[200_000] == 30_000, "a large window keeps the registry's own cap"
+
+
+async def test_a_small_window_gets_the_compact_tool_specs(tmp_path):
+    sent = {}
+    for window in (8192, 200_000):
+        model = ModelClient(ModelConfig(model="scripted/loop", request_timeout=10, context_window=window))
+        agent, _, _ = make_agent(tmp_path)
+        agent.model, agent.tools = model, workspace_registry(shell=True)  # ~2,000 tokens in full
+        agent.context = TruncatingContext(model.count_tokens)
+        with ScriptedModel(turns=["Hi."]) as script:
+            await agent.run("Hello")
+        sent[window] = script.requests[0]["tools"]
+    assert sent[8192] == agent.tools.specs(compact=True) != agent.tools.specs()
+    assert sent[200_000] == agent.tools.specs()

@@ -256,3 +256,29 @@ async def test_the_models_room_caps_output_below_the_registrys_own_cap(tmp_path)
         ctx.workspace.close()
     assert len(big.content) <= 1600 and "characters truncated" in big.content
     assert big.content.startswith("x") and big.content.endswith("y")
+
+
+def test_compact_specs_keep_every_name_parameter_and_type_in_a_fraction_of_the_room() -> None:
+    """A small window cannot spend a quarter of itself on tool manuals: the compact form keeps
+    each tool's first paragraph, each parameter's first sentence, type, bounds and default, and
+    says an optional parameter as its type (leaving it out means null)."""
+    registry = workspace_registry(shell=True)
+    full, compact = registry.specs(), registry.specs(compact=True)
+    assert len(json.dumps(compact)) < 0.8 * len(json.dumps(full))
+    for big, small in zip(full, compact, strict=True):
+        big_fn, small_fn = big["function"], small["function"]
+        assert small_fn["name"] == big_fn["name"]
+        assert big_fn["description"].startswith(small_fn["description"]) and small_fn["description"]
+        assert "\n\n" not in small_fn["description"]
+        big_params, small_params = big_fn["parameters"], small_fn["parameters"]
+        assert small_params.get("required") == big_params.get("required")
+        assert small_params["properties"].keys() == big_params["properties"].keys()
+        for name, prop in small_params["properties"].items():
+            prop, original = dict(prop), dict(big_params["properties"][name])
+            described, shown = original.pop("description", ""), prop.pop("description", "")
+            assert described.startswith(shown) and (shown or not described)
+            options = original.pop("anyOf", None)
+            if options:  # Optional[X] = None: X alone, no default
+                assert original.pop("default") is None
+                original.update(next(o for o in options if o != {"type": "null"}))
+            assert prop == original  # types, enums, bounds, defaults
