@@ -19,6 +19,7 @@ from cairn.memory.note_sources import label_start, note_kind, note_provenance
 from cairn.memory.ranking import idf, saturation, token_count
 from cairn.memory.records import HistoryHit, RecallHit, StoredMessage
 from cairn.memory.snippets import CLOSE, OPEN, spans, window
+from cairn.memory.statements import is_question
 from cairn.memory.store_memories import LongTermMixin
 from cairn.memory.store_transcript import TranscriptMixin
 
@@ -31,6 +32,9 @@ NOTE_WINDOW_CHARS = 400
 # The agent's own prose restates what the user said and tools returned, at length: at full
 # weight its long replies outrank the short message that holds the fact.
 ROLE_WEIGHT: dict[str, float] = {"assistant": 0.25}
+# A question repeats the words of the search that looks for its answer: at full weight the
+# same question asked again, in any later session, outranks the message that answered it.
+QUESTION_WEIGHT = 0.5
 
 
 def _ids(values: Iterable[int]) -> str:
@@ -83,6 +87,8 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
             return []
         for row in details:
             scores[row["id"]] *= ROLE_WEIGHT.get(row["role"], 1.0)
+            if row["role"] == "user" and is_question(row["body"].strip()):
+                scores[row["id"]] *= QUESTION_WEIGHT
         groups: dict[str, list[Any]] = {}
         for row in details:
             groups.setdefault(row["body"], []).append(row)

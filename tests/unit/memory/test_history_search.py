@@ -220,3 +220,22 @@ async def test_a_word_half_the_messages_hold_still_counts(store):
         await store.append_message(other, {"role": "user", "content": text})
     [best] = await store.search_history("deploy port", limit=1)
     assert best.message_id == both
+
+
+async def test_the_answer_outranks_a_later_question_on_the_same_subject(store):
+    """A later session's question on the subject repeats the search's words; the message
+    holding the answer must rank above it (a small window shows only the best few hits)."""
+    first = await store.new_session()
+    answer = await store.append_message(
+        first,
+        {
+            "role": "user",
+            "content": "FRT-2304: sales wants a remote-area surcharge, 42.50 USD flat per shipment.",
+        },
+    )
+    later = await store.new_session()
+    await store.append_message(
+        later, {"role": "user", "content": "Which ticket is the remote-area surcharge?"}
+    )
+    hits = await store.search_history("remote area surcharge amount")
+    assert min(hits, key=lambda hit: hit.score).message_id == answer
