@@ -34,8 +34,9 @@ def provenance_label(memory: Memory) -> str:
 def memory_line(memory: Memory, *, with_provenance: bool = True, compact: bool = False) -> str:
     """One memory as a markdown bullet: ``- [#12 fact, unverified] text — from …``.
 
-    ``compact`` (for the model's context) shortens the provenance of trusted memories to
-    who said it and in which session; untrusted ones always show where they came from.
+    ``compact`` (for the model's context) shortens the provenance of trusted memories to who
+    said it (a session id costs as many tokens as a short value); untrusted ones always show
+    where they came from.
     """
     status = "" if memory.status == "verified" else f", {memory.status}"
     text = " ".join(memory.text.split())
@@ -45,8 +46,7 @@ def memory_line(memory: Memory, *, with_provenance: bool = True, compact: bool =
             " (" + ", ".join(f"{a.path}{'::' + a.symbol if a.symbol else ''}" for a in memory.anchors) + ")"
         )
     if with_provenance and compact and not memory.untrusted:
-        session = f", session {memory.session_ids[-1][:8]}" if memory.session_ids else ""
-        line += f" — {memory.source}{session}"
+        line += f" — {memory.source}"
     elif with_provenance:
         line += f" — from {provenance_label(memory)}"
     return line

@@ -488,3 +488,15 @@ async def test_project_memory_is_what_earlier_sessions_learned_not_an_older_copy
     assert "Releases are tagged" in project and ":3141" not in project
     elsewhere = await assemble(store, await store.new_session(), system_prompt=SYSTEM, budget_tokens=4_000)
     assert ":3141" in elsewhere.section("project_memory")[0]["content"]
+
+
+async def test_a_project_memory_line_names_who_said_it_in_few_tokens(store):
+    """In a small window every line counts: a trusted memory names its source ("user",
+    "derived", "agent"), not also a session id that costs as much as a short value."""
+    memory_id = await store.remember(
+        "Staging devpi is pkgs.example.net:3180.", source="user", session_id="s" * 32
+    )
+    ctx = await assemble(store, await store.new_session(), system_prompt=SYSTEM, budget_tokens=4_000)
+    project = ctx.section("project_memory")[0]["content"]
+    assert f"- [#{memory_id} fact] Staging devpi is pkgs.example.net:3180. — user\n" in project + "\n"
+    assert "session" not in project.split("\n", 1)[1]
