@@ -30,8 +30,10 @@ ADJACENCY_WEIGHT = 0.5  # share of the "words together" score added to a hit's s
 CANDIDATES_PER_HIT = 8  # how deep to rank before collapsing duplicates
 NOTE_WINDOW_CHARS = 400
 # The agent's own prose restates what the user said and tools returned, at length: at full
-# weight its long replies outrank the short message that holds the fact.
-ROLE_WEIGHT: dict[str, float] = {"assistant": 0.25}
+# weight its long replies outrank the short message that holds the fact. A file read or a diff
+# names its subject on every line, and can be read again from the workspace; what the user
+# said is only here.
+ROLE_WEIGHT: dict[str, float] = {"assistant": 0.25, "tool": 0.5}
 # A question repeats the words of the search that looks for its answer: at full weight the
 # same question asked again, in any later session, outranks the message that answered it.
 QUESTION_WEIGHT = 0.5

@@ -33,7 +33,7 @@ class Observer:
         self.steps.append(number)
 
 
-def make_agent(tmp_path, *, max_steps: int = 20, context=None):
+def make_agent(tmp_path, *, max_steps: int = 20, context=None, window: int | None = None, tools=None):
     calls: list[dict] = []
 
     async def lookup(ctx: ToolContext, key: str) -> ToolResult:
@@ -45,11 +45,11 @@ def make_agent(tmp_path, *, max_steps: int = 20, context=None):
         calls.append({"key": key})
         return ToolResult(f"value of {key} is 42")
 
-    model = ModelClient(ModelConfig(model="scripted/loop", request_timeout=10))
+    model = ModelClient(ModelConfig(model="scripted/loop", request_timeout=10, context_window=window))
     conversation = InMemoryConversation()
     agent = Agent(
         model=model,
-        tools=ToolRegistry([Tool.from_function(lookup)]),
+        tools=tools or ToolRegistry([Tool.from_function(lookup)]),
         tool_context=ToolContext.create(tmp_path),
         conversation=conversation,
         context=context or TruncatingContext(model.count_tokens),
@@ -148,23 +148,11 @@ async def test_tool_output_is_sized_to_the_models_window(tmp_path):
         """Print a lot."""
         return ToolResult("H" + "m" * 29_998 + "T")
 
-    def agent_for(window: int) -> tuple[Agent, InMemoryConversation]:
-        model = ModelClient(ModelConfig(model="scripted/loop", request_timeout=10, context_window=window))
-        conversation = InMemoryConversation()
-        agent = Agent(
-            model=model,
-            tools=ToolRegistry([Tool.from_function(dump)]),
-            tool_context=ToolContext.create(tmp_path),
-            conversation=conversation,
-            context=TruncatingContext(model.count_tokens),
-            observer=Observer(),
-            system_prompt="You are a test agent.",
-        )
-        return agent, conversation
-
     sizes = {}
     for window in (8192, 200_000):
-        agent, conversation = agent_for(window)
+        agent, conversation, _ = make_agent(
+            tmp_path, window=window, tools=ToolRegistry([Tool.from_function(dump)])
+        )
         with ScriptedModel(turns=[{"tool_calls": [{"name": "dump", "arguments": {}}]}, "Done."]):
             await agent.run("Dump it.")
         tool = next(m for m in await conversation.history() if m["role"] == "tool")
@@ -177,10 +165,8 @@ async def test_tool_output_is_sized_to_the_models_window(tmp_path):
 async def test_a_small_window_gets_the_compact_tool_specs(tmp_path):
     sent = {}
     for window in (8192, 200_000):
-        model = ModelClient(ModelConfig(model="scripted/loop", request_timeout=10, context_window=window))
-        agent, _, _ = make_agent(tmp_path)
-        agent.model, agent.tools = model, workspace_registry(shell=True)  # ~2,000 tokens in full
-        agent.context = TruncatingContext(model.count_tokens)
+        # The workspace tools' full specs take about 2,000 tokens.
+        agent, _, _ = make_agent(tmp_path, window=window, tools=workspace_registry(shell=True))
         with ScriptedModel(turns=["Hi."]) as script:
             await agent.run("Hello")
         sent[window] = script.requests[0]["tools"]

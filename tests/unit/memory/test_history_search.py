@@ -239,3 +239,24 @@ async def test_the_answer_outranks_a_later_question_on_the_same_subject(store):
     )
     hits = await store.search_history("remote area surcharge amount")
     assert min(hits, key=lambda hit: hit.score).message_id == answer
+
+
+async def test_what_the_user_said_outranks_file_text_that_repeats_the_words(store):
+    """A file read or an edit's diff names its subject on every line; the user's sentence with
+    the value names it once. File text can be read again from the workspace (and may have
+    changed since); what the user said is only in the history."""
+    session = await store.new_session()
+    said = await store.append_message(
+        session,
+        {
+            "role": "user",
+            "content": "FRT-2304: sales wants a remote-area surcharge, 42.50 USD flat per shipment.",
+        },
+    )
+    code = "\n".join(
+        f"    {i}\tif remote_areas.is_remote(zip_{i}):  # remote area surcharge, see REMOTE_AREA_FEE"
+        for i in range(12)
+    )
+    await _tool_round(store, session, "r1", "read_file", code, path="tollgate/rates/calculator.py")
+    hits = await store.search_history("remote area surcharge amount")
+    assert min(hits, key=lambda hit: hit.score).message_id == said
