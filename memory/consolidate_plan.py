@@ -267,8 +267,9 @@ def drop_contradictions(items: list[Item]) -> list[str]:
 
     keyed: dict[str, list[Item]] = {}  # a single-valued key -> the statements setting only it
     for item in sorted((i for i in items if not i.dropped), key=lambda i: i.when):
-        if item.kind != "directive" and item.kind in STATEMENT_KINDS and not item.untrusted:
-            # A package has one pin at a time, however differently two sentences put it.
+        if item.kind in STATEMENT_KINDS and not item.untrusted:
+            # A key holds one value at a time (a package's pin, a named host's port), however
+            # differently two sentences put it: see values.rekeyed.
             sets = keyed_values(item.text)
             for key in sets:
                 for older in keyed.get(key, []):

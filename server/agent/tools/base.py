@@ -117,9 +117,12 @@ class Tool:
         }
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
 def first_paragraph(text: str) -> str:
     """What a description says before its first blank line."""
-    return re.split(r"\n\s*\n", text.strip(), maxsplit=1)[0]
+    return _PARAGRAPH_BREAK.split(text.strip(), maxsplit=1)[0]
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`])")
@@ -155,7 +158,7 @@ def _compact_schema(node: Any) -> Any:
 
 def unwrap(text: str) -> str:
     """Docstring text with hard line wraps joined (paragraph breaks kept)."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
+    paragraphs = _PARAGRAPH_BREAK.split(text.strip())
     return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
 
