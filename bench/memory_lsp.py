@@ -343,6 +343,7 @@ async def run_scenario(scenario: Scenario, scratch: Path) -> dict[str, Any]:
 
         probe_dir = scratch / "probe-data"
         shutil.copytree(data_dir, probe_dir)
+        shutil.copytree(data_dir, scratch / "day1-data")  # as day 1 left it, for reading a miss
         async with editor(root, probe_dir, fake.api_base, scenario.window) as ed:
             end_found, end_discarded = await probe(ed, model, current, dumps["end"])
 

@@ -214,6 +214,35 @@ async def test_a_new_session_first_request_carries_previous_sessions_newest_firs
     assert "(untrusted data)" in line and "— from command" in line  # labelled with where it came from
 
 
+async def test_the_digest_leaves_out_the_files_a_session_changed_and_its_replaced_values(store):
+    """A new session sees today's files in the repository map and reads them; an earlier
+    session's list of files it edited, and values it had already replaced, took the room the
+    values it established needed (a real session's digest was a third file names)."""
+    old = await store.new_session()
+    await store.append_message(old, {"role": "user", "content": "Pin httpx"})
+    await store.save_checkpoint_if_current(
+        old,
+        base_last_seq=0,
+        first_seq=1,
+        last_seq=1,
+        tokens=50,
+        data={
+            "active_intent": "Pin httpx",
+            "files_changed": ["pkg/http_client.py (propose_edit)", "requirements.txt (propose_edit)"],
+            "commands": ["pytest -q tests/test_http.py"],
+            "knowledge": ["We pinned httpx==0.27.2 in requirements.txt."],
+            "superseded": ["httpx==0.26.0 — from read_file requirements.txt"],
+        },
+    )
+    fresh = await store.new_session()
+    await store.append_message(fresh, {"role": "user", "content": "Morning!"})
+    ctx = await assemble(store, fresh, system_prompt=SYSTEM, budget_tokens=6_000)
+    digest = ctx.section("sessions_digest")[0]["content"]
+    assert "httpx==0.27.2" in digest and "pytest -q tests/test_http.py" in digest
+    assert "pkg/http_client.py" not in digest
+    assert "httpx==0.26.0" not in digest
+
+
 async def test_the_digest_stays_within_its_share_and_leaves_the_conversation_its_room(store):
     from cairn.memory.context_sections import section
 
