@@ -274,7 +274,7 @@ def parse_history(output: str) -> list[tuple[int, int]]:
 
 
 async def run_cairn(
-    case: Case, tally: dict[str, Tally], recall_hits: list[int], encoder: SentenceEncoder | None
+    case: Case, tally: dict[str, Tally], recall_hits: list[int], encoder: SentenceEncoder | None = None
 ) -> None:
     """Ingest ``case`` into a fresh store and score every question through the tools.
 
