@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cairn.memory.fts import adjacency_parts, match_query, quoted, topic_terms
-from cairn.memory.fusion import fuse
+from cairn.memory.fusion import MEANING_QUESTION_WEIGHT, fuse
 from cairn.memory.gist import gist
 from cairn.memory.note_sources import label_start, note_kind, note_provenance
 from cairn.memory.ranking import idf, saturation, token_count
@@ -110,7 +110,7 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
         for row in details:
             scores[row["id"]] *= ROLE_WEIGHT.get(row["role"], 1.0)
             if row["role"] == "user" and is_question(row["body"].strip()):
-                scores[row["id"]] *= QUESTION_WEIGHT
+                scores[row["id"]] *= QUESTION_WEIGHT if meaning is None else MEANING_QUESTION_WEIGHT
         groups: dict[str, list[Any]] = {}
         for row in details:
             groups.setdefault(row["body"], []).append(row)

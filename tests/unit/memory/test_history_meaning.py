@@ -108,3 +108,13 @@ async def test_the_worker_embeds_in_the_background_and_closes(meaning_store):
     await worker.close()
     worker.observe()  # closed: nothing starts
     await worker.drain()
+
+
+async def test_with_meaning_an_answer_ending_in_a_question_is_not_halved(meaning_store):
+    # In conversation an answer often ends by asking back; halving it (as words alone do, so
+    # that a question asked again does not outrank its answer) lost such answers.
+    await _chat(meaning_store, ["My puppy is called Max, and yours?"])
+    await _chat(meaning_store, ["My puppy is called Max, and yours."])
+    await meaning_store.embed_pending()
+    hits = await meaning_store.search_history("puppy name", limit=2)
+    assert len(hits) == 2 and hits[0].score == pytest.approx(hits[1].score)
