@@ -17,6 +17,14 @@ from cairn.memory.store_base import StoreBase
 
 EMBED_BATCH = 32  # messages per worker-thread call: small enough to stop soon when closing
 _BODY = "SELECT id, body FROM message_search_body WHERE id IN ({})"
+# Messages are embedded in id order: what waits is above the highest embedded id, or marked
+# stale by an edit (migration 0006). Both are index lookups: a step's cost does not grow with
+# the history (R18).
+_PENDING = (
+    "SELECT message_id AS id FROM message_vectors WHERE vector IS NULL UNION "
+    "SELECT id FROM messages WHERE id > (SELECT coalesce(max(message_id), 0) FROM message_vectors) "
+    "ORDER BY id LIMIT ?"
+)
 
 
 class _VectorCache:
@@ -69,11 +77,7 @@ class VectorsMixin(StoreBase):
         async with self._embed_lock:
             while limit is None or written < limit:
                 size = EMBED_BATCH if limit is None else min(EMBED_BATCH, limit - written)
-                rows = await self.fetchall(
-                    "SELECT m.id FROM messages AS m LEFT JOIN message_vectors AS v ON v.message_id = m.id "
-                    "WHERE v.message_id IS NULL ORDER BY m.id LIMIT ?",
-                    (size,),
-                )
+                rows = await self.fetchall(_PENDING, (size,))
                 if not rows or self.closed:
                     break
                 ids = ",".join(str(int(row["id"])) for row in rows)
@@ -86,19 +90,24 @@ class VectorsMixin(StoreBase):
         return written
 
     async def _write_vectors(self, model: str, texts: dict[int, str], blobs: dict[int, bytes]) -> int:
-        """Write the vectors whose message still has the text that was embedded (an edit
-        while the model ran leaves the message to the next pass)."""
+        """Write the vectors whose message still has the text that was embedded; a message
+        edited while the model ran is marked stale instead (the next pass embeds it again).
+        A vector written again replaces the row, so it gets a new id that readers notice."""
         if not texts:
             return 0
         async with self.transaction() as conn:
             ids = ",".join(str(int(i)) for i in texts)
             async with conn.execute(_BODY.format(ids)) as cursor:
                 current = {row["id"]: row["body"] or "" for row in await cursor.fetchall()}
-            rows = [(i, model, blobs[i]) for i, text in texts.items() if current.get(i) == text]
+            rows = [
+                (i, model, blobs[i] if current[i] == text else None)
+                for i, text in texts.items()
+                if i in current  # a deleted message needs no vector
+            ]
             await conn.executemany(
-                "INSERT OR IGNORE INTO message_vectors (message_id, model, vector) VALUES (?, ?, ?)", rows
+                "INSERT OR REPLACE INTO message_vectors (message_id, model, vector) VALUES (?, ?, ?)", rows
             )
-        return len(rows)
+        return sum(1 for row in rows if row[2] is not None)
 
     async def vector_similarities(self, query: str) -> tuple[list[int], Any] | None:
         """(message ids, cosine of each message's vector with ``query``'s), for every message

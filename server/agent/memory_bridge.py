@@ -130,11 +130,19 @@ class MemoryService:
 
     @classmethod
     async def open(
-        cls, db_path: Path, workspace_root: Path, redactor: Redactor, model: Callable[[], ModelClient]
+        cls,
+        db_path: Path,
+        workspace_root: Path,
+        redactor: Redactor,
+        model: Callable[[], ModelClient],
+        *,
+        embed: bool = True,
     ) -> MemoryService:
+        """Open the workspace's store; with ``embed`` (and the `embed` extra installed),
+        `history` also ranks by meaning and new messages are embedded in the background."""
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        # The embedding model (the `embed` extra), read and hash-checked once per process.
-        encoder = await asyncio.to_thread(load_encoder)
+        # The embedding model, read and hash-checked once per process.
+        encoder = await asyncio.to_thread(load_encoder) if embed else None
         store = await MemoryStore.open(
             db_path, redactor=redactor, workspace_root=workspace_root, encoder=encoder
         )

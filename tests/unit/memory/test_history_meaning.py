@@ -11,6 +11,7 @@ import sqlite3
 
 import pytest
 
+from cairn.memory import store_vectors
 from cairn.memory.embedding_worker import EmbeddingWorker
 from cairn.memory.store import MemoryStore
 
@@ -118,3 +119,13 @@ async def test_with_meaning_an_answer_ending_in_a_question_is_not_halved(meaning
     await meaning_store.embed_pending()
     hits = await meaning_store.search_history("puppy name", limit=2)
     assert len(hits) == 2 and hits[0].score == pytest.approx(hits[1].score)
+
+
+async def test_waiting_messages_are_found_by_index_not_by_reading_the_history(meaning_store):
+    # R18: what the worker does after each step must not grow with the history.
+    await _chat(meaning_store, [f"note {n} about the database" for n in range(40)])
+    await meaning_store.embed_pending()
+    plan = await meaning_store.fetchall("EXPLAIN QUERY PLAN " + store_vectors._PENDING, (32,))
+    scans = [row["detail"] for row in plan if row["detail"].startswith("SCAN")]
+    # The only scan allowed is of the partial index of stale vectors (as long as what waits).
+    assert scans == ["SCAN message_vectors USING INDEX message_vectors_to_redo"]

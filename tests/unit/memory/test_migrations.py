@@ -134,7 +134,7 @@ async def test_search_index_is_rebuilt_from_the_rows_of_an_older_database(db_pat
 
 async def test_vectors_table_is_added_to_an_older_database_and_follows_its_messages(db_path):
     """0006 adds `message_vectors`: empty on upgrade (the background embeds what is there),
-    a row deleted when its message is edited or deleted."""
+    a vector marked stale (NULL) when its message is edited, deleted with its message."""
     async with await MemoryStore.open(db_path, migrate_to=5) as old:
         session = await old.new_session()
         first = await old.append_message(session, {"role": "user", "content": "We use Postgres"})
@@ -149,4 +149,5 @@ async def test_vectors_table_is_added_to_an_older_database_and_follows_its_messa
         await store.finish_message(first, {"role": "user", "content": "We use SQLite"})
         async with store.transaction() as conn:
             await conn.execute("DELETE FROM messages WHERE id = ?", (second,))
-        assert await store.fetchall("SELECT * FROM message_vectors") == []
+        rows = await store.fetchall("SELECT message_id, vector FROM message_vectors")
+        assert [(row["message_id"], row["vector"]) for row in rows] == [(first, None)]
