@@ -10,7 +10,7 @@ five times) collapse into one hit. What is shown is exact text: see :mod:`cairn.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,11 +42,29 @@ ROLE_WEIGHT: dict[str, float] = {"assistant": 0.25, "tool": 0.5}
 QUESTION_WEIGHT = 0.5
 
 
+class _Cosines(Mapping[int, float]):
+    """A query's cosine with each embedded message, read from the search's array on demand
+    (a dict of every message's cosine would cost more than the matrix product)."""
+
+    def __init__(self, values: Any, row_of: dict[int, int]) -> None:
+        self._values = values
+        self._row_of = row_of
+
+    def __getitem__(self, message_id: int) -> float:
+        return float(self._values[self._row_of[message_id]])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._row_of)
+
+    def __len__(self) -> int:
+        return len(self._row_of)
+
+
 @dataclass(frozen=True)
 class _Meaning:
     """A query's cosine with every embedded message, and the nearest candidates."""
 
-    cosine: dict[int, float]
+    cosine: _Cosines
     nearest: list[int]
 
 
@@ -209,18 +227,22 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
         similar = await self.vector_similarities(query)
         if similar is None:
             return None
-        ids, cosines = similar
-        cosine = {i: float(c) for i, c in zip(ids, cosines.tolist())}
+        ids, values, row_of = similar
         allowed = None
         if session_id is not None:
             rows = await self.fetchall("SELECT id FROM messages WHERE session_id = ?", (session_id,))
             allowed = {row["id"] for row in rows}
-        ranked = sorted(cosine, key=lambda i: -cosine[i])
-        nearest = [i for i in ranked if i not in excluded and (allowed is None or i in allowed)][:depth]
+        nearest: list[int] = []
+        for row in (-values).argsort(kind="stable").tolist():
+            if len(nearest) == depth:
+                break
+            if ids[row] not in excluded and (allowed is None or ids[row] in allowed):
+                nearest.append(ids[row])
+        cosine = _Cosines(values, row_of)
         return _Meaning(cosine, nearest)
 
     async def _neighbour_cosines(
-        self, candidates: list[int], cosine: dict[int, float], excluded: set[int]
+        self, candidates: list[int], cosine: Mapping[int, float], excluded: set[int]
     ) -> dict[int, float]:
         """Each candidate's best cosine among the messages just before and after it (an
         excluded one, the searching request, never counts)."""

@@ -51,7 +51,7 @@ class _VectorCache:
             if index is not None:  # embedded again after an edit: the old row is replaced
                 self.matrix[index] = vector
                 continue
-            self.row_of[row["message_id"]] = len(self.ids) + len(fresh)
+            self.row_of[row["message_id"]] = len(self.ids)  # the matrix's rows, then the fresh ones
             fresh.append(vector)
             self.ids.append(row["message_id"])
         if fresh:
@@ -109,9 +109,10 @@ class VectorsMixin(StoreBase):
             )
         return sum(1 for row in rows if row[2] is not None)
 
-    async def vector_similarities(self, query: str) -> tuple[list[int], Any] | None:
-        """(message ids, cosine of each message's vector with ``query``'s), for every message
-        embedded by this store's model; None without an encoder or with no vectors."""
+    async def vector_similarities(self, query: str) -> tuple[list[int], Any, dict[int, int]] | None:
+        """(message ids, cosine of each message's vector with ``query``'s, message id -> its
+        position in both), for every message embedded by this store's model; None without an
+        encoder or with no vectors."""
         encoder = self.encoder
         if encoder is None:
             return None
@@ -129,4 +130,4 @@ class VectorsMixin(StoreBase):
         if not cache.ids:
             return None
         query_vector = (await asyncio.to_thread(encoder.encode, [query]))[0]
-        return cache.ids, cache.matrix @ query_vector
+        return cache.ids, cache.matrix @ query_vector, cache.row_of

@@ -129,3 +129,15 @@ async def test_waiting_messages_are_found_by_index_not_by_reading_the_history(me
     scans = [row["detail"] for row in plan if row["detail"].startswith("SCAN")]
     # The only scan allowed is of the partial index of stale vectors (as long as what waits).
     assert scans == ["SCAN message_vectors USING INDEX message_vectors_to_redo"]
+
+
+async def test_a_search_sees_vectors_written_again_after_it_read_them(meaning_store):
+    # Each search reads only the vectors added since the last one: one written again (after an
+    # edit) must replace the old one, for the right message.
+    ids, _ = await _chat(meaning_store, ["We use Postgres.", "The build is green.", "Lunch at noon."])
+    await meaning_store.embed_pending()
+    assert [h.message_id for h in await meaning_store.search_history("database", limit=1)] == [ids[0]]
+    await meaning_store.finish_message(ids[1], {"role": "user", "content": "Our holiday is in Lisbon."})
+    await meaning_store.embed_pending()
+    assert [h.message_id for h in await meaning_store.search_history("vacation", limit=1)] == [ids[1]]
+    assert [h.message_id for h in await meaning_store.search_history("database", limit=1)] == [ids[0]]
