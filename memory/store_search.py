@@ -4,7 +4,9 @@ FTS5 finds the candidates (stemmed words, stopwords left out of the query); they
 BM25 computed here (:mod:`cairn.memory.ranking`): a message's own words weigh most, the start
 of its neighbours and its date less (see migration 0004), each word weighed by how many
 messages hold it in their own words; messages where query words occur together get a boost,
-the agent's own prose less. Identical messages (the same file read
+the agent's own prose less. With a sentence encoder (the `embed` extra) the nearest messages by
+meaning join the candidates and every candidate's score also counts its meaning and its
+neighbours' (:mod:`cairn.memory.fusion`). Identical messages (the same file read
 five times) collapse into one hit. What is shown is exact text: see :mod:`cairn.memory.snippets`.
 """
 
@@ -51,7 +53,10 @@ class _Cosines(Mapping[int, float]):
         self._row_of = row_of
 
     def __getitem__(self, message_id: int) -> float:
-        return float(self._values[self._row_of[message_id]])
+        row = self._row_of[message_id]
+        if row >= len(self._values):  # embedded since this search's product: not in it
+            raise KeyError(message_id)
+        return float(self._values[row])
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._row_of)
