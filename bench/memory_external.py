@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cairn.memory.minilm import load_encoder
+from cairn.memory.ports import SentenceEncoder
 from cairn.memory.store import MemoryStore
 from cairn.server.agent.tools.context import ToolContext
 from cairn.server.agent.tools.memory_tools import memory_registry
@@ -271,12 +273,19 @@ def parse_history(output: str) -> list[tuple[int, int]]:
     return hits
 
 
-async def run_cairn(case: Case, tally: dict[str, Tally], recall_hits: list[int]) -> None:
-    """Ingest ``case`` into a fresh store and score every question through the tools."""
+async def run_cairn(
+    case: Case, tally: dict[str, Tally], recall_hits: list[int], encoder: SentenceEncoder | None = None
+) -> None:
+    """Ingest ``case`` into a fresh store and score every question through the tools.
+
+    With an ``encoder``, every message is embedded before the questions (what the server's
+    background embedding has done by the time a later request searches)."""
     with tempfile.TemporaryDirectory(prefix="cairn-external-") as tmp:
         clock = SettableClock()
-        async with await MemoryStore.open(Path(tmp) / "memory.sqlite3", clock=clock) as store:
+        path = Path(tmp) / "memory.sqlite3"
+        async with await MemoryStore.open(path, clock=clock, encoder=encoder) as store:
             keys = await ingest(store, clock, case.sessions)
+            await store.embed_pending()
             tools = memory_registry(store)
             ctx = ToolContext.create(tmp)
             try:
@@ -332,14 +341,20 @@ def table(dataset: str, cairn: dict[str, Tally], baseline: dict[str, Tally], rec
     return "\n".join(rows)
 
 
-async def run(dataset: str, cases: list[Case], limit: int | None, progress: Callable[[str], None]) -> str:
+async def run(
+    dataset: str,
+    cases: list[Case],
+    limit: int | None,
+    progress: Callable[[str], None],
+    encoder: SentenceEncoder | None = None,
+) -> str:
     if limit is not None:
         cases = trimmed(cases, limit)
     cairn: dict[str, Tally] = {}
     baseline: dict[str, Tally] = {}
     recall_hits: list[int] = []
     for number, case in enumerate(cases, start=1):
-        await run_cairn(case, cairn, recall_hits)
+        await run_cairn(case, cairn, recall_hits, encoder)
         run_baseline(case, baseline)
         progress(f"{dataset}: case {number}/{len(cases)}, {cairn['all'].questions} questions")
     return table(dataset, cairn, baseline, recall_hits)
@@ -360,7 +375,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="at most this many questions per dataset")
     parser.add_argument("--dataset", choices=("locomo", "longmemeval", "both"), default="both")
+    parser.add_argument(
+        "--embed",
+        choices=("auto", "off"),
+        default="auto",
+        help="auto: history also ranks by meaning when the `embed` extra is installed; off: words only",
+    )
     args = parser.parse_args(argv)
+    encoder = load_encoder() if args.embed == "auto" else None
+    print(f"history's meaning signal: {encoder.model_id if encoder else 'none (words only)'}")
     loaders = {"locomo": locomo_cases, "longmemeval": longmemeval_cases}
     wanted = list(loaders) if args.dataset == "both" else [args.dataset]
     for dataset in wanted:
@@ -369,7 +392,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{dataset}: skipped, the data is not installed ({INSTALL})")
             continue
         cases = loaders[dataset](checked(path, dataset))
-        report = asyncio.run(run(dataset, cases, args.limit, lambda line: print(line, file=sys.stderr)))
+        report = asyncio.run(
+            run(dataset, cases, args.limit, lambda line: print(line, file=sys.stderr), encoder)
+        )
         print(report, flush=True)
     return 0
 

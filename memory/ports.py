@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -18,6 +18,20 @@ class TextModel(Protocol):
 
     async def complete(self, messages: list[dict], *, max_tokens: int | None = None) -> str:
         """The model's reply to ``messages`` (at most ``max_tokens`` tokens when given)."""
+        ...
+
+
+class SentenceEncoder(Protocol):
+    """Texts to unit vectors of meaning (`history`'s second signal, beside words).
+
+    ``encode`` is CPU-bound and thread-safe: the store calls it in a worker thread. Its result
+    is a NumPy float32 array, one ``dim``-wide row per text (typed Any: NumPy is optional)."""
+
+    model_id: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> Any:
+        """One unit vector per text, in the order given."""
         ...
 
 

@@ -37,6 +37,7 @@ from cairn.memory.migrate import (
     too_new_message,
 )
 from cairn.memory.paths import normalize_path
+from cairn.memory.ports import SentenceEncoder
 from cairn.memory.redaction import Redactor, default_redactor
 
 log = logging.getLogger(__name__)
@@ -135,12 +136,14 @@ class StoreBase:
         redactor: Redactor,
         clock: Clock,
         workspace_root: Path | None,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
         self._conn: aiosqlite.Connection | None = conn
         self.path = path
         self.redactor = redactor
         self.clock = clock
         self.workspace_root = workspace_root
+        self.encoder = encoder  # None: `history` ranks by words alone
         # Identifies this process+store in leases; readable in the DB when debugging.
         self.owner_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         # aiosqlite serialises statements, but a transaction spans several awaits: this lock
@@ -157,12 +160,14 @@ class StoreBase:
         clock: Clock | None = None,
         workspace_root: Path | None = None,
         migrate_to: int | None = None,
+        encoder: SentenceEncoder | None = None,
     ) -> Self:
         """Open (creating and migrating as needed) the memory database at ``path``.
 
         Raises :class:`SchemaTooNewError` for a database from a newer Cairn and
         :class:`MemoryStoreError` for a file that is not a usable SQLite database; in both
         cases the file is not modified. ``migrate_to`` is for tests of old schemas.
+        ``encoder``: the sentence-embedding model behind `history`'s meaning signal, if any.
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,6 +197,7 @@ class StoreBase:
             redactor=redactor or default_redactor(),
             clock=clock or utc_now,
             workspace_root=Path(workspace_root).resolve() if workspace_root else None,
+            encoder=encoder,
         )
         store.migrations_applied = applied
         return store

@@ -4,16 +4,20 @@ FTS5 finds the candidates (stemmed words, stopwords left out of the query); they
 BM25 computed here (:mod:`cairn.memory.ranking`): a message's own words weigh most, the start
 of its neighbours and its date less (see migration 0004), each word weighed by how many
 messages hold it in their own words; messages where query words occur together get a boost,
-the agent's own prose less. Identical messages (the same file read
+the agent's own prose less. With a sentence encoder (the `embed` extra) the nearest messages by
+meaning join the candidates and every candidate's score also counts its meaning and its
+neighbours' (:mod:`cairn.memory.fusion`). Identical messages (the same file read
 five times) collapse into one hit. What is shown is exact text: see :mod:`cairn.memory.snippets`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from cairn.memory.fts import adjacency_parts, match_query, quoted, topic_terms
+from cairn.memory.fusion import MEANING_QUESTION_WEIGHT, fuse
 from cairn.memory.gist import gist
 from cairn.memory.note_sources import label_start, note_kind, note_provenance
 from cairn.memory.ranking import idf, saturation, token_count
@@ -22,6 +26,7 @@ from cairn.memory.snippets import CLOSE, OPEN, spans, window
 from cairn.memory.statements import is_question
 from cairn.memory.store_memories import LongTermMixin
 from cairn.memory.store_transcript import TranscriptMixin
+from cairn.memory.store_vectors import VectorsMixin
 
 # bm25() column weights of messages_fts: the message itself, its neighbours, its date.
 BODY_WEIGHT, CONTEXT_WEIGHT, STAMP_WEIGHT = 1.0, 0.5, 0.3
@@ -39,11 +44,40 @@ ROLE_WEIGHT: dict[str, float] = {"assistant": 0.25, "tool": 0.5}
 QUESTION_WEIGHT = 0.5
 
 
+class _Cosines(Mapping[int, float]):
+    """A query's cosine with each embedded message, read from the search's array on demand
+    (a dict of every message's cosine would cost more than the matrix product)."""
+
+    def __init__(self, values: Any, row_of: dict[int, int]) -> None:
+        self._values = values
+        self._row_of = row_of
+
+    def __getitem__(self, message_id: int) -> float:
+        row = self._row_of[message_id]
+        if row >= len(self._values):  # embedded since this search's product: not in it
+            raise KeyError(message_id)
+        return float(self._values[row])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._row_of)
+
+    def __len__(self) -> int:
+        return len(self._row_of)
+
+
+@dataclass(frozen=True)
+class _Meaning:
+    """A query's cosine with every embedded message, and the nearest candidates."""
+
+    cosine: _Cosines
+    nearest: list[int]
+
+
 def _ids(values: Iterable[int]) -> str:
     return ",".join(str(int(v)) for v in values)  # ints only: safe to inline
 
 
-class SearchMixin(TranscriptMixin, LongTermMixin):
+class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
     """`search_history` for raw wording, `search_memory` for memories, checkpoints and notes."""
 
     async def search_history(
@@ -74,8 +108,17 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
             params += (session_id,)
         rows = await self.fetchall(sql + " ORDER BY score LIMIT ?", params + (limit * CANDIDATES_PER_HIT,))
         pool = [row["id"] for row in rows]
+        meaning = await self._meaning(query, limit * CANDIDATES_PER_HIT, session_id, set(exclude_ids))
+        if meaning is not None:
+            pool += [i for i in meaning.nearest if i not in set(pool)]
         tainted = await self._request_neighbours(excluded, pool) if excluded and pool else set()
         scores = await self._column_scores(query, pool, own_words_only=tainted) if pool else {}
+        if meaning is not None:
+            # Found by meaning, if not by words (a tainted one matched only through the request).
+            for message_id in meaning.nearest:
+                scores.setdefault(message_id, 0.0)
+            neighbours = await self._neighbour_cosines(list(scores), meaning.cosine, set(exclude_ids))
+            scores = fuse(scores, meaning.cosine, neighbours)
         if not scores:
             return []
         details = await self.fetchall(
@@ -90,7 +133,7 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
         for row in details:
             scores[row["id"]] *= ROLE_WEIGHT.get(row["role"], 1.0)
             if row["role"] == "user" and is_question(row["body"].strip()):
-                scores[row["id"]] *= QUESTION_WEIGHT
+                scores[row["id"]] *= QUESTION_WEIGHT if meaning is None else MEANING_QUESTION_WEIGHT
         groups: dict[str, list[Any]] = {}
         for row in details:
             groups.setdefault(row["body"], []).append(row)
@@ -180,6 +223,45 @@ class SearchMixin(TranscriptMixin, LongTermMixin):
                 joined = together[row["part"]][1]
                 scores[row["id"]] += ADJACENCY_WEIGHT * sum(own[w].get(row["id"], 0.0) for w in joined)
         return {i: score for i, score in scores.items() if score < 0 or i not in own_words_only}
+
+    async def _meaning(
+        self, query: str, depth: int, session_id: str | None, excluded: set[int]
+    ) -> _Meaning | None:
+        """The cosine of every embedded message with ``query`` and the ``depth`` nearest ones
+        (of ``session_id`` when given, never an excluded one); None without an encoder."""
+        similar = await self.vector_similarities(query)
+        if similar is None:
+            return None
+        ids, values, row_of = similar
+        allowed = None
+        if session_id is not None:
+            rows = await self.fetchall("SELECT id FROM messages WHERE session_id = ?", (session_id,))
+            allowed = {row["id"] for row in rows}
+        nearest: list[int] = []
+        for row in (-values).argsort(kind="stable").tolist():
+            if len(nearest) == depth:
+                break
+            if ids[row] not in excluded and (allowed is None or ids[row] in allowed):
+                nearest.append(ids[row])
+        cosine = _Cosines(values, row_of)
+        return _Meaning(cosine, nearest)
+
+    async def _neighbour_cosines(
+        self, candidates: list[int], cosine: Mapping[int, float], excluded: set[int]
+    ) -> dict[int, float]:
+        """Each candidate's best cosine among the messages just before and after it (an
+        excluded one, the searching request, never counts)."""
+        rows = await self.fetchall(
+            "SELECT c.id AS id, n.id AS neighbour FROM messages AS c JOIN messages AS n "
+            "ON n.session_id = c.session_id AND n.seq BETWEEN c.seq - 1 AND c.seq + 1 AND n.id != c.id "
+            f"WHERE c.id IN ({_ids(candidates)})"
+        )
+        best: dict[int, float] = {}
+        for row in rows:
+            if row["neighbour"] in excluded or row["neighbour"] not in cosine:
+                continue
+            best[row["id"]] = max(best.get(row["id"], 0.0), cosine[row["neighbour"]])
+        return best
 
     async def _request_neighbours(self, excluded: str, candidates: list[int]) -> set[int]:
         """The candidates next to an excluded message: the message just before a question

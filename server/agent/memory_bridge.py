@@ -10,6 +10,7 @@ means checkpoints without narrative.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +20,8 @@ from typing import Any
 from cairn.memory.checkpoints import CheckpointWriter
 from cairn.memory.consolidate import ConsolidationReport, consolidate, consolidate_if_due
 from cairn.memory.context import ContextAssembler
+from cairn.memory.embedding_worker import EmbeddingWorker
+from cairn.memory.minilm import load_encoder
 from cairn.memory.redaction import Redactor
 from cairn.memory.store import MemoryStore
 from cairn.server.agent.errors import AgentError
@@ -44,9 +47,10 @@ class LazyTextModel:
 class StoreConversation:
     """A session's transcript in the memory store."""
 
-    def __init__(self, store: MemoryStore, session_id: str) -> None:
+    def __init__(self, store: MemoryStore, session_id: str, embedder: EmbeddingWorker | None = None) -> None:
         self._store = store
         self.session_id = session_id
+        self._embedder = embedder
 
     async def add(
         self,
@@ -59,6 +63,8 @@ class StoreConversation:
         await self._store.append_message(
             self.session_id, message, complete=complete, tokens=tokens, user_text=user_text
         )
+        if self._embedder is not None:
+            self._embedder.observe()
 
     async def history(self) -> list[dict]:
         return await self._store.messages(self.session_id)
@@ -120,14 +126,29 @@ class MemoryService:
         self._model = model
         self.text_model = LazyTextModel(model)
         self.writer = CheckpointWriter(store, self.text_model, count_tokens=self._count)
+        self.embedder = EmbeddingWorker(store)
 
     @classmethod
     async def open(
-        cls, db_path: Path, workspace_root: Path, redactor: Redactor, model: Callable[[], ModelClient]
+        cls,
+        db_path: Path,
+        workspace_root: Path,
+        redactor: Redactor,
+        model: Callable[[], ModelClient],
+        *,
+        embed: bool = True,
     ) -> MemoryService:
+        """Open the workspace's store; with ``embed`` (and the `embed` extra installed),
+        `history` also ranks by meaning and new messages are embedded in the background."""
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        store = await MemoryStore.open(db_path, redactor=redactor, workspace_root=workspace_root)
-        return cls(store, workspace_root, db_path, model)
+        # The embedding model, read and hash-checked once per process.
+        encoder = await asyncio.to_thread(load_encoder) if embed else None
+        store = await MemoryStore.open(
+            db_path, redactor=redactor, workspace_root=workspace_root, encoder=encoder
+        )
+        service = cls(store, workspace_root, db_path, model)
+        service.embedder.observe()  # what earlier sessions stored before vectors existed
+        return service
 
     def _count(self, text: str) -> int:
         try:
@@ -141,7 +162,7 @@ class MemoryService:
         return await self.store.new_session(origin=origin)
 
     async def conversation(self, session_id: str, origin: str) -> StoreConversation:
-        return StoreConversation(self.store, session_id)
+        return StoreConversation(self.store, session_id, self.embedder)
 
     def context_policy(
         self, session_id: str, model: ModelClient, repo_map: Callable[[str, int], str] | None = None
@@ -185,5 +206,6 @@ class MemoryService:
     async def close(self) -> None:
         try:
             await self.writer.close(timeout=1.0)
+            await self.embedder.close(timeout=1.0)
         finally:
             await self.store.close()

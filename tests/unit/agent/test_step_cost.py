@@ -40,7 +40,11 @@ async def test_store_reads_per_step_are_the_same_at_step_10_and_step_100(tmp_pat
 
     # A window so large that no checkpoint is due: every read in a step is the agent's own.
     model = ModelClient(ModelConfig(model="scripted/cost", request_timeout=10, context_window=2_000_000))
-    service = await MemoryService.open(tmp_path / "memory.sqlite3", tmp_path, Redactor(), lambda: model)
+    # Without the embedding model: its background reads follow its worker thread's timing, not
+    # the steps (they are index lookups too: test_history_meaning.py).
+    service = await MemoryService.open(
+        tmp_path / "memory.sqlite3", tmp_path, Redactor(), lambda: model, embed=False
+    )
     rows_per_read: list[int] = []
     real = service.store.fetchall
 

@@ -130,3 +130,24 @@ async def test_search_index_is_rebuilt_from_the_rows_of_an_older_database(db_pat
         # New rows keep being indexed by the new triggers.
         await store.append_message(session, {"role": "user", "content": "Researched enough"})
         assert "Researched enough" in [h.snippet for h in await store.search_history("research")]
+
+
+async def test_vectors_table_is_added_to_an_older_database_and_follows_its_messages(db_path):
+    """0006 adds `message_vectors`: empty on upgrade (the background embeds what is there),
+    a vector marked stale (NULL) when its message is edited, deleted with its message."""
+    async with await MemoryStore.open(db_path, migrate_to=5) as old:
+        session = await old.new_session()
+        first = await old.append_message(session, {"role": "user", "content": "We use Postgres"})
+        second = await old.append_message(session, {"role": "user", "content": "on port 5433"})
+    async with await MemoryStore.open(db_path) as store:
+        assert "0006_message_vectors" in store.migrations_applied
+        async with store.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO message_vectors (message_id, model, vector) VALUES (?, 'm', x'00000000')",
+                [(first,), (second,)],
+            )
+        await store.finish_message(first, {"role": "user", "content": "We use SQLite"})
+        async with store.transaction() as conn:
+            await conn.execute("DELETE FROM messages WHERE id = ?", (second,))
+        rows = await store.fetchall("SELECT message_id, vector FROM message_vectors")
+        assert [(row["message_id"], row["vector"]) for row in rows] == [(first, None)]
