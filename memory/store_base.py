@@ -20,7 +20,7 @@ import socket
 import sqlite3
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +62,11 @@ def inserted_id(cursor: aiosqlite.Cursor) -> int:
     if cursor.lastrowid is None:
         raise MemoryStoreError("the INSERT created no row")
     return cursor.lastrowid
+
+
+def id_list(values: Iterable[int]) -> str:
+    """Row ids as an SQL ``IN (...)`` list (ints only: safe to inline)."""
+    return ",".join(str(int(v)) for v in values)
 
 
 def utc_now() -> datetime:

@@ -24,6 +24,7 @@ from cairn.memory.ranking import idf, saturation, token_count
 from cairn.memory.records import HistoryHit, RecallHit, StoredMessage
 from cairn.memory.snippets import CLOSE, OPEN, spans, window
 from cairn.memory.statements import is_question
+from cairn.memory.store_base import id_list
 from cairn.memory.store_memories import LongTermMixin
 from cairn.memory.store_transcript import TranscriptMixin
 from cairn.memory.store_vectors import VectorsMixin
@@ -73,10 +74,6 @@ class _Meaning:
     nearest: list[int]
 
 
-def _ids(values: Iterable[int]) -> str:
-    return ",".join(str(int(v)) for v in values)  # ints only: safe to inline
-
-
 class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
     """`search_history` for raw wording, `search_memory` for memories, checkpoints and notes."""
 
@@ -95,7 +92,8 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
         match = match_query(query, "any")
         if match is None or limit < 1:
             return []
-        excluded = _ids(exclude_ids)
+        skipped = set(exclude_ids)  # read once: it may be any iterable
+        excluded = id_list(skipped)
         sql = (
             f"SELECT f.rowid AS id, bm25(messages_fts, {BODY_WEIGHT}, {CONTEXT_WEIGHT}, "
             f"{STAMP_WEIGHT}) AS score FROM messages_fts AS f WHERE messages_fts MATCH ?"
@@ -108,22 +106,23 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
             params += (session_id,)
         rows = await self.fetchall(sql + " ORDER BY score LIMIT ?", params + (limit * CANDIDATES_PER_HIT,))
         pool = [row["id"] for row in rows]
-        meaning = await self._meaning(query, limit * CANDIDATES_PER_HIT, session_id, set(exclude_ids))
+        meaning = await self._meaning(query, limit * CANDIDATES_PER_HIT, session_id, skipped)
         if meaning is not None:
-            pool += [i for i in meaning.nearest if i not in set(pool)]
+            by_words = set(pool)
+            pool += [i for i in meaning.nearest if i not in by_words]
         tainted = await self._request_neighbours(excluded, pool) if excluded and pool else set()
         scores = await self._column_scores(query, pool, own_words_only=tainted) if pool else {}
         if meaning is not None:
             # Found by meaning, if not by words (a tainted one matched only through the request).
             for message_id in meaning.nearest:
                 scores.setdefault(message_id, 0.0)
-            neighbours = await self._neighbour_cosines(list(scores), meaning.cosine, set(exclude_ids))
+            neighbours = await self._neighbour_cosines(list(scores), meaning.cosine, skipped)
             scores = fuse(scores, meaning.cosine, neighbours)
         if not scores:
             return []
         details = await self.fetchall(
             "SELECT m.id, m.session_id, m.seq, m.role, m.name, m.created_at, f.body FROM messages AS m "
-            f"JOIN messages_fts AS f ON f.rowid = m.id WHERE m.id IN ({_ids(scores)})"
+            f"JOIN messages_fts AS f ON f.rowid = m.id WHERE m.id IN ({id_list(scores)})"
         )
         # A row with no words of its own (a memory search, or a call to one) matched through
         # its neighbours' words only: it has nothing to show.
@@ -139,11 +138,12 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
             groups.setdefault(row["body"], []).append(row)
         ranked = sorted(groups.values(), key=lambda rows: min(scores[r["id"]] for r in rows))[:limit]
         shown = [max(rows, key=lambda r: (r["created_at"], r["id"])) for rows in ranked]
+        shown_ids = id_list(r["id"] for r in shown)
         highlighted = {
             row["id"]: row["marked"]
             for row in await self.fetchall(
                 f"SELECT rowid AS id, highlight(messages_fts, 0, '{OPEN}', '{CLOSE}') AS marked "
-                f"FROM messages_fts WHERE messages_fts MATCH ? AND rowid IN ({_ids(r['id'] for r in shown)})",
+                f"FROM messages_fts WHERE messages_fts MATCH ? AND rowid IN ({shown_ids})",
                 (match,),
             )
         }
@@ -177,7 +177,7 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
         reaches 0 (see :mod:`cairn.memory.ranking`); own words found together
         (`adjacency_parts`) count once more at ``ADJACENCY_WEIGHT``. ``own_words_only``:
         messages scored without their neighbours' words, left out when nothing else matches."""
-        ids = _ids(candidates)
+        ids = id_list(candidates)
         words = topic_terms(query)
         own_phrases = tuple(f"body : {quoted(word)}" for word in words)
         held = "".join(", (SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?)" for _ in words)
@@ -254,7 +254,7 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
         rows = await self.fetchall(
             "SELECT c.id AS id, n.id AS neighbour FROM messages AS c JOIN messages AS n "
             "ON n.session_id = c.session_id AND n.seq BETWEEN c.seq - 1 AND c.seq + 1 AND n.id != c.id "
-            f"WHERE c.id IN ({_ids(candidates)})"
+            f"WHERE c.id IN ({id_list(candidates)})"
         )
         best: dict[int, float] = {}
         for row in rows:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from cairn.memory.store_base import StoreBase
+from cairn.memory.store_base import StoreBase, id_list
 
 EMBED_BATCH = 32  # messages per worker-thread call: small enough to stop soon when closing
 _BODY = "SELECT id, body FROM message_search_body WHERE id IN ({})"
@@ -80,7 +80,7 @@ class VectorsMixin(StoreBase):
                 rows = await self.fetchall(_PENDING, (size,))
                 if not rows or self.closed:
                     break
-                ids = ",".join(str(int(row["id"])) for row in rows)
+                ids = id_list(row["id"] for row in rows)
                 texts = {row["id"]: row["body"] or "" for row in await self.fetchall(_BODY.format(ids))}
                 wanted = [i for i, text in texts.items() if text.strip()]
                 vectors = await asyncio.to_thread(encoder.encode, [texts[i] for i in wanted])
@@ -96,8 +96,7 @@ class VectorsMixin(StoreBase):
         if not texts:
             return 0
         async with self.transaction() as conn:
-            ids = ",".join(str(int(i)) for i in texts)
-            async with conn.execute(_BODY.format(ids)) as cursor:
+            async with conn.execute(_BODY.format(id_list(texts))) as cursor:
                 current = {row["id"]: row["body"] or "" for row in await cursor.fetchall()}
             rows = [
                 (i, model, blobs[i] if current[i] == text else None)
