@@ -131,18 +131,51 @@ def _append(old: list[str], new: list[str]) -> list[str]:
     return [item for item in old if item not in fresh] + new
 
 
+_SEEN_AT = re.compile(r"^(.*) — from (?:\w+ (?=[^`\s]+(?::\d+)?$))?(.+?)(?::(\d+))?$")
+
+
+def _seen_at(item: str) -> tuple[str, str, str] | None:
+    """A line copied from a file or command output as (line, place, line number or ''); the
+    place is the file whichever tool showed it (read_file, an edit's diff), or the command."""
+    match = _SEEN_AT.match(item)
+    return (match.group(1), match.group(2), match.group(3) or "") if match else None
+
+
+def _replaces(older: str, item: str, earlier_in_range: set[str]) -> bool:
+    """Whether ``item`` gives the subject of ``older`` a new value. Two lines copied from one
+    file must also be at the same line: an INI file's sections, a YAML list's items, set one
+    key in many places (a value that moved and changed is left to consolidation, which checks
+    the file itself). Two lines of one command's output replace each other only when the
+    command ran again, not within one output."""
+    a, b = _seen_at(older), _seen_at(item)
+    if a is None or b is None or a[1] != b[1]:
+        return same_subject(older, item)
+    if not same_subject(a[0], b[0]):  # whichever tool showed the file
+        return False
+    if a[1].startswith("command "):
+        return older not in earlier_in_range
+    return a[2] != "" and a[2] == b[2]
+
+
 def _supersede(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
     """Merged items, and the older ones a newer item about the same subject replaced."""
     merged = list(old)
     replaced: list[str] = []
+    earlier_in_range: set[str] = set()
     for item in new:
         if item in merged:
             merged.remove(item)
         else:
-            for older in [o for o in merged if same_subject(o, item)]:
-                merged.remove(older)
-                replaced.append(older)
+            where = _seen_at(item)
+            for older in list(merged):
+                was = _seen_at(older)
+                if where and was and was[:2] == where[:2]:
+                    merged.remove(older)  # the same line of the same file, shown again
+                elif _replaces(older, item, earlier_in_range):
+                    merged.remove(older)
+                    replaced.append(older)
         merged.append(item)
+        earlier_in_range.add(item)
     return merged, replaced
 
 

@@ -229,6 +229,26 @@ def _discovered(text: str, source: str) -> list[str]:
 
 
 _DIFF_LINE = re.compile(r"^(?:[+-](?![+-]{2})|@@ )")
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+
+
+def _added_lines(diff: str) -> str | None:
+    """An edit's echoed unified diff as the lines it wrote, numbered as in the new file (what
+    was removed, and the unchanged lines around, are no new value); None when it has no hunk."""
+    numbered: list[str] = []
+    line_no = None
+    for raw in diff.splitlines():
+        hunk = _HUNK.match(raw)
+        if hunk:
+            line_no = int(hunk.group(1))
+        elif line_no is None or raw.startswith(("+++", "---")):
+            continue
+        elif raw.startswith("+"):
+            numbered.append(f"{line_no:6}\t{raw[1:]}")
+            line_no += 1
+        elif not raw.startswith("-"):
+            line_no += 1
+    return "\n".join(numbered) if line_no is not None else None
 
 
 def _reports_errors(name: str, args: dict) -> bool:
@@ -249,7 +269,8 @@ def _from_tool_output(text: str, name: str, args: dict, out: Extraction) -> None
         errors = []
     elif _WRITE_TOOL.search(name):  # an edit echoes its diff: "FAILED" in changed text is no error
         errors = [line for line in errors if not _DIFF_LINE.match(line)]
-    discovered = _discovered(text, source_of(name, args))
+    added = _added_lines(text) if _WRITE_TOOL.search(name) else None
+    discovered = _discovered(text if added is None else added, source_of(name, args))
     out.errors += [f"{line} (tool output: {name})" for line in errors]
     # A config line with an address is one discovered value, not also a live resource.
     seen = {d.rsplit(" — from ", 1)[0] for d in discovered}

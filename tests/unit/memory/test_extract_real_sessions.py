@@ -347,3 +347,90 @@ def test_the_users_decisions_are_kept_as_the_users_words():
     assert data["decisions"] == ["We'll use a cursor on (scanned_at, id) because offsets shift."]
     decisions = render(data).split("## Design decisions")[1]
     assert "- (user) Let's go with quarantine" in decisions
+
+
+CARRIERS_INI = (
+    "config/carriers.ini (lines 1-11 of 11, from disk)\n"
+    "     1\t[MRDH]\n"
+    "     2\tname = Meridian Haul\n"
+    "     3\tsupport = edi-support@meridianhaul.com\n"
+    "     4\t\n"
+    "     5\t[NRTX]\n"
+    "     6\tname = Northline Express\n"
+    "     7\tsupport = ops@northline.example.com\n"
+    "     8\t\n"
+    "     9\t[PKLX]\n"
+    "    10\tname = Pakelux\n"
+    "    11\tsupport = it-service@pakelux.de"
+)
+
+
+def _read_carriers(call_id, content=CARRIERS_INI):
+    return _rows(
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [_call(call_id, "read_file", path="config/carriers.ini")],
+        },
+        {"role": "tool", "tool_call_id": call_id, "name": "read_file", "content": content},
+    )
+
+
+def test_one_key_set_in_several_places_of_a_file_keeps_every_value():
+    """An INI file's sections (or a YAML list's items) set the same key many times: the values
+    live side by side, and neither a later line of the same read nor a later read that still
+    shows them makes one replace another (issue 10, cause 8: contradiction needs one subject)."""
+    emails = ["edi-support@meridianhaul.com", "ops@northline.example.com", "it-service@pakelux.de"]
+    data = merge(None, extract(_read_carriers("a")), {})
+    assert [e for e in emails if any(e in d for d in data["discovered"])] == emails, data["discovered"]
+    assert not any("@" in s for s in data["superseded"]), data["superseded"]
+    # Read again after two lines were added above: every value is still current.
+    shifted = CARRIERS_INI.replace(
+        "     3\tsupport", "     3\tdecimal_sep = .\n     4\tthousands_sep = ,\n     5\tsupport"
+    )
+    data = merge(data, extract(_read_carriers("b", shifted)), {})
+    assert [e for e in emails if any(e in d for d in data["discovered"])] == emails, data["discovered"]
+    assert not any("@" in s for s in data["superseded"]), data["superseded"]
+
+
+def test_a_value_changed_in_one_section_replaces_only_that_value():
+    changed = CARRIERS_INI.replace("ops@northline.example.com", "edi@northline.example.com")
+    data = merge(merge(None, extract(_read_carriers("a")), {}), extract(_read_carriers("b", changed)), {})
+    current = "\n".join(data["discovered"])
+    assert "ops@northline.example.com" not in current
+    for email in ["edi-support@meridianhaul.com", "edi@northline.example.com", "it-service@pakelux.de"]:
+        assert email in current, current
+
+
+def test_an_edit_gives_the_values_it_wrote_at_their_lines_not_the_lines_around_them():
+    diff = (
+        "Applied the change to config/carriers.ini in the editor.\n"
+        "--- a/config/carriers.ini\n+++ b/config/carriers.ini\n"
+        "@@ -5,4 +5,4 @@\n"
+        " [NRTX]\n"
+        " name = Northline Express\n"
+        "-support = ops@northline.example.com\n"
+        "+support = edi@northline.example.com\n"
+        " \n"
+    )
+    edit = _rows(
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                _call("e", "propose_edit", path="config/carriers.ini", old_text="x", new_text="y")
+            ],
+        },
+        {"role": "tool", "tool_call_id": "e", "name": "propose_edit", "content": diff},
+    )
+    found = extract(edit)
+    assert found.discovered == [
+        "support = edi@northline.example.com — from propose_edit config/carriers.ini:7"
+    ]
+    data = merge(merge(None, extract(_read_carriers("a")), {}), found, {})
+    current = "\n".join(data["discovered"])
+    assert "ops@northline.example.com" not in current
+    assert "(superseded" not in current
+    assert any("ops@northline.example.com" in s for s in data["superseded"])
+    for email in ["edi-support@meridianhaul.com", "edi@northline.example.com", "it-service@pakelux.de"]:
+        assert email in current, current
