@@ -15,7 +15,7 @@ from typing import Any
 from cairn.memory.dates import absolutize_dates
 from cairn.memory.note_sources import FROM_LABEL, TOOL_OUTPUT_LABEL
 from cairn.memory.records import Anchor, CheckpointRecord, Memory, Source, Status, Tier
-from cairn.memory.statements import is_directive, is_fact, subjectless
+from cairn.memory.statements import is_directive, is_fact, is_request, subjectless
 from cairn.memory.values import TABLE_ROW, key_values, keyed_values, rekeyed, same_subject, statement_shape
 
 PROJECT_MAX_LINES = 200
@@ -312,14 +312,16 @@ def recall_only(item: Item) -> bool:
 def value_rank(kind: str, source: str, text: str) -> int:
     """How much a memory is worth showing in every session (lower first): the user's rules,
     then statements naming a value (the user's before the agent's notes before derived ones),
-    the user's decisions and other words, then the rest; lines whose subject is elsewhere last."""
+    the user's decisions, requests and other words, then the rest; lines whose subject is
+    elsewhere last. A request ("Draft the CHANGELOG entry for 2.15.0") was that day's task:
+    what the work established outranks it."""
     if subjectless(text):
         return 9
     if kind == "directive":
         return 0
     valued = bool(key_values(text))
     if source == "user":
-        return 1 if valued or kind == "decision" else 4
+        return 1 if (valued or kind == "decision") and not is_request(text) else 4
     if kind == "decision" or source == "agent":
         return 2 if valued else 3
     if valued:

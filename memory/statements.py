@@ -99,9 +99,14 @@ _NOT_A_FACT = re.compile(
     r"checking|looking|opening|running|searching)\b",
     re.IGNORECASE,
 )
+# A sentence that asks for work ("Draft the CHANGELOG entry", "Move the schedule to ..."):
+# a task of its moment, done or not, not something the project is.
 _REQUEST = re.compile(
-    r"^(?:please,?\s+)?(?:read|open|look|check|show|tell|explain|find|search|grep|list|run|fix|add|"
-    r"write|create|implement|refactor|review|help|summari[sz]e|describe|compare|go through|walk me)\b",
+    r"^(?:(?:ok|okay|so|and|then|now|also|next|first|great|good|cool),?\s+)*(?:please,?\s+)?"
+    r"(?:read|open|look|check|show|tell|explain|find|search|grep|list|run|fix|add|write|create|"
+    r"implement|refactor|review|help|summari[sz]e|describe|compare|go through|walk me|draft|move|make|"
+    r"put|change|bump|set|update|rename|remove|delete|drop|revert|commit|deploy|build|install|give|"
+    r"send|try|test|document|note|record|mark|split|merge|rewrite|clean|wire|hook)\b",
     re.IGNORECASE,
 )
 _OPEN = re.compile(r"\b(TODO|FIXME|open question|not sure|unclear|later|follow[- ]up)\b|\?$", re.IGNORECASE)
@@ -213,6 +218,11 @@ def is_decision(sentence: str) -> bool:
     if _FIRST_PERSON.match(core) and core.lower().startswith(("i ", "i'", "me ", "my ")):
         return bool(_WORK.search(core) or strong_values(core))  # "I chose to paint because ..."
     return True
+
+
+def is_request(sentence: str) -> bool:
+    """Whether a sentence asks for work ("Draft the CHANGELOG entry for 2.15.0.")."""
+    return _REQUEST.match(_core(sentence)) is not None
 
 
 def subjectless(sentence: str) -> bool:

@@ -176,3 +176,29 @@ async def test_an_old_bad_directive_is_demoted_not_kept_as_a_standing_instructio
     assert (await store.get_memory(good)).kind == "directive"
     demoted = await store.get_memory(bad)
     assert demoted is not None and demoted.kind != "directive" and demoted.tier == "archive"
+
+
+def test_the_cap_archives_the_users_past_requests_before_what_the_work_established():
+    """ "Draft the CHANGELOG entry for 2.15.0" was a task for that day, done; a value the
+    session settled ("a new `normalize_number()` helper in `parsers.py`") is worth a line in
+    every later session more than the request is."""
+
+    def item(text, source="user", when="2026-03-01T00:00:00"):
+        return Item(kind="fact", text=text, source=source, provenance="p", when=when, status="verified")
+
+    filler = [item(f"The worker pool on host-{i:02}.int.example.net runs 8 threads.") for i in range(59)]
+    requests = [
+        item("Draft the CHANGELOG entry for 2.15.0 with today's stuff.", when="2026-03-09T00:00:00"),
+        item("Move the CronJob schedule to 50 5 * * *.", when="2026-03-08T00:00:00"),
+        item(
+            "Write that up as a note I can paste into their PR request, in docs/requests/.",
+            when="2026-03-08T00:00:00",
+        ),
+    ]
+    established = item(
+        "Numbers are now parsed with a new `normalize_number()` helper in `parsers.py`.", source="derived"
+    )
+    items = [*filler, *requests, established]
+    assign_tiers(items, max_lines=60, max_bytes=100_000)
+    assert established.tier == "project"
+    assert [r.tier for r in requests] == ["archive"] * 3
