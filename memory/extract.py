@@ -29,9 +29,11 @@ from cairn.memory.statements import (
     is_fact,
     is_open_note,
     is_question,
+    is_request,
     only_chatter,
     sentences,
     statements,
+    subjectless,
 )
 from cairn.memory.values import (
     BACKTICK,
@@ -281,7 +283,8 @@ def _from_tool_output(text: str, name: str, args: dict, out: Extraction) -> None
 _FENCED = re.compile(r"^```.*?^```[^\n]*$", re.MULTILINE | re.DOTALL)
 
 
-def _from_prose(text: str, role: str, out: Extraction) -> None:
+def _from_prose(text: str, role: str, out: Extraction, *, answering: bool = False) -> None:
+    """``answering``: the user's message replies to a question the agent asked."""
     # Code blocks are not statements ("# always call flush()" in pasted code is no rule).
     for sentence in statements(_FENCED.sub("\n", text)):
         if is_question(sentence) or is_chatter(sentence):
@@ -290,7 +293,7 @@ def _from_prose(text: str, role: str, out: Extraction) -> None:
             continue
         if role == "user" and is_directive(sentence):
             out.directives.append(sentence)
-        elif is_decision(sentence):
+        elif is_decision(sentence) or (answering and _an_answer(sentence)):
             (out.user_decisions if role == "user" else out.decisions).append(sentence)
         elif is_fact(sentence):
             (out.user_facts if role == "user" else out.knowledge).append(sentence)
@@ -300,6 +303,34 @@ def _from_prose(text: str, role: str, out: Extraction) -> None:
             out.open_notes.append(sentence)
         out.commands += [code for code in BACKTICK.findall(sentence) if is_command(code)]
         out.values += exact_values(sentence)
+
+
+def _an_answer(sentence: str) -> bool:
+    """Whether a sentence of the user's reply to the agent's question is their choice ("Separate
+    line, and no fuel on top of it: sales quoted it as all-in.", "Guam is out of scope."), not a
+    new request or a line that means nothing on its own."""
+    return (
+        len(sentence.split()) >= 4
+        and not is_request(sentence)
+        and not subjectless(sentence)
+        and not is_open_note(sentence)
+        and not _NO_ANSWER.search(sentence)
+    )
+
+
+# Unsure ("I don't know, ask ops"), or only pointing at an option the question listed ("The
+# first one, please."): no choice a later session could read on its own.
+_NO_ANSWER = re.compile(
+    r"\b(?:don'?t know|do not know|no idea|let me think|maybe|perhaps|not yet)\b|"
+    r"^(?:\w+,\s+)?(?:the\s+|use\s+the\s+)?(?:first|second|third|last|other|former|latter)\b|"
+    r"^(?:\w+,\s+)?option\b",
+    re.IGNORECASE,
+)
+
+
+def _asks(text: str) -> bool:
+    """Whether the agent's prose asks the user something."""
+    return any(is_question(sentence) for sentence in statements(_FENCED.sub("\n", text)))
 
 
 def _pasted_errors(text: str) -> list[str]:
@@ -313,6 +344,7 @@ def extract(messages: Iterable[StoredMessage]) -> Extraction:
     """Extract verbatim items from messages, in transcript order, de-duplicated."""
     out = Extraction()
     calls: dict[str, tuple[str, dict]] = {}
+    asked = False  # the agent's last words asked the user something
     for stored in messages:
         message = stored.message
         role, content = message["role"], message.get("content") or ""
@@ -322,12 +354,15 @@ def extract(messages: Iterable[StoredMessage]) -> Extraction:
                 if not only_chatter(words):  # "Thanks!" is not what the user wants done
                     out.user_requests.append(words)
                     out.tasks.append(_first_line(words))
-                _from_prose(words, "user", out)
+                _from_prose(words, "user", out, answering=asked)
                 out.errors += _pasted_errors(words)
             elif content.strip():  # Cairn's own prompt (a code action): a task, never the user's words
                 out.tasks.append(f"(code action) {_first_line(content)}")
+            asked = False
         elif role == "assistant":
             _from_prose(content, "assistant", out)
+            if content.strip():
+                asked = _asks(content)
             for call_id, name, args in _tool_calls(message):
                 calls[call_id] = (name, args)
                 _from_tool_call(name, args, out)

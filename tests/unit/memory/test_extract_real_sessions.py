@@ -434,3 +434,42 @@ def test_an_edit_gives_the_values_it_wrote_at_their_lines_not_the_lines_around_t
     assert any("ops@northline.example.com" in s for s in data["superseded"])
     for email in ["edi-support@meridianhaul.com", "edi@northline.example.com", "it-service@pakelux.de"]:
         assert email in current, current
+
+
+def test_the_users_answers_to_the_agents_questions_are_their_decisions():
+    """The agent asks ("Should the fuel surcharge apply on top of the 42.50, or is it a flat
+    all-in fee?"), the user answers with no decision word: the answer is the user's choice."""
+    found = extract(
+        _rows(
+            _user("FRT-2304: sales wants a remote-area surcharge, 42.50 USD flat per shipment."),
+            {
+                "role": "assistant",
+                "content": "Plan: a `REMOTE_AREA_FEE` constant and a `Remote area` line.\n\n"
+                "Questions before I write it:\n"
+                "- Should the fuel surcharge apply on top of the 42.50, or is it a flat all-in fee?\n"
+                "- Separate line on the quote, or folded into linehaul?",
+            },
+            _user(
+                "Separate line, and no fuel on top of it: sales quoted it to customers as all-in. "
+                "Guam is out of scope. Thanks! Fix the flaky test in tests/test_api.py too."
+            ),
+            {"role": "assistant", "content": "Done: the quote now has a separate Remote area line."},
+            _user("Looks fine, the tariff stays as it was."),
+        )
+    )
+    assert found.user_decisions == [
+        "Separate line, and no fuel on top of it: sales quoted it to customers as all-in.",
+        "Guam is out of scope.",
+    ]
+    data = merge(None, found, {})
+    assert "- (user) Separate line, and no fuel on top of it" in render(data).split("## Design decisions")[1]
+
+
+def test_an_unsure_reply_or_one_pointing_at_an_option_is_no_decision():
+    found = extract(
+        _rows(
+            {"role": "assistant", "content": "Two options: a cursor or offsets. Which one, and what limit?"},
+            _user("The first one, please. I don't know the limit, ask ops tomorrow. Let me think about it."),
+        )
+    )
+    assert found.user_decisions == []
