@@ -298,6 +298,8 @@ def digest_block(
                 "directives": [d for d in record.data.get("directives", []) if d not in shown],
             }
         )
+        # A script of several lines was run once: history has it, should it be wanted again.
+        data["commands"] = [c for c in data.get("commands", []) if "\n" not in c]
         data = {**record.data, **data, **{key: [] for key in THEN_ONLY}}
         title = f" «{entry.title}»" if entry.title else ""
         if not entry.user_wrote_its_requests:  # Cairn's prompt must not read as the user's words

@@ -229,7 +229,10 @@ async def test_the_digest_leaves_out_the_files_a_session_changed_and_its_replace
         data={
             "active_intent": "Pin httpx",
             "files_changed": ["pkg/http_client.py (propose_edit)", "requirements.txt (propose_edit)"],
-            "commands": ["pytest -q tests/test_http.py"],
+            "commands": [
+                "pytest -q tests/test_http.py",
+                "python3 - <<'EOF'\nimport sqlite3\nprint(sqlite3.connect('var/db.sqlite3'))\nEOF",
+            ],
             "knowledge": ["We pinned httpx==0.27.2 in requirements.txt."],
             "superseded": ["httpx==0.26.0 — from read_file requirements.txt"],
         },
@@ -241,6 +244,7 @@ async def test_the_digest_leaves_out_the_files_a_session_changed_and_its_replace
     assert "httpx==0.27.2" in digest and "pytest -q tests/test_http.py" in digest
     assert "pkg/http_client.py" not in digest
     assert "httpx==0.26.0" not in digest
+    assert "sqlite3" not in digest  # a one-off script, not a command to run again
 
 
 async def test_the_digest_stays_within_its_share_and_leaves_the_conversation_its_room(store):
