@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from cairn.memory.extract import Extraction, strong_values
+from cairn.memory.note_sources import copied_from
 from cairn.memory.ports import TokenCounter, approx_tokens
 from cairn.memory.statements import subjectless
-from cairn.memory.values import TABLE_ROW, key_values, same_subject
+from cairn.memory.values import TABLE_ROW, key_values, rekeyed, same_subject
 
 # latest:    the newest extracted item replaces the text (the active intent)
 # standing:  kept for the whole session, never trimmed; a newer item about the same subject
@@ -131,23 +132,13 @@ def _append(old: list[str], new: list[str]) -> list[str]:
     return [item for item in old if item not in fresh] + new
 
 
-_SEEN_AT = re.compile(r"^(.*) — from (?:\w+ (?=[^`\s]+(?::\d+)?$))?(.+?)(?::(\d+))?$")
-
-
-def _seen_at(item: str) -> tuple[str, str, str] | None:
-    """A line copied from a file or command output as (line, place, line number or ''); the
-    place is the file whichever tool showed it (read_file, an edit's diff), or the command."""
-    match = _SEEN_AT.match(item)
-    return (match.group(1), match.group(2), match.group(3) or "") if match else None
-
-
 def _replaces(older: str, item: str, earlier_in_range: set[str]) -> bool:
     """Whether ``item`` gives the subject of ``older`` a new value. Two lines copied from one
     file must also be at the same line: an INI file's sections, a YAML list's items, set one
     key in many places (a value that moved and changed is left to consolidation, which checks
     the file itself). Two lines of one command's output replace each other only when the
     command ran again, not within one output."""
-    a, b = _seen_at(older), _seen_at(item)
+    a, b = copied_from(older), copied_from(item)
     if a is None or b is None or a[1] != b[1]:
         return same_subject(older, item)
     if not same_subject(a[0], b[0]):  # whichever tool showed the file
@@ -166,9 +157,9 @@ def _supersede(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
         if item in merged:
             merged.remove(item)
         else:
-            where = _seen_at(item)
+            where = copied_from(item)
             for older in list(merged):
-                was = _seen_at(older)
+                was = copied_from(older)
                 if where and was and was[:2] == where[:2]:
                     merged.remove(older)  # the same line of the same file, shown again
                 elif _replaces(older, item, earlier_in_range):
@@ -198,6 +189,26 @@ def _capped(spec: Field, items: list[str]) -> list[str]:
     return items
 
 
+# Statements (not lines copied from tools): a value the user decided may be changed by a fact
+# they state later, or the agent reports ("Pin X==1" as a decision, "we can go to X==2" a fact).
+_STATEMENT_KEYS = ("user_facts", "knowledge", "user_decisions", "decisions")
+
+
+def _rekeyed_elsewhere(data: dict[str, Any], found: Extraction) -> list[str]:
+    """Removes from ``data``'s statements those whose one single-valued key (a pin, a named
+    host's port, a cron schedule: see ``values.rekeyed``) a newer statement filed in another
+    section sets anew; returns them."""
+    replaced = []
+    for key in _STATEMENT_KEYS:
+        mine = set(getattr(found, key))
+        newer = [item for other in _STATEMENT_KEYS if other != key for item in getattr(found, other)]
+        for older in list(data[key]):
+            if older not in mine and any(rekeyed(older, item) for item in newer):
+                data[key].remove(older)
+                replaced.append(older)
+    return replaced
+
+
 def merge(previous: dict[str, Any] | None, found: Extraction, narrative: dict[str, str]) -> dict[str, Any]:
     """The previous checkpoint extended with a new range's extraction and narrative."""
     data = empty_checkpoint()
@@ -217,6 +228,7 @@ def merge(previous: dict[str, Any] | None, found: Extraction, narrative: dict[st
             merged, replaced = _supersede(list(data[spec.key]), new)
             superseded += replaced
         data[spec.key] = merged if spec.weight is None else _capped(spec, merged)
+    superseded += _rekeyed_elsewhere(data, found)
     data["superseded"] = _append(list(data["superseded"]), superseded)[-_BY_KEY["superseded"].cap :]
     if superseded:  # a replaced statement lives on only as history (a task restating it too)
         gone = set(superseded)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from cairn.memory.checkpoint_format import merge
 from cairn.memory.consolidate_plan import (
+    STATEMENT_KINDS,
     Item,
     assign_tiers,
     candidates_from_checkpoint,
@@ -34,11 +35,19 @@ from cairn.memory.consolidate_plan import (
     merge_duplicates,
 )
 from cairn.memory.extract import exact_values, extract
+from cairn.memory.note_sources import copied_from
 from cairn.memory.ports import TextModel
 from cairn.memory.records import CheckpointRecord, MemoryDelete, MemoryInsert, MemoryUpdate
 from cairn.memory.statements import is_directive
 from cairn.memory.store import MemoryStore
-from cairn.memory.workspace_check import missing_paths, path_exists, symbol_in_file
+from cairn.memory.values import keyed_values
+from cairn.memory.workspace_check import (
+    file_holds,
+    missing_paths,
+    path_exists,
+    symbol_in_file,
+    workspace_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +107,9 @@ async def _verify(store: MemoryStore, root: Path, item: Item, now: str) -> None:
         ):
             item.status = "stale"
             return
+    if await _no_longer_in_file(root, item):
+        item.status = "stale"
+        return
     if item.source == "user":
         confirmed = True
     else:
@@ -112,6 +124,27 @@ async def _verify(store: MemoryStore, root: Path, item: Item, now: str) -> None:
     item.status = "verified" if confirmed else "unverified"
     if confirmed:
         item.verified_at = now
+
+
+async def _no_longer_in_file(root: Path, item: Item) -> bool:
+    """Whether the workspace file a memory reports on says otherwise by now: a line copied
+    from it that it no longer holds, or the agent's statement naming it with a setting (a pin,
+    a port, a cron schedule) it no longer holds ("Schedule changed in `cronjob.yaml`: `50 5 *
+    * *`" once the file says 40 6). The user's words are theirs and are not judged by a file."""
+    copied = copied_from(item.text)
+    if copied is not None:
+        line, place, _ = copied
+        path = await asyncio.to_thread(workspace_file, root, place)
+        return path is not None and await file_holds(root, path, [line]) is False
+    if item.source != "derived" or item.kind not in STATEMENT_KINDS:
+        return False
+    settings = list(keyed_values(item.text).values())
+    if not settings:
+        return False
+    files = [f for v in exact_values(item.text) if (f := await asyncio.to_thread(workspace_file, root, v))]
+    verdicts = [await file_holds(root, f, settings) for f in files]
+    known = [v for v in verdicts if v is not None]
+    return bool(known) and not any(known)
 
 
 async def _uncovered_tails(

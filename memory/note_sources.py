@@ -38,6 +38,18 @@ PASTED_LABEL = "(pasted by the user)"
 _ANY_LABEL = re.compile(rf"{TOOL_OUTPUT_LABEL.pattern}|{FROM_LABEL.pattern}|\s*{re.escape(PASTED_LABEL)}\s*$")
 
 
+# "line — from read_file config/app.ini:12", "line — from propose_edit x.ini:3", "line — from
+# command `cat x`": the line, its place (the file whichever tool showed it, or the command) and
+# the line number when the tool gave one.
+_COPIED = re.compile(r"^(.*) — from (?:\w+ (?=[^`\s]+(?::\d+)?$))?(.+?)(?::(\d+))?$")
+
+
+def copied_from(item: str) -> tuple[str, str, str] | None:
+    """A line copied from a file or a command's output as (line, place, line number or '')."""
+    match = _COPIED.match(item)
+    return (match.group(1), match.group(2), match.group(3) or "") if match else None
+
+
 def label_start(line: str) -> int:
     """Where ``line``'s source label begins (its length when it has none)."""
     label = _ANY_LABEL.search(line)

@@ -165,7 +165,12 @@ def keyed_values(text: str) -> dict[str, str]:
         host, _, port = address.rpartition(":")
         if HOSTNAME.fullmatch(host):
             found.setdefault(f"port of {host.lower()}", set()).add(port)
+    for schedule in CRON.findall(rest):
+        found.setdefault(CRON_KEY, set()).add(" ".join(schedule.split()))
     return {key: values.pop() for key, values in found.items() if len(values) == 1}
+
+
+CRON_KEY = "cron schedule"
 
 
 def _topic_words(text: str) -> frozenset[str]:
@@ -185,7 +190,9 @@ def rekeyed(older: str, newer: str) -> bool:
     """Whether ``newer`` gives the one single-valued key ``older`` sets (see ``keyed_values``)
     another value: a package's new pin; a host's new port when the two also share a word that
     says what runs there ("devpi ... :3141" / "devpi moved ... :3180", not "Postgres ... :5432"
-    / "pgbouncer ... :6432")."""
+    / "pgbouncer ... :6432"); a new cron schedule when what one says the job is, the other says
+    too ("the CronJob schedule" / "the schedule of the base CronJob", not "the backup CronJob" /
+    "the import CronJob")."""
     old = keyed_values(older)
     if len(old) != 1:
         return False
@@ -193,7 +200,12 @@ def rekeyed(older: str, newer: str) -> bool:
     new = keyed_values(newer).get(key)
     if new is None or new == value:
         return False
-    return key.startswith("pin ") or bool(_topic_words(older) & _topic_words(newer))
+    if key.startswith("pin "):
+        return True
+    words, other = _topic_words(older), _topic_words(newer)
+    if key == CRON_KEY:
+        return bool(words & other) and (words <= other or other <= words)
+    return bool(words & other)
 
 
 def without_dates(text: str) -> str:

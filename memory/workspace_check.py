@@ -54,7 +54,9 @@ def _exists(root: Path, rel_path: str) -> bool:
     return True
 
 
-def _has_symbol(root: Path, rel_path: str, symbol: str) -> bool | None:
+def _text_of(root: Path, rel_path: str) -> str | bool:
+    """The text of a regular file inside the workspace; False when it is missing, outside or
+    not a regular file (a symlink is never read through), True when too large to read."""
     parts = _inside(root, rel_path, allow_root=False)
     if parts is None:
         return False
@@ -74,14 +76,28 @@ def _has_symbol(root: Path, rel_path: str, symbol: str) -> bool | None:
         if not stat.S_ISREG(st.st_mode):
             return False
         if st.st_size > MAX_SCAN_BYTES:
-            return None
+            return True
         data = handle.read(MAX_SCAN_BYTES + 1)
     if len(data) > MAX_SCAN_BYTES:  # grew while we read it
-        return None
-    text = data.decode("utf-8", errors="replace")
+        return True
+    return data.decode("utf-8", errors="replace")
+
+
+def _has_symbol(root: Path, rel_path: str, symbol: str) -> bool | None:
+    text = _text_of(root, rel_path)
+    if not isinstance(text, str):
+        return None if text else False
     # The last dotted part is what appears at the definition (Class.method -> "method").
     name = symbol.rsplit(".", 1)[-1]
     return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text) is not None
+
+
+def _holds(root: Path, rel_path: str, fragments: list[str]) -> bool | None:
+    text = _text_of(root, rel_path)
+    if not isinstance(text, str):
+        return None
+    flat = " ".join(text.split())
+    return all(" ".join(fragment.split()) in flat for fragment in fragments)
 
 
 async def path_exists(root: Path, rel_path: str) -> bool:
@@ -110,6 +126,18 @@ def _missing(root: Path, values: list[str]) -> list[str]:
         if path is not None and not _exists(root, path.rstrip("/")):
             missing.append(value)
     return missing
+
+
+async def file_holds(root: Path, rel_path: str, fragments: Iterable[str]) -> bool | None:
+    """Whether the workspace file holds every fragment (spacing aside); None when it cannot be
+    judged (missing, outside the workspace, not a regular file, too large)."""
+    return await asyncio.to_thread(_holds, root, rel_path, list(fragments))
+
+
+def workspace_file(root: Path, value: str) -> str | None:
+    """``value`` as the workspace-relative path of a file that exists here, else None."""
+    path = _workspace_path(root, value)
+    return path if path is not None and isinstance(_text_of(root, path), str) else None
 
 
 async def missing_paths(root: Path, values: Iterable[str]) -> list[str]:

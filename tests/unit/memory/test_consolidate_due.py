@@ -202,3 +202,48 @@ def test_the_cap_archives_the_users_past_requests_before_what_the_work_establish
     assign_tiers(items, max_lines=60, max_bytes=100_000)
     assert established.tier == "project"
     assert [r.tier for r in requests] == ["archive"] * 3
+
+
+async def test_a_value_the_file_no_longer_holds_is_stale_not_current(store, workspace):
+    """The agent reported `schedule: "50 5 * * *"` in the CronJob file and read a line of it;
+    the file says "40 6 * * *" by now: neither old statement may stay in project memory as
+    current, while what the file still holds, and a statement about another file, stay."""
+    base = workspace / "deploy"
+    base.mkdir()
+    (base / "cronjob.yaml").write_text('spec:\n  schedule: "40 6 * * *"\n  concurrencyPolicy: Forbid\n')
+    (base / "settings.ini").write_text("[MRDH]\nsupport = edi-support@meridianhaul.com\n")
+    said = await store.remember(
+        'Schedule changed in `deploy/cronjob.yaml`: `schedule: "50 5 * * *"` (UTC).',
+        kind="decision",
+        source="derived",
+        provenance="stated by the assistant, checkpoint 3",
+    )
+    copied = await store.remember(
+        'schedule: "50 5 * * *" — from read_file deploy/cronjob.yaml:2',
+        source="derived",
+        untrusted=True,
+        provenance="tool output",
+    )
+    still = await store.remember(
+        "concurrencyPolicy: Forbid — from read_file deploy/cronjob.yaml:3",
+        source="derived",
+        untrusted=True,
+        provenance="tool output",
+    )
+    other = await store.remember(
+        "support = edi-support@meridianhaul.com — from propose_edit deploy/settings.ini:2",
+        source="derived",
+        untrusted=True,
+        provenance="tool output",
+    )
+    outside = await store.remember(
+        "LOCK_PATH = /var/run/tollgate/import.lock — from command `cat /etc/tollgate.conf`",
+        source="derived",
+        untrusted=True,
+        provenance="tool output",
+    )
+    await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    status = {i: (await store.get_memory(i)).status for i in (said, copied, still, other, outside)}
+    assert status[said] == "stale" and status[copied] == "stale", status
+    assert status[still] != "stale" and status[other] != "stale" and status[outside] != "stale", status
+    assert said not in {m.id for m in await store.project_memories()}

@@ -473,3 +473,41 @@ def test_an_unsure_reply_or_one_pointing_at_an_option_is_no_decision():
         )
     )
     assert found.user_decisions == []
+
+
+def test_a_new_value_replaces_the_old_one_whichever_section_each_was_filed_in():
+    """The old pin was the user's decision, the new one a fact they stated: a new session's
+    digest showed "(user) Pin psycopg[binary]==3.1.18" under decisions as current."""
+    before = extract(
+        _rows(_user("Pin psycopg[binary]==3.1.18, NOT 3.1.19, because it breaks pgbouncer pooling."))
+    )
+    assert before.user_decisions, "the test needs the old pin filed as a decision"
+    after = extract(_rows(_user("Good news from ops. So we can go to psycopg[binary]==3.2.1 after all.")))
+    assert after.user_facts and not after.user_decisions
+    data = merge(merge(None, before, {}), after, {})
+    current = [
+        item for key in ("user_decisions", "decisions", "user_facts", "knowledge") for item in data[key]
+    ]
+    assert not any("3.1.18" in item for item in current), current
+    assert any("3.1.18" in item for item in data["superseded"])
+
+
+def test_a_cron_schedule_changed_replaces_the_old_one_but_two_jobs_keep_theirs():
+    moved = extract(_rows(_user("Move the CronJob schedule to 50 5 * * *.")))
+    again = extract(
+        _rows(
+            {"role": "assistant", "content": 'Schedule is now `"40 6 * * *"` in the base CronJob, as asked.'}
+        )
+    )
+    data = merge(merge(None, moved, {}), again, {})
+    current = [item for key in ("user_facts", "knowledge") for item in data[key]]
+    assert not any("50 5 * * *" in item for item in current), current
+    assert any("40 6 * * *" in item for item in current), current
+    two = extract(
+        _rows(
+            _user("The backup CronJob schedule is 0 3 * * * on the db host."),
+            _user("The import CronJob schedule is 40 6 * * * in the base overlay."),
+        )
+    )
+    data = merge(None, two, {})
+    assert len(data["user_facts"]) == 2 and data["superseded"] == []
