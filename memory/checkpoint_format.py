@@ -133,14 +133,17 @@ def _append(old: list[str], new: list[str]) -> list[str]:
 
 
 def _replaces(older: str, item: str, earlier_in_range: set[str]) -> bool:
-    """Whether ``item`` gives the subject of ``older`` a new value. Two lines copied from one
-    file must also be at the same line: an INI file's sections, a YAML list's items, set one
-    key in many places (a value that moved and changed is left to consolidation, which checks
-    the file itself). Two lines of one command's output replace each other only when the
-    command ran again, not within one output."""
+    """Whether ``item`` gives the subject of ``older`` a new value.
+
+    Lines copied from two places never do. Two lines copied from one file must also be at the
+    same line: an INI file's sections, a YAML list's items, set one key in many places (a
+    value that moved and changed is left to consolidation, which checks the file itself). Two
+    lines of one command's output replace each other only when the command ran again."""
     a, b = copied_from(older), copied_from(item)
-    if a is None or b is None or a[1] != b[1]:
+    if a is None or b is None:
         return same_subject(older, item)
+    if a[1] != b[1]:  # two files (a default and the docs' example) each hold their own value
+        return False
     if not same_subject(a[0], b[0]):  # whichever tool showed the file
         return False
     if a[1].startswith("command "):

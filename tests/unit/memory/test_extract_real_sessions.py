@@ -511,3 +511,26 @@ def test_a_cron_schedule_changed_replaces_the_old_one_but_two_jobs_keep_theirs()
     )
     data = merge(None, two, {})
     assert len(data["user_facts"]) == 2 and data["superseded"] == []
+
+
+def test_the_same_key_copied_from_two_files_keeps_both_lines():
+    """The default in src/ and the docs' example both say 60800: neither replaces the other."""
+
+    def read(call_id, path, port):
+        return _rows(
+            {"role": "assistant", "content": None, "tool_calls": [_call(call_id, "read_file", path=path)]},
+            {
+                "role": "tool",
+                "tool_call_id": call_id,
+                "name": "read_file",
+                "content": f"{path} (lines 1-1 of 1, from disk)\n     1\tsaturation_adu = {port}",
+            },
+        )
+
+    data = merge(
+        merge(None, extract(read("a", "src/defaults.ini", 60800)), {}),
+        extract(read("b", "docs/config.md", 60800)),
+        {},
+    )
+    assert data["superseded"] == []
+    assert len(data["discovered"]) == 2
