@@ -210,10 +210,25 @@ def is_directive(sentence: str) -> bool:
     return _rule(core) and tied_to_work
 
 
+# A heading, or a line introducing what follows ("Here's how I see the trade-off.", "Commit
+# messages for FRT-2291:", "**FRT-2291 (nightly import)**"): what it introduces is what counts.
+_LEAD_IN = re.compile(
+    r"^(?:here'?s|here is|here are|the following|as follows)\b|:\s*$|^\*\*[^*]+\*\*[.:]?$|^#+\s",
+    re.IGNORECASE,
+)
+
+
+def is_lead_in(sentence: str) -> bool:
+    """Whether a line only introduces what follows it (a heading, "Here's the plan:")."""
+    return _LEAD_IN.search(_core(sentence).strip()) is not None
+
+
 def is_decision(sentence: str) -> bool:
     """A choice with its reason ("We chose httpx because it is async.")."""
     core = _core(sentence)
     if len(core.split()) < 4 or is_question(core) or is_chatter(core) or not _DECISION.search(core):
+        return False
+    if is_lead_in(core):
         return False
     if _FIRST_PERSON.match(core) and core.lower().startswith(("i ", "i'", "me ", "my ")):
         return bool(_WORK.search(core) or strong_values(core))  # "I chose to paint because ..."
@@ -238,7 +253,7 @@ def is_fact(sentence: str) -> bool:
     is a task, not a fact; one that carries a value ("Pin requests to 2.31.0") is kept.
     """
     core = _core(sentence)
-    if _REQUEST.match(core) and not strong_values(core):
+    if (_REQUEST.match(core) and not strong_values(core)) or is_lead_in(core):
         return False
     return (
         has_exact_value(core)

@@ -534,3 +534,25 @@ def test_the_same_key_copied_from_two_files_keeps_both_lines():
     )
     assert data["superseded"] == []
     assert len(data["discovered"]) == 2
+
+
+def test_headings_and_lines_introducing_a_list_are_not_facts_or_decisions():
+    """ "Here's how I see the trade-off." took a line of project memory in every session, and
+    "**FRT-2291 (nightly import)**" was recalled as a fact: what they introduce is what counts."""
+    found = extract(
+        _rows(
+            {
+                "role": "assistant",
+                "content": "Here's how I see the trade-off.\n\n"
+                "- A cursor on (scanned_at, id) stays stable while the nightly import inserts rows.\n\n"
+                "**FRT-2291 (nightly import)**\n\n"
+                "Commit messages for FRT-2291:\n\n"
+                "Plan for FRT-2304:\n\n"
+                "We chose quarantine because one junk row should not kill the file.",
+            }
+        )
+    )
+    assert found.decisions == ["We chose quarantine because one junk row should not kill the file."]
+    assert found.knowledge == [
+        "- A cursor on (scanned_at, id) stays stable while the nightly import inserts rows."
+    ]
