@@ -166,8 +166,11 @@ class ContextAssembler:
 
     async def _recall(self, query: str) -> MemoryLines:
         if self._recalled is None or self._recalled[0] != query:
-            found = await self.store.recall(query, limit=self.recall_limit) if query.strip() else []
-            lines = MemoryLines.of((m for m in found if m.kind != "directive"), self.count)
+            # What a memory says, not which files were edited (the repository map shows the
+            # files, history the edits), nor a directive (those are in their own section).
+            found = await self.store.recall(query, limit=2 * self.recall_limit) if query.strip() else []
+            said = [m for m in found if m.kind not in ("directive", "file")][: self.recall_limit]
+            lines = MemoryLines.of(said, self.count)
             self._recalled = (query, lines)
         return self._recalled[1]
 

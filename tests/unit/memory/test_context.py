@@ -533,3 +533,37 @@ async def test_a_project_memory_line_names_who_said_it_in_few_tokens(store):
     project = ctx.section("project_memory")[0]["content"]
     assert f"- [#{memory_id} fact] Staging devpi is pkgs.example.net:3180. — user\n" in project + "\n"
     assert "session" not in project.split("\n", 1)[1]
+
+
+async def test_recalled_memories_say_something_rather_than_list_edits(store):
+    """For "what quarantine dir did we end up with?", a line saying where rejects go is what
+    helps; "Changed docs/requests/FRT-2291-quarantine.md (create_file)" only says a file was
+    edited (the repository map shows the file, history shows the edit)."""
+    from cairn.memory.records import MemoryInsert
+
+    def archived(kind, text):
+        return MemoryInsert(
+            kind=kind,
+            text=text,
+            source="derived",
+            provenance="checkpoint 3",
+            session_ids=("old",),
+            anchors=(),
+            untrusted=False,
+            status="verified",
+            tier="archive",
+            verified_at=None,
+        )
+
+    edits = [
+        archived("file", f"Changed docs/requests/FRT-2291-quarantine-{n}.md (propose_edit)") for n in range(8)
+    ]
+    said = "Invalid rows go to `<quarantine dir>/<date>/<manifest>.rejects.csv` (FRT-2291)."
+    await store.apply_memory_plan([*edits, archived("fact", said)])
+    session = await store.new_session()
+    ctx = await assemble(
+        store, session, system_prompt=SYSTEM, request="FRT-2291: which quarantine dir?", budget_tokens=4_000
+    )
+    recalled = ctx.section("recalled")[0]["content"]
+    assert said in recalled, recalled
+    assert "Changed docs/requests" not in recalled
