@@ -293,10 +293,12 @@ def _from_prose(text: str, role: str, out: Extraction, *, answering: bool = Fals
             continue
         if role == "user" and is_directive(sentence):
             out.directives.append(sentence)
-        elif is_decision(sentence) or (answering and _an_answer(sentence)):
+        elif is_decision(sentence):
             (out.user_decisions if role == "user" else out.decisions).append(sentence)
         elif is_fact(sentence):
             (out.user_facts if role == "user" else out.knowledge).append(sentence)
+        elif answering and _an_answer(sentence):
+            out.user_decisions.append(sentence)
         else:  # a bare address is kept only when no statement above carries it with its subject
             out.live_resources += _resources(sentence)
         if is_open_note(sentence):
@@ -310,7 +312,7 @@ def _an_answer(sentence: str) -> bool:
     line, and no fuel on top of it: sales quoted it as all-in.", "Guam is out of scope."), not a
     new request or a line that means nothing on its own."""
     return (
-        len(sentence.split()) >= 4
+        len(sentence.split()) >= 5
         and not is_request(sentence)
         and not subjectless(sentence)
         and not is_open_note(sentence)
@@ -318,12 +320,14 @@ def _an_answer(sentence: str) -> bool:
     )
 
 
-# Unsure ("I don't know, ask ops"), or only pointing at an option the question listed ("The
-# first one, please."): no choice a later session could read on its own.
+# Unsure ("I don't know, ask ops"), only pointing at an option the question listed ("The
+# first one, please."), or opening another subject ("Unrelated: the scanner flagged psycopg"):
+# no choice a later session could read on its own.
 _NO_ANSWER = re.compile(
     r"\b(?:don'?t know|do not know|no idea|let me think|maybe|perhaps|not yet)\b|"
     r"^(?:\w+,\s+)?(?:the\s+|use\s+the\s+)?(?:first|second|third|last|other|former|latter)\b|"
-    r"^(?:\w+,\s+)?option\b",
+    r"^(?:\w+,\s+)?option\b|"
+    r"^(?:unrelated|by the way|btw|another thing|separately|side note|also)\b",  # a new subject
     re.IGNORECASE,
 )
 

@@ -106,9 +106,11 @@ _REQUEST = re.compile(
     r"(?:read|open|look|check|show|tell|explain|find|search|grep|list|run|fix|add|write|create|"
     r"implement|refactor|review|help|summari[sz]e|describe|compare|go through|walk me|draft|move|make|"
     r"put|change|bump|set|update|rename|remove|delete|drop|revert|commit|deploy|build|install|give|"
-    r"send|try|test|document|note|record|mark|split|merge|rewrite|clean|wire|hook)\b",
+    r"send|try|test|document|note|record|mark|split|merge|rewrite|clean|wire|hook|reproduce|"
+    r"investigate|debug|profile|measure|verify|confirm|ask|open|close|ship|release|tag|push)\b",
     re.IGNORECASE,
 )
+_PLEASE = re.compile(r"\bplease[.!]?$", re.IGNORECASE)  # "Reproduce it locally please."
 _OPEN = re.compile(r"\b(TODO|FIXME|open question|not sure|unclear|later|follow[- ]up)\b|\?$", re.IGNORECASE)
 _REFERENCE = re.compile(
     r"^(?:(?:ok|okay|so|and|then|now|but|no|yes),?\s+)*(?:it|they|them|there|"
@@ -237,7 +239,8 @@ def is_decision(sentence: str) -> bool:
 
 def is_request(sentence: str) -> bool:
     """Whether a sentence asks for work ("Draft the CHANGELOG entry for 2.15.0.")."""
-    return _REQUEST.match(_core(sentence)) is not None
+    core = _core(sentence)
+    return _REQUEST.match(core) is not None or _PLEASE.search(core) is not None
 
 
 def subjectless(sentence: str) -> bool:
@@ -253,7 +256,7 @@ def is_fact(sentence: str) -> bool:
     is a task, not a fact; one that carries a value ("Pin requests to 2.31.0") is kept.
     """
     core = _core(sentence)
-    if (_REQUEST.match(core) and not strong_values(core)) or is_lead_in(core):
+    if (is_request(core) and not strong_values(core)) or is_lead_in(core):
         return False
     return (
         has_exact_value(core)

@@ -469,7 +469,11 @@ def test_an_unsure_reply_or_one_pointing_at_an_option_is_no_decision():
     found = extract(
         _rows(
             {"role": "assistant", "content": "Two options: a cursor or offsets. Which one, and what limit?"},
-            _user("The first one, please. I don't know the limit, ask ops tomorrow. Let me think about it."),
+            _user(
+                "The first one, please. I don't know the limit, ask ops tomorrow. Let me think about it. "
+                "I don't love that. Reproduce it locally please. Unrelated: the security scanner flagged "
+                "our HTTP client."
+            ),
         )
     )
     assert found.user_decisions == []
