@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cairn.memory.fts import adjacency_parts, match_query, quoted, topic_terms
-from cairn.memory.fusion import MEANING_QUESTION_WEIGHT, fuse
+from cairn.memory.fusion import MEANING_ONLY_FLOOR, MEANING_QUESTION_WEIGHT, fuse
 from cairn.memory.gist import gist
 from cairn.memory.note_sources import label_start, note_kind, note_provenance
 from cairn.memory.ranking import idf, saturation, token_count
@@ -113,7 +113,8 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
         tainted = await self._request_neighbours(excluded, pool) if excluded and pool else set()
         scores = await self._column_scores(query, pool, own_words_only=tainted) if pool else {}
         if meaning is not None:
-            # Found by meaning, if not by words (a tainted one matched only through the request).
+            # Found by meaning, if not by words (a tainted one matched only through the request):
+            # only when near enough (`_meaning` stops at the floor).
             for message_id in meaning.nearest:
                 scores.setdefault(message_id, 0.0)
             neighbours = await self._neighbour_cosines(list(scores), meaning.cosine, skipped)
@@ -228,7 +229,8 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
         self, query: str, depth: int, session_id: str | None, excluded: set[int]
     ) -> _Meaning | None:
         """The cosine of every embedded message with ``query`` and the ``depth`` nearest ones
-        (of ``session_id`` when given, never an excluded one); None without an encoder."""
+        at least ``MEANING_ONLY_FLOOR`` near (of ``session_id`` when given, never an excluded
+        one); None without an encoder."""
         similar = await self.vector_similarities(query)
         if similar is None:
             return None
@@ -239,7 +241,7 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
             allowed = {row["id"] for row in rows}
         nearest: list[int] = []
         for row in (-values).argsort(kind="stable").tolist():
-            if len(nearest) == depth:
+            if len(nearest) == depth or values[row] < MEANING_ONLY_FLOOR:
                 break
             if ids[row] not in excluded and (allowed is None or ids[row] in allowed):
                 nearest.append(ids[row])

@@ -141,3 +141,24 @@ async def test_a_search_sees_vectors_written_again_after_it_read_them(meaning_st
     await meaning_store.embed_pending()
     assert [h.message_id for h in await meaning_store.search_history("vacation", limit=1)] == [ids[1]]
     assert [h.message_id for h in await meaning_store.search_history("database", limit=1)] == [ids[0]]
+
+
+async def test_a_query_about_something_never_said_finds_nothing(meaning_store):
+    # With an encoder every message has a "nearest" cosine to any query: without a floor on
+    # messages found by meaning alone, a search always filled its limit, so `history` could
+    # never say that nothing matches.
+    await _chat(
+        meaning_store,
+        ["I adopted a golden retriever last weekend.", "My puppy chews shoes.", "The dog sleeps all day."],
+    )
+    assert await meaning_store.embed_pending() == 3
+    assert await meaning_store.search_history("which database do we run", limit=5) == []
+
+
+async def test_a_message_sharing_a_word_is_found_whatever_its_meaning(meaning_store):
+    # The floor is for messages found by meaning alone: a word in common is enough.
+    [lunch], _ = await _chat(meaning_store, ["Lunch at noon."])
+    await _chat(meaning_store, ["My puppy chews shoes."])  # another session: not a neighbour
+    await meaning_store.embed_pending()
+    hits = await meaning_store.search_history("lunch with the database team", limit=5)
+    assert [h.message_id for h in hits] == [lunch]
