@@ -218,29 +218,17 @@ async def test_a_value_the_file_no_longer_holds_is_stale_not_current(store, work
         source="derived",
         provenance="stated by the assistant, checkpoint 3",
     )
-    copied = await store.remember(
-        'schedule: "50 5 * * *" — from read_file deploy/cronjob.yaml:2',
-        source="derived",
-        untrusted=True,
-        provenance="tool output",
+
+    async def tool_line(text):
+        return await store.remember(text, source="derived", untrusted=True, provenance="tool output")
+
+    copied = await tool_line('schedule: "50 5 * * *" — from read_file deploy/cronjob.yaml:2')
+    still = await tool_line("concurrencyPolicy: Forbid — from read_file deploy/cronjob.yaml:3")
+    other = await tool_line(
+        "support = edi-support@meridianhaul.com — from propose_edit deploy/settings.ini:2"
     )
-    still = await store.remember(
-        "concurrencyPolicy: Forbid — from read_file deploy/cronjob.yaml:3",
-        source="derived",
-        untrusted=True,
-        provenance="tool output",
-    )
-    other = await store.remember(
-        "support = edi-support@meridianhaul.com — from propose_edit deploy/settings.ini:2",
-        source="derived",
-        untrusted=True,
-        provenance="tool output",
-    )
-    outside = await store.remember(
-        "LOCK_PATH = /var/run/tollgate/import.lock — from command `cat /etc/tollgate.conf`",
-        source="derived",
-        untrusted=True,
-        provenance="tool output",
+    outside = await tool_line(
+        "LOCK_PATH = /var/run/tollgate/import.lock — from command `cat /etc/tollgate.conf`"
     )
     await consolidate(store, workspace_root=workspace, model=None, now=NOW)
     status = {i: (await store.get_memory(i)).status for i in (said, copied, still, other, outside)}
