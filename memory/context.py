@@ -61,6 +61,7 @@ from cairn.memory.context_tail import (
     message_tokens,
     newest_tool_indexes,
 )
+from cairn.memory.gist import gist
 from cairn.memory.ports import TokenCounter, approx_tokens
 from cairn.memory.records import CheckpointRecord, Memory
 from cairn.memory.store import MemoryStore
@@ -103,6 +104,7 @@ class ContextAssembler:
         self._covered = 0  # complete messages the checkpoint covers
         self._covered_seq = 0  # ... counted up to this seq (a running total: R18)
         self._memories: list[Memory] = []
+        self._stale: frozenset[str] = frozenset()  # gists of memories found stale
         self._project = MemoryLines([], {})
         self._recalled: tuple[str, MemoryLines] | None = None
         self._blocks: dict[tuple, str] = {}  # built texts by (builder, inputs), cleared on change
@@ -129,6 +131,9 @@ class ContextAssembler:
             self._blocks.clear()
         if old is None or marks.memory_version != old.memory_version:
             self._memories = await self.store.project_memories()
+            # What consolidation found no longer true (a file says otherwise, an anchor is
+            # gone): an earlier session's checkpoint still says it, the digest must not.
+            self._stale = frozenset(gist(m.text) for m in await self.store.list_memories(status="stale"))
             self._project = MemoryLines.of(
                 by_value(
                     m
@@ -265,7 +270,7 @@ class ContextAssembler:
         if self._previous:
             quantum = max(32, digest_cap // 8)  # few distinct caps: the digest is rebuilt rarely
             cap = min(digest_cap, budget.remaining) // quantum * quantum
-            known = self._project.said(shown) | self._recalled_lines().said(shown)
+            known = self._project.said(shown) | self._recalled_lines().said(shown) | self._stale
             digest = self._digest(cap, required, frozenset(known)) if cap > 0 else ""
             if digest and message_tokens({"content": digest}, count) <= budget.remaining:
                 sections["sessions_digest"] = [self._message(digest, budget)]

@@ -567,3 +567,41 @@ async def test_recalled_memories_say_something_rather_than_list_edits(store):
     recalled = ctx.section("recalled")[0]["content"]
     assert said in recalled, recalled
     assert "Changed docs/requests" not in recalled
+
+
+async def test_the_digest_leaves_out_what_consolidation_found_stale(store):
+    """The last checkpoint of yesterday's session says the schedule changed to 50 5; the file
+    says 40 6 by now and consolidation marked that statement stale: a new session's digest
+    must not show it as what the session established."""
+    from cairn.memory.records import MemoryInsert
+
+    old_line = 'Schedule changed in `deploy/cronjob.yaml`: `schedule: "50 5 * * *"`.'
+    kept = "The importer CronJob has `timeZone: Etc/UTC`."
+    old = await store.new_session()
+    await store.append_message(old, {"role": "user", "content": "Move the schedule"})
+    await store.save_checkpoint_if_current(
+        old,
+        base_last_seq=0,
+        first_seq=1,
+        last_seq=1,
+        tokens=50,
+        data={"active_intent": "Move the schedule", "decisions": [old_line], "knowledge": [kept]},
+    )
+    stale = MemoryInsert(
+        kind="decision",
+        text=old_line,
+        source="derived",
+        provenance="stated in the conversation, checkpoint 1",
+        session_ids=(old,),
+        anchors=(),
+        untrusted=False,
+        status="stale",
+        tier="archive",
+        verified_at=None,
+    )
+    await store.apply_memory_plan([stale])
+    fresh = await store.new_session()
+    await store.append_message(fresh, {"role": "user", "content": "Morning!"})
+    ctx = await assemble(store, fresh, system_prompt=SYSTEM, budget_tokens=6_000)
+    digest = ctx.section("sessions_digest")[0]["content"]
+    assert kept in digest and "50 5" not in digest, digest
