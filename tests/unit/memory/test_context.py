@@ -214,19 +214,23 @@ async def test_a_new_session_first_request_carries_previous_sessions_newest_firs
     assert "(untrusted data)" in line and "— from command" in line  # labelled with where it came from
 
 
+async def _earlier_session_with_checkpoint(store, data):
+    """A session with one message and a checkpoint holding ``data``; returns its id."""
+    session = await store.new_session()
+    await store.append_message(session, {"role": "user", "content": data["active_intent"]})
+    await store.save_checkpoint_if_current(
+        session, base_last_seq=0, first_seq=1, last_seq=1, tokens=50, data=data
+    )
+    return session
+
+
 async def test_the_digest_leaves_out_the_files_a_session_changed_and_its_replaced_values(store):
     """A new session sees today's files in the repository map and reads them; an earlier
     session's list of files it edited, and values it had already replaced, took the room the
     values it established needed (a real session's digest was a third file names)."""
-    old = await store.new_session()
-    await store.append_message(old, {"role": "user", "content": "Pin httpx"})
-    await store.save_checkpoint_if_current(
-        old,
-        base_last_seq=0,
-        first_seq=1,
-        last_seq=1,
-        tokens=50,
-        data={
+    await _earlier_session_with_checkpoint(
+        store,
+        {
             "active_intent": "Pin httpx",
             "files_changed": ["pkg/http_client.py (propose_edit)", "requirements.txt (propose_edit)"],
             "commands": [
@@ -577,15 +581,8 @@ async def test_the_digest_leaves_out_what_consolidation_found_stale(store):
 
     old_line = 'Schedule changed in `deploy/cronjob.yaml`: `schedule: "50 5 * * *"`.'
     kept = "The importer CronJob has `timeZone: Etc/UTC`."
-    old = await store.new_session()
-    await store.append_message(old, {"role": "user", "content": "Move the schedule"})
-    await store.save_checkpoint_if_current(
-        old,
-        base_last_seq=0,
-        first_seq=1,
-        last_seq=1,
-        tokens=50,
-        data={"active_intent": "Move the schedule", "decisions": [old_line], "knowledge": [kept]},
+    old = await _earlier_session_with_checkpoint(
+        store, {"active_intent": "Move the schedule", "decisions": [old_line], "knowledge": [kept]}
     )
     stale = MemoryInsert(
         kind="decision",
