@@ -283,13 +283,16 @@ def _from_tool_output(text: str, name: str, args: dict, out: Extraction) -> None
 _FENCED = re.compile(r"^```.*?^```[^\n]*$", re.MULTILINE | re.DOTALL)
 
 
-def _from_prose(text: str, role: str, out: Extraction, *, answering: bool = False) -> None:
-    """``answering``: the user's message replies to a question the agent asked."""
+def _from_prose(text: str, role: str, out: Extraction, *, answering: bool = False) -> bool:
+    """``answering``: the user's message replies to a question the agent asked. Returns
+    whether the text asks something."""
+    asks = False
     # Code blocks are not statements ("# always call flush()" in pasted code is no rule).
     for sentence in statements(_FENCED.sub("\n", text)):
         if is_question(sentence) or is_chatter(sentence):
             if is_question(sentence):
                 out.open_notes.append(sentence)
+                asks = True
             continue
         if role == "user" and is_directive(sentence):
             out.directives.append(sentence)
@@ -305,6 +308,7 @@ def _from_prose(text: str, role: str, out: Extraction, *, answering: bool = Fals
             out.open_notes.append(sentence)
         out.commands += [code for code in BACKTICK.findall(sentence) if is_command(code)]
         out.values += exact_values(sentence)
+    return asks
 
 
 def _an_answer(sentence: str) -> bool:
@@ -330,11 +334,6 @@ _NO_ANSWER = re.compile(
     r"^(?:unrelated|by the way|btw|another thing|separately|side note|also)\b",  # a new subject
     re.IGNORECASE,
 )
-
-
-def _asks(text: str) -> bool:
-    """Whether the agent's prose asks the user something."""
-    return any(is_question(sentence) for sentence in statements(_FENCED.sub("\n", text)))
 
 
 def _pasted_errors(text: str) -> list[str]:
@@ -364,9 +363,9 @@ def extract(messages: Iterable[StoredMessage]) -> Extraction:
                 out.tasks.append(f"(code action) {_first_line(content)}")
             asked = False
         elif role == "assistant":
-            _from_prose(content, "assistant", out)
+            asks = _from_prose(content, "assistant", out)
             if content.strip():
-                asked = _asks(content)
+                asked = asks
             for call_id, name, args in _tool_calls(message):
                 calls[call_id] = (name, args)
                 _from_tool_call(name, args, out)

@@ -107,7 +107,7 @@ _REQUEST = re.compile(
     r"implement|refactor|review|help|summari[sz]e|describe|compare|go through|walk me|draft|move|make|"
     r"put|change|bump|set|update|rename|remove|delete|drop|revert|commit|deploy|build|install|give|"
     r"send|try|test|document|note|record|mark|split|merge|rewrite|clean|wire|hook|reproduce|"
-    r"investigate|debug|profile|measure|verify|confirm|ask|open|close|ship|release|tag|push)\b",
+    r"investigate|debug|profile|measure|verify|confirm|ask|close|ship|release|tag|push)\b",
     re.IGNORECASE,
 )
 _PLEASE = re.compile(r"\bplease[.!]?$", re.IGNORECASE)  # "Reproduce it locally please."
