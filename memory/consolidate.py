@@ -41,13 +41,7 @@ from cairn.memory.records import CheckpointRecord, MemoryDelete, MemoryInsert, M
 from cairn.memory.statements import is_directive
 from cairn.memory.store import MemoryStore
 from cairn.memory.values import keyed_values
-from cairn.memory.workspace_check import (
-    file_holds,
-    missing_paths,
-    path_exists,
-    symbol_in_file,
-    workspace_file,
-)
+from cairn.memory.workspace_check import file_holds, missing_paths, path_exists, symbol_in_file
 
 log = logging.getLogger(__name__)
 
@@ -134,15 +128,14 @@ async def _no_longer_in_file(root: Path, item: Item) -> bool:
     copied = copied_from(item.text)
     if copied is not None:
         line, place, _ = copied
-        path = await asyncio.to_thread(workspace_file, root, place)
-        return path is not None and await file_holds(root, path, [line]) is False
+        return await file_holds(root, place, [line]) is False
     if item.source != "derived" or item.kind not in STATEMENT_KINDS:
         return False
     settings = list(keyed_values(item.text).values())
     if not settings:
         return False
-    files = [f for v in exact_values(item.text) if (f := await asyncio.to_thread(workspace_file, root, v))]
-    verdicts = [await file_holds(root, f, settings) for f in files]
+    # Only the values naming a file of this workspace get a verdict (None: not one).
+    verdicts = [await file_holds(root, value, settings) for value in exact_values(item.text)]
     known = [v for v in verdicts if v is not None]
     return bool(known) and not any(known)
 

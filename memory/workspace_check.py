@@ -92,8 +92,9 @@ def _has_symbol(root: Path, rel_path: str, symbol: str) -> bool | None:
     return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text) is not None
 
 
-def _holds(root: Path, rel_path: str, fragments: list[str]) -> bool | None:
-    text = _text_of(root, rel_path)
+def _holds(root: Path, value: str, fragments: list[str]) -> bool | None:
+    path = _workspace_path(root, value)
+    text = _text_of(root, path) if path is not None else False
     if not isinstance(text, str):
         return None
     flat = " ".join(text.split())
@@ -128,16 +129,11 @@ def _missing(root: Path, values: list[str]) -> list[str]:
     return missing
 
 
-async def file_holds(root: Path, rel_path: str, fragments: Iterable[str]) -> bool | None:
-    """Whether the workspace file holds every fragment (spacing aside); None when it cannot be
-    judged (missing, outside the workspace, not a regular file, too large)."""
-    return await asyncio.to_thread(_holds, root, rel_path, list(fragments))
-
-
-def workspace_file(root: Path, value: str) -> str | None:
-    """``value`` as the workspace-relative path of a file that exists here, else None."""
-    path = _workspace_path(root, value)
-    return path if path is not None and isinstance(_text_of(root, path), str) else None
+async def file_holds(root: Path, value: str, fragments: Iterable[str]) -> bool | None:
+    """Whether the workspace file ``value`` names holds every fragment (spacing aside); None
+    when it cannot be judged (no path of this workspace, missing, outside it, not a regular
+    file, too large)."""
+    return await asyncio.to_thread(_holds, root, value, list(fragments))
 
 
 async def missing_paths(root: Path, values: Iterable[str]) -> list[str]:
