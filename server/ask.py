@@ -3,8 +3,11 @@ skills as the editor (the host comes from ``compose.open_agent_host``): each inv
 session in the workspace's memory, ``--continue`` resumes the last one.
 
 The answer streams to stdout; progress goes to stderr (one updating line on a terminal, plain
-lines otherwise). Edits are staged in memory and shown as a diff; files are written only with
-``--apply``. Shell commands are asked for on the terminal, and only in a trusted workspace.
+lines otherwise). Edits are shown as a diff at the end. Without ``--apply`` they are staged in
+memory and nothing is written; with it each accepted edit is written at once, so a command the
+agent runs after its edit (a test, a doctest) sees the edited file. Shell commands run only in a
+trusted workspace (``--trust``) and are asked for on the terminal unless the shell setting is
+``allow``.
 """
 
 from __future__ import annotations
@@ -107,7 +110,7 @@ async def _run(
 ) -> int:
     observer = TerminalObserver(out, err)
     with ConfinedWorkspace(workspace) as confined:
-        overlay = OverlaySink(confined)
+        overlay = OverlaySink(confined, write_through=apply)
         ports = RunPorts(buffers=overlay, edits=overlay, approver=TerminalApprover(), observer=observer)
         try:
             result = await host.run(
@@ -115,21 +118,27 @@ async def _run(
             )
         except AgentError as exc:
             observer.finish()
+            if apply and overlay.staged:  # written through before the run failed: say so
+                err.write(f"[cairn] wrote {_written(overlay)} before the error\n")
             err.write(f"cairn: {exc.user_message}\n")
             return 1
         observer.finish()
-        return await _report_edits(overlay, apply, result.steps, out, err)
+        return _report_edits(overlay, apply, result.steps, out, err)
 
 
-async def _report_edits(overlay: OverlaySink, apply: bool, steps: int, out: TextIO, err: TextIO) -> int:
+def _written(overlay: OverlaySink) -> str:
+    paths = [item.path for item in overlay.staged]
+    return f"{len(paths)} file(s): {', '.join(paths)}"
+
+
+def _report_edits(overlay: OverlaySink, apply: bool, steps: int, out: TextIO, err: TextIO) -> int:
+    err.write(f"[cairn] done in {steps} step(s)\n")
     staged = overlay.staged
     if not staged:
-        err.write(f"[cairn] done in {steps} step(s)\n")
         return 0
     out.write("\n" + overlay.diff())
-    if apply:
-        written = await overlay.write_all()
-        err.write(f"[cairn] wrote {len(written)} file(s): {', '.join(written)}\n")
+    if apply:  # written through as each edit was accepted (see OverlaySink)
+        err.write(f"[cairn] wrote {_written(overlay)}\n")
     else:
         err.write(
             f"[cairn] {len(staged)} file(s) changed in the diff above; nothing written "

@@ -72,6 +72,34 @@ def test_ask_apply_writes_the_changes(tmp_path):
     assert "wrote 1 file(s): app.py" in result.stderr
 
 
+# The agent edits, then runs a command that reads the file (as it would run a test or a doctest).
+EDIT_THEN_LOOK = [
+    EDIT[1],
+    {"tool_calls": [{"name": "run_command", "arguments": {"command": "cat app.py > seen.txt"}}]},
+    {"chunks": ["Checked."]},
+]
+
+
+def test_with_apply_a_command_after_an_edit_sees_the_edited_file(tmp_path):
+    root = make_workspace(tmp_path)
+    result = ask(root, EDIT_THEN_LOOK, "Turn debug off", "--apply", "--trust", env={"CAIRN_SHELL": "allow"})
+    assert result.returncode == 0, result.stderr
+    assert (root / "seen.txt").read_text() == "DEBUG = False\n", "written when the edit was accepted"
+    assert (root / "app.py").read_text() == "DEBUG = False\n"
+    assert "-DEBUG = True" in result.stdout and "+DEBUG = False" in result.stdout
+    assert "wrote 1 file(s): app.py" in result.stderr
+    assert "done in 3 step(s)" in result.stderr
+
+
+def test_without_apply_a_command_sees_the_disk_and_nothing_is_written(tmp_path):
+    root = make_workspace(tmp_path)
+    result = ask(root, EDIT_THEN_LOOK, "Turn debug off", "--trust", env={"CAIRN_SHELL": "allow"})
+    assert result.returncode == 0, result.stderr
+    assert (root / "seen.txt").read_text() == "DEBUG = True\n"
+    assert (root / "app.py").read_text() == "DEBUG = True\n"
+    assert "+DEBUG = False" in result.stdout and "nothing written" in result.stderr
+
+
 def test_ask_reports_model_errors_plainly(tmp_path):
     root = make_workspace(tmp_path)
     result = ask(root, [{"error": "auth"}], "Hello")

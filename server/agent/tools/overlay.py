@@ -1,10 +1,13 @@
-"""`OverlaySink`: how the CLI takes edit proposals (shown as a diff, written only on --apply).
+"""`OverlaySink`: how the CLI takes edit proposals (staged and shown as a diff, or with
+``--apply`` written through to disk as each one is accepted).
 
-It is both the CLI's `EditSink` and its `BufferSource`: accepted proposals are kept in memory
-and later reads, searches and edits in the same session see the proposed text, exactly as an
-editor's unsaved buffer would be seen. `diff()` renders every staged change against the disk;
-`write_all()` writes them through the `ConfinedWorkspace` (atomic, confined, protected paths
-refused), after checking that nobody changed those files on disk in the meantime.
+Staged (the default): accepted proposals are kept in memory, and later reads, searches and
+edits in the same session see the proposed text, exactly as an editor's unsaved buffer would
+be seen; nothing is ever written. Write-through (``cairn ask --apply``): each accepted proposal
+is written at once through the `ConfinedWorkspace` (atomic, confined, protected paths refused),
+so a command the agent runs next (a test, a doctest) sees the edited file; a proposal is refused
+as ``stale`` when the file on disk is no longer the text it was computed against. Either way
+`staged` and `diff()` report every net change against the disk text it started from.
 """
 
 from __future__ import annotations
@@ -34,19 +37,24 @@ class StagedFile:
 class OverlaySink:
     """In-memory staging of edit proposals for the CLI; see the module docstring."""
 
-    def __init__(self, workspace: ConfinedWorkspace) -> None:
+    def __init__(self, workspace: ConfinedWorkspace, *, write_through: bool = False) -> None:
         self._workspace = workspace
+        self._write_through = write_through
         self._staged: dict[str, StagedFile] = {}
 
     # BufferSource
     def get(self, rel_path: str) -> BufferText | None:
-        """The staged text of ``rel_path``, or None when nothing is staged for it."""
-        staged = self._staged.get(rel_path)
+        """The staged text of ``rel_path``, or None when nothing is staged for it.
+
+        Written-through files are read from disk like any other: the disk holds their text, and
+        a change someone made there since must be what the agent sees next.
+        """
+        staged = None if self._write_through else self._staged.get(rel_path)
         return BufferText(staged.text, staged.version) if staged else None
 
     def open_paths(self) -> Iterable[str]:
         """Paths with staged text (searched instead of their disk text)."""
-        return list(self._staged)
+        return [] if self._write_through else list(self._staged)
 
     # EditSink
     async def apply(self, proposal: EditProposal) -> ApplyOutcome:
@@ -56,7 +64,7 @@ class OverlaySink:
         version: int | None
         try:
             await asyncio.to_thread(self._workspace.check_writable, proposal.path)
-            if staged is not None:
+            if staged is not None and not self._write_through:
                 current, version = staged.text, staged.version
             else:
                 current = await asyncio.to_thread(self._disk_text, proposal.path)
@@ -64,18 +72,29 @@ class OverlaySink:
         except ToolError as exc:
             return ApplyOutcome("failed", str(exc))
         if proposal.creates_file:
-            if staged is not None or current is not None:
+            if current is not None or (staged is not None and not self._write_through):
                 return ApplyOutcome("stale", "the file exists now")
         elif current is None:
             return ApplyOutcome("stale", "the file does not exist any more")
         elif proposal.base_text != current or proposal.base_version != version:
             return ApplyOutcome("stale", "the file changed since it was read")
+        if self._write_through:
+            try:
+                await asyncio.to_thread(self._write, proposal)
+            except (ToolError, OSError) as exc:
+                return ApplyOutcome("failed", f"writing it failed: {exc}")
         if staged is None:
             self._staged[proposal.path] = StagedFile(proposal.path, current, proposal.new_text, 1)
         else:
             staged.text = proposal.new_text
             staged.version += 1
+        if self._write_through:
+            return ApplyOutcome("applied", "written to disk")
         return ApplyOutcome("staged", "not written until the user applies the changes")
+
+    def _write(self, proposal: EditProposal) -> None:
+        data = proposal.new_text.encode("utf-8")
+        self._workspace.write_bytes(proposal.path, data, exclusive=proposal.creates_file)
 
     def _disk_text(self, rel: str) -> str | None:
         try:
@@ -86,39 +105,11 @@ class OverlaySink:
     # Reviewing and writing
     @property
     def staged(self) -> list[StagedFile]:
-        """Staged files with a net change, in the order first staged."""
+        """Files with a net change (staged, or written through), in the order first changed."""
         return [s for s in self._staged.values() if s.text != s.original]
 
     def diff(self) -> str:
-        """One unified diff of every staged change against the disk text it started from."""
+        """One unified diff of every change (staged or written) against the disk text it started from."""
         return "".join(
             diff_text(s.path, s.original or "", s.text, created=s.original is None) for s in self.staged
         )
-
-    async def write_all(self) -> list[str]:
-        """Write every staged change to disk (``--apply``); returns the paths written.
-
-        All files are checked first: if any changed on disk since it was staged nothing is
-        written and `ToolError` says which. Each file is then replaced atomically.
-        """
-        return await asyncio.to_thread(self._write_all_sync)
-
-    def _write_all_sync(self) -> list[str]:
-        pending = self.staged
-        changed = [s.path for s in pending if self._disk_text(s.path) != s.original]
-        if changed:
-            raise ToolError(
-                "Changed on disk since the edits were proposed, nothing written: " + ", ".join(changed)
-            )
-        written: list[str] = []
-        for item in pending:
-            try:
-                self._workspace.write_bytes(
-                    item.path, item.text.encode("utf-8"), exclusive=item.original is None
-                )
-            except (ToolError, OSError) as exc:
-                done = ", ".join(written) or "none"
-                raise ToolError(f"Writing {item.path} failed ({exc}); written before it: {done}") from exc
-            written.append(item.path)
-            item.original = item.text
-        return written

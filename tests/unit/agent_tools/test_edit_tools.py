@@ -1,11 +1,10 @@
-"""propose_edit / create_file against the sinks, and the CLI's OverlaySink diff/apply flow."""
+"""propose_edit / create_file against the sinks, and the CLI's OverlaySink (staged, or written through)."""
 
 from __future__ import annotations
 
 import pytest
 
 from cairn.server.agent.tools.context import ApplyOutcome, BufferText, EditProposal
-from cairn.server.agent.tools.errors import ToolError
 from cairn.server.agent.tools.overlay import OverlaySink
 
 from .conftest import Layout
@@ -135,7 +134,7 @@ async def test_create_file_refuses_to_overwrite(layout: Layout, make_ctx, call):
 # ---- OverlaySink: the CLI flow ----------------------------------------------------------------
 
 
-async def test_overlay_stages_then_writes_only_on_apply(layout: Layout, make_ctx, call):
+async def test_overlay_stages_without_writing(layout: Layout, make_ctx, call):
     ctx = make_ctx()
     sink = OverlaySink(ctx.workspace)
     ctx.edits = ctx.buffers = sink
@@ -159,24 +158,58 @@ async def test_overlay_stages_then_writes_only_on_apply(layout: Layout, make_ctx
     assert "--- a/src/main.py\n+++ b/src/main.py\n" in diff
     assert "-print('hello')\n+print('hey')\n" in diff
     assert "--- /dev/null\n+++ b/notes/todo.md\n" in diff
-
-    assert await sink.write_all() == ["src/main.py", "notes/todo.md"]
-    assert (layout.ws / "src/main.py").read_text() == "print('hey')\n"
-    assert (layout.ws / "notes/todo.md").read_text() == "- ship\n"
-    assert sink.diff() == "" and await sink.write_all() == []
+    assert [s.path for s in sink.staged] == ["src/main.py", "notes/todo.md"]
 
 
-async def test_overlay_refuses_to_write_over_a_file_changed_on_disk(layout: Layout, make_ctx, call):
+async def test_write_through_writes_each_accepted_edit_at_once(layout: Layout, make_ctx, call):
     ctx = make_ctx()
-    sink = OverlaySink(ctx.workspace)
+    sink = OverlaySink(ctx.workspace, write_through=True)
     ctx.edits = ctx.buffers = sink
-    await call(ctx, "propose_edit", path="README.md", old_text="demo", new_text="app")
-    await call(ctx, "propose_edit", path="src/main.py", old_text="hello", new_text="hi")
+    first = await call(ctx, "propose_edit", path="src/main.py", old_text="hello", new_text="hi")
+    assert not first.is_error and "written to disk" in first.content
+    assert (layout.ws / "src/main.py").read_text() == "print('hi')\n", "on disk before the run ends"
+    second = await call(ctx, "propose_edit", path="src/main.py", old_text="hi", new_text="hey")
+    assert not second.is_error, "later edits build on the written text"
+    assert (layout.ws / "src/main.py").read_text() == "print('hey')\n"
+    created = await call(ctx, "create_file", path="notes/todo.md", content="- ship\n")
+    assert not created.is_error and (layout.ws / "notes/todo.md").read_text() == "- ship\n"
+    again = await call(ctx, "create_file", path="notes/todo.md", content="- other\n")
+    assert again.is_error and "already exists" in again.content
+
+    # The report at the end: every file written, as one diff against the text it started from.
+    assert [s.path for s in sink.staged] == ["src/main.py", "notes/todo.md"]
+    diff = sink.diff()
+    assert "-print('hello')\n+print('hey')\n" in diff
+    assert "--- /dev/null\n+++ b/notes/todo.md\n" in diff
+
+
+async def test_write_through_refuses_a_file_changed_on_disk_since_it_was_read(layout: Layout, make_ctx, call):
+    ctx = make_ctx()
+    sink = OverlaySink(ctx.workspace, write_through=True)
+    ctx.edits = ctx.buffers = sink
+    read_before = EditProposal("README.md", "# demo\n", None, "# app\n", "edit")
     (layout.ws / "README.md").write_text("# changed by the user\n")
-    with pytest.raises(ToolError, match="Changed on disk.*README.md"):
-        await sink.write_all()
+    outcome = await sink.apply(read_before)
+    assert outcome.status == "stale"
     assert (layout.ws / "README.md").read_text() == "# changed by the user\n"
-    assert (layout.ws / "src/main.py").read_text() == "print('hello')\n", "all or nothing"
+
+    await call(ctx, "propose_edit", path="src/main.py", old_text="hello", new_text="hi")
+    written = "print('hi')\n"
+    (layout.ws / "src/main.py").write_text("print('typed by the user')\n")
+    after_ours = EditProposal("src/main.py", written, None, "print('hey')\n", "edit")
+    assert (await sink.apply(after_ours)).status == "stale"
+    assert (layout.ws / "src/main.py").read_text() == "print('typed by the user')\n"
+    new_file = EditProposal("README.md", "", None, "# new\n", "create", creates_file=True)
+    assert (await sink.apply(new_file)).status == "stale", "never overwrites an existing file"
+
+
+async def test_write_through_refuses_protected_paths(layout: Layout, make_ctx):
+    ctx = make_ctx()
+    sink = OverlaySink(ctx.workspace, write_through=True)
+    protected = EditProposal(".git/config", "", None, "[core]\n", "evil", creates_file=True)
+    outcome = await sink.apply(protected)
+    assert outcome.status == "failed" and "git internals" in outcome.message
+    assert not (layout.ws / ".git").exists() and sink.staged == []
 
 
 async def test_overlay_rejects_stale_and_protected_proposals(layout: Layout, make_ctx):
