@@ -1,8 +1,11 @@
 """Relative dates made absolute, so a memory read next month still means the same day.
 
-"yesterday" in a note written on 2026-03-02 becomes "2026-03-01"; "last week" becomes "the
-week of 2026-02-23". Only unambiguous English expressions are rewritten; everything else is
-left exactly as written.
+"yesterday" in a note written on 2026-03-02 becomes "yesterday (2026-03-01)"; "last week"
+becomes "last week (the week of 2026-02-23)". The words stay and the date goes beside them:
+replacing the words broke sentences ("Today they match" read "2026-12-06 they match"), and an
+expression already dated is left alone, so a later consolidation does not date it again from
+its own day. Only unambiguous English expressions are dated; everything else is left exactly
+as written.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ def _count(word: str) -> int:
 
 
 def absolutize_dates(text: str, reference: datetime | date) -> str:
-    """``text`` with relative date expressions replaced by ISO dates seen from ``reference``."""
+    """``text`` with each relative date expression followed by its ISO date seen from ``reference``."""
     today = reference.date() if isinstance(reference, datetime) else reference
     iso = date.isoformat
 
@@ -45,7 +48,7 @@ def absolutize_dates(text: str, reference: datetime | date) -> str:
         ),
         (
             r"\bin (\d+|one|two|three|four|five|six|seven|a|an) days?\b",
-            lambda m: "on " + iso(today + timedelta(days=_count(m.group(1)))),
+            lambda m: iso(today + timedelta(days=_count(m.group(1)))),
         ),
         (
             r"\b(\d+|one|two|three|four|five|six|seven|a|an) weeks? ago\b",
@@ -70,6 +73,13 @@ def absolutize_dates(text: str, reference: datetime | date) -> str:
             ),
         ),
     ]
-    for pattern, replace in rules:
-        text = re.sub(pattern, replace, text, flags=re.IGNORECASE)
+    for pattern, absolute in rules:
+        # A possessive keeps its 's before the date; an expression already followed by its date
+        # (a second consolidation's pass) is left alone.
+        text = re.sub(pattern + r"(?:'s)?(?! \()", _dated_by(absolute), text, flags=re.IGNORECASE)
     return text
+
+
+def _dated_by(absolute: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], str]:
+    """A substitution that keeps the matched words and adds ``absolute``'s date beside them."""
+    return lambda match: f"{match.group(0)} ({absolute(match)})"

@@ -21,13 +21,35 @@ NOW = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
 
 def test_relative_dates_become_absolute():
     ref = date(2026, 3, 4)  # a Wednesday
-    assert absolutize_dates("fixed yesterday, ship tomorrow", ref) == "fixed 2026-03-03, ship 2026-03-05"
-    assert absolutize_dates("3 days ago and in two days", ref) == "2026-03-01 and on 2026-03-06"
-    assert absolutize_dates("last week", ref) == "the week of 2026-02-23"
-    assert absolutize_dates("next Monday", ref) == "2026-03-09"
-    assert absolutize_dates("last Wednesday", ref) == "2026-02-25"
-    assert absolutize_dates("last month", ref) == "2026-02"
+    assert absolutize_dates("fixed yesterday, ship tomorrow", ref) == (
+        "fixed yesterday (2026-03-03), ship tomorrow (2026-03-05)"
+    )
+    assert (
+        absolutize_dates("3 days ago and in two days", ref)
+        == "3 days ago (2026-03-01) and in two days (2026-03-06)"
+    )
+    assert absolutize_dates("last week", ref) == "last week (the week of 2026-02-23)"
+    assert absolutize_dates("next Monday", ref) == "next Monday (2026-03-09)"
+    assert absolutize_dates("last Wednesday", ref) == "last Wednesday (2026-02-25)"
+    assert absolutize_dates("last month", ref) == "last month (2026-02)"
     assert absolutize_dates("the todays list stays", ref) == "the todays list stays"
+
+
+def test_a_dated_sentence_keeps_its_grammar():
+    # Replacing the word broke sentences seen in a real session ("2026-12-06 they match",
+    # "Harmless 2026-12-06 because"): the words stay and the date is added beside them.
+    ref = date(2026, 12, 6)
+    assert absolutize_dates("Today they match.", ref) == "Today (2026-12-06) they match."
+    assert absolutize_dates("Harmless today because nothing reads it", ref) == (
+        "Harmless today (2026-12-06) because nothing reads it"
+    )
+
+
+def test_dating_twice_adds_nothing():
+    # Consolidation runs again on later days over the same memories: a dated expression stays as
+    # it was first dated, not re-dated from the later day.
+    once = absolutize_dates("fixed yesterday, see you next week", date(2026, 3, 4))
+    assert absolutize_dates(once, date(2026, 4, 20)) == once
 
 
 async def _session(store, *messages):
@@ -74,7 +96,7 @@ async def test_consolidation_verifies_merges_dates_and_drops_contradictions(stor
     assert not any("port 8080" in text for text in memories)
     newer = next(m for t, m in memories.items() if "port 9090" in t)
     assert "supersedes" in newer.provenance and "port 8080" in newer.provenance
-    assert any(text.startswith("2026-03-0") and "src/billing.py" in text for text in memories)
+    assert any(text.startswith("Yesterday (2026-03-0") and "src/billing.py" in text for text in memories)
     assert memories["Billing code is in src/billing.py"].status == "verified"
     assert memories["Invoices used to live in src/old_invoices.py"].status == "unverified"
     assert report.merged == 0 and len(report.dropped) == 1 and report.added >= 3
