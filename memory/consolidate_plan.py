@@ -312,21 +312,23 @@ def recall_only(item: Item) -> bool:
 def value_rank(kind: str, source: str, text: str) -> int:
     """How much a memory is worth showing in every session (lower first): the user's rules,
     then statements naming a value (the user's before the agent's notes before derived ones),
-    the user's decisions, requests and other words, then the rest; lines whose subject is
-    elsewhere last. A request ("Draft the CHANGELOG entry for 2.15.0") was that day's task:
-    what the work established outranks it."""
+    then the agent's decisions and notes that name none, the user's requests and other words,
+    then the rest; lines whose subject is elsewhere last. A request ("Draft the CHANGELOG entry
+    for 2.15.0") was that day's task: what the work established outranks it. A value a later
+    session looks up ("`REMOTE_AREA_ZIP3` in `zones.py`") outranks prose about how the work
+    went ("We decided to keep the parser small")."""
     if subjectless(text):
         return 9
     if kind == "directive":
         return 0
     valued = bool(key_values(text))
     if source == "user":
-        return 1 if (valued or kind == "decision") and not is_request(text) else 4
+        return 1 if (valued or kind == "decision") and not is_request(text) else 5
     if kind == "decision" or source == "agent":
-        return 2 if valued else 3
+        return 2 if valued else 4
     if valued:
-        return 3 if kind in STATEMENT_KINDS else 5
-    return 6
+        return 3 if kind in STATEMENT_KINDS else 6
+    return 7
 
 
 def line_bytes(item: Item) -> int:

@@ -204,6 +204,31 @@ def test_the_cap_archives_the_users_past_requests_before_what_the_work_establish
     assert [r.tier for r in requests] == ["archive"] * 3
 
 
+def test_the_cap_keeps_a_derived_value_before_a_decision_that_names_none():
+    """In a real session the cap archived "The ZIP3 prefixes live in REMOTE_AREA_ZIP3" behind
+    prose decisions of the same worth ("We decided to keep the parser small"): a line that
+    names a value is what a later session looks up, so among equals it goes first."""
+
+    def item(text, kind, when):
+        return Item(kind=kind, text=text, source="derived", provenance="p", when=when, status="verified")
+
+    filler = [
+        item(f"The worker pool on host-{i:02}.int.example.net runs 8 threads.", "fact", "2026-03-01T00:00:00")
+        for i in range(58)
+    ]
+    prose = [
+        item("We decided to keep the parser small and readable.", "decision", "2026-03-09T00:00:00"),
+        item("We agreed the old approach was too clever by half.", "decision", "2026-03-09T00:00:00"),
+    ]
+    valued = item(
+        "The ZIP3 prefixes live in `REMOTE_AREA_ZIP3` in `zones.py`.", "fact", "2026-02-01T00:00:00"
+    )
+    items = [*filler, *prose, valued]
+    assign_tiers(items, max_lines=59, max_bytes=100_000)
+    assert valued.tier == "project"
+    assert [p.tier for p in prose] == ["archive", "archive"]
+
+
 async def test_a_value_the_file_no_longer_holds_is_stale_not_current(store, workspace):
     """The agent reported `schedule: "50 5 * * *"` in the CronJob file and read a line of it;
     the file says "40 6 * * *" by now: neither old statement may stay in project memory as
