@@ -307,7 +307,7 @@ def digest_block(
             title += f" ({entry.origin.removeprefix('action:')} code action)"
         heading = (
             f"# Session {record.session_id[:8]}{title}, checkpoint of {when(record.created_at)} "
-            f"(messages {record.first_seq}-{record.last_seq})"
+            f"(up to message {record.last_seq})"  # it merges every earlier checkpoint of the session
         )
         room = cap - used - count(heading) - 2
         if room <= 0:

@@ -130,7 +130,9 @@ class SessionInfo:
 
 @dataclass(frozen=True)
 class CheckpointRecord:
-    """A stored checkpoint: the structured sections cover messages ``first_seq..last_seq``."""
+    """A stored checkpoint: it was written for messages ``first_seq..last_seq``, and its
+    structured sections merge every earlier checkpoint of the session (so they reach back to
+    the session's start, whole items dropped where the size cap needs it)."""
 
     id: int
     session_id: str

@@ -47,9 +47,25 @@ def memory_line(memory: Memory, *, with_provenance: bool = True, compact: bool =
         )
     if with_provenance and compact and not memory.untrusted:
         line += f" — {memory.source}"
+    elif with_provenance and compact and _named_origin(memory):
+        line += f" — UNTRUSTED {memory.source}: {_named_origin(memory)}"
     elif with_provenance:
         line += f" — from {provenance_label(memory)}"
     return line
+
+
+def _named_origin(memory: Memory) -> str:
+    """An untrusted memory's provenance without the origin its text already ends with ("… — from
+    read_file config/settings.ini:22", as checkpoints copy values): "tool output, checkpoint 15
+    of session 1038…, 2026-12-06", so the origin is not spelt out twice. "" otherwise."""
+    _, sep, origin = memory.text.rpartition(" — from ")
+    origin = origin.strip()
+    if not sep or not origin or origin not in memory.provenance:
+        return ""
+    before, after = memory.provenance.split(origin, 1)
+    what = before.strip().removesuffix(" from").strip() or "tool output"
+    rest = after.lstrip(" ,")
+    return f"{what}, {rest}" if rest else what
 
 
 def render_memories(memories: Iterable[Memory], *, title: str = "Workspace memory") -> str:

@@ -251,6 +251,26 @@ async def test_the_digest_leaves_out_the_files_a_session_changed_and_its_replace
     assert "sqlite3" not in digest  # a one-off script, not a command to run again
 
 
+async def test_the_digest_heading_says_a_rolling_checkpoint_covers_the_session_from_its_start(store):
+    """A rolling checkpoint merges every earlier one, yet the heading named only its own last
+    chunk ("messages 502-509"), as if the rest of the session were not in it."""
+    session = await store.new_session()
+    await store.append_message(session, {"role": "user", "content": "The staging API listens on port 8123."})
+    await store.append_message(session, {"role": "assistant", "content": "Noted."})
+    writer = CheckpointWriter(store, None)
+    await writer.write_now(session)
+    await store.append_message(session, {"role": "user", "content": "Pin `requests[socks]==2.31.0`."})
+    await store.append_message(session, {"role": "assistant", "content": "Pinned."})
+    await writer.write_now(session)
+    fresh = await store.new_session()
+    await store.append_message(fresh, {"role": "user", "content": "Morning!"})
+    ctx = await assemble(store, fresh, system_prompt=SYSTEM, budget_tokens=6_000)
+    digest = ctx.section("sessions_digest")[0]["content"]
+    assert "port 8123" in digest and "requests[socks]==2.31.0" in digest
+    heading = next(line for line in digest.splitlines() if line.startswith(f"# Session {session[:8]}"))
+    assert "up to message 4" in heading and "messages 3-4" not in heading
+
+
 async def test_the_digest_stays_within_its_share_and_leaves_the_conversation_its_room(store):
     from cairn.memory.context_sections import section
 
@@ -602,3 +622,28 @@ async def test_the_digest_leaves_out_what_consolidation_found_stale(store):
     ctx = await assemble(store, fresh, system_prompt=SYSTEM, budget_tokens=6_000)
     digest = ctx.section("sessions_digest")[0]["content"]
     assert kept in digest and "50 5" not in digest, digest
+
+
+async def test_an_untrusted_line_that_names_its_origin_does_not_name_it_twice(store):
+    """A value copied from a file already ends with where it was seen ("— from read_file
+    path:22"); its recalled line says once that it is untrusted and when it was taken, instead
+    of repeating the origin in the provenance (which cost ~30 tokens a line in an 8k window)."""
+    await store.remember(
+        "archive_bucket = s3://tlg-manifest-archive-use2 — from read_file config/settings.ini:22",
+        source="derived",
+        untrusted=True,
+        provenance=(
+            "tool output from read_file config/settings.ini:22, checkpoint 15 of session 10381483, 2026-12-06"
+        ),
+    )
+    ctx = await assemble(
+        store,
+        await store.new_session(),
+        system_prompt=SYSTEM,
+        request="which archive bucket do manifests go to?",
+        budget_tokens=4_000,
+    )
+    recalled = ctx.section("recalled")[0]["content"]
+    line = next(x for x in recalled.splitlines() if "archive_bucket" in x)
+    assert line.count("config/settings.ini") == 1
+    assert "UNTRUSTED" in line and "2026-12-06" in line
