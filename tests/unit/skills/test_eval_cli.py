@@ -13,6 +13,7 @@ from cairn.skills.errors import SkillError
 from cairn.skills.optimize import humaneval
 from cairn.skills.optimize.paired_eval import select_tasks
 from cairn.skills.optimize.stats import sign_test_two_sided, wilson_interval
+from cairn.skills.optimize.tasks import parse_task
 from cairn.skills.optimize.tasksets import load_task_set
 from tests.support.coder import RULE, ScriptedCoder, write_tasks
 
@@ -130,6 +131,32 @@ def test_humaneval_tasks_grade_the_canonical_solution_and_fail_a_wrong_one():
         assert grade(task, problem["canonical_solution"]).passed, task.id  # a bare body continues the prompt
         wrong = grade(task, f"```python\ndef {problem['entry_point']}(*args):\n    return None\n```")
         assert not wrong.passed and "AssertionError" in wrong.detail
+
+
+ADD_PROMPT = 'def add(a, b):\n    """Return a + b.\n    >>> add(2, 3)\n    5\n    """\n'
+ADD_TEST = "def check(candidate):\n    assert candidate(2, 3) == 5\n"
+
+
+@needs_landlock
+def test_a_solution_file_is_graded_as_it_is():
+    grader = {"type": "execution", "prefix": ADD_PROMPT, "test": ADD_TEST, "entry_point": "add"}
+    task = parse_task({"id": "add", "input": "Complete add.", "expected": None, "grader": grader})
+    assert humaneval.grade_solution_file(task, ADD_PROMPT + "    return a + b\n") == (True, "")
+    untouched, failure = humaneval.grade_solution_file(task, ADD_PROMPT)
+    assert not untouched and "AssertionError" in failure
+    fenced = f"```python\n{ADD_PROMPT}    return a + b\n```\n"
+    assert not humaneval.grade_solution_file(task, fenced)[0], "no code is extracted from a file"
+
+
+@needs_landlock
+def test_humaneval_solution_files_pass_with_the_canonical_body_and_fail_untouched():
+    problems = _installed_problems()
+    tasks = load_task_set("humaneval")
+    for task, problem in list(zip(tasks, problems))[:3]:
+        completed = problem["prompt"] + problem["canonical_solution"]
+        assert humaneval.grade_solution_file(task, completed) == (True, ""), task.id
+        passed, failure = humaneval.grade_solution_file(task, problem["prompt"])
+        assert not passed and "AssertionError" in failure, task.id
 
 
 def test_the_interval_and_the_two_sided_test_match_textbook_values():
