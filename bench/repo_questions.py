@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -31,6 +30,10 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench.*` when run as a script
+
+from bench.ask_process import run_ask
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = Path("/work/blind/repo-questions/questions.json")
@@ -95,34 +98,10 @@ def bare_arm(questions: list[dict], log) -> None:
 
 
 def agent_arm(questions: list[dict], tree: Path, timeout: float, log) -> None:
-    cairn = Path(sys.executable).with_name("cairn")
     for question in questions:
         with tempfile.TemporaryDirectory(prefix="cairn-rq-") as scratch:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("CAIRN_")}
-            env.update(
-                CAIRN_DATA_DIR=str(Path(scratch) / "data"),
-                CAIRN_CONFIG_DIR=str(Path(scratch) / "config"),
-                NO_COLOR="1",
-            )
-            started = time.perf_counter()
-            try:
-                done = subprocess.run(
-                    [str(cairn), "ask", question["question"], "--workspace", str(tree)],
-                    capture_output=True,
-                    text=True,
-                    env=env,
-                    timeout=timeout,
-                    stdin=subprocess.DEVNULL,
-                )
-                out, err, code = done.stdout, done.stderr, done.returncode
-            except subprocess.TimeoutExpired as exc:
-                out, err = (
-                    x.decode(errors="replace") if isinstance(x, bytes) else x or ""
-                    for x in (exc.stdout, exc.stderr)
-                )
-                err, code = err + f"\ntimed out after {timeout:.0f} s", None
-        seconds = time.perf_counter() - started
-        steps = re.findall(r"done in (\d+) step", err)
+            run = run_ask(question["question"], tree, scratch=Path(scratch), timeout=timeout)
+        out, err = run.stdout, run.stderr
         tools = re.findall(r"step \d+: (read_file|list_files|search|recall|history)\s+(\S*)", err)
         log(
             {
@@ -131,10 +110,10 @@ def agent_arm(questions: list[dict], tree: Path, timeout: float, log) -> None:
                 "correct": correct(out, question),
                 "final_correct": correct(RETRACTION.split(out)[-1], question),
                 "corrected": bool(RETRACTION.search(out)),
-                "exit": code,
-                "steps": int(steps[-1]) if steps else None,
+                "exit": run.exit_code,
+                "steps": run.steps,
                 "tools": [f"{name} {arg}".strip() for name, arg in tools],
-                "seconds": round(seconds, 1),
+                "seconds": round(run.seconds, 1),
                 "answer": out.strip(),
                 "stderr_tail": err.strip().splitlines()[-3:],
             }
