@@ -1,8 +1,9 @@
 """Repository questions: `cairn ask` on the embedded model against the bare model, same run.
 
-The questions (``/work/blind/repo-questions/questions.json`` by default; written blind, never
-edited here) each have ``accept`` and ``reject`` strings: an answer is correct when it contains
-one accept string and no reject string (case-sensitive). Two arms, same model, same questions:
+The questions (``bench/repo_questions.json`` by default; written blind by a helper who had not
+read the agent's map or prompts, never edited here) each have ``accept`` and ``reject`` strings:
+an answer is correct when it contains one accept string and no reject string (case-sensitive).
+Two arms, same model, same questions:
 
 - ``bare``: the embedded model answers once: a one-line instruction and the question, no tools,
   no repository map (greedy decoding, as the product runs it).
@@ -36,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench.*` when r
 from bench.ask_process import run_ask
 
 REPO = Path(__file__).resolve().parents[1]
-QUESTIONS = Path("/work/blind/repo-questions/questions.json")
+QUESTIONS = REPO / "bench" / "repo_questions.json"  # written blind (see its commit), never edited
 BARE_SYSTEM = (
     "You answer questions about the source repository of Cairn, a Python language server that hosts a "
     "coding agent. Answer in one short line with the exact file path or identifier asked for."
