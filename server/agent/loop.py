@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cairn.server.agent.answer_code import AnswerCodeGuard, replacement_for
 from cairn.server.agent.errors import ContextWindowExceeded, IncompleteReply, StepLimitReached
 from cairn.server.agent.missing_paths import MissingPathGuard
 from cairn.server.agent.model import ModelClient, ModelReply, ToolCall
@@ -24,6 +25,7 @@ from cairn.server.agent.repo_map import RepoMap
 from cairn.server.agent.tools.base import ToolRegistry, ToolResult
 from cairn.server.agent.tools.context import ToolContext
 from cairn.server.agent.tools.errors import ToolError
+from cairn.server.agent.tools.textfiles import read_current
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,7 @@ class Agent:
             self.tool_context.output_chars = tool_output_chars(budget)
         repeats = RepeatGuard(self.tools.is_mutating)
         missing = MissingPathGuard(self._exists, self.repo_map.similar if self.repo_map else lambda p: [])
+        unapplied = AnswerCodeGuard(prompt)  # code left in an answer instead of the file
         correction: str | None = None
         for step in range(1, self.max_steps + 1):
             result.steps = step
@@ -125,6 +128,10 @@ class Agent:
                 reply = dataclasses.replace(reply, text=annotated)
             await self.conversation.add(reply.as_message(), tokens=reply.usage.completion_tokens)
             if not reply.tool_calls:
+                if step < self.max_steps:
+                    correction = await self._apply_answer_code(unapplied, reply.text, result)
+                    if correction is not None:  # one turn to check what was applied
+                        continue
                 result.text = reply.text
                 return result
             for call in reply.tool_calls:
@@ -132,11 +139,10 @@ class Agent:
                 outcome = repeats.refusal(call) or await self._run_tool(call)
                 repeats.ran(call, outcome)
                 missing.observe(call.name, outcome)
-                self._note_change(call, outcome)
-                await self.conversation.add(
-                    {"role": "tool", "tool_call_id": call.id, "name": call.name, "content": outcome.content},
-                    tokens=self.model.count_tokens(outcome.content),
+                unapplied.observe(
+                    call.name, call.arguments, self.tools.is_mutating(call.name), outcome.is_error
                 )
+                await self._record_tool_result(call, outcome)
         raise StepLimitReached(
             f"The agent stopped after {self.max_steps} steps without finishing. Ask it to continue, "
             "or raise cairn.maxSteps."
@@ -175,6 +181,51 @@ class Agent:
                     raise
                 compacted = True
                 self.observer.status("Context full: compacted the conversation, retrying")
+
+    async def _record_tool_result(self, call: ToolCall, outcome: ToolResult) -> None:
+        self._note_change(call, outcome)
+        await self.conversation.add(
+            {"role": "tool", "tool_call_id": call.id, "name": call.name, "content": outcome.content},
+            tokens=self.model.count_tokens(outcome.content),
+        )
+
+    async def _apply_answer_code(self, guard: AnswerCodeGuard, answer: str, result: RunResult) -> str | None:
+        """Apply the code a final answer holds to the file it was asked to change (see
+        answer_code.py); the note for the model's next turn, or None when nothing was applied."""
+        ctx = self.tool_context
+        if ctx is None or "propose_edit" not in self.tools:
+            return None
+        for path in guard.candidates(answer):
+            try:
+                current = await read_current(ctx, path)
+            except ToolError:
+                continue
+            replacement = replacement_for(current.path, current.text, answer)
+            if replacement is None:
+                continue
+            self.observer.text(guard.shown(replacement))
+            call = ToolCall(
+                id=f"cairn-apply-{guard.applied + 1}",
+                name="propose_edit",
+                arguments={
+                    "path": replacement.path,
+                    "old_text": replacement.old_text,
+                    "new_text": replacement.new_text,
+                    "description": "the code from the answer, applied by Cairn",
+                },
+            )
+            # Recorded as the call it stands for, so the transcript and memory see the edit.
+            await self.conversation.add(
+                {"role": "assistant", "content": None, "tool_calls": [call.as_json()]}
+            )
+            result.tool_calls.append(call.name)
+            outcome = await self._run_tool(call)
+            await self._record_tool_result(call, outcome)
+            guard.observe(call.name, call.arguments, True, outcome.is_error)
+            if outcome.is_error:
+                return None
+            return guard.applied_note(replacement, outcome.content.split("\n", 1)[0])
+        return None
 
     def _exists(self, path: str) -> bool:
         """Whether ``path`` exists now, on disk or as an open (or staged) buffer."""

@@ -63,6 +63,14 @@ class ToolCall:
     # so the loop can tell the model instead of running the tool with nothing.
     arguments_error: str | None = None
 
+    def as_json(self) -> dict:
+        """The call in the OpenAI message format (arguments as a JSON string)."""
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": json.dumps(self.arguments)},
+        }
+
 
 @dataclass(frozen=True)
 class Usage:
@@ -86,12 +94,5 @@ class ModelReply:
         """The OpenAI-format assistant message (tool-call arguments as JSON strings)."""
         message: dict[str, Any] = {"role": "assistant", "content": self.text or None}
         if self.tool_calls:
-            message["tool_calls"] = [
-                {
-                    "id": call.id,
-                    "type": "function",
-                    "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
-                }
-                for call in self.tool_calls
-            ]
+            message["tool_calls"] = [call.as_json() for call in self.tool_calls]
         return message

@@ -1,0 +1,178 @@
+"""Code a model wrote in its answer instead of applying it to the file it was asked to change.
+
+Asked to "complete the function `sort_numbers` in solution.py", the embedded 0.5B model reads the
+file and then prints the finished function in its answer without calling propose_edit: the file
+stays as it was and the work is lost. `AnswerCodeGuard` catches that case and applies the code
+the answer already holds, through the same ``propose_edit`` tool the model would have called (so
+the editor's approval, confinement and the stale check all hold; the user can still refuse it):
+
+- only when the request asks for a change (`asks_for_change`: a change verb, and no "do not
+  change"), the run has changed no file yet, and the answer has a fenced Python block;
+- only for a Python file this run read or the request names, which already defines at top level
+  at least one function or class the block defines: each such definition is replaced by the
+  block's; helpers and imports the block adds go in just before the first one; any other
+  top-level statement in the block (example calls, prints) is left out;
+- at most ``MAX_APPLIES`` times a run, and never an edit that would change nothing (an answer
+  that quotes the code as it is).
+
+The loop then gives the model a turn to check the change (its tests, its doctests) with a short
+note saying what was applied; the answer it gave stays in the transcript as given.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+MAX_APPLIES = 2
+
+_CHANGE_VERB = re.compile(
+    r"\b(?:complete|implement|fix|write|add|change|update|refactor|rename|replace|modify|rewrite|finish|"
+    r"make)\b",
+    re.IGNORECASE,
+)
+_NO_CHANGE = re.compile(r"\b(?:do not|don't|never|without) (?:change|edit|modify|touch)", re.IGNORECASE)
+_PYTHON_BLOCK = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
+_PATH_WORD = re.compile(r"[\w./-]+\.py\b")
+
+
+def asks_for_change(request: str) -> bool:
+    """Whether ``request`` asks for a file to change (a change verb, no "do not change")."""
+    return bool(_CHANGE_VERB.search(request)) and not _NO_CHANGE.search(request)
+
+
+def named_python_paths(request: str) -> list[str]:
+    """Python file names the request mentions (``solution.py``, ``pkg/mod.py``), in order."""
+    return list(dict.fromkeys(m.strip("`'\".,") for m in _PATH_WORD.findall(request)))
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """One ``propose_edit`` the answer's code amounts to: ``old_text`` -> ``new_text``."""
+
+    path: str
+    names: tuple[str, ...]
+    old_text: str
+    new_text: str
+
+
+@dataclass(frozen=True)
+class _Piece:
+    name: str | None  # a definition's name; None for an import
+    source: str
+
+
+def _definitions(tree: ast.Module) -> dict[str, ast.stmt]:
+    return {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    }
+
+
+def _span(lines: list[str], node: ast.stmt) -> str:
+    """The exact source lines of a top-level statement, decorators included."""
+    decorators = getattr(node, "decorator_list", [])
+    start = min([node.lineno, *(d.lineno for d in decorators)])
+    end = node.end_lineno or node.lineno
+    return "".join(lines[start - 1 : end]).rstrip("\n")
+
+
+def _pieces(block: str) -> list[_Piece]:
+    """The block's top-level imports and definitions, in order (nothing else)."""
+    try:
+        tree = ast.parse(block)
+    except SyntaxError:
+        return []
+    lines = block.splitlines(keepends=True)
+    pieces = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            pieces.append(_Piece(None, _span(lines, node)))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            pieces.append(_Piece(node.name, _span(lines, node)))
+    return pieces
+
+
+def replacement_for(path: str, file_text: str, answer: str) -> Replacement | None:
+    """The edit that puts the answer's code for ``path``'s definitions into it, or None.
+
+    Takes the last fenced Python block that redefines something ``path`` defines at top level.
+    """
+    try:
+        tree = ast.parse(file_text)
+    except SyntaxError:
+        return None
+    defined = _definitions(tree)
+    lines = file_text.splitlines(keepends=True)
+    for block in reversed(_PYTHON_BLOCK.findall(answer)):
+        pieces = _pieces(block)
+        replaced = [p for p in pieces if p.name is not None and p.name in defined]
+        if len(replaced) != 1:  # none to replace, or several: one edit replaces one definition
+            continue
+        (target,) = replaced
+        assert target.name is not None
+        # What the file lacks goes before the definition replaced: imports it does not have yet
+        # and helpers the block defines that the file does not.
+        present = set(file_text.splitlines())
+        extra = [
+            p.source
+            for p in pieces
+            if (p.name is None and not set(p.source.splitlines()) <= present)
+            or (p.name is not None and p.name not in defined)
+        ]
+        old_text = _span(lines, defined[target.name])
+        new_text = "\n\n\n".join([*extra, target.source])
+        if new_text == old_text:  # the answer quotes the code as it is
+            return None
+        return Replacement(path, (target.name,), old_text, new_text)
+    return None
+
+
+@dataclass
+class AnswerCodeGuard:
+    """Per-run state: whether a file changed, which Python files were read, applies left."""
+
+    request: str
+    changed: bool = False
+    read_paths: list[str] = field(default_factory=list)
+    applied: int = 0
+
+    def observe(self, tool: str, arguments: dict, mutating: bool, is_error: bool) -> None:
+        """Note a tool call's effect: a file changed, or a Python file read."""
+        if is_error:
+            return
+        if mutating:
+            self.changed = True
+        path = arguments.get("path")
+        if tool == "read_file" and isinstance(path, str) and path.endswith(".py"):
+            self.read_paths.append(path)
+
+    def candidates(self, answer: str) -> list[str]:
+        """Files whose definitions the answer may hold, when the guard applies at all."""
+        if self.changed or self.applied >= MAX_APPLIES or not asks_for_change(self.request):
+            return []
+        if not _PYTHON_BLOCK.search(answer):
+            return []
+        return list(dict.fromkeys([*reversed(self.read_paths), *named_python_paths(self.request)]))
+
+    def applied_note(self, replacement: Replacement, outcome: str) -> str:
+        """What the model is told after Cairn applied its answer's code (for one turn)."""
+        self.applied += 1
+        names = ", ".join(f"`{n}`" for n in replacement.names)
+        return (
+            f"Your answer had the code but did not change the file, so Cairn applied it: in "
+            f"{replacement.path}, {names} now reads as in your answer ({outcome}). If the request "
+            "asks you to check the change (tests, doctest examples), run that check now and fix "
+            "what fails with propose_edit; otherwise give your final answer in one or two lines."
+        )
+
+    @staticmethod
+    def shown(replacement: Replacement) -> str:
+        """The line the user sees under the answer."""
+        names = ", ".join(f"`{n}`" for n in replacement.names)
+        return (
+            f"\n\n[Cairn: the model did not apply the code in its answer; applying it to "
+            f"{replacement.path} ({names}).]\n"
+        )
