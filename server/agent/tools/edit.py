@@ -80,7 +80,9 @@ def outcome_result(proposal: EditProposal, outcome: ApplyOutcome) -> ToolResult:
     data = {"path": proposal.path, "status": outcome.status, "diff": diff}
     detail = f" ({outcome.message})" if outcome.message else ""
     if outcome.status == "applied":
-        head = f"Applied the change to {proposal.path} in the editor{detail}."
+        # The editor applies it (no message); `cairn ask --apply` writes it and says so.
+        where = f" ({outcome.message})" if outcome.message else " in the editor"
+        head = f"Applied the change to {proposal.path}{where}."
     elif outcome.status == "staged":
         head = f"Staged the change to {proposal.path}{detail}; later reads in this session see the new text."
     elif outcome.status == "rejected":

@@ -166,7 +166,10 @@ async def test_write_through_writes_each_accepted_edit_at_once(layout: Layout, m
     sink = OverlaySink(ctx.workspace, write_through=True)
     ctx.edits = ctx.buffers = sink
     first = await call(ctx, "propose_edit", path="src/main.py", old_text="hello", new_text="hi")
-    assert not first.is_error and "written to disk" in first.content
+    assert not first.is_error and first.content.startswith(
+        "Applied the change to src/main.py (written to disk)."
+    )
+    assert "in the editor" not in first.content  # a terminal run has no editor
     assert (layout.ws / "src/main.py").read_text() == "print('hi')\n", "on disk before the run ends"
     second = await call(ctx, "propose_edit", path="src/main.py", old_text="hi", new_text="hey")
     assert not second.is_error, "later edits build on the written text"
