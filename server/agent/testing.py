@@ -394,3 +394,21 @@ def _stream(model: str, messages: list, optional_params: dict) -> Iterator[dict]
 def scripted_provider() -> Any:
     """The one ``scripted`` CustomLLM instance (built on first use: it needs litellm)."""
     return custom_provider(astream=_astream, acomplete=_acomplete, stream=_stream, complete=_complete)
+
+
+class RecordingObserver:
+    """A `RunObserver` for tests: keeps every streamed text delta, status line and step number."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.statuses: list[str] = []
+        self.steps: list[int] = []
+
+    def text(self, delta: str) -> None:
+        self.texts.append(delta)
+
+    def status(self, message: str) -> None:
+        self.statuses.append(message)
+
+    def step(self, number: int) -> None:
+        self.steps.append(number)

@@ -14,7 +14,7 @@ from cairn.server.agent.context_window import TruncatingContext
 from cairn.server.agent.conversation import InMemoryConversation
 from cairn.server.agent.loop import Agent
 from cairn.server.agent.model import ModelClient, ModelConfig
-from cairn.server.agent.testing import ScriptedModel
+from cairn.server.agent.testing import RecordingObserver, ScriptedModel
 from cairn.server.agent.tools.catalog import workspace_registry
 from cairn.server.agent.tools.context import ToolContext
 from cairn.server.agent.tools.overlay import OverlaySink
@@ -89,20 +89,6 @@ def test_only_a_request_for_a_change_counts():
     assert not asks_for_change("What does sort_numbers return for an empty string?")
 
 
-class Observer:
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def text(self, delta: str) -> None:
-        self.texts.append(delta)
-
-    def status(self, message: str) -> None:
-        pass
-
-    def step(self, number: int) -> None:
-        pass
-
-
 def make_agent(root):
     (root / "solution.py").write_text(PROMPT_FILE)
     ctx = ToolContext.create(root)
@@ -116,7 +102,7 @@ def make_agent(root):
         tool_context=ctx,
         conversation=conversation,
         context=TruncatingContext(model.count_tokens),
-        observer=Observer(),
+        observer=RecordingObserver(),
         system_prompt="You are a test agent.",
         max_steps=10,
     )

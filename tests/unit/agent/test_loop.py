@@ -9,28 +9,12 @@ from cairn.server.agent.conversation import InMemoryConversation
 from cairn.server.agent.errors import ContextWindowExceeded, IncompleteReply, StepLimitReached
 from cairn.server.agent.loop import Agent
 from cairn.server.agent.model import ModelClient, ModelConfig
-from cairn.server.agent.testing import ScriptedModel
+from cairn.server.agent.testing import RecordingObserver, ScriptedModel
 from cairn.server.agent.tools.base import Tool, ToolRegistry, ToolResult
 from cairn.server.agent.tools.catalog import workspace_registry
 from cairn.server.agent.tools.context import ToolContext
 
 pytestmark = pytest.mark.asyncio
-
-
-class Observer:
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.statuses: list[str] = []
-        self.steps: list[int] = []
-
-    def text(self, delta: str) -> None:
-        self.texts.append(delta)
-
-    def status(self, message: str) -> None:
-        self.statuses.append(message)
-
-    def step(self, number: int) -> None:
-        self.steps.append(number)
 
 
 def make_agent(tmp_path, *, max_steps: int = 20, context=None, window: int | None = None, tools=None):
@@ -53,7 +37,7 @@ def make_agent(tmp_path, *, max_steps: int = 20, context=None, window: int | Non
         tool_context=ToolContext.create(tmp_path),
         conversation=conversation,
         context=context or TruncatingContext(model.count_tokens),
-        observer=Observer(),
+        observer=RecordingObserver(),
         system_prompt="You are a test agent.",
         max_steps=max_steps,
     )

@@ -10,27 +10,13 @@ from cairn.server.agent.loop import Agent
 from cairn.server.agent.missing_paths import names_path
 from cairn.server.agent.model import ModelClient, ModelConfig
 from cairn.server.agent.repo_map import RepoMap
-from cairn.server.agent.testing import ScriptedModel
+from cairn.server.agent.testing import RecordingObserver, ScriptedModel
 from cairn.server.agent.tools.catalog import workspace_registry
 from cairn.server.agent.tools.confine import ConfinedWorkspace
 from cairn.server.agent.tools.context import ToolContext
 
 pytestmark = pytest.mark.asyncio
 QUESTION = "Which file defines the agent loop, and what stops a model that repeats itself?"
-
-
-class Observer:
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def text(self, delta: str) -> None:
-        self.texts.append(delta)
-
-    def status(self, message: str) -> None:
-        pass
-
-    def step(self, number: int) -> None:
-        pass
 
 
 def make_agent(root, *, with_map: bool = True, max_steps: int = 20):
@@ -49,7 +35,7 @@ def make_agent(root, *, with_map: bool = True, max_steps: int = 20):
         tool_context=ToolContext.create(root),
         conversation=conversation,
         context=TruncatingContext(model.count_tokens),
-        observer=Observer(),
+        observer=RecordingObserver(),
         system_prompt="You are a test agent.",
         max_steps=max_steps,
         repo_map=repo_map,
