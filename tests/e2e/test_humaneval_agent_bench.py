@@ -80,19 +80,11 @@ class ScriptedSolver:
         return Plan(chunks=[], tool_calls=[{"name": name, "arguments": arguments}], finish="tool_calls")
 
 
-@pytest.fixture
-async def fake():
-    server = FakeOpenAI()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-async def bench(fake: FakeOpenAI, out: Path, *extra: str) -> tuple[int, str, str]:
+async def bench(fake_openai: FakeOpenAI, out: Path, *extra: str) -> tuple[int, str, str]:
     env = {
         **os.environ,
         "CAIRN_MODEL": "openai/fake-model",
-        "CAIRN_API_BASE": fake.api_base,
+        "CAIRN_API_BASE": fake_openai.api_base,
         "CAIRN_API_KEY": "sk-placeholder-key-0000000000",
         "CAIRN_ACTION_PROTOCOL": "native",  # an unknown model would get JSON actions
         "CAIRN_REQUEST_TIMEOUT": "30",
@@ -108,10 +100,10 @@ async def bench(fake: FakeOpenAI, out: Path, *extra: str) -> tuple[int, str, str
     return process.returncode or 0, stdout.decode(), stderr.decode()
 
 
-async def test_the_agent_arm_passes_a_right_body_and_fails_a_wrong_one(fake, tmp_path):
-    fake.router = ScriptedSolver(installed_problems())
+async def test_the_agent_arm_passes_a_right_body_and_fails_a_wrong_one(fake_openai, tmp_path):
+    fake_openai.router = ScriptedSolver(installed_problems())
     out = tmp_path / "results.jsonl"
-    code, stdout, stderr = await bench(fake, out)
+    code, stdout, stderr = await bench(fake_openai, out)
     assert code == 0, stderr + stdout
 
     rows = {(r["task"], r["arm"]): r for r in map(json.loads, out.read_text().splitlines())}
@@ -127,7 +119,7 @@ async def test_the_agent_arm_passes_a_right_body_and_fails_a_wrong_one(fake, tmp
     # The doctest ran on the file as written (write-through): it passed for the right body only.
     ran = [
         str(m.get("content"))
-        for r in fake.requests
+        for r in fake_openai.requests
         for m in r.body.get("messages", [])
         if m.get("role") == "tool" and DOCTEST in str(m.get("content"))
     ]
@@ -139,9 +131,9 @@ async def test_the_agent_arm_passes_a_right_body_and_fails_a_wrong_one(fake, tmp
     assert "difference +0.000 (agent - bare)" in stdout and "p = 1.000" in stdout
 
     # A second run refuses to overwrite; --resume finds everything done and asks no model.
-    asked = len(fake.requests)
-    code, _, stderr = await bench(fake, out)
+    asked = len(fake_openai.requests)
+    code, _, stderr = await bench(fake_openai, out)
     assert code == 2 and "--resume" in stderr
-    code, again, _ = await bench(fake, out, "--resume")
-    assert code == 0 and len(fake.requests) == asked
+    code, again, _ = await bench(fake_openai, out, "--resume")
+    assert code == 0 and len(fake_openai.requests) == asked
     assert f"only agent passes: 1 ({AGENT_RIGHT})" in again

@@ -12,14 +12,6 @@ pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
-async def fake():
-    server = FakeOpenAI()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 def workspace(tmp_path):
     root = tmp_path / "ws"
     root.mkdir()
@@ -27,47 +19,49 @@ def workspace(tmp_path):
     return root
 
 
-def env(fake: FakeOpenAI, timeout: str = "30") -> dict:
+def env(fake_openai: FakeOpenAI, timeout: str = "30") -> dict:
     return {
         "CAIRN_MODEL": "openai/fake-model",
-        "CAIRN_API_BASE": fake.api_base,
+        "CAIRN_API_BASE": fake_openai.api_base,
         "CAIRN_API_KEY": "sk-placeholder-key-0000000000",
         "CAIRN_REQUEST_TIMEOUT": timeout,
         "CAIRN_ACTION_PROTOCOL": "native",
     }  # an unknown model defaults to JSON actions
 
 
-async def test_tool_call_and_answer_over_http(fake, workspace):
-    fake.then(
+async def test_tool_call_and_answer_over_http(fake_openai, workspace):
+    fake_openai.then(
         "stream",
         chunks=[],
         tool_calls=[{"name": "read_file", "arguments": {"path": "notes.txt"}}],
         finish="tool_calls",
     )
-    fake.then("stream", chunks=["The window is ", "Tuesday 14:00 UTC."])
-    async with cairn_session(workspace, env=env(fake)) as s:
+    fake_openai.then("stream", chunks=["The window is ", "Tuesday 14:00 UTC."])
+    async with cairn_session(workspace, env=env(fake_openai)) as s:
         result = await s.command("cairn.chat", {"prompt": "When is the deploy window?", "streamId": "o"})
     assert result["status"] == "done" and result["text"] == "The window is Tuesday 14:00 UTC."
-    assert [r.path for r in fake.requests] == ["/v1/chat/completions"] * 2
-    assert fake.requests[0].headers["authorization"] == "Bearer sk-placeholder-key-0000000000"
-    tool_message = next(m for m in fake.requests[1].body["messages"] if m["role"] == "tool")
+    assert [r.path for r in fake_openai.requests] == ["/v1/chat/completions"] * 2
+    assert fake_openai.requests[0].headers["authorization"] == "Bearer sk-placeholder-key-0000000000"
+    tool_message = next(m for m in fake_openai.requests[1].body["messages"] if m["role"] == "tool")
     assert "Tuesday 14:00 UTC" in tool_message["content"]
 
 
-async def test_429_then_timeout_then_success(fake, workspace):
-    fake.then("status", status=429, headers={"Retry-After": "1"}, body={"error": {"message": "slow down"}})
-    fake.then("hang")
-    fake.then("stream", chunks=["Recovered."])
-    async with cairn_session(workspace, env=env(fake, timeout="9")) as s:
+async def test_429_then_timeout_then_success(fake_openai, workspace):
+    fake_openai.then(
+        "status", status=429, headers={"Retry-After": "1"}, body={"error": {"message": "slow down"}}
+    )
+    fake_openai.then("hang")
+    fake_openai.then("stream", chunks=["Recovered."])
+    async with cairn_session(workspace, env=env(fake_openai, timeout="9")) as s:
         result = await s.command("cairn.chat", {"prompt": "Hello", "streamId": "r"})
     assert result["status"] == "done" and result["text"] == "Recovered."
-    assert len(fake.requests) == 3
+    assert len(fake_openai.requests) == 3
 
 
-async def test_truncated_streams_end_with_one_clear_error(fake, workspace):
+async def test_truncated_streams_end_with_one_clear_error(fake_openai, workspace):
     for _ in range(12):
-        fake.then("truncate", chunks=["Half an ans"])
-    async with cairn_session(workspace, env=env(fake, timeout="4")) as s:
+        fake_openai.then("truncate", chunks=["Half an ans"])
+    async with cairn_session(workspace, env=env(fake_openai, timeout="4")) as s:
         result = await s.command("cairn.chat", {"prompt": "Hello", "streamId": "t"})
         errors = [e for e in s.state.streams["t"] if e["kind"] == "error"]
     assert result["status"] == "error" and len(errors) == 1

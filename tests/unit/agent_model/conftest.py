@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from cairn.server.agent.model import ModelClient, ModelConfig, load_litellm
 from cairn.server.agent.retry import RetryPolicy
-from tests.support.fake_openai import FakeOpenAI
 
 FAST_RETRIES = RetryPolicy(base_delay=0.05, max_delay=0.2, max_attempts=6, jitter=0.0)
 
@@ -36,17 +34,6 @@ def scripted_client():
         return ModelClient(ModelConfig(**config), retry_policy=FAST_RETRIES)
 
     return make
-
-
-# --------------------------------------------------------------------------- fake OpenAI server
-@pytest.fixture
-async def fake_openai() -> AsyncIterator[FakeOpenAI]:
-    server = FakeOpenAI()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 @pytest.fixture
