@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from cairn.memory.dates import absolutize_dates
-from cairn.memory.note_sources import FROM_LABEL, TOOL_OUTPUT_LABEL
+from cairn.memory.note_sources import FROM_LABEL, PASTED_LABEL, TOOL_OUTPUT_LABEL
 from cairn.memory.records import Anchor, CheckpointRecord, Memory, Source, Status, Tier
 from cairn.memory.statements import is_directive, is_fact, is_request, subjectless
 from cairn.memory.values import TABLE_ROW, key_values, keyed_values, rekeyed, same_subject, statement_shape
@@ -25,6 +25,8 @@ KIND_RANK = {"directive": 0, "decision": 1, "preference": 1, "fact": 2, "note": 
 # Statements that can contradict each other (commands, files and the user's rules cannot:
 # two commands are two things done, and a newer rule replaces an older one only when it is
 # the same rule with one value changed).
+# A test runner's count of what failed, not an error itself: "FAILED (errors=1)", "3 failed, 64 passed".
+RUNNER_TALLY = re.compile(r"^(?:FAILED|OK)\s*(?:\(|$)|^=*\s*\d+ (?:failed|passed|errors?)\b", re.IGNORECASE)
 STATEMENT_KINDS = frozenset({"fact", "decision", "preference", "note"})
 
 
@@ -160,6 +162,26 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
                     **untrusted,
                     **base,
                 )
+            )
+    # An error is what broke: the one the user pasted is their report (trusted, theirs); one a
+    # command printed is tool output (untrusted, recall-only): "row 57: unknown event code 'DX'"
+    # is kept, a test runner's tally ("FAILED (errors=1)") says nothing to look up later.
+    for line in data.get("errors", []):
+        origin = TOOL_OUTPUT_LABEL.search(line)
+        if line.endswith(PASTED_LABEL):
+            error = line.removesuffix(PASTED_LABEL).strip()
+            items.append(
+                Item(
+                    kind="fact",
+                    text=error,
+                    source="user",
+                    provenance=f"an error the user pasted, {where}",
+                    **base,
+                )
+            )
+        elif origin and not RUNNER_TALLY.match(text := TOOL_OUTPUT_LABEL.sub("", line)):
+            items.append(
+                Item(text=text, provenance=f"an error in {origin.group(1)}, {where}", **untrusted, **base)
             )
     for line in data.get("discovered", []):
         origin = FROM_LABEL.search(line)

@@ -290,3 +290,35 @@ async def test_a_named_hosts_new_port_supersedes_the_old_when_both_say_what_runs
     texts = " ".join(m.text for m in await store.list_memories())
     assert "pkgs.example.net:3141" not in texts and "pkgs.example.net:3180" in texts
     assert "db.example.net:5432" in texts and "db.example.net:6432" in texts
+
+
+async def test_errors_reach_memory_the_users_as_theirs_a_commands_as_untrusted_data(store, workspace):
+    """A real session's reported error ("ValueError: could not convert string to float:
+    '1,240.5'") was in 34 checkpoints and in no memory: once the checkpoints rolled past it, the
+    next day knew nothing of what had broken."""
+    session = await store.new_session()
+    await store.append_message(session, {"role": "user", "content": "The nightly import blew up again."})
+    await store.save_checkpoint_if_current(
+        session,
+        base_last_seq=0,
+        first_seq=1,
+        last_seq=1,
+        tokens=50,
+        data={
+            "active_intent": "The nightly import blew up again.",
+            "errors": [
+                "ValueError: could not convert string to float: '1,240.5' (pasted by the user)",
+                "row 57: unknown event code 'DX' (tool output: run_command)",
+                "FAILED (errors=1) (tool output: run_command)",
+            ],
+        },
+    )
+    await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    memories = {m.text: m for m in await store.list_memories()}
+    pasted = memories["ValueError: could not convert string to float: '1,240.5'"]
+    assert pasted.source == "user" and not pasted.untrusted and "the user pasted" in pasted.provenance
+    printed = memories["row 57: unknown event code 'DX'"]
+    assert printed.untrusted and printed.tier == "archive" and "run_command" in printed.provenance
+    assert not any("FAILED" in text for text in memories)  # names nothing worth looking up
+    (hit,) = [m for m in await store.recall("unknown event code DX") if "row 57" in m.text]
+    assert hit.untrusted
