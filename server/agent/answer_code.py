@@ -7,13 +7,15 @@ the answer already holds, through the same ``propose_edit`` tool the model would
 the editor's approval, confinement and the stale check all hold; the user can still refuse it):
 
 - only when the request asks for a change (`asks_for_change`: a change verb, and no "do not
-  change"), the run has changed no file yet, and the answer has a fenced Python block;
+  change"), the model has changed no file itself in this run (one that edits knows how, and its
+  answer is its answer), and the answer has a fenced Python block;
 - only for a Python file this run read or the request names, which already defines at top level
   at least one function or class the block defines: each such definition is replaced by the
-  block's; helpers and imports the block adds go in just before the first one; any other
-  top-level statement in the block (example calls, prints) is left out;
-- at most ``MAX_APPLIES`` times a run, and never an edit that would change nothing (an answer
-  that quotes the code as it is).
+  block's (one edit); helpers and imports the block adds go in just before the first one; any
+  other top-level statement in the block (example calls, prints) is left out;
+- at most ``MAX_APPLIES`` times a run (a second time when, having checked the first, it answers
+  with corrected code), and never an edit that would change nothing (an answer that quotes the
+  code as it is).
 
 The loop then gives the model a turn to check the change (its tests, its doctests) with a short
 note saying what was applied; the answer it gave stays in the transcript as given.
@@ -73,9 +75,7 @@ def _definitions(tree: ast.Module) -> dict[str, ast.stmt]:
 
 def _span(lines: list[str], node: ast.stmt) -> str:
     """The exact source lines of a top-level statement, decorators included."""
-    decorators = getattr(node, "decorator_list", [])
-    start = min([node.lineno, *(d.lineno for d in decorators)])
-    end = node.end_lineno or node.lineno
+    start, end = _bounds(node)
     return "".join(lines[start - 1 : end]).rstrip("\n")
 
 
@@ -98,7 +98,8 @@ def _pieces(block: str) -> list[_Piece]:
 def replacement_for(path: str, file_text: str, answer: str) -> Replacement | None:
     """The edit that puts the answer's code for ``path``'s definitions into it, or None.
 
-    Takes the last fenced Python block that redefines something ``path`` defines at top level.
+    Takes the last fenced Python block that redefines something ``path`` defines at top level;
+    every definition it redefines is replaced (one edit spans them, the text between unchanged).
     """
     try:
         tree = ast.parse(file_text)
@@ -108,13 +109,12 @@ def replacement_for(path: str, file_text: str, answer: str) -> Replacement | Non
     lines = file_text.splitlines(keepends=True)
     for block in reversed(_PYTHON_BLOCK.findall(answer)):
         pieces = _pieces(block)
-        replaced = [p for p in pieces if p.name is not None and p.name in defined]
-        if len(replaced) != 1:  # none to replace, or several: one edit replaces one definition
+        replaced = {p.name: p.source for p in pieces if p.name is not None and p.name in defined}
+        if not replaced:
             continue
-        (target,) = replaced
-        assert target.name is not None
-        # What the file lacks goes before the definition replaced: imports it does not have yet
-        # and helpers the block defines that the file does not.
+        spans = sorted((_bounds(defined[name]), name) for name in replaced)
+        # What the file lacks goes before the first definition replaced: imports it does not have
+        # yet and helpers the block defines that the file does not.
         present = set(file_text.splitlines())
         extra = [
             p.source
@@ -122,36 +122,51 @@ def replacement_for(path: str, file_text: str, answer: str) -> Replacement | Non
             if (p.name is None and not set(p.source.splitlines()) <= present)
             or (p.name is not None and p.name not in defined)
         ]
-        old_text = _span(lines, defined[target.name])
-        new_text = "\n\n\n".join([*extra, target.source])
+        (first, _), _ = spans[0]
+        (_, last), _ = spans[-1]
+        parts: list[str] = []
+        at = first
+        for (start, end), name in spans:
+            parts.append("".join(lines[at - 1 : start - 1]))  # unchanged text between definitions
+            parts.append(replaced[name] + "\n")
+            at = end + 1
+        old_text = "".join(lines[first - 1 : last]).rstrip("\n")
+        new_text = "\n\n\n".join([*extra, "".join(parts).rstrip("\n")])
         if new_text == old_text:  # the answer quotes the code as it is
             return None
-        return Replacement(path, (target.name,), old_text, new_text)
+        return Replacement(path, tuple(name for _, name in spans), old_text, new_text)
     return None
+
+
+def _bounds(node: ast.stmt) -> tuple[int, int]:
+    """First and last line of a top-level statement, decorators included."""
+    decorators = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)]), node.end_lineno or node.lineno
 
 
 @dataclass
 class AnswerCodeGuard:
-    """Per-run state: whether a file changed, which Python files were read, applies left."""
+    """Per-run state: whether the model changed a file itself, which Python files were read,
+    how many times Cairn applied an answer's code."""
 
     request: str
-    changed: bool = False
+    model_edited: bool = False
     read_paths: list[str] = field(default_factory=list)
     applied: int = 0
 
     def observe(self, tool: str, arguments: dict, mutating: bool, is_error: bool) -> None:
-        """Note a tool call's effect: a file changed, or a Python file read."""
+        """Note the effect of a tool call the model made: a file changed, or a Python file read."""
         if is_error:
             return
         if mutating:
-            self.changed = True
+            self.model_edited = True
         path = arguments.get("path")
         if tool == "read_file" and isinstance(path, str) and path.endswith(".py"):
             self.read_paths.append(path)
 
     def candidates(self, answer: str) -> list[str]:
         """Files whose definitions the answer may hold, when the guard applies at all."""
-        if self.changed or self.applied >= MAX_APPLIES or not asks_for_change(self.request):
+        if self.model_edited or self.applied >= MAX_APPLIES or not asks_for_change(self.request):
             return []
         if not _PYTHON_BLOCK.search(answer):
             return []
@@ -162,10 +177,9 @@ class AnswerCodeGuard:
         self.applied += 1
         names = ", ".join(f"`{n}`" for n in replacement.names)
         return (
-            f"Your answer had the code but did not change the file, so Cairn applied it: in "
-            f"{replacement.path}, {names} now reads as in your answer ({outcome}). If the request "
-            "asks you to check the change (tests, doctest examples), run that check now and fix "
-            "what fails with propose_edit; otherwise give your final answer in one or two lines."
+            f"Cairn put the code from your answer into {replacement.path} ({names}; {outcome}). "
+            "If the request says how to check it (tests, examples), run that check now with "
+            "run_command and fix what fails; otherwise answer in one line."
         )
 
     @staticmethod

@@ -221,7 +221,6 @@ class Agent:
             result.tool_calls.append(call.name)
             outcome = await self._run_tool(call)
             await self._record_tool_result(call, outcome)
-            guard.observe(call.name, call.arguments, True, outcome.is_error)
             if outcome.is_error:
                 return None
             return guard.applied_note(replacement, outcome.content.split("\n", 1)[0])

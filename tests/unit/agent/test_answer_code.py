@@ -122,13 +122,25 @@ async def test_code_left_in_the_answer_is_applied_and_the_model_gets_a_turn_to_c
     written = (tmp_path / "solution.py").read_text()
     assert 'return " ".join(sorted(numbers.split(), key=rank))' in written
     note = script.requests[2]["messages"][-1]["content"]
-    assert "Cairn applied it" in note and "solution.py" in note and "`sort_numbers`" in note
+    assert "Cairn put the code from your answer into solution.py" in note and "`sort_numbers`" in note
     shown = "".join(agent.observer.texts)
     assert "applying it to solution.py (`sort_numbers`)" in shown
     stored = await conversation.history()
     calls = [c["function"]["name"] for m in stored for c in m.get("tool_calls") or []]
     assert calls == ["read_file", "propose_edit"]  # the transcript says the edit happened
-    assert not any("Cairn applied it" in str(m.get("content")) for m in stored), "the note is not stored"
+    assert not any("Cairn put the code" in str(m.get("content")) for m in stored), "the note is not stored"
+
+
+@pytest.mark.asyncio
+async def test_corrected_code_after_the_check_is_applied_once_more_and_no_more(tmp_path):
+    agent, _ = make_agent(tmp_path)
+    corrected = ANSWER.replace("key=rank))", "key=rank, reverse=False))")
+    third = ANSWER.replace("key=rank))", "key=lambda w: rank(w)))")
+    with ScriptedModel(turns=[read("solution.py"), ANSWER, corrected, third]):
+        result = await agent.run(REQUEST)
+    assert result.steps == 4 and result.text == third  # two applies, then the answer stands
+    written = (tmp_path / "solution.py").read_text()
+    assert "key=rank, reverse=False" in written and "lambda w" not in written
 
 
 @pytest.mark.asyncio
@@ -152,3 +164,14 @@ async def test_nothing_is_applied_when_the_request_asks_for_no_change_or_the_mod
     assert result.steps == 3  # the model changed the file itself: its answer is its answer
     assert "return 2" in (tmp_path / "solution.py").read_text()
     assert "key=rank" not in (tmp_path / "solution.py").read_text()
+
+
+def test_two_redefined_functions_are_replaced_and_the_one_between_them_is_kept():
+    file_text = "def a():\n    return 0\n\n\ndef b():\n    return 'b'\n\n\ndef c():\n    return 0\n"
+    answer = "```python\ndef a():\n    return 1\n\n\ndef c():\n    return 3\n```"
+    replacement = replacement_for("m.py", file_text, answer)
+    assert replacement is not None and replacement.names == ("a", "c")
+    updated = file_text.replace(replacement.old_text, replacement.new_text)
+    namespace: dict = {}
+    exec(compile(updated, "m.py", "exec"), namespace)
+    assert (namespace["a"](), namespace["b"](), namespace["c"]()) == (1, "b", 3)
