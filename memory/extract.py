@@ -29,6 +29,7 @@ from cairn.memory.statements import (
     is_fact,
     is_open_note,
     is_question,
+    is_reason,
     is_request,
     only_chatter,
     sentences,
@@ -283,12 +284,24 @@ def _from_tool_output(text: str, name: str, args: dict, out: Extraction) -> None
 _FENCED = re.compile(r"^```.*?^```[^\n]*$", re.MULTILINE | re.DOTALL)
 
 
+REASON_REACH = 2  # sentences after a decision where its reason may still come
+
+
 def _from_prose(text: str, role: str, out: Extraction, *, answering: bool = False) -> bool:
     """``answering``: the user's message replies to a question the agent asked. Returns
     whether the text asks something."""
     asks = False
+    # A decision's reason often follows it ("I'd keep `Forbid`. ... that means Replace would kill
+    # a run mid-upsert."): a reason within the next REASON_REACH sentences joins the decision.
+    decided: list[str] | None = None  # the list holding the last decision, while in reach
+    reach = 0
     # Code blocks are not statements ("# always call flush()" in pasted code is no rule).
     for sentence in statements(_FENCED.sub("\n", text)):
+        reach -= 1
+        if decided is not None and reach >= 0 and is_reason(sentence):
+            decided[-1] = f"{decided[-1]} {sentence}"
+            decided = None
+            continue
         if is_question(sentence) or is_chatter(sentence):
             if is_question(sentence):
                 out.open_notes.append(sentence)
@@ -297,7 +310,9 @@ def _from_prose(text: str, role: str, out: Extraction, *, answering: bool = Fals
         if role == "user" and is_directive(sentence):
             out.directives.append(sentence)
         elif is_decision(sentence):
-            (out.user_decisions if role == "user" else out.decisions).append(sentence)
+            decided = out.user_decisions if role == "user" else out.decisions
+            decided.append(sentence)
+            reach = REASON_REACH
         elif is_fact(sentence):
             (out.user_facts if role == "user" else out.knowledge).append(sentence)
         elif answering and _an_answer(sentence):

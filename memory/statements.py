@@ -90,8 +90,15 @@ _WORK = re.compile(
 _DECISION = re.compile(
     r"\b(?:decided|decision|we'?ll use|we will use|let'?s use|let'?s go with|going with|chose|"
     r"chosen|instead of|rather than|trade-?off|opted|picked|settled? on|switch(?:ed|ing)? (?:\w+ ){0,3}to|"
-    r"went with|go with|because|so that)\b",
+    r"went with|go with|because|so that|"
+    # the agent's recommendation when asked ("I'd keep `Forbid`.", "I recommend a cursor.")
+    r"i'?d (?:keep|use|stick with|leave|pick|choose|recommend|go for)|i (?:recommend|suggest))\b",
     re.IGNORECASE,
+)
+# A sentence that gives the reason for what was said just before it ("For this job that means
+# Replace would kill a run mid-upsert.").
+_REASON = re.compile(
+    r"\b(?:because|since|that means|which means|this means|so that|otherwise)\b", re.IGNORECASE
 )
 # Questions and the agent narrating its next move are not facts about the project.
 _NOT_A_FACT = re.compile(
@@ -228,13 +235,19 @@ def is_lead_in(sentence: str) -> bool:
 def is_decision(sentence: str) -> bool:
     """A choice with its reason ("We chose httpx because it is async.")."""
     core = _core(sentence)
-    if len(core.split()) < 4 or is_question(core) or is_chatter(core) or not _DECISION.search(core):
+    short = len(core.split()) < 4 and not strong_values(core)  # "I'd keep `Forbid`." names its choice
+    if short or is_question(core) or is_chatter(core) or not _DECISION.search(core):
         return False
     if is_lead_in(core):
         return False
     if _FIRST_PERSON.match(core) and core.lower().startswith(("i ", "i'", "me ", "my ")):
         return bool(_WORK.search(core) or strong_values(core))  # "I chose to paint because ..."
     return True
+
+
+def is_reason(sentence: str) -> bool:
+    """Whether a sentence gives the reason for the one before it (not a question)."""
+    return _REASON.search(sentence) is not None and not is_question(sentence)
 
 
 def is_request(sentence: str) -> bool:

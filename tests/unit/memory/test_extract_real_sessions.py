@@ -560,3 +560,19 @@ def test_headings_and_lines_introducing_a_list_are_not_facts_or_decisions():
     assert found.knowledge == [
         "- A cursor on (scanned_at, id) stays stable while the nightly import inserts rows."
     ]
+
+
+def test_the_agents_recommendation_is_a_decision_kept_with_its_reason():
+    """Asked why the CronJob keeps `Forbid`, the agent answered "I'd keep `Forbid`." and gave
+    the reason two sentences later ("... Replace would kill a run mid-upsert."): the reason
+    reached no checkpoint, and a later session asking why could not find it."""
+    answer = (
+        "I'd keep `Forbid`. With `Replace`, if last night's job is still running when the next "
+        "schedule fires, Kubernetes deletes the running job and starts a fresh one. For this job "
+        "that means Replace would kill a run mid-upsert. Lunch was good today."
+    )
+    found = extract(_rows(_user("Why is the CronJob on Forbid?"), {"role": "assistant", "content": answer}))
+    (decision,) = [d for d in found.decisions if "Forbid" in d]
+    assert decision.startswith("I'd keep `Forbid`.")
+    assert "Replace would kill a run mid-upsert" in decision
+    assert "Lunch" not in decision
