@@ -136,7 +136,11 @@ class Agent:
                 return result
             for call in reply.tool_calls:
                 result.tool_calls.append(call.name)
-                outcome = repeats.refusal(call) or await self._run_tool(call)
+                outcome = repeats.refusal(call)
+                if outcome is not None:  # shown, so a step is never silent
+                    self.observer.status(f"{describe_call(call)} (repeated, not run)")
+                else:
+                    outcome = await self._run_tool(call)
                 repeats.ran(call, outcome)
                 missing.observe(call.name, outcome)
                 unapplied.observe(

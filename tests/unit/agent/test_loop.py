@@ -66,6 +66,8 @@ async def test_a_repeating_model_is_made_to_answer_without_tools(tmp_path):
         result = await agent.run("What is a?")
     assert result.text == "The answer is 42."
     assert calls == [{"key": "a"}], "a repeated call must not run the tool again"
+    # The user sees each repeat for what it was, not a step with nothing in it.
+    assert "lookup (repeated, not run)" in agent.observer.statuses
     last = script.requests[-1]
     assert not last["tools"], "the forced answer is requested without tools"
     assert last["messages"][-1]["content"].startswith("Stop calling tools")
