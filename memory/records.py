@@ -91,6 +91,9 @@ class HistoryHit:
     seen: int = 1
     duplicate_ids: tuple[int, ...] = ()
     score: float = 0.0  # combined rank (lower is better)
+    # A user message Cairn wrote some of: None when the user wrote all of it, '' when none of it
+    # (a code action's prompt), else the user's own words inside it.
+    user_text: str | None = None
 
 
 RecallKind = Literal["memory", "checkpoint", "session"]

@@ -122,7 +122,8 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
         if not scores:
             return []
         details = await self.fetchall(
-            "SELECT m.id, m.session_id, m.seq, m.role, m.name, m.created_at, f.body FROM messages AS m "
+            "SELECT m.id, m.session_id, m.seq, m.role, m.name, m.created_at, m.user_text, f.body "
+            "FROM messages AS m "
             f"JOIN messages_fts AS f ON f.rowid = m.id WHERE m.id IN ({id_list(scores)})"
         )
         # A row with no words of its own (a memory search, or a call to one) matched through
@@ -165,6 +166,7 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
                     seen=len(rows),
                     duplicate_ids=tuple(sorted(r["id"] for r in rows if r["id"] != row["id"])),
                     score=min(scores[r["id"]] for r in rows),
+                    user_text=_cairn_wrote_some(row["user_text"], body),
                 )
             )
         return sorted(hits, key=lambda h: (h.created_at, h.message_id), reverse=True)
@@ -396,3 +398,11 @@ def distinct(hits: list[RecallHit], limit: int) -> list[RecallHit]:
         if len(out) == limit:
             break
     return out
+
+
+def _cairn_wrote_some(user_text: str | None, body: str) -> str | None:
+    """``user_text`` when Cairn wrote some of the message (a code action's prompt, a file it
+    attached), None when the user wrote all of it (their words are the whole message)."""
+    if user_text is None or user_text.strip() == body.strip():
+        return None
+    return user_text

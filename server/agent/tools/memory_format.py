@@ -24,16 +24,20 @@ def _when(iso: str) -> str:
     return iso[:16].replace("T", " ") if iso else "unknown date"
 
 
-def _who(role: str, name: str | None) -> str:
+def _who(role: str, name: str | None, user_text: str | None = None) -> str:
     if role == "tool":
         return f"output of {name or 'a tool'} (UNTRUSTED: file or command text)"
+    if role == "user" and user_text is not None:  # Cairn wrote some or all of it
+        if not user_text.strip():
+            return "Cairn's prompt for a code action, not the user's words"
+        return "the user's words with text Cairn added (files, selection, prompt)"
     return role
 
 
 def history_block(hit: HistoryHit) -> str:
     """One `history` hit: ``[message 42 | 2026-03-02 09:00 | session 1a2b3c4d | user]`` + text."""
     notes = [f"message {hit.message_id}", _when(hit.created_at), f"session {hit.session_id[:8]}"]
-    notes.append(_who(hit.role, hit.name))
+    notes.append(_who(hit.role, hit.name, hit.user_text))
     if hit.seen > 1:
         notes.append(f"seen {hit.seen} times, last on {_when(hit.created_at)[:10]}")
     if not hit.whole:

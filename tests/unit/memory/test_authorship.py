@@ -94,3 +94,23 @@ async def test_an_old_database_gets_the_column_and_its_rows_read_as_legacy(db_pa
         assert record.data["directives"] == ["Always use tabs in Makefiles."]
         await store.append_message(session, {"role": "user", "content": EXPLAIN}, user_text="")
         assert (await store.message_rows(session))[-1].user_text == ""
+
+
+async def test_history_says_when_a_user_message_is_cairns_prompt(store):
+    """A real session's `history` showed Cairn's fix-diagnostic skill text as a `user` message:
+    the model could take Cairn's words for the user's."""
+    from cairn.server.agent.tools.memory_format import history_block
+
+    session = await store.new_session(origin="code_action")
+    await store.append_message(session, {"role": "user", "content": EXPLAIN}, user_text="")
+    typed = "Why does total() never round the invoice sum?"
+    await store.append_message(
+        session, {"role": "user", "content": typed + "\n\n" + EXPLAIN}, user_text=typed
+    )
+    said = "The invoice total must round."
+    await store.append_message(session, {"role": "user", "content": said}, user_text=said)  # chat
+    blocks = [history_block(hit) for hit in await store.search_history("invoice", limit=10)]
+    headers = {block.split("\n", 1)[0] for block in blocks}
+    assert any("Cairn's prompt for a code action, not the user's words" in h for h in headers)
+    assert any("the user's words with text Cairn added" in h for h in headers)
+    assert sum(h.endswith("| user]") for h in headers) == 1  # only the message the user typed alone
