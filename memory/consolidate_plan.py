@@ -22,11 +22,11 @@ PROJECT_MAX_LINES = 200
 PROJECT_MAX_BYTES = 10_000
 # Lower rank = kept in project memory first.
 KIND_RANK = {"directive": 0, "decision": 1, "preference": 1, "fact": 2, "note": 2, "file": 3, "command": 3}
+# A test runner's count of what failed, not an error itself: "FAILED (errors=1)", "3 failed, 64 passed".
+RUNNER_TALLY = re.compile(r"^(?:FAILED|OK)\s*(?:\(|$)|^=*\s*\d+ (?:failed|passed|errors?)\b", re.IGNORECASE)
 # Statements that can contradict each other (commands, files and the user's rules cannot:
 # two commands are two things done, and a newer rule replaces an older one only when it is
 # the same rule with one value changed).
-# A test runner's count of what failed, not an error itself: "FAILED (errors=1)", "3 failed, 64 passed".
-RUNNER_TALLY = re.compile(r"^(?:FAILED|OK)\s*(?:\(|$)|^=*\s*\d+ (?:failed|passed|errors?)\b", re.IGNORECASE)
 STATEMENT_KINDS = frozenset({"fact", "decision", "preference", "note"})
 
 
@@ -179,7 +179,7 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
                     **base,
                 )
             )
-        elif origin and not RUNNER_TALLY.match(text := TOOL_OUTPUT_LABEL.sub("", line)):
+        elif origin and not RUNNER_TALLY.match(text := line[: origin.start()]):
             items.append(
                 Item(text=text, provenance=f"an error in {origin.group(1)}, {where}", **untrusted, **base)
             )

@@ -47,8 +47,8 @@ def memory_line(memory: Memory, *, with_provenance: bool = True, compact: bool =
         )
     if with_provenance and compact and not memory.untrusted:
         line += f" — {memory.source}"
-    elif with_provenance and compact and _named_origin(memory):
-        line += f" — UNTRUSTED {memory.source}: {_named_origin(memory)}"
+    elif with_provenance and compact and (origin := _named_origin(memory)):
+        line += f" — UNTRUSTED {memory.source}: {origin}"
     elif with_provenance:
         line += f" — from {provenance_label(memory)}"
     return line

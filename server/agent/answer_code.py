@@ -37,6 +37,7 @@ _CHANGE_VERB = re.compile(
 _NO_CHANGE = re.compile(r"\b(?:do not|don't|never|without) (?:change|edit|modify|touch)", re.IGNORECASE)
 _PYTHON_BLOCK = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 _PATH_WORD = re.compile(r"[\w./-]+\.py\b")
+_DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # what a block may redefine
 
 
 def asks_for_change(request: str) -> bool:
@@ -66,11 +67,7 @@ class _Piece:
 
 
 def _definitions(tree: ast.Module) -> dict[str, ast.stmt]:
-    return {
-        node.name: node
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-    }
+    return {node.name: node for node in tree.body if isinstance(node, _DEFINITION)}
 
 
 def _span(lines: list[str], node: ast.stmt) -> str:
@@ -90,7 +87,7 @@ def _pieces(block: str) -> list[_Piece]:
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             pieces.append(_Piece(None, _span(lines, node)))
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        elif isinstance(node, _DEFINITION):
             pieces.append(_Piece(node.name, _span(lines, node)))
     return pieces
 

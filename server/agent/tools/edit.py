@@ -81,8 +81,7 @@ def outcome_result(proposal: EditProposal, outcome: ApplyOutcome) -> ToolResult:
     detail = f" ({outcome.message})" if outcome.message else ""
     if outcome.status == "applied":
         # The editor applies it (no message); `cairn ask --apply` writes it and says so.
-        where = f" ({outcome.message})" if outcome.message else " in the editor"
-        head = f"Applied the change to {proposal.path}{where}."
+        head = f"Applied the change to {proposal.path}{detail or ' in the editor'}."
     elif outcome.status == "staged":
         head = f"Staged the change to {proposal.path}{detail}; later reads in this session see the new text."
     elif outcome.status == "rejected":
