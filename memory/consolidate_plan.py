@@ -16,7 +16,15 @@ from cairn.memory.dates import absolutize_dates
 from cairn.memory.note_sources import FROM_LABEL, PASTED_LABEL, TOOL_OUTPUT_LABEL
 from cairn.memory.records import Anchor, CheckpointRecord, Memory, Source, Status, Tier
 from cairn.memory.statements import is_directive, is_fact, is_request, subjectless
-from cairn.memory.values import TABLE_ROW, key_values, keyed_values, rekeyed, same_subject, statement_shape
+from cairn.memory.values import (
+    TABLE_ROW,
+    key_values,
+    keyed_values,
+    rekeyed,
+    reports_an_error,
+    same_subject,
+    statement_shape,
+)
 
 PROJECT_MAX_LINES = 200
 PROJECT_MAX_BYTES = 10_000
@@ -28,6 +36,12 @@ RUNNER_TALLY = re.compile(r"^(?:FAILED|OK)\s*(?:\(|$)|^=*\s*\d+ (?:failed|passed
 # two commands are two things done, and a newer rule replaces an older one only when it is
 # the same rule with one value changed).
 STATEMENT_KINDS = frozenset({"fact", "decision", "preference", "note"})
+
+
+def is_runner_tally(error: str) -> bool:
+    """Whether a checkpoint's error line (its "(tool output: ...)" label aside) is only a test
+    runner's tally."""
+    return RUNNER_TALLY.match(TOOL_OUTPUT_LABEL.sub("", error)) is not None
 
 
 @dataclass
@@ -179,7 +193,7 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
                     **base,
                 )
             )
-        elif origin and not RUNNER_TALLY.match(text := line[: origin.start()]):
+        elif origin and not is_runner_tally(text := line[: origin.start()]):
             items.append(
                 Item(text=text, provenance=f"an error in {origin.group(1)}, {where}", **untrusted, **base)
             )
@@ -333,7 +347,8 @@ def recall_only(item: Item) -> bool:
 
 def value_rank(kind: str, source: str, text: str) -> int:
     """How much a memory is worth showing in every session (lower first): the user's rules,
-    then statements naming a value (the user's before the agent's notes before derived ones),
+    then statements naming a value or reporting an error (the user's before the agent's notes
+    before derived ones),
     then the agent's decisions and notes that name none, the user's requests and other words,
     then the rest; lines whose subject is elsewhere last. A request ("Draft the CHANGELOG entry
     for 2.15.0") was that day's task: what the work established outranks it. A value a later
@@ -343,7 +358,7 @@ def value_rank(kind: str, source: str, text: str) -> int:
         return 9
     if kind == "directive":
         return 0
-    valued = bool(key_values(text))
+    valued = bool(key_values(text)) or reports_an_error(text)
     if source == "user":
         return 1 if (valued or kind == "decision") and not is_request(text) else 5
     if kind == "decision" or source == "agent":

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cairn.memory.checkpoint_format import FIELDS, LIST_KEYS, fit, render
-from cairn.memory.consolidate_plan import value_rank
+from cairn.memory.consolidate_plan import is_runner_tally, value_rank
 from cairn.memory.gist import gist
 from cairn.memory.ports import TokenCounter
 from cairn.memory.records import CheckpointRecord, Memory
 from cairn.memory.render import fenced, memory_line
+from cairn.memory.statements import is_request
 from cairn.memory.store_context import SessionCheckpoint
-from cairn.memory.values import key_values
+from cairn.memory.values import PATH, key_values
 
 Kind = Literal["instructions", "reference", "conversation"]
 
@@ -43,6 +44,8 @@ REPO_MAP_NOTE = (
 # it had already replaced, the servers its tools saw running, the questions left open in its
 # last replies. A new session gets that room for what the session learned.
 THEN_ONLY = ("files_read", "files_changed", "superseded", "live_resources", "open_notes")
+# The user's own statements in a checkpoint (rendered "(user) ...").
+USER_LISTS = ("user_facts", "user_decisions")
 DIRECTIVES_HEADING = "Standing instructions the user gave in this workspace (their own words):"
 
 
@@ -273,6 +276,22 @@ def by_value_once(data: dict) -> dict:
     return out
 
 
+def still_worth_showing(data: dict) -> dict:
+    """A past session's checkpoint data without what only mattered that day: the user's asks
+    restated as their statements ("(user) Draft the CHANGELOG entry ...": the task tree or the
+    active intent shows them, and one naming nothing but where to put things has nothing to look
+    up), and test runners' tallies among the errors ("FAILED (errors=1)")."""
+    asks = [*data.get("task_tree", []), data.get("active_intent", "")]
+
+    def asked(item: str) -> bool:
+        shown = any(item in ask for ask in asks)
+        return shown or (is_request(item) and all(PATH.fullmatch(v) for v in key_values(item)))
+
+    out = {key: [i for i in data.get(key, []) if not asked(i)] for key in USER_LISTS}
+    out["errors"] = [e for e in data.get("errors", []) if not is_runner_tally(e)]
+    return {**data, **out}
+
+
 def digest_block(
     previous: list[SessionCheckpoint],
     cap: int,
@@ -292,9 +311,10 @@ def digest_block(
     used = overhead
     for entry in previous:
         record = entry.checkpoint
+        past = still_worth_showing(record.data)
         data = by_value_once(
             {
-                **{key: [i for i in record.data.get(key, []) if gist(i) not in known] for key in LIST_KEYS},
+                **{key: [i for i in past.get(key, []) if gist(i) not in known] for key in LIST_KEYS},
                 "directives": [d for d in record.data.get("directives", []) if d not in shown],
             }
         )

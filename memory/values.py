@@ -125,6 +125,17 @@ _ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 
 
+# An exception the way Python and most runtimes print it ("ValueError: could not convert string to
+# float: '1,240.5'", "psycopg.OperationalError: connection refused"): what broke, worth keeping
+# though it names no port, path or pin.
+ERROR_REPORT = re.compile(r"^(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception)\b: \S")
+
+
+def reports_an_error(text: str) -> bool:
+    """Whether ``text`` is an exception's line ("ValueError: could not convert ...")."""
+    return ERROR_REPORT.match(text.strip()) is not None
+
+
 def key_values(text: str) -> list[str]:
     """The values a person would want remembered: ports, hosts, URLs, paths (the workspace's and
     absolute ones), version pins, env variables, ticket ids, cron schedules and commands. Bare

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from cairn.memory.checkpoint_format import empty_checkpoint, fit, merge, render
 from cairn.memory.checkpoints import CheckpointWriter
 from cairn.memory.consolidate import consolidate
+from cairn.memory.consolidate_plan import value_rank
 from cairn.memory.context import assemble
 from cairn.memory.extract import Extraction
 from cairn.memory.testing import FakeTextModel
@@ -187,3 +188,56 @@ async def test_a_statement_is_shown_once_in_a_new_sessions_first_request(store):
     for statement in statements:
         assert sum(statement in line for line in items) == 1, statement
     assert sum("50 5 * * *" in line for line in items) == 1
+
+
+def test_an_error_the_user_reported_ranks_with_their_values():
+    """Session-a's pasted ``ValueError: could not convert string to float: '1,240.5'`` names no
+    port, path or pin, so it ranked with the user's chatter and was archived: the next day's
+    first request knew nothing of what had broken."""
+    reported = "ValueError: could not convert string to float: '1,240.5'"
+    valued = "The reports service listens on port 8443."
+    assert value_rank("fact", "user", reported) == value_rank("fact", "user", valued)
+    assert value_rank("fact", "user", "Security stuff has its own tracker.") > value_rank(
+        "fact", "user", reported
+    )
+
+
+async def test_the_digest_leaves_out_a_past_sessions_requests_and_test_tallies(store, workspace):
+    """The previous session's digest spent its room on that day's asks ("(user) Draft the
+    CHANGELOG entry for 2.15.0") already in its task tree, and on test-runner tallies ("FAILED
+    (errors=1)"), while the session's own values were left out for room."""
+    old = await store.new_session()
+    asks = "Draft the CHANGELOG entry for 2.15.0 with today's stuff."
+    await store.append_message(old, {"role": "user", "content": asks})
+    await store.save_checkpoint_if_current(
+        old,
+        base_last_seq=0,
+        first_seq=1,
+        last_seq=1,
+        tokens=80,
+        data={
+            "active_intent": "Last one: can the CLI quote Puerto Rico yet? 60601 to 00907, 38 kg.",
+            "task_tree": [asks],
+            "user_facts": [
+                asks,
+                "Write that up as a note. Put it in docs/platform-requests/.",
+                "Last one: can the CLI quote Puerto Rico yet? 60601 to 00907, 38 kg.",
+                "The API listens on host port 18080.",
+            ],
+            "errors": [
+                "FAILED (errors=1) (tool output: run_command)",
+                "row 57: unknown event code 'DX' (tool output: run_command)",
+            ],
+        },
+    )
+    fresh = await store.new_session()
+    context = await assemble(
+        store, fresh, system_prompt="You are Cairn.", request="Morning!", budget_tokens=6_000
+    )
+    text = "\n".join(str(m.get("content")) for m in context)
+    digest = text[text.index("<previous-sessions") : text.index("</previous-sessions>")]
+    assert "host port 18080" in digest and "row 57: unknown event code 'DX'" in digest
+    assert "FAILED (errors=1)" not in digest
+    assert f"(user) {asks}" not in digest and asks in digest  # once, as the session's task
+    assert "Write that up" not in digest  # an ask naming only where to put things
+    assert digest.count("Puerto Rico") == 1  # once, as the session's last ask
