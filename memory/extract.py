@@ -67,7 +67,7 @@ __all__ = [
 MEMORY_TOOLS = frozenset({"recall", "history", "remember"})
 _PID = re.compile(r"\b(?:pid|PID|process)\s*[:=]?\s*(\d{2,7})\b")
 _ERROR = re.compile(
-    r"(Traceback|Error|Exception|FAILED|error:|fatal:|panic:|command not found|"
+    r"(Traceback|Error|Exception|FAILED|error:|^fatal:|^panic:|command not found|"
     r"No such file|Permission denied|exit (?:code|status) [1-9]|\bERROR\b|\bFATAL\b)"
 )
 _WRITE_TOOL = re.compile(

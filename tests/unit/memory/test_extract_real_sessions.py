@@ -576,3 +576,20 @@ def test_the_agents_recommendation_is_a_decision_kept_with_its_reason():
     assert decision.startswith("I'd keep `Forbid`.")
     assert "Replace would kill a run mid-upsert" in decision
     assert "Lunch" not in decision
+
+
+def test_prose_saying_not_fatal_is_no_error_but_git_failing_is():
+    """Session-a's grep through the docs ("Rows we reject are **quarantined**, not fatal: the
+    file's summary gets a ...") was kept as an error, in every later checkpoint and digest."""
+    found = extract(
+        _rows(
+            *_tool_exchange(
+                "c1",
+                "run_command",
+                "docs/runbook.md:21:2. Rows we reject are **quarantined**, not fatal: the summary says so",
+                command="grep -rn quarantin docs",
+            ),
+            *_tool_exchange("c2", "run_command", "fatal: not a git repository", command="git status"),
+        )
+    )
+    assert found.errors == ["fatal: not a git repository (tool output: run_command)"]
