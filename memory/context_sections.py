@@ -23,9 +23,8 @@ from cairn.memory.gist import gist
 from cairn.memory.ports import TokenCounter
 from cairn.memory.records import CheckpointRecord, Memory
 from cairn.memory.render import fenced, memory_line
-from cairn.memory.statements import is_request
 from cairn.memory.store_context import SessionCheckpoint
-from cairn.memory.values import PATH, key_values
+from cairn.memory.values import key_values
 
 Kind = Literal["instructions", "reference", "conversation"]
 
@@ -278,16 +277,12 @@ def by_value_once(data: dict) -> dict:
 
 def still_worth_showing(data: dict) -> dict:
     """A past session's checkpoint data without what only mattered that day: the user's asks
-    restated as their statements ("(user) Draft the CHANGELOG entry ...": the task tree or the
-    active intent shows them, and one naming nothing but where to put things has nothing to look
-    up), and test runners' tallies among the errors ("FAILED (errors=1)")."""
+    repeated as their statements ("(user) Draft the CHANGELOG entry ..." under the task tree or
+    the active intent that already shows it), and test runners' tallies among the errors
+    ("FAILED (errors=1)"). An ask shown nowhere else stays: "Add 3.13 to the matrix, but don't
+    let 3.13 block merges" is an ask that carries a decision."""
     asks = [*data.get("task_tree", []), data.get("active_intent", "")]
-
-    def asked(item: str) -> bool:
-        shown = any(item in ask for ask in asks)
-        return shown or (is_request(item) and all(PATH.fullmatch(v) for v in key_values(item)))
-
-    out = {key: [i for i in data.get(key, []) if not asked(i)] for key in USER_LISTS}
+    out = {key: [i for i in data.get(key, []) if not any(i in ask for ask in asks)] for key in USER_LISTS}
     out["errors"] = [e for e in data.get("errors", []) if not is_runner_tally(e)]
     return {**data, **out}
 

@@ -204,8 +204,8 @@ def test_an_error_the_user_reported_ranks_with_their_values():
 
 async def test_the_digest_leaves_out_a_past_sessions_requests_and_test_tallies(store, workspace):
     """The previous session's digest spent its room on that day's asks ("(user) Draft the
-    CHANGELOG entry for 2.15.0") already in its task tree, and on test-runner tallies ("FAILED
-    (errors=1)"), while the session's own values were left out for room."""
+    CHANGELOG entry for 2.15.0") already in its task tree or active intent, and on test-runner
+    tallies ("FAILED (errors=1)"), while the session's own values were left out for room."""
     old = await store.new_session()
     asks = "Draft the CHANGELOG entry for 2.15.0 with today's stuff."
     await store.append_message(old, {"role": "user", "content": asks})
@@ -220,7 +220,7 @@ async def test_the_digest_leaves_out_a_past_sessions_requests_and_test_tallies(s
             "task_tree": [asks],
             "user_facts": [
                 asks,
-                "Write that up as a note. Put it in docs/platform-requests/.",
+                "Add 3.13 to the matrix, but don't let 3.13 block merges for now.",
                 "Last one: can the CLI quote Puerto Rico yet? 60601 to 00907, 38 kg.",
                 "The API listens on host port 18080.",
             ],
@@ -239,5 +239,5 @@ async def test_the_digest_leaves_out_a_past_sessions_requests_and_test_tallies(s
     assert "host port 18080" in digest and "row 57: unknown event code 'DX'" in digest
     assert "FAILED (errors=1)" not in digest
     assert f"(user) {asks}" not in digest and asks in digest  # once, as the session's task
-    assert "Write that up" not in digest  # an ask naming only where to put things
+    assert "(user) Add 3.13 to the matrix, but don't let 3.13 block merges" in digest  # shown nowhere else
     assert digest.count("Puerto Rico") == 1  # once, as the session's last ask
