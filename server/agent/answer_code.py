@@ -8,7 +8,8 @@ the editor's approval, confinement and the stale check all hold; the user can st
 
 - only when the request asks for a change (`asks_for_change`: a change verb, and no "do not
   change"), the model has changed no file itself in this run (one that edits knows how, and its
-  answer is its answer), and the answer has a fenced Python block;
+  answer is its answer; unless Cairn asked it for corrected code, `invite`), and the answer has
+  a fenced Python block;
 - only for a Python file this run read or the request names, which already defines at top level
   at least one function or class the block defines: each such definition is replaced by the
   block's (one edit); helpers and imports the block adds go in just before the first one; any
@@ -18,7 +19,10 @@ the editor's approval, confinement and the stale check all hold; the user can st
   code as it is).
 
 The loop then gives the model a turn to check the change (its tests, its doctests) with a short
-note saying what was applied; the answer it gave stays in the transcript as given.
+note saying what was applied; the answer it gave stays in the transcript as given. When Cairn
+could run the changed definitions' examples itself (edit_check.py), their verdict decides
+instead: all pass, the answer stands; some fail, the note says which (and code in the next
+answer is applied even after the model's own edits, `invite`).
 """
 
 from __future__ import annotations
@@ -149,7 +153,8 @@ class AnswerCodeGuard:
     request: str
     model_edited: bool = False
     read_paths: list[str] = field(default_factory=list)
-    applied: int = 0
+    applied: int = 0  # counted by the loop when an apply succeeds
+    invited: bool = False  # Cairn asked for corrected code (`invite`)
 
     def observe(self, tool: str, arguments: dict, mutating: bool, is_error: bool) -> None:
         """Note the effect of a tool call the model made: a file changed, or a Python file read."""
@@ -163,20 +168,32 @@ class AnswerCodeGuard:
 
     def candidates(self, answer: str) -> list[str]:
         """Files whose definitions the answer may hold, when the guard applies at all."""
-        if self.model_edited or self.applied >= MAX_APPLIES or not asks_for_change(self.request):
+        edited = self.model_edited and not self.invited
+        if edited or self.applied >= MAX_APPLIES or not asks_for_change(self.request):
             return []
         if not _PYTHON_BLOCK.search(answer):
             return []
         return list(dict.fromkeys([*reversed(self.read_paths), *named_python_paths(self.request)]))
 
-    def applied_note(self, replacement: Replacement, outcome: str) -> str:
-        """What the model is told after Cairn applied its answer's code (for one turn)."""
-        self.applied += 1
+    def invite(self, paths: list[str]) -> bool:
+        """Cairn's check of a change to ``paths`` failed and the model is asked to fix it: code
+        in its next answer is applied even if it edited the file itself (it was asked for the
+        corrected code). True when it would be (a change was asked for, applies are left)."""
+        self.invited = True
+        self.read_paths += paths
+        return asks_for_change(self.request) and self.applied < MAX_APPLIES
+
+    @staticmethod
+    def applied_note(replacement: Replacement, outcome: str, checked: str | None = None) -> str:
+        """What the model is told after Cairn applied its answer's code (for one turn);
+        ``checked``: what Cairn's own check of it found, instead of asking the model to check."""
         names = ", ".join(f"`{n}`" for n in replacement.names)
+        applied = f"Cairn put the code from your answer into {replacement.path} ({names}; {outcome})."
+        if checked is not None:
+            return f"{applied}\n{checked}"
         return (
-            f"Cairn put the code from your answer into {replacement.path} ({names}; {outcome}). "
-            "If the request says how to check it (tests, examples), run that check now with "
-            "run_command and fix what fails; otherwise answer in one line."
+            f"{applied} If the request says how to check it (tests, examples), run that check now "
+            "with run_command and fix what fails; otherwise answer in one line."
         )
 
     @staticmethod

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cairn.server.agent.answer_code import AnswerCodeGuard, replacement_for
+from cairn.server.agent.answer_code import AnswerCodeGuard, Replacement, replacement_for
+from cairn.server.agent.edit_check import EditCheck
 from cairn.server.agent.errors import ContextWindowExceeded, IncompleteReply, StepLimitReached
 from cairn.server.agent.missing_paths import MissingPathGuard
 from cairn.server.agent.model import ModelClient, ModelReply, ToolCall
@@ -101,6 +102,7 @@ class Agent:
         repeats = RepeatGuard(self.tools.is_mutating)
         missing = MissingPathGuard(self._exists, self.repo_map.similar if self.repo_map else lambda p: [])
         unapplied = AnswerCodeGuard(prompt)  # code left in an answer instead of the file
+        edits = EditCheck()  # the changed definitions' docstring examples, run by Cairn
         correction: str | None = None
         for step in range(1, self.max_steps + 1):
             result.steps = step
@@ -129,8 +131,8 @@ class Agent:
             await self.conversation.add(reply.as_message(), tokens=reply.usage.completion_tokens)
             if not reply.tool_calls:
                 if step < self.max_steps:
-                    correction = await self._apply_answer_code(unapplied, reply.text, result)
-                    if correction is not None:  # one turn to check what was applied
+                    correction = await self._after_answer(unapplied, edits, reply.text, result)
+                    if correction is not None:  # one turn to check or fix what changed
                         continue
                 result.text = reply.text
                 return result
@@ -146,6 +148,7 @@ class Agent:
                 unapplied.observe(
                     call.name, call.arguments, self.tools.is_mutating(call.name), outcome.is_error
                 )
+                edits.observe(self.tools.is_mutating(call.name), outcome)
                 await self._record_tool_result(call, outcome)
         raise StepLimitReached(
             f"The agent stopped after {self.max_steps} steps without finishing. Ask it to continue, "
@@ -193,9 +196,32 @@ class Agent:
             tokens=self.model.count_tokens(outcome.content),
         )
 
-    async def _apply_answer_code(self, guard: AnswerCodeGuard, answer: str, result: RunResult) -> str | None:
+    async def _after_answer(
+        self, guard: AnswerCodeGuard, edits: EditCheck, answer: str, result: RunResult
+    ) -> str | None:
+        """The note for one more turn after an answer, or None when the answer stands.
+
+        Code the answer holds is applied (answer_code.py), then the changed definitions'
+        examples are run (edit_check.py): when they ran, their verdict replaces the answer-code
+        guard's "check it" turn, so one answer never earns two notes."""
+        applied = await self._apply_answer_code(guard, edits, answer, result)
+        runs = await edits.run(self.tool_context, self.observer.status)
+        if not runs:
+            return guard.applied_note(*applied) if applied else None
+        code_applies = (
+            edits.asks_fix(runs) and guard.invite([r.path for r in runs]) and "propose_edit" in self.tools
+        )
+        fix = edits.correction(runs, answer_code_applies=code_applies)
+        self.observer.text(edits.shown(runs, asking=fix is not None))
+        if fix is None:
+            return None
+        return guard.applied_note(*applied, checked=fix) if applied else fix
+
+    async def _apply_answer_code(
+        self, guard: AnswerCodeGuard, edits: EditCheck, answer: str, result: RunResult
+    ) -> tuple[Replacement, str] | None:
         """Apply the code a final answer holds to the file it was asked to change (see
-        answer_code.py); the note for the model's next turn, or None when nothing was applied."""
+        answer_code.py); what was applied and the edit's outcome, or None."""
         ctx = self.tool_context
         if ctx is None or "propose_edit" not in self.tools:
             return None
@@ -227,7 +253,9 @@ class Agent:
             await self._record_tool_result(call, outcome)
             if outcome.is_error:
                 return None
-            return guard.applied_note(replacement, outcome.content.split("\n", 1)[0])
+            guard.applied += 1
+            edits.observe(True, outcome)
+            return replacement, outcome.content.split("\n", 1)[0]
         return None
 
     def _exists(self, path: str) -> bool:

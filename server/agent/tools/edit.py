@@ -77,7 +77,9 @@ def _require_text(**values: str) -> None:
 def outcome_result(proposal: EditProposal, outcome: ApplyOutcome) -> ToolResult:
     """What the model is told about a proposal's fate (with the diff when it took effect)."""
     diff = unified_diff(proposal)
-    data = {"path": proposal.path, "status": outcome.status, "diff": diff}
+    # ``before``: the text the change was made against, so the host can tell what it changed
+    # (the agent loop runs the docstring examples of changed definitions, agent/edit_check.py).
+    data = {"path": proposal.path, "status": outcome.status, "diff": diff, "before": proposal.base_text}
     detail = f" ({outcome.message})" if outcome.message else ""
     if outcome.status == "applied":
         # The editor applies it (no message); `cairn ask --apply` writes it and says so.

@@ -21,7 +21,7 @@ from cairn import sandbox
 from cairn.server.agent.tools.base import ToolResult, error_result
 from cairn.server.agent.tools.context import ApprovalRequest, ToolContext
 from cairn.server.agent.tools.pathpolicy import is_utf8_encodable
-from cairn.server.agent.tools.process import run_process, scrubbed_environment
+from cairn.server.agent.tools.process import ProcessResult, run_process, scrubbed_environment
 
 # Per stream; both together stay under the registry's default cap so the omission note survives.
 OUTPUT_LIMIT = 12_000
@@ -46,6 +46,52 @@ def describe_sandbox(abi: int) -> str:
     if abi >= 1:
         return f"Landlock ABI {abi}: writes confined to the workspace and temp directories"
     return "none: Landlock is unavailable on this system, the command runs unconfined"
+
+
+def runs_without_asking(ctx: ToolContext) -> bool:
+    """Whether commands may run now with nobody asked: a trusted workspace whose user allowed
+    the shell (``allow``). Cairn runs checks of its own only then (see agent/edit_check.py)."""
+    return ctx.trusted and ctx.shell_policy == "allow"
+
+
+async def run_confined(
+    ctx: ToolContext,
+    program: list[str],
+    *,
+    rel_cwd: str,
+    timeout: float,
+    abi: int,
+    limits: sandbox.Limits | None = None,
+    output_limit: int = OUTPUT_LIMIT,
+) -> ProcessResult:
+    """``program`` run in the workspace directory ``rel_cwd`` under the sandbox (Landlock when
+    ``abi`` >= 1, plus ``limits``) by `run_process`. No policy here: callers decide first."""
+    cwd_fd = await asyncio.to_thread(ctx.workspace.open_dir_fd, rel_cwd)
+    try:
+        argv = sandbox.helper_argv(
+            program,
+            landlock=abi >= 1,
+            writable=sandbox_writable(ctx),
+            cwd_fd=cwd_fd,
+            limits=limits,
+        )
+        return await run_process(
+            argv,
+            env=scrubbed_environment(os.environ),
+            timeout=timeout,
+            output_limit=output_limit,
+            pass_fds=(cwd_fd,),
+        )
+    finally:
+        os.close(cwd_fd)
+
+
+def sandbox_refused(result: ProcessResult) -> bool:
+    """Whether the helper refused to run the program (the confinement could not be applied)."""
+    return (
+        result.exit_code == sandbox.HELPER_EXIT_SANDBOX_FAILED
+        and sandbox.SANDBOX_FAILED_MARK in result.stderr
+    )
 
 
 async def run_command(
@@ -84,7 +130,7 @@ async def run_command(
     limit = min(timeout or ctx.shell_timeout, ctx.shell_timeout)
     rel_cwd = ctx.workspace.relpath(cwd)
     abi = sandbox.landlock_abi()
-    if ctx.shell_policy != "allow":  # anything unexpected asks rather than runs
+    if not runs_without_asking(ctx):  # anything unexpected asks rather than runs
         request = ApprovalRequest(
             kind="shell",
             title=f"Cairn wants to run: {command if len(command) <= 120 else command[:117] + '...'}",
@@ -96,23 +142,7 @@ async def run_command(
             return error_result(
                 "The user declined to run this command.", {"command": command, "approved": False}
             )
-    cwd_fd = await asyncio.to_thread(ctx.workspace.open_dir_fd, rel_cwd)
-    try:
-        argv = sandbox.helper_argv(
-            shell_program(command),
-            landlock=abi >= 1,
-            writable=sandbox_writable(ctx),
-            cwd_fd=cwd_fd,
-        )
-        result = await run_process(
-            argv,
-            env=scrubbed_environment(os.environ),
-            timeout=limit,
-            output_limit=OUTPUT_LIMIT,
-            pass_fds=(cwd_fd,),
-        )
-    finally:
-        os.close(cwd_fd)
+    result = await run_confined(ctx, shell_program(command), rel_cwd=rel_cwd, timeout=limit, abi=abi)
     data = {
         "command": command,
         "cwd": rel_cwd,
@@ -121,10 +151,7 @@ async def run_command(
         "seconds": round(result.seconds, 3),
         "sandbox": abi if abi >= 1 else None,
     }
-    sandbox_failed = (
-        result.exit_code == sandbox.HELPER_EXIT_SANDBOX_FAILED
-        and sandbox.SANDBOX_FAILED_MARK in result.stderr
-    )
+    sandbox_failed = sandbox_refused(result)
     if result.timed_out:
         status = f"killed after the {limit:g} s timeout"
     elif sandbox_failed:
