@@ -82,7 +82,9 @@ async def test_an_answer_reaches_a_client_without_show_document(tmp_path, worksp
 
 
 async def test_no_model_configured_is_shown_to_a_generic_client(tmp_path, workspace):
-    async with generic_session(tmp_path / "g", workspace, env={"CAIRN_MODEL": ""}) as g:
+    async with generic_session(
+        tmp_path / "g", workspace, env={"CAIRN_MODEL": "", "CAIRN_LOCAL_MODEL": "off"}
+    ) as g:
         started = await g.command("cairn.chat", {"prompt": "hello"})
         message = await g.message(lambda p: p["type"] == 1)
         assert "No model is configured" in message["message"]
