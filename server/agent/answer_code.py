@@ -41,7 +41,8 @@ _CHANGE_VERB = re.compile(
 _NO_CHANGE = re.compile(r"\b(?:do not|don't|never|without) (?:change|edit|modify|touch)", re.IGNORECASE)
 _PYTHON_BLOCK = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 _PATH_WORD = re.compile(r"[\w./-]+\.py\b")
-_DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # what a block may redefine
+# What a block may redefine (edit_check.py checks the same kinds of statement).
+DEFINITION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def asks_for_change(request: str) -> bool:
@@ -71,12 +72,12 @@ class _Piece:
 
 
 def _definitions(tree: ast.Module) -> dict[str, ast.stmt]:
-    return {node.name: node for node in tree.body if isinstance(node, _DEFINITION)}
+    return {node.name: node for node in tree.body if isinstance(node, DEFINITION_NODES)}
 
 
 def _span(lines: list[str], node: ast.stmt) -> str:
     """The exact source lines of a top-level statement, decorators included."""
-    start, end = _bounds(node)
+    start, end = statement_lines(node)
     return "".join(lines[start - 1 : end]).rstrip("\n")
 
 
@@ -91,7 +92,7 @@ def _pieces(block: str) -> list[_Piece]:
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             pieces.append(_Piece(None, _span(lines, node)))
-        elif isinstance(node, _DEFINITION):
+        elif isinstance(node, DEFINITION_NODES):
             pieces.append(_Piece(node.name, _span(lines, node)))
     return pieces
 
@@ -113,7 +114,7 @@ def replacement_for(path: str, file_text: str, answer: str) -> Replacement | Non
         replaced = {p.name: p.source for p in pieces if p.name is not None and p.name in defined}
         if not replaced:
             continue
-        spans = sorted((_bounds(defined[name]), name) for name in replaced)
+        spans = sorted((statement_lines(defined[name]), name) for name in replaced)
         # What the file lacks goes before the first definition replaced: imports it does not have
         # yet and helpers the block defines that the file does not.
         present = set(file_text.splitlines())
@@ -139,7 +140,7 @@ def replacement_for(path: str, file_text: str, answer: str) -> Replacement | Non
     return None
 
 
-def _bounds(node: ast.stmt) -> tuple[int, int]:
+def statement_lines(node: ast.stmt) -> tuple[int, int]:
     """First and last line of a top-level statement, decorators included."""
     decorators = getattr(node, "decorator_list", [])
     return min([node.lineno, *(d.lineno for d in decorators)]), node.end_lineno or node.lineno

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cairn import sandbox
+from cairn.server.agent.answer_code import DEFINITION_NODES, statement_lines
 from cairn.server.agent.tools.base import ToolResult
 from cairn.server.agent.tools.context import ToolContext
 from cairn.server.agent.tools.errors import ToolError
@@ -49,7 +50,6 @@ MEMORY_BYTES = 2 * 1024**3
 MAX_FAILURES_SHOWN = 3
 MAX_PAYLOAD_CHARS = 100_000  # one argv string may hold 128 KiB on Linux
 RUNNER = Path(__file__).with_name("examples_runner.py")
-_DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,9 @@ def _top_level(text: str) -> dict[str, tuple[ast.stmt, str]] | None:
     lines = text.splitlines(keepends=True)
     found: dict[str, tuple[ast.stmt, str]] = {}
     for node in tree.body:
-        if isinstance(node, _DEFINITION):
-            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            found[node.name] = (node, "".join(lines[start - 1 : node.end_lineno]))
+        if isinstance(node, DEFINITION_NODES):
+            start, end = statement_lines(node)
+            found[node.name] = (node, "".join(lines[start - 1 : end]))
     return found
 
 
@@ -91,7 +91,7 @@ def _docstrings(node: ast.stmt, name: str, *, with_lines: bool) -> list[Target]:
     ):
         targets.append(Target(name, first.value.value, first.value.lineno if with_lines else None))
     for child in body:
-        if isinstance(child, _DEFINITION):
+        if isinstance(child, DEFINITION_NODES):
             targets += _docstrings(child, f"{name}.{child.name}", with_lines=with_lines)
     return targets
 
