@@ -1,9 +1,10 @@
 """The repository map: the workspace's files and their top-level symbols, for the model's context.
 
 A small model that cannot see the tree guesses file names (``agent_loop.py``) and states them
-as fact. The map shows it what exists: one line per file (``path: Symbol, other_symbol``), the
-files most related to the request first chosen, then listed in path order, and what does not
-fit the token cap summarised per directory, so the whole tree is always accounted for.
+as fact. The map shows it what exists: one line per file (``path: CONSTANT = 5, Symbol,
+other_symbol``), the files most related to the request and those changed lately (what the user
+is in the middle of) first chosen, then listed in path order, and what does not fit the token
+cap summarised per directory, so the whole tree is always accounted for.
 
 What is walked is what ``list_files`` shows: ``.git`` and what ``.gitignore`` excludes are
 skipped (`tools.ignore.visible_entries`), symlinks are listed but never followed, and files are
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,10 +33,19 @@ from cairn.server.agent.tools.ignore import visible_entries
 MAX_MAP_FILES = 20_000  # files walked; a bigger tree is mapped in walk order up to this
 MAX_PARSE_BYTES = 512 * 1024  # larger files are listed by name only
 MAX_SYMBOLS_SHOWN = 8
+MAX_CONSTANTS_SHOWN = 4
+# A file modified at least RECENT_MARGIN_S after most of the tree (its median modification time),
+# within RECENT_DAYS, is one the user is working on: a new session's first request rarely names
+# it, yet it is what that session is most likely to need. Up to MAX_RECENT such files get
+# RECENT_BONUS (about one rare request word), so the request's own matches still come first.
+RECENT_MARGIN_S = 60
+RECENT_DAYS = 7
+MAX_RECENT = 24
+RECENT_BONUS = 1.5
 SUMMARIES_SHOWN = 8  # the most related files also show their module docstring's first line
 MAX_REQUEST_TERMS = 200
 HEADING = (
-    "Files of this workspace (path: top-level classes and functions). Only these paths exist; "
+    "Files of this workspace (path: constants, top-level classes and functions). Only these paths exist; "
     "use these exact paths with read_file."
 )
 
@@ -81,7 +93,8 @@ class MapEntry:
 
     @classmethod
     def of(cls, path: str, size: int, mtime_ns: int, found: FileOutline) -> MapEntry:
-        symbol_terms = frozenset(w for s in found.symbols for w in words(s))
+        names = [*found.symbols, *(c.split(" = ", 1)[0] for c in found.constants)]
+        symbol_terms = frozenset(w for s in names for w in words(s))
         return cls(
             path, size, mtime_ns, found, path_words(path), symbol_terms, frozenset(words(found.summary))
         )
@@ -95,6 +108,7 @@ class RepoMap:
         self._entries: dict[str, MapEntry] = {}
         self._dirty: set[str] = set()
         self._doc_freq: Counter[str] = Counter()
+        self._recent: frozenset[str] = frozenset()
         self._rendered: dict[tuple, str] = {}
         self.version = 0  # changes whenever a file is added, removed or re-parsed
         self.built = False
@@ -188,6 +202,7 @@ class RepoMap:
         for item in entries.values():
             freq.update(item.path_terms | item.symbol_terms)
         self._entries, self._doc_freq = entries, freq
+        self._recent = recently_changed(entries.values(), time.time_ns())
         self._rendered = {}
         self.version += 1
 
@@ -208,23 +223,18 @@ class RepoMap:
         """Every file with its relevance to ``request``, most relevant first.
 
         A request word in the path counts double, in a symbol once, in the docstring's first
-        line half; files with no match keep a small prior (defines things, is not a test, is
-        shallow), so the map of an unrelated request still shows the project's core."""
+        line half; a file changed lately gets ``RECENT_BONUS``; files with neither keep a small
+        prior (defines things, is not a test, is shallow), so the map of an unrelated request
+        still shows the project's core."""
         weights = self._weights(request)
         scored = []
         for item in self._entries.values():
-            score = 0.0
-            for term, weight in weights.items():
-                if term in item.path_terms:
-                    score += 2 * weight
-                elif term in item.symbol_terms:
-                    score += weight
-                elif term in item.summary_terms:
-                    score += weight / 2
             prior = (0.3 if item.outline.symbols else 0.0) - 0.05 * item.path.count("/")
-            if item.path.startswith(("tests/", "test/")) or "/tests/" in item.path:
+            if is_test_path(item.path):
                 prior -= 0.2
-            scored.append((score + prior, item))
+            if item.path in self._recent:
+                prior += RECENT_BONUS
+            scored.append((request_score(item, weights) + prior, item))
         scored.sort(key=lambda pair: (-pair[0], pair[1].path))
         return scored
 
@@ -246,8 +256,9 @@ class RepoMap:
         if not self._entries:
             return ""
         ranked = self.ranked(request)
-        relevant = {item.path for score, item in ranked[:SUMMARIES_SHOWN] if score > 1}
         weights = self._weights(request)
+        related = [item for _, item in ranked if request_score(item, weights) > 1]
+        relevant = {item.path for item in related[:SUMMARIES_SHOWN]}
         used = count(HEADING) + 1
         reserve = min(cap // 5, 8 * len({_dir_of(p, 2) for p in self._entries}))
         chosen: dict[str, str] = {}
@@ -283,6 +294,36 @@ class RepoMap:
         return [p for *_, p in scored[:limit]]
 
 
+def is_test_path(path: str) -> bool:
+    return path.startswith(("tests/", "test/")) or "/tests/" in path
+
+
+def request_score(item: MapEntry, weights: dict[str, float]) -> float:
+    """How much of the request a file matches: a word in its path counts double, in a symbol
+    once, in its docstring's first line half."""
+    score = 0.0
+    for term, weight in weights.items():
+        if term in item.path_terms:
+            score += 2 * weight
+        elif term in item.symbol_terms:
+            score += weight
+        elif term in item.summary_terms:
+            score += weight / 2
+    return score
+
+
+def recently_changed(entries: Iterable[MapEntry], now_ns: int) -> frozenset[str]:
+    """The files modified after most of the tree, lately (see ``RECENT_MARGIN_S``), newest first
+    up to ``MAX_RECENT``. A fresh clone or an untouched tree has none."""
+    items = list(entries)
+    if len(items) < 2:
+        return frozenset()
+    median = statistics.median(item.mtime_ns for item in items)
+    since = max(median + RECENT_MARGIN_S * 10**9, now_ns - RECENT_DAYS * 86_400 * 10**9)
+    newer = sorted((item for item in items if item.mtime_ns >= since), key=lambda i: -i.mtime_ns)
+    return frozenset(item.path for item in newer[:MAX_RECENT])
+
+
 def workspace_kind(workspace: ConfinedWorkspace, rel: str) -> str | None:
     try:
         return workspace.kind(rel)
@@ -291,22 +332,35 @@ def workspace_kind(workspace: ConfinedWorkspace, rel: str) -> str | None:
 
 
 def _line(item: MapEntry, weights: dict[str, float], with_summary: bool) -> str:
-    """``path: A, b`` (public names; symbols matching the request first when they must be cut;
-    test functions only counted: their names are long and many)."""
+    """``path: NAME = 1, A, b`` (constants first, then public names; those matching the request
+    first when they must be cut; test functions only counted: their names are long and many)."""
     public = [s for s in item.outline.symbols if not s.startswith("_")]
     tests = [s for s in public if s.startswith("test")]
-    symbols = [s for s in public if not s.startswith("test")]
-    if len(symbols) > MAX_SYMBOLS_SHOWN:
-        matching = [s for s in symbols if any(w in weights for w in words(s))]
-        keep = set((matching + symbols)[:MAX_SYMBOLS_SHOWN])
-        shown = [s for s in symbols if s in keep]
-        symbols = [*shown, f"+{len(symbols) - len(shown)} more"]
+    # A test's constants are fixtures, not the project's facts: not worth their room.
+    fixtures = is_test_path(item.path)
+    constants = (
+        [] if fixtures else _first(list(item.outline.constants), MAX_CONSTANTS_SHOWN, weights, "constant")
+    )
+    symbols = _first([s for s in public if not s.startswith("test")], MAX_SYMBOLS_SHOWN, weights, "more")
     if tests:
         symbols.append(f"{len(tests)} test{'s' if len(tests) > 1 else ''}")
-    line = item.path + (": " + ", ".join(symbols) if symbols else "")
+    shown = constants + symbols
+    line = item.path + (": " + ", ".join(shown) if shown else "")
     if with_summary and item.outline.summary:
         line += f"  # {item.outline.summary}"
     return line
+
+
+def _first(names: list[str], limit: int, weights: dict[str, float], what: str) -> list[str]:
+    """At most ``limit`` of ``names`` in their order, those matching the request kept first,
+    and a count of the rest (``+3 more``)."""
+    if len(names) <= limit:
+        return names
+    matching = [n for n in names if any(w in weights for w in words(n.split(" = ", 1)[0]))]
+    keep = set((matching + names)[:limit])
+    shown = [n for n in names if n in keep]
+    rest = len(names) - len(shown)
+    return [*shown, f"+{rest} {what}{'s' if rest > 1 and what == 'constant' else ''}"]
 
 
 def _dir_of(path: str, depth: int) -> str:

@@ -1,9 +1,10 @@
 """The top-level symbols of one source file, for the repository map (`repo_map.py`).
 
-Python is parsed with `ast` (classes and functions defined at module level, and the first line
-of the module docstring); a few other languages get a light line-based regular expression
-(definitions at the start of a line only); every other file is known by its name alone. Never
-executes anything, never raises for a file it cannot parse: it just has no symbols then.
+Python is parsed with `ast` (classes and functions defined at module level, the module's
+constants, and the first line of the module docstring); a few other languages get a light
+line-based regular expression (definitions at the start of a line only); every other file is
+known by its name alone. Never executes anything, never raises for a file it cannot parse: it
+just has no symbols then.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import warnings
 from dataclasses import dataclass
 
 MAX_SUMMARY_CHARS = 100
+# A constant's value is shown when its source is one short line (``DIM_DIVISOR_CM = 5000``): the
+# numbers, paths and names a project fixes in code are what a model otherwise guesses or re-reads.
+MAX_CONSTANT_VALUE_CHARS = 48
+_CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")  # PEP 8's module constants
 
 # Definitions that start a line, per file suffix: the last group of each match is the name.
 _JS = re.compile(
@@ -51,10 +56,12 @@ PARSED_SUFFIXES = frozenset({".py", ".pyi", *PATTERNS})
 
 @dataclass(frozen=True)
 class FileOutline:
-    """What the map shows of one file: its top-level symbols and a one-line summary."""
+    """What the map shows of one file: its top-level symbols, its module constants (``NAME =
+    value`` when the value is short, else ``NAME``) and a one-line summary."""
 
     symbols: tuple[str, ...] = ()
     summary: str = ""
+    constants: tuple[str, ...] = ()
 
 
 def suffix_of(path: str) -> str:
@@ -79,7 +86,7 @@ def outline(path: str, text: str) -> FileOutline:
 
 
 def python_outline(text: str) -> FileOutline:
-    """Module-level classes and functions (also under ``if``/``try`` at module level)."""
+    """Module-level classes, functions and constants (also under ``if``/``try`` at module level)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes etc. in the parsed file
@@ -87,11 +94,16 @@ def python_outline(text: str) -> FileOutline:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return FileOutline()
     names: list[str] = []
+    constants: dict[str, str] = {}
     pending = list(tree.body)
     while pending:
         node = pending.pop(0)
         if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             names.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            found = _constant(node, text)
+            if found is not None:
+                constants.setdefault(*found)  # the first definition (an ``if``'s branch) is shown
         elif isinstance(node, ast.If):
             pending[:0] = [*node.body, *node.orelse]
         elif isinstance(node, (ast.Try, ast.TryStar)):
@@ -101,4 +113,33 @@ def python_outline(text: str) -> FileOutline:
     summary = doc.strip().split("\n\n", 1)[0].replace("\n", " ")
     if len(summary) > MAX_SUMMARY_CHARS:
         summary = summary[: MAX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return FileOutline(tuple(dict.fromkeys(names)), summary)
+    return FileOutline(tuple(dict.fromkeys(names)), summary, tuple(constants.values()))
+
+
+def _constant(node: ast.Assign | ast.AnnAssign, text: str) -> tuple[str, str] | None:
+    """``(NAME, shown)`` for a module constant: one upper-case name bound to a value."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if len(targets) != 1 or not isinstance(targets[0], ast.Name) or node.value is None:
+        return None
+    name = targets[0].id
+    if not _CONSTANT_NAME.match(name) or len(name) < 2:
+        return None
+    value = ast.get_source_segment(text, node.value) or ""
+    if not _literal(node.value) or "\n" in value or len(value) > MAX_CONSTANT_VALUE_CHARS or not value:
+        return name, name
+    return name, f"{name} = {value}"
+
+
+def _literal(node: ast.expr) -> bool:
+    """A value readable on its own: a literal, a negative number, a short tuple or list of them,
+    or a call of a name with literal arguments (``Decimal("18.75")``); never an expression that
+    needs the rest of the code (``config.ROOT / "var"``)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return isinstance(node.operand, ast.Constant)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(isinstance(e, ast.Constant) for e in node.elts)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        return all(isinstance(a, ast.Constant) for a in node.args)
+    return False

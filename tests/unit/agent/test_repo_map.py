@@ -99,6 +99,60 @@ def test_top_level_symbols_by_language():
     assert outline("README.md", "# Title\ndef not_code():\n").symbols == ()
 
 
+CONSTANTS_PY = """from decimal import Decimal
+
+LOCK_PATH = "/var/run/tollgate/import.lock"
+FUEL_SURCHARGE_PCT: Decimal = Decimal("18.75")
+ZIP3 = ("995", "996", "997", "998", "999", "967", "968", "006", "007", "008", "009")
+_PRIVATE = 3
+logger = object()
+A, B = 1, 2
+TABLE = {
+    "a": 1,
+}
+
+
+def quote():
+    return LOCK_PATH
+"""
+
+
+def test_module_constants_are_shown_with_their_value_when_it_is_short():
+    found = outline("rates.py", CONSTANTS_PY)
+    assert found.symbols == ("quote",)
+    assert found.constants == (
+        'LOCK_PATH = "/var/run/tollgate/import.lock"',
+        'FUEL_SURCHARGE_PCT = Decimal("18.75")',
+        "ZIP3",  # too long to show: the name alone
+        "TABLE",  # over several lines: the name alone
+    )
+
+
+def test_a_constant_appears_on_its_files_line_and_matches_the_request(tmp_path):
+    write(tmp_path, "tollgate/rates/surcharges.py", CONSTANTS_PY)
+    write(tmp_path, "tollgate/other.py", "def unrelated():\n    pass\n")
+    text = built(tmp_path).render("the fuel surcharge", 2_000, approx_tokens)
+    assert 'tollgate/rates/surcharges.py: LOCK_PATH = "/var/run/tollgate/import.lock", ' in text
+    assert 'FUEL_SURCHARGE_PCT = Decimal("18.75")' in text
+
+
+def test_files_changed_lately_come_first_when_the_request_names_none(tmp_path):
+    """The files a user is in the middle of changing (modified after the rest of the tree) are
+    what a new session most likely needs: they win the map's room over untouched ones."""
+    names = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split()
+    old = 1_700_000_000
+    for name in names:
+        write(tmp_path, f"pkg/{name}.py", f"def {name}_helper():\n    pass\n")
+        os.utime(tmp_path / f"pkg/{name}.py", (old, old))
+    os.utime(tmp_path / "pkg/hotel.py")  # changed just now
+    text = built(tmp_path).render("what did we do yesterday?", 60, approx_tokens)
+    assert "pkg/hotel.py: hotel_helper" in text, text
+    assert "pkg/alpha.py" not in text
+    # A request that names a file still puts it first.
+    text = built(tmp_path).render("look at the kilo helper", 60, approx_tokens)
+    assert "pkg/kilo.py: kilo_helper" in text, text
+
+
 def test_the_map_lists_what_list_files_shows_and_never_follows_symlinks(project):
     paths = built(project).paths
     assert {"server/agent/loop.py", "clients/vscode/src/extension.ts", "README.md", ".gitignore"} <= paths
