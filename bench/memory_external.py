@@ -45,6 +45,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.vector_cache import CachedEncoder
 from cairn.memory.minilm import load_encoder
 from cairn.memory.ports import SentenceEncoder
 from cairn.memory.store import MemoryStore
@@ -381,8 +384,16 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         help="auto: history also ranks by meaning when the `embed` extra is installed; off: words only",
     )
+    parser.add_argument(
+        "--vector-cache",
+        type=Path,
+        default=None,
+        help="a SQLite file of the encoder's vectors, read back on later runs (bench/vector_cache.py)",
+    )
     args = parser.parse_args(argv)
-    encoder = load_encoder() if args.embed == "auto" else None
+    encoder: SentenceEncoder | None = load_encoder() if args.embed == "auto" else None
+    if encoder is not None and args.vector_cache is not None:
+        encoder = CachedEncoder(encoder, args.vector_cache)
     print(f"history's meaning signal: {encoder.model_id if encoder else 'none (words only)'}")
     loaders = {"locomo": locomo_cases, "longmemeval": longmemeval_cases}
     wanted = list(loaders) if args.dataset == "both" else [args.dataset]
