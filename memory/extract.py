@@ -87,6 +87,10 @@ _ASSIGNMENT = re.compile(
     r"^\s*(?:export\s+)?[\"']?([A-Za-z_][\w.\-\[\]]*)[\"']?\s*(?:=|:)\s*(\"[^\"]*\"|'[^']*'|[^\s(){}\[\];]+)\s*,?\s*$"
 )
 _CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# A result summary printed as key=value pairs ("done: rows=87 shipments_new=42"): the numbers a
+# run produced, which a user asks for later and no file holds.
+_PAIR = re.compile(r"(?:^|\s)[A-Za-z_][\w.-]*=[^\s=,;]+")
+_PROSE_FILE = re.compile(r"\.(?:md|markdown|rst|txt|adoc)$", re.IGNORECASE)
 _TOOL_VERSION = re.compile(r"^[A-Za-z][\w .()/-]{0,40}\s+v?\d+\.\d+(?:\.\d+)*\S*$")
 MAX_DISCOVERED_PER_OUTPUT = 20
 MAX_DISCOVERED_LINE = 200
@@ -195,9 +199,11 @@ def _is_code_path(source: str) -> bool:
     )
 
 
-def discovered_value_line(line: str, *, in_code: bool) -> bool:
+def discovered_value_line(line: str, *, in_code: bool, in_prose: bool = False) -> bool:
     """Whether a line of a file or of command output states an exact value worth keeping:
-    a config assignment, a version pin, a tool version, a URL, host or address."""
+    a config assignment, a version pin, a tool version, a URL, host or address, a summary of
+    key=value pairs. In a document (``in_prose``) a ``Key: value`` line is a header unless its
+    value holds a digit or a strong value (``From: backend`` is not worth keeping)."""
     text = line.strip()
     if not text or len(text) > MAX_DISCOVERED_LINE or _COMMENT.match(text):
         return False
@@ -208,9 +214,13 @@ def discovered_value_line(line: str, *, in_code: bool) -> bool:
             return _CONSTANT.match(key) is not None and bool(
                 re.match(r"[\"'\d]", value) or strong_values(value)
             )
+        if in_prose and not (re.search(r"\d", value) or strong_values(value) or "-" in value):
+            return False
         return bool(re.search(r"[\w/.:-]", value))
     if in_code:
         return False
+    if len(_PAIR.findall(text)) >= 2:
+        return True
     if PIN.fullmatch(text) or _TOOL_VERSION.match(text):
         return True
     return bool(URL.search(text) or HOST_PORT.search(text) or HOSTNAME.search(text) or IP.search(text))
@@ -219,11 +229,14 @@ def discovered_value_line(line: str, *, in_code: bool) -> bool:
 def _discovered(text: str, source: str) -> list[str]:
     found: list[str] = []
     in_code = _is_code_path(source)
+    in_prose = _PROSE_FILE.search(source) is not None
     numbered = not source.startswith("command ")
     for raw in text.splitlines():
         match = _NUMBERED_LINE.match(raw) if numbered else None
         line, where = (match.group(2), f"{source}:{match.group(1)}") if match else (raw, source)
-        if raw.startswith(("--- ", "exit code ")) or not discovered_value_line(line, in_code=in_code):
+        if raw.startswith(("--- ", "exit code ")) or not discovered_value_line(
+            line, in_code=in_code, in_prose=in_prose
+        ):
             continue
         found.append(f"{line.strip()} — from {where}")
         if len(found) >= MAX_DISCOVERED_PER_OUTPUT:

@@ -160,6 +160,55 @@ def test_values_seen_only_in_files_and_command_output_are_kept_with_provenance()
     assert "DB_HOST=host-02.int.example.net" in render(data)
 
 
+def test_a_commands_summary_line_of_key_value_pairs_is_kept_and_a_documents_headers_are_not():
+    """A tool's result summary (``done: rows=87 shipments_new=42``) names the numbers a user asks
+    for the next day; a document's ``From: backend`` or ``Status: draft`` states no value."""
+    found = extract(
+        _rows(
+            _user("Import the 10th into a fresh db."),
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    _call("s", "run_command", command="python3 -m app.importer --date 2024-03-10"),
+                    _call("r", "read_file", path="docs/requests/FRT-1-volume.md"),
+                ],
+            },
+            {
+                "role": "tool",
+                "tool_call_id": "s",
+                "name": "run_command",
+                "content": "exit code 0\n--- stdout ---\nbatch imp-1: 3 manifest(s)\n"
+                "done: files_failed=0 rows=87 shipments_new=42 events_new=87 quarantined=0\n"
+                "seeded shipments=1500 events=21973 db=var/bench.sqlite3",
+            },
+            {
+                "role": "tool",
+                "tool_call_id": "r",
+                "name": "read_file",
+                "content": "docs/requests/FRT-1-volume.md (lines 1-5 of 5, from disk)\n"
+                "     1\t# Prod importer volume\n"
+                "     2\tFrom: backend\n"
+                "     3\tStatus: draft\n"
+                "     4\tPort: 8443\n"
+                "     5\tclaimName: freight-shared-rwx",
+            },
+        )
+    )
+    command = "from command `python3 -m app.importer --date 2024-03-10`"
+    assert (
+        f"done: files_failed=0 rows=87 shipments_new=42 events_new=87 quarantined=0 — {command}"
+        in found.discovered
+    ), found.discovered
+    assert f"seeded shipments=1500 events=21973 db=var/bench.sqlite3 — {command}" in found.discovered
+    shown = "\n".join(found.discovered)
+    assert "From: backend" not in shown and "Status: draft" not in shown
+    assert "Port: 8443 — from read_file docs/requests/FRT-1-volume.md:4" in found.discovered
+    assert (
+        "claimName: freight-shared-rwx — from read_file docs/requests/FRT-1-volume.md:5" in found.discovered
+    )
+
+
 def test_a_value_read_again_after_a_change_replaces_the_old_one():
     def read(call_id, port):
         return _rows(
