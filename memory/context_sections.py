@@ -279,10 +279,13 @@ def still_worth_showing(data: dict) -> dict:
     """A past session's checkpoint data without what only mattered that day: the user's asks
     repeated as their statements ("(user) Draft the CHANGELOG entry ..." under the task tree or
     the active intent that already shows it), and test runners' tallies among the errors
-    ("FAILED (errors=1)"). An ask shown nowhere else stays: "Add 3.13 to the matrix, but don't
-    let 3.13 block merges" is an ask that carries a decision."""
-    asks = [*data.get("task_tree", []), data.get("active_intent", "")]
+    ("FAILED (errors=1)"), and the last task when it is the active intent shown above it. An ask
+    shown nowhere else stays: "Add 3.13 to the matrix, but don't let 3.13 block merges" is an ask
+    that carries a decision."""
+    intent = data.get("active_intent") or ""
+    asks = [*data.get("task_tree", []), intent]
     out = {key: [i for i in data.get(key, []) if not any(i in ask for ask in asks)] for key in USER_LISTS}
+    out["task_tree"] = [task for task in data.get("task_tree", []) if task.strip() != intent.strip()]
     out["errors"] = [e for e in data.get("errors", []) if not is_runner_tally(e)]
     return {**data, **out}
 

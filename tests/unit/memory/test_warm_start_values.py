@@ -217,7 +217,7 @@ async def test_the_digest_leaves_out_a_past_sessions_requests_and_test_tallies(s
         tokens=80,
         data={
             "active_intent": "Last one: can the CLI quote Puerto Rico yet? 60601 to 00907, 38 kg.",
-            "task_tree": [asks],
+            "task_tree": [asks, "Last one: can the CLI quote Puerto Rico yet? 60601 to 00907, 38 kg."],
             "user_facts": [
                 asks,
                 "Add 3.13 to the matrix, but don't let 3.13 block merges for now.",
@@ -240,4 +240,4 @@ async def test_the_digest_leaves_out_a_past_sessions_requests_and_test_tallies(s
     assert "FAILED (errors=1)" not in digest
     assert f"(user) {asks}" not in digest and asks in digest  # once, as the session's task
     assert "(user) Add 3.13 to the matrix, but don't let 3.13 block merges" in digest  # shown nowhere else
-    assert digest.count("Puerto Rico") == 1  # once, as the session's last ask
+    assert digest.count("Puerto Rico") == 1  # once, as the session's last ask (not also a task)
