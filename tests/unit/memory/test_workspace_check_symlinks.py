@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cairn.memory.workspace_check import path_exists, symbol_in_file
+from cairn.memory.workspace_check import file_holds, path_exists, symbol_in_file
 
 OUTSIDE_SOURCE = "def leaked_secret_function():\n    return 42\n"
 
@@ -113,3 +113,13 @@ async def test_a_directory_swapped_for_a_symlink_just_before_the_open_is_not_fol
     on_open.clear()
     assert swapped, "the file was never opened, so the race was not exercised"
     assert found is False, "the symbol scan read a file outside the workspace"
+
+
+async def test_a_directory_where_a_file_was_expected_is_no_file_and_no_crash(
+    layout: tuple[Path, Path],
+) -> None:
+    """A value read from `list_files src` names a folder as its place: checking it must say
+    "cannot tell", not raise (it made every consolidation of a real session fail)."""
+    ws, _ = layout
+    assert await symbol_in_file(ws, "src", "inside_function") is False
+    assert await file_holds(ws, "src", ["def inside_function"]) is None
