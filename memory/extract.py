@@ -89,7 +89,8 @@ _ASSIGNMENT = re.compile(
 _CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # A result summary printed as key=value pairs ("done: rows=87 shipments_new=42"): the numbers a
 # run produced, which a user asks for later and no file holds.
-_PAIR = re.compile(r"(?:^|\s)[A-Za-z_][\w.-]*=[^\s=,;]+")
+_PAIR = re.compile(r"(?:^|\s)[A-Za-z_][\w.-]*=[\w/.+:-][^\s=,;()]*(?=[\s,;]|$)")
+_KEYWORD_ARGUMENT = re.compile(r"\(\s*[^()]*\b\w+=")  # f(a, b=1): code, not a summary
 _PROSE_FILE = re.compile(r"\.(?:md|markdown|rst|txt|adoc)$", re.IGNORECASE)
 _TOOL_VERSION = re.compile(r"^[A-Za-z][\w .()/-]{0,40}\s+v?\d+\.\d+(?:\.\d+)*\S*$")
 MAX_DISCOVERED_PER_OUTPUT = 20
@@ -219,7 +220,7 @@ def discovered_value_line(line: str, *, in_code: bool, in_prose: bool = False) -
         return bool(re.search(r"[\w/.:-]", value))
     if in_code:
         return False
-    if len(_PAIR.findall(text)) >= 2:
+    if len(_PAIR.findall(text)) >= 2 and not _KEYWORD_ARGUMENT.search(text):
         return True
     if PIN.fullmatch(text) or _TOOL_VERSION.match(text):
         return True

@@ -180,7 +180,10 @@ def test_a_commands_summary_line_of_key_value_pairs_is_kept_and_a_documents_head
                 "name": "run_command",
                 "content": "exit code 0\n--- stdout ---\nbatch imp-1: 3 manifest(s)\n"
                 "done: files_failed=0 rows=87 shipments_new=42 events_new=87 quarantined=0\n"
-                "seeded shipments=1500 events=21973 db=var/bench.sqlite3",
+                "seeded shipments=1500 events=21973 db=var/bench.sqlite3\n"
+                "    return run(args.date, inbound, db_url=args.db, dry_run=args.dry_run)\n"
+                '    with open(f"data/{day}", newline="", encoding="utf-8-sig") as fh:\n'
+                "MRDH_0412.csv: rows=106 shipments=50 (+50 new) events=+104",
             },
             {
                 "role": "tool",
@@ -201,7 +204,9 @@ def test_a_commands_summary_line_of_key_value_pairs_is_kept_and_a_documents_head
         in found.discovered
     ), found.discovered
     assert f"seeded shipments=1500 events=21973 db=var/bench.sqlite3 — {command}" in found.discovered
+    assert f"MRDH_0412.csv: rows=106 shipments=50 (+50 new) events=+104 — {command}" in found.discovered
     shown = "\n".join(found.discovered)
+    assert "db_url=" not in shown and "newline=" not in shown  # code (a traceback's), not a summary
     assert "From: backend" not in shown and "Status: draft" not in shown
     assert "Port: 8443 — from read_file docs/requests/FRT-1-volume.md:4" in found.discovered
     assert (
