@@ -299,10 +299,20 @@ async def _consolidate_locked(
             i.existing is None or i.tier == "project" or last_run is None or i.existing.updated_at > last_run
         )
     ]
+    unreadable = 0
     for n, item in enumerate(alive, start=1):
-        await _verify(store, root, item, now_iso)
+        try:
+            await _verify(store, root, item, now_iso)
+        except OSError as exc:
+            # One workspace file that cannot be read must not stop the whole run (the rest of
+            # what the sessions learned would never reach memory): this memory stays unconfirmed.
+            log.warning("could not check memory %r against the workspace: %s", item.text[:80], exc)
+            item.status = "unverified"
+            unreadable += 1
         if n % 50 == 0:
             step("verifying against history and workspace", 0.3 + 0.4 * n / len(alive))
+    if unreadable:
+        report.changes.append(f"{unreadable} memories could not be checked (a workspace file was unreadable)")
     step("dropping contradicted facts", 0.7)
     report.dropped = drop_contradictions(items)
     if model is not None:

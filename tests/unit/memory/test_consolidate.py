@@ -322,3 +322,35 @@ async def test_errors_reach_memory_the_users_as_theirs_a_commands_as_untrusted_d
     assert not any("FAILED" in text for text in memories)  # names nothing worth looking up
     (hit,) = [m for m in await store.recall("unknown event code DX") if "row 57" in m.text]
     assert hit.untrusted
+
+
+async def test_a_file_that_cannot_be_read_leaves_its_memory_unverified_and_the_run_goes_on(
+    store, workspace, monkeypatch, caplog
+):
+    """One unreadable workspace file (a directory where a file was expected, an I/O error)
+    made every consolidation of a real session fail, so nothing it learned reached memory."""
+    from cairn.memory import consolidate as module
+
+    (workspace / "deploy").mkdir()
+    (workspace / "deploy" / "cron.yaml").write_text('schedule: "40 6 * * *"\n')
+    broken = await store.remember(
+        'schedule: "40 6 * * *" — from read_file deploy/cron.yaml:1',
+        kind="fact",
+        source="derived",
+        provenance="tool output, checkpoint 1",
+        untrusted=True,
+    )
+    kept = await store.remember("The API listens on port 8443.", kind="fact", source="user")
+    original = module.file_holds
+
+    async def unreadable(root, value, fragments):
+        if "cron.yaml" in value:
+            raise OSError(5, "Input/output error")
+        return await original(root, value, fragments)
+
+    monkeypatch.setattr(module, "file_holds", unreadable)
+    report = await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    assert (await store.get_memory(kept)).status == "verified"
+    assert (await store.get_memory(broken)).status == "unverified"
+    assert any("could not be checked" in change for change in report.changes), report.changes
+    assert "Input/output error" in caplog.text
