@@ -133,9 +133,14 @@ _FILLER = frozenset(
 )
 
 
+_LIST_MARKER = re.compile(r"^[-*+•]\s+")  # a Markdown list item's marker: formatting, not words
+
+
 def sentences(text: str) -> list[str]:
-    """Split prose into sentences/lines, keeping each piece verbatim (stripped)."""
-    return [s.strip() for s in SENTENCE.split(text) if s and s.strip()]
+    """Split prose into sentences/lines, keeping each piece verbatim (stripped, and without a
+    list item's marker: "- Port 8443 ..." is the statement "Port 8443 ...")."""
+    pieces = (_LIST_MARKER.sub("", s.strip()) for s in SENTENCE.split(text) if s and s.strip())
+    return [p for p in pieces if p]
 
 
 def statements(text: str) -> list[str]:

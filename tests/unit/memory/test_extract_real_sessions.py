@@ -612,7 +612,7 @@ def test_headings_and_lines_introducing_a_list_are_not_facts_or_decisions():
     )
     assert found.decisions == ["We chose quarantine because one junk row should not kill the file."]
     assert found.knowledge == [
-        "- A cursor on (scanned_at, id) stays stable while the nightly import inserts rows."
+        "A cursor on (scanned_at, id) stays stable while the nightly import inserts rows."
     ]
 
 
@@ -647,3 +647,25 @@ def test_prose_saying_not_fatal_is_no_error_but_git_failing_is():
         )
     )
     assert found.errors == ["fatal: not a git repository (tool output: run_command)"]
+
+
+def test_a_list_items_marker_is_formatting_not_part_of_the_statement():
+    """The agent's Markdown lists reached the digest as "- - `id` is the tie-breaker ...": the
+    item's own "- " or "* " marker was kept inside the statement."""
+    found = extract(
+        _rows(
+            _user("What changed?"),
+            {
+                "role": "assistant",
+                "content": "Summary:\n\n- `overlays/prod/patch.yaml` replaces the whole volumes list.\n"
+                "* `id` is the tie-breaker because several scans can share a timestamp.\n"
+                "+ Port 8443 is used by the reports service.\n"
+                "-5 is the offset we keep.",
+            },
+        )
+    )
+    said = found.knowledge + found.decisions
+    assert "`overlays/prod/patch.yaml` replaces the whole volumes list." in said, said
+    assert "`id` is the tie-breaker because several scans can share a timestamp." in said, said
+    assert "Port 8443 is used by the reports service." in said, said
+    assert not any(s.startswith(("- ", "* ", "+ ")) for s in said)
