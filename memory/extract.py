@@ -82,10 +82,14 @@ _QUERY_ARGS = ("query", "pattern", "regex", "text", "glob")
 # read_file numbers its lines as "    12\t..."; search tools print "path:12: ...".
 _NUMBERED_LINE = re.compile(r"^\s*(\d+)\t(.*)$")
 _COMMENT = re.compile(r"^\s*(?:#|//|--|;|/\*|\*|<!--|rem\b)", re.IGNORECASE)
-# KEY=value, key: value, key = "value" (one scalar, not code).
+# KEY=value, key: value, key = "value", NAME = Decimal("18.75") (one scalar or a call of a name
+# with one literal, not code); a trailing comment ("# cm^3 per kg") is allowed and kept.
 _ASSIGNMENT = re.compile(
-    r"^\s*(?:export\s+)?[\"']?([A-Za-z_][\w.\-\[\]]*)[\"']?\s*(?:=|:)\s*(\"[^\"]*\"|'[^']*'|[^\s(){}\[\];]+)\s*,?\s*$"
+    r"^\s*(?:export\s+)?[\"']?([A-Za-z_][\w.\-\[\]]*)[\"']?\s*(?:=|:)\s*"
+    r"(\"[^\"]*\"|'[^']*'|[A-Za-z_]\w*\((?:\"[^\"]*\"|'[^']*'|[\d.]+)\)|[^\s(){}\[\];]+)\s*,?\s*"
+    r"(?:(?:#|//)(?:\s.*)?)?$"
 )
+_LITERAL_CALL = re.compile(r"^[A-Za-z_]\w*\((?:\"[^\"]*\"|'[^']*'|[\d.]+)\)$")
 _CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # A result summary printed as key=value pairs ("done: rows=87 shipments_new=42"): the numbers a
 # run produced, which a user asks for later and no file holds.
@@ -213,7 +217,7 @@ def discovered_value_line(line: str, *, in_code: bool, in_prose: bool = False) -
         key, value = assignment.group(1), assignment.group(2)
         if in_code:
             return _CONSTANT.match(key) is not None and bool(
-                re.match(r"[\"'\d]", value) or strong_values(value)
+                re.match(r"[\"'\d]", value) or _LITERAL_CALL.match(value) or strong_values(value)
             )
         if in_prose and not (re.search(r"\d", value) or strong_values(value) or "-" in value):
             return False

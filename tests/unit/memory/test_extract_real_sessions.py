@@ -669,3 +669,39 @@ def test_a_list_items_marker_is_formatting_not_part_of_the_statement():
     assert "`id` is the tie-breaker because several scans can share a timestamp." in said, said
     assert "Port 8443 is used by the reports service." in said, said
     assert not any(s.startswith(("- ", "* ", "+ ")) for s in said)
+
+
+def test_a_constant_with_a_trailing_comment_or_a_literal_call_is_a_value_line():
+    """Session-a read `DIM_DIVISOR_CM = 5000          # cm^3 per kg ...` and
+    `FUEL_SURCHARGE_PCT = Decimal("18.75")     # % of linehaul`: neither was kept, so the next
+    day could not recall the divisor or the surcharge. A config line's comment did the same."""
+    found = extract(
+        _rows(
+            *_tool_exchange(
+                "r",
+                "read_file",
+                "tollgate/rates/calculator.py (lines 20-24 of 90, from disk)\n"
+                "    20\tDIM_DIVISOR_CM = 5000          # cm^3 per kg of dimensional weight\n"
+                '    21\tFUEL_SURCHARGE_PCT = Decimal("18.75")     # % of linehaul (base + weight charge)\n'
+                "    22\tweight = compute(5)  # a local: not a value\n"
+                "    23\tCHANNEL = '#ops'\n"
+                "    24\tRETRY = call(x)  # not a literal",
+                path="tollgate/rates/calculator.py",
+            ),
+            *_tool_exchange(
+                "c",
+                "read_file",
+                "config/app.ini (lines 1-2 of 2, from disk)\n"
+                "     1\tport = 8443  # the reports service\n"
+                "     2\tchannel = #nightlog-dev:matrix.org",
+                path="config/app.ini",
+            ),
+        )
+    )
+    kept = "\n".join(found.discovered)
+    assert "DIM_DIVISOR_CM = 5000          # cm^3 per kg of dimensional weight — from read_file" in kept
+    assert 'FUEL_SURCHARGE_PCT = Decimal("18.75")     # % of linehaul' in kept
+    assert "CHANNEL = '#ops'" in kept
+    assert "compute(5)" not in kept and "call(x)" not in kept
+    assert "port = 8443  # the reports service — from read_file config/app.ini:1" in kept
+    assert "channel = #nightlog-dev:matrix.org — from read_file config/app.ini:2" in kept
