@@ -149,12 +149,37 @@ def _from_tool_call(name: str, args: dict, out: Extraction) -> None:
         if isinstance(args.get(key), str):
             out.commands.append(args[key])
             out.live_resources += _resources(args[key])
+    changed = _WRITE_TOOL.search(name) is not None
+    how = name
+    if changed:  # what the edit defines is what a later session asks for ("which function fixed it?")
+        added = added_definitions(_text_arg(args, _OLD_TEXT_ARGS), _text_arg(args, _NEW_TEXT_ARGS))
+        if added:
+            how = f"{name}: adds {', '.join(added)}"
     for key in _PATH_ARGS:
         value = args.get(key)
         for path in value if isinstance(value, list) else [value]:
             if isinstance(path, str) and path:
-                changed = _WRITE_TOOL.search(name) is not None
-                (out.files_changed if changed else out.files_read).append(f"{path} ({name})")
+                (out.files_changed if changed else out.files_read).append(f"{path} ({how})")
+
+
+_OLD_TEXT_ARGS = ("old_text", "old_string", "old")
+_NEW_TEXT_ARGS = ("new_text", "new_string", "content", "new")
+# A definition at the start of a line (Python, JS/TS, Go, Rust, shell), its name the last group.
+_DEFINITION = re.compile(
+    r"^\s*(?:export\s+)?(?:pub\s+)?(?:async\s+)?(?:def|class|function|func|fn|struct|interface)\s+([A-Za-z_]\w*)",
+    re.MULTILINE,
+)
+MAX_ADDED_SHOWN = 4
+
+
+def _text_arg(args: dict, keys: tuple[str, ...]) -> str:
+    return next((args[k] for k in keys if isinstance(args.get(k), str)), "")
+
+
+def added_definitions(old: str, new: str) -> list[str]:
+    """The names ``new`` defines that ``old`` did not, in order (at most ``MAX_ADDED_SHOWN``)."""
+    before = set(_DEFINITION.findall(old))
+    return list(dict.fromkeys(n for n in _DEFINITION.findall(new) if n not in before))[:MAX_ADDED_SHOWN]
 
 
 def notable_lines(text: str) -> tuple[list[str], list[str]]:

@@ -705,3 +705,40 @@ def test_a_constant_with_a_trailing_comment_or_a_literal_call_is_a_value_line():
     assert "compute(5)" not in kept and "call(x)" not in kept
     assert "port = 8443  # the reports service — from read_file config/app.ini:1" in kept
     assert "channel = #nightlog-dev:matrix.org — from read_file config/app.ini:2" in kept
+
+
+def test_a_changed_file_names_the_definitions_the_edit_added():
+    """Session-b's fix added `_split_value_comment` to header.py and a test
+    `test_peak_at_limit_is_saturated`; the checkpoint said only "header.py (propose_edit)", so the
+    next day could not find which function fixed the bug."""
+    found = extract(
+        _rows(
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    _call(
+                        "e",
+                        "propose_edit",
+                        path="src/nightlog/header.py",
+                        old_text="def parse_card(line):\n    return line\n",
+                        new_text="def _split_value_comment(rest):\n    return rest, ''\n\n\n"
+                        "def parse_card(line):\n    return _split_value_comment(line)\n",
+                    ),
+                    _call(
+                        "c",
+                        "create_file",
+                        path="tests/test_saturation.py",
+                        content="import unittest\n\n\nclass SaturationTests(unittest.TestCase):\n"
+                        "    def test_peak_at_limit_is_saturated(self):\n        pass\n",
+                    ),
+                    _call("n", "propose_edit", path="README.md", old_text="a", new_text="b"),
+                ],
+            },
+        )
+    )
+    assert found.files_changed == [
+        "src/nightlog/header.py (propose_edit: adds _split_value_comment)",
+        "tests/test_saturation.py (create_file: adds SaturationTests, test_peak_at_limit_is_saturated)",
+        "README.md (propose_edit)",
+    ]
