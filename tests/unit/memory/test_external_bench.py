@@ -155,3 +155,24 @@ def test_questions_fall_in_two_seeded_halves_reported_beside_all(bench):
     assert sum(cairn[name].questions for name in drawn) == cairn["all"].questions == 3
     report = bench.table("locomo", cairn, baseline, recall_hits)
     assert all(f"\n{name} " in report for name in drawn)
+
+
+def test_the_vector_cache_returns_the_encoders_own_vectors_and_encodes_each_text_once(bench, tmp_path):
+    np = pytest.importorskip("numpy")
+
+    class Counting:
+        model_id, dim = "toy", 3
+
+        def __init__(self):
+            self.seen: list[str] = []
+
+        def encode(self, texts):
+            self.seen += texts
+            return np.array([[len(t), t.count("a"), 1.0] for t in texts], dtype=np.float32)
+
+    inner = Counting()
+    cached = bench.CachedEncoder(inner, tmp_path / "vectors.sqlite3")
+    first = cached.encode(["banana", "kiwi"])
+    again = bench.CachedEncoder(inner, tmp_path / "vectors.sqlite3").encode(["kiwi", "banana", "fig"])
+    assert inner.seen == ["banana", "kiwi", "fig"]  # a text already encoded is read back
+    assert np.array_equal(again[:2], first[::-1]) and np.array_equal(again[2], [3, 0, 1])
