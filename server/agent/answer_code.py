@@ -176,6 +176,17 @@ class AnswerCodeGuard:
             return []
         return list(dict.fromkeys([*reversed(self.read_paths), *named_python_paths(self.request)]))
 
+    def awaits_code(self) -> bool:
+        """Whether code in the next answer would be applied: a change was asked for and no
+        file has changed yet (the loop then asks a model that must stop calling tools for the
+        code, not for "plain words")."""
+        return (
+            asks_for_change(self.request)
+            and not self.model_edited
+            and self.applied == 0
+            and bool(self.read_paths or named_python_paths(self.request))
+        )
+
     def invite(self, paths: list[str]) -> bool:
         """Cairn's check of a change to ``paths`` failed and the model is asked to fix it: code
         in its next answer is applied even if it edited the file itself (it was asked for the
