@@ -10,8 +10,10 @@ run the examples, read the failure, try again. `EditCheck` makes the first two d
   from its answer, answer_code.py), the top-level functions and classes whose source differs
   from the file before the run's first change to it (new ones too) are checked; the rest of the
   file is not what the model changed, and its failures are not the model's to fix;
-- their docstrings' examples; when a changed definition lost its examples (a small model often
-  rewrites the docstring), those of the definition before the change, which are still its spec;
+- their docstrings' examples (``>>>``, or else the unambiguous ones written as prose,
+  informal_examples.py, compared by value); when the definition had examples before the change
+  and the model rewrote or dropped them (a small model often does, to fit its code), those it
+  had, which are still its spec;
 - only when commands may run with nobody asked (`runs_without_asking`: a trusted workspace and
   the shell allowed): a check is a command the user did not request;
 - through the shell tool's sandbox (`run_confined`: Landlock, timeout, memory and CPU limits),
@@ -37,6 +39,7 @@ from pathlib import Path, PurePosixPath
 
 from cairn import sandbox
 from cairn.server.agent.answer_code import DEFINITION_NODES, statement_lines
+from cairn.server.agent.informal_examples import as_doctest, informal_examples
 from cairn.server.agent.tools.base import ToolResult
 from cairn.server.agent.tools.context import ToolContext
 from cairn.server.agent.tools.errors import ToolError
@@ -54,12 +57,14 @@ RUNNER = Path(__file__).with_name("examples_runner.py")
 
 @dataclass(frozen=True)
 class Target:
-    """One docstring to run: its definition's name (``Cls.method`` inside a class), the raw
-    docstring, and the file line it starts on (None: taken from the file before the change)."""
+    """One docstring to run: its definition's name (``Cls.method`` inside a class), the doctest
+    text, the file line it starts on (None: taken from the file before the change, or written
+    as prose), and whether its examples are compared by value (prose, informal_examples.py)."""
 
     name: str
     docstring: str
     line: int | None
+    by_value: bool = False
 
 
 def _top_level(text: str) -> dict[str, tuple[ast.stmt, str]] | None:
@@ -78,19 +83,28 @@ def _top_level(text: str) -> dict[str, tuple[ast.stmt, str]] | None:
     return found
 
 
-def _docstrings(node: ast.stmt, name: str, *, with_lines: bool) -> list[Target]:
-    """The docstrings holding examples in ``node`` and the definitions nested in it."""
-    targets = []
+def _docstring(node: ast.stmt) -> tuple[str, int] | None:
+    """The definition's docstring and the line it starts on."""
     body = getattr(node, "body", [])
     first = body[0] if body else None
-    if (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-        and ">>>" in first.value.value
-    ):
-        targets.append(Target(name, first.value.value, first.value.lineno if with_lines else None))
-    for child in body:
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        if isinstance(first.value.value, str):
+            return first.value.value, first.value.lineno
+    return None
+
+
+def _docstrings(node: ast.stmt, name: str, *, with_lines: bool) -> list[Target]:
+    """The docstrings holding examples in ``node`` and the definitions nested in it: ``>>>``
+    examples, or else the unambiguous ones written as prose."""
+    targets = []
+    doc = _docstring(node)
+    if doc is not None and ">>>" in doc[0]:
+        targets.append(Target(name, doc[0], doc[1] if with_lines else None))
+    elif doc is not None:
+        prose = informal_examples(name.rsplit(".", 1)[-1], doc[0])
+        if prose:
+            targets.append(Target(name, as_doctest(prose), None, by_value=True))
+    for child in getattr(node, "body", []):
         if isinstance(child, DEFINITION_NODES):
             targets += _docstrings(child, f"{name}.{child.name}", with_lines=with_lines)
     return targets
@@ -99,8 +113,10 @@ def _docstrings(node: ast.stmt, name: str, *, with_lines: bool) -> list[Target]:
 def example_targets(before: str, after: str) -> list[Target]:
     """The docstrings to run after ``before`` became ``after`` (see the module docstring).
 
-    When ``after`` is not valid Python, the examples ``before`` had: running them reports the
-    syntax error, which every one of them would meet."""
+    A changed definition is checked against the examples it had before the change when it had
+    any: they are the spec the user wrote, and a small model rewrites or drops them to fit its
+    code. When ``after`` is not valid Python, the examples ``before`` had: running them reports
+    the syntax error, which every one of them would meet."""
     old = _top_level(before) or {}
     new = _top_level(after)
     if new is None:
@@ -110,8 +126,10 @@ def example_targets(before: str, after: str) -> list[Target]:
         if name in old and old[name][1] == source:
             continue
         found = _docstrings(node, name, with_lines=True)
-        if not found and name in old:
-            found = _docstrings(old[name][0], name, with_lines=False)
+        if name in old:
+            original = _docstrings(old[name][0], name, with_lines=False)
+            if original and [t.docstring for t in original] != [t.docstring for t in found]:
+                found = original
         targets += found
     return targets
 
@@ -157,7 +175,7 @@ def _program(path: str, text: str, targets: list[Target], marker: str) -> list[s
         "path": path,
         "module": _module_name(path),
         "source": text,
-        "targets": [[t.name, t.docstring, t.line] for t in targets],
+        "targets": [[t.name, t.docstring, t.line, t.by_value] for t in targets],
         "marker": marker,
         "example_seconds": EXAMPLE_SECONDS,
         "max_failures": MAX_FAILURES_SHOWN,

@@ -78,6 +78,35 @@ def test_a_definition_that_lost_its_examples_is_checked_against_the_ones_it_had(
     assert "'one three five'" in target.docstring
 
 
+def test_a_docstring_the_model_rewrote_is_checked_against_its_original_examples():
+    # The 0.5B model rewrote `'one three five'` into what its code returned.
+    after = completed(WRONG_BODY).replace("'one three five'", "'three'")
+    (target,) = example_targets(PROMPT, after)
+    assert target.line is None and "'one three five'" in target.docstring
+    (same,) = example_targets(PROMPT, completed(WRONG_BODY))  # docstring kept: its lines are known
+    assert same.line == 2
+
+
+PROSE = """def find_max(words):
+    \"\"\"Return the word with the most unique characters.
+
+    find_max(["name", "of", "string"]) == "string"
+    find_max(["aaaaaaa", "bb" ,"cc"]) == ""aaaaaaa"
+    * find_max(["a", "b"]) => 'a'
+    \"\"\"
+"""
+
+
+def test_examples_written_as_prose_are_run_by_value():
+    after = PROSE + "    return max(words, key=len)\n"
+    (target,) = example_targets(PROSE, after)
+    assert target.by_value and target.line is None
+    assert (
+        target.docstring
+        == '>>> find_max(["name", "of", "string"])\n\'string\'\n>>> find_max(["a", "b"])\n\'a\'\n'
+    )
+
+
 def test_a_change_that_breaks_the_syntax_runs_the_old_examples_to_say_so():
     broken = completed("    return (\n")
     assert {t.name for t in example_targets(PROMPT, broken)} == {"sort_numbers", "first"}
@@ -162,6 +191,19 @@ async def test_examples_run_on_the_text_given_and_report_expected_and_got(tmp_pa
     looping = completed("    while True:\n        pass\n")
     run = await run_examples(ctx, "solution.py", looping, example_targets(PROMPT, looping))
     assert run.failed == 2 and "ran too long" in (run.failures[0].raised or "")
+
+
+@pytest.mark.asyncio
+async def test_prose_examples_compare_values_not_their_spelling(tmp_path):
+    ctx = ToolContext.create(tmp_path, trusted=True, shell_policy="allow")
+    text = PROSE + "    if len(words) == 2:\n        return None\n    return [max(words, key=len)][0]\n"
+    run = await run_examples(ctx, "solution.py", text, example_targets(PROSE, text))
+    assert (run.examples, run.failed, run.error) == (2, 1, None)
+    (failure,) = run.failures
+    assert (failure.source, failure.expected, failure.got) == ('find_max(["a", "b"])', "'a'", "None")
+    spaced = Target("f", ">>> f()\n[1,2]\n", None, by_value=True)
+    run = await run_examples(ctx, "f.py", "def f():\n    return [1, 2]\n", [spaced])
+    assert run.passed
 
 
 # ---- in the agent loop (scripted model, real tools, real sandboxed runs) ------------------------
