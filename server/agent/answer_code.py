@@ -167,6 +167,10 @@ class AnswerCodeGuard:
         if tool == "read_file" and isinstance(path, str) and path.endswith(".py"):
             self.read_paths.append(path)
 
+    def paths(self) -> list[str]:
+        """The Python files this run read or the request names, the last read first."""
+        return list(dict.fromkeys([*reversed(self.read_paths), *named_python_paths(self.request)]))
+
     def candidates(self, answer: str) -> list[str]:
         """Files whose definitions the answer may hold, when the guard applies at all."""
         edited = self.model_edited and not self.invited

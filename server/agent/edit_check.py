@@ -29,6 +29,7 @@ import ast
 import asyncio
 import base64
 import json
+import re
 import secrets
 import shutil
 import sys
@@ -47,6 +48,7 @@ from cairn.server.agent.tools.shell import run_confined, runs_without_asking, sa
 from cairn.server.agent.tools.textfiles import read_current
 
 MAX_CHECKS = 2
+_WORD = re.compile(r"[A-Za-z_]\w*")
 RUN_SECONDS = 60.0  # the whole check (at most the user's shell timeout)
 EXAMPLE_SECONDS = 5.0  # one example; an endless loop is reported as that example's failure
 MEMORY_BYTES = 2 * 1024**3
@@ -132,6 +134,17 @@ def example_targets(before: str, after: str) -> list[Target]:
                 found = original
         targets += found
     return targets
+
+
+def named_targets(text: str, words: set[str]) -> list[Target]:
+    """The examples of ``text``'s top-level definitions whose names are among ``words``."""
+    found = _top_level(text) or {}
+    return [
+        t
+        for name, (node, _) in found.items()
+        if name in words
+        for t in _docstrings(node, name, with_lines=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -270,13 +283,37 @@ class EditCheck:
         if ctx is None or not self.pending or self.checks >= MAX_CHECKS or not runs_without_asking(ctx):
             return []
         paths, self.pending = sorted(self.pending), set()
+
+        def changed(path: str) -> Callable[[str], list[Target]]:
+            return lambda text: example_targets(self.baseline[path], text)
+
+        return await self._check(ctx, status, {path: changed(path) for path in paths})
+
+    async def run_unchanged(
+        self, ctx: ToolContext | None, status: Callable[[str], None], paths: list[str], request: str
+    ) -> list[ExampleRun]:
+        """A change was asked for and the run changed no file: the examples of the definitions
+        the request names in ``paths``, once (the 0.5B model, asked to complete a function,
+        answered with it unfinished, as it was, and the run ended with nothing checked)."""
+        if ctx is None or self.baseline or self.checks or not runs_without_asking(ctx):
+            return []
+        words = set(_WORD.findall(request))
+        return await self._check(ctx, status, dict.fromkeys(paths, lambda text: named_targets(text, words)))
+
+    async def _check(
+        self,
+        ctx: ToolContext,
+        status: Callable[[str], None],
+        targets_of: dict[str, Callable[[str], list[Target]]],
+    ) -> list[ExampleRun]:
+        """Run each file's targets (given its current text); one check when any ran."""
         runs: list[ExampleRun] = []
-        for path in paths:
+        for path, find in targets_of.items():
             try:
                 current = await read_current(ctx, path)
             except ToolError:
                 continue  # deleted or unreadable since: nothing to run
-            targets = await asyncio.to_thread(example_targets, self.baseline[path], current.text)
+            targets = await asyncio.to_thread(find, current.text)
             if targets:
                 names = _code(tuple(dict.fromkeys(t.name.split(".")[0] for t in targets)))
                 status(f"Running the docstring examples of {names} in {path}")

@@ -111,7 +111,8 @@ class CollectingRunner(doctest.DocTestRunner):
         self._disarm()
 
     def report_failure(self, out: Out, test: doctest.DocTest, example: doctest.Example, got: str) -> None:
-        self._record(test, example, got=got or ("None" if self.checker.by_value else "(nothing)"))
+        # An example that shows nothing returned None (a body not written yet, most often).
+        self._record(test, example, got=got or "None")
 
     def report_unexpected_exception(
         self, out: Out, test: doctest.DocTest, example: doctest.Example, exc_info: ExcInfo

@@ -345,3 +345,31 @@ async def test_after_a_failed_check_corrected_code_in_the_answer_is_applied_even
         result = await agent.run(REQUEST)
     assert result.steps == 3 and "2 of 2 pass" in shown(agent)
     assert "key=order.index" in (tmp_path / "solution.py").read_text()
+
+
+@pytest.mark.asyncio
+async def test_a_change_request_answered_with_nothing_changed_checks_the_named_definition(
+    tmp_path, monkeypatch
+):
+    # HumanEval/11 on the 0.5B model: it answered with the prompt as it was (no body), nothing
+    # was applied, nothing checked, and the run ended with the function unwritten.
+    agent = make_agent(tmp_path)
+    runs = counting_runs(monkeypatch)
+    stub = "```python\n" + PROMPT.split("\n\n\n")[0] + "\n```"
+    right = "```python\ndef sort_numbers(numbers: str) -> str:\n" + RIGHT_BODY + "```"
+    with ScriptedModel(turns=[stub, right]) as script:
+        result = await agent.run(REQUEST)
+    assert result.steps == 2 and len(runs) == 2
+    assert [t.name for t in runs[0]] == ["sort_numbers"]  # `first` is not named by the request
+    note = script.requests[1]["messages"][-1]["content"]
+    assert "`sort_numbers('three one five')` returned None" in note
+    assert "key=order.index" in (tmp_path / "solution.py").read_text()
+
+
+@pytest.mark.asyncio
+async def test_no_unchanged_check_for_a_question(tmp_path, monkeypatch):
+    agent = make_agent(tmp_path)
+    runs = counting_runs(monkeypatch)
+    with ScriptedModel(turns=["It sorts number words."]):
+        result = await agent.run("What does `sort_numbers` in solution.py do?")
+    assert result.steps == 1 and runs == []
