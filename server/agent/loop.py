@@ -22,7 +22,6 @@ from cairn.server.agent.edit_check import EditCheck
 from cairn.server.agent.errors import ContextWindowExceeded, IncompleteReply, StepLimitReached
 from cairn.server.agent.missing_paths import MissingPathGuard
 from cairn.server.agent.model import ModelClient, ModelReply, ToolCall
-from cairn.server.agent.named_files import MAX_FILES, named_paths
 from cairn.server.agent.ports import ContextPolicy, Conversation, RunObserver
 from cairn.server.agent.repo_map import RepoMap
 from cairn.server.agent.tools.base import ToolRegistry, ToolResult
@@ -114,9 +113,6 @@ class Agent:
         unapplied = AnswerCodeGuard(prompt)  # code left in an answer instead of the file
         edits = EditCheck()  # the changed definitions' docstring examples, run by Cairn
         correction: str | None = None
-        for read, shown in await self._read_named_files(prompt, result):
-            repeats.ran(read, shown)
-            unapplied.observe(read.name, read.arguments, False, shown.is_error)
         for step in range(1, self.max_steps + 1):
             result.steps = step
             self.observer.step(step)
@@ -168,29 +164,6 @@ class Agent:
             f"The agent stopped after {self.max_steps} steps without finishing. Ask it to continue, "
             "or raise cairn.maxSteps."
         )
-
-    async def _read_named_files(self, prompt: str, result: RunResult) -> list[tuple[ToolCall, ToolResult]]:
-        """Read the short files the request names before the first step (named_files.py),
-        recorded as the calls they stand for; the calls and their results."""
-        if self.tool_context is None or "read_file" not in self.tools:
-            return []
-        done: list[tuple[ToolCall, ToolResult]] = []
-        for path in named_paths(prompt):
-            if len(done) >= MAX_FILES:
-                break
-            if not self._exists(path):
-                continue
-            call = ToolCall(id=f"cairn-read-{len(done) + 1}", name="read_file", arguments={"path": path})
-            outcome = await self._run_tool(call)
-            if outcome.is_error or not (isinstance(outcome.data, FileShown) and outcome.data.whole):
-                continue  # a long file: the model reads what it needs of it
-            await self.conversation.add(
-                {"role": "assistant", "content": None, "tool_calls": [call.as_json()]}
-            )
-            result.tool_calls.append(call.name)
-            await self._record_tool_result(call, outcome)
-            done.append((call, outcome))
-        return done
 
     async def _ask(
         self, specs: list[dict], request: str, schema_tokens: int, nudge: str | None = None

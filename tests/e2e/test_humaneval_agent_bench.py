@@ -113,10 +113,9 @@ async def test_the_agent_arm_passes_a_right_body_and_fails_a_wrong_one(fake_open
     assert "AssertionError" in rows[BARE_RIGHT, "agent"]["failure"]
     for task in (AGENT_RIGHT, BARE_RIGHT):
         agent = rows[task, "agent"]
-        # Cairn reads solution.py (the request names it) before the first step (agent/named_files.py)
-        # and runs the changed function's examples after the answer (agent/edit_check.py): the
+        # Cairn runs the changed function's examples after the answer (agent/edit_check.py): the
         # wrong body fails them and the model gets one more turn; the right one ends at its answer.
-        steps = 3 if task == AGENT_RIGHT else 4
+        steps = 4 if task == AGENT_RIGHT else 5
         assert agent["exit"] == 0 and agent["steps"] == steps and not agent["timed_out"], agent["stderr_tail"]
         assert any(a.startswith("run_command") for a in agent["actions"]), agent["actions"]
 

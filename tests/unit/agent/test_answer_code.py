@@ -127,9 +127,7 @@ async def test_code_left_in_the_answer_is_applied_and_the_model_gets_a_turn_to_c
     assert "applying it to solution.py (`sort_numbers`)" in shown
     stored = await conversation.history()
     calls = [c["function"]["name"] for m in stored for c in m.get("tool_calls") or []]
-    # Cairn's read of the file the request names, the model's own (refused: a repeat), and the
-    # edit: the transcript says the edit happened.
-    assert calls == ["read_file", "read_file", "propose_edit"]
+    assert calls == ["read_file", "propose_edit"]  # the transcript says the edit happened
     assert not any("Cairn put the code" in str(m.get("content")) for m in stored), "the note is not stored"
 
 
@@ -188,23 +186,6 @@ async def test_paging_through_a_file_seen_whole_is_a_repeat_and_the_forced_answe
     assert "one fenced code block" in forced["messages"][-1]["content"]
     assert "in plain words" not in forced["messages"][-1]["content"]
     assert result.steps == 5 and "key=rank" in (tmp_path / "solution.py").read_text()
-
-
-@pytest.mark.asyncio
-async def test_short_files_the_request_names_are_read_before_the_first_step(tmp_path):
-    agent, conversation = make_agent(tmp_path)
-    (tmp_path / "long.py").write_text("x = 1\n" * 400)
-    request = REQUEST + " See also long.py, missing.py and version 1.2."
-    with ScriptedModel(turns=[read("solution.py"), ANSWER, "Checked."]) as script:
-        await agent.run(request)
-    first = script.requests[0]["messages"]
-    shown = [m for m in first if m["role"] == "tool"]
-    assert len(shown) == 1 and "def sort_numbers" in shown[0]["content"]  # long.py is the model's to page
-    stored = await conversation.history()
-    assert stored[1]["tool_calls"][0]["function"]["name"] == "read_file"  # recorded as the call it is
-    # The model's own read of the same file, unchanged, is a repeat.
-    assert "read_file solution.py (repeated, not run)" in agent.observer.statuses
-    assert "key=rank" in (tmp_path / "solution.py").read_text()
 
 
 def test_two_redefined_functions_are_replaced_and_the_one_between_them_is_kept():
