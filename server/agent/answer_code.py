@@ -181,9 +181,8 @@ class AnswerCodeGuard:
         return list(dict.fromkeys([*reversed(self.read_paths), *named_python_paths(self.request)]))
 
     def awaits_code(self) -> bool:
-        """Whether code in the next answer would be applied: a change was asked for and no
-        file has changed yet (the loop then asks a model that must stop calling tools for the
-        code, not for "plain words")."""
+        """Whether a change was asked for and none made yet: no file changed, no code applied
+        (the loop then has the request's named definitions checked, edit_check.py)."""
         return (
             asks_for_change(self.request)
             and not self.model_edited

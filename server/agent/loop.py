@@ -46,13 +46,6 @@ FULL_SPECS_SHARE = 0.10
 FINAL_ANSWER_NUDGE = (
     "Stop calling tools. Using the tool results above, answer my request now, in plain words: {request}"
 )
-# The same turn when the request asks for a change nobody made yet: "in plain words" got prose
-# (or the file's text as it was) from small models; code in the answer is applied by Cairn
-# (answer_code.py), so ask for it.
-CODE_ANSWER_NUDGE = (
-    "Stop calling tools. Using the tool results above, do my request now: {request}\n"
-    "Answer with the complete changed code (whole functions, bodies written) in one fenced code block."
-)
 
 
 @dataclass
@@ -119,8 +112,7 @@ class Agent:
             await self._update_map()
             # A model that keeps repeating itself must answer with what it has (no tools).
             if repeats.exhausted:
-                forced = CODE_ANSWER_NUDGE if unapplied.awaits_code() else FINAL_ANSWER_NUDGE
-                nudge = correction or forced.format(request=prompt)
+                nudge = correction or FINAL_ANSWER_NUDGE.format(request=prompt)
                 reply = await self._ask([], prompt, 0, nudge=nudge)
             else:
                 reply = await self._ask(specs, prompt, schema_tokens, nudge=correction)

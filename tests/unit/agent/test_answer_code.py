@@ -167,9 +167,9 @@ async def test_nothing_is_applied_when_the_request_asks_for_no_change_or_the_mod
 
 
 @pytest.mark.asyncio
-async def test_paging_through_a_file_seen_whole_is_a_repeat_and_the_forced_answer_asks_for_code(tmp_path):
+async def test_paging_through_a_file_seen_whole_is_a_repeat(tmp_path):
     # HumanEval/10 and /101 on the 0.5B model: read_file with new line numbers each time, until
-    # the run's timeout; then "answer in plain words" got the prompt back without a body.
+    # the run's timeout.
     agent, _ = make_agent(tmp_path)
 
     def page(start: int, end: int) -> dict:
@@ -182,9 +182,11 @@ async def test_paging_through_a_file_seen_whole_is_a_repeat_and_the_forced_answe
     assert "def unrelated" in reads[0]["content"]  # a short file is shown whole at once
     assert "(repeated, not run)" in " ".join(agent.observer.statuses)
     forced = script.requests[3]
+    # Asked for "the complete changed code in one fenced code block" instead, the 0.5B model
+    # gave the unfinished prompt back on 5 HumanEval problems it had solved when asked to
+    # answer in plain words (12/30 against 17/30): the plain-words turn stays.
     assert not forced["tools"]
-    assert "one fenced code block" in forced["messages"][-1]["content"]
-    assert "in plain words" not in forced["messages"][-1]["content"]
+    assert "in plain words" in forced["messages"][-1]["content"]
     assert result.steps == 5 and "key=rank" in (tmp_path / "solution.py").read_text()
 
 
