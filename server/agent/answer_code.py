@@ -167,6 +167,10 @@ class AnswerCodeGuard:
         if tool == "read_file" and isinstance(path, str) and path.endswith(".py"):
             self.read_paths.append(path)
 
+    def paths(self) -> list[str]:
+        """The Python files this run read or the request names, the last read first."""
+        return list(dict.fromkeys([*reversed(self.read_paths), *named_python_paths(self.request)]))
+
     def candidates(self, answer: str) -> list[str]:
         """Files whose definitions the answer may hold, when the guard applies at all."""
         edited = self.model_edited and not self.invited
@@ -175,6 +179,16 @@ class AnswerCodeGuard:
         if not _PYTHON_BLOCK.search(answer):
             return []
         return list(dict.fromkeys([*reversed(self.read_paths), *named_python_paths(self.request)]))
+
+    def awaits_code(self) -> bool:
+        """Whether a change was asked for and none made yet: no file changed, no code applied
+        (the loop then has the request's named definitions checked, edit_check.py)."""
+        return (
+            asks_for_change(self.request)
+            and not self.model_edited
+            and self.applied == 0
+            and bool(self.read_paths or named_python_paths(self.request))
+        )
 
     def invite(self, paths: list[str]) -> bool:
         """Cairn's check of a change to ``paths`` failed and the model is asked to fix it: code

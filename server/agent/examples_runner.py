@@ -4,10 +4,12 @@ Not imported by Cairn: `edit_check.py` runs this file as a script, in the sandbo
 workspace's own ``python3`` (the user's code needs the user's packages, not Cairn's), so it uses
 only the standard library. Its one argument is the payload (base64 of zlib-compressed JSON:
 ``path``, ``module``, ``source``, ``targets`` as ``[name, docstring, first line or null]``,
-``marker``, ``example_seconds``, ``max_failures``). ``source`` is the text the agent sees, which
-in an editor may not be saved yet, so the module is built from it rather than imported from
-disk; the docstrings are given (not read from the objects) because a change may have dropped
-the examples it was meant to satisfy.
+``marker``, ``example_seconds``, ``max_failures``; a target's optional fourth item, true,
+compares its examples by value: they were written as prose, ``f(x) == [1,2]``, see
+informal_examples.py). ``source`` is the text the agent sees, which in an editor may not be
+saved yet, so the module is built from it rather than imported from disk; the docstrings are
+given (not read from the objects) because a change may have dropped the examples it was meant
+to satisfy.
 
 The result is one JSON line after ``marker`` on stdout, last: how many examples ran, the first
 failures (expected against got, or the exception's last line) and the total failed, or
@@ -18,6 +20,7 @@ not hide the other examples' results.
 
 from __future__ import annotations
 
+import ast
 import base64
 import doctest
 import json
@@ -58,11 +61,29 @@ def _last_line(exc: BaseException, path: str) -> str:
     return f"{text} ({path}, line {lines[-1]})" if lines else text
 
 
+class ValueChecker(doctest.OutputChecker):
+    """Doctest's text comparison, or for examples written as prose (``by_value``) the values
+    compared: the expected literal was typed by a person (``[1,2]``, ``"a"``)."""
+
+    by_value = False
+
+    def check_output(self, want: str, got: str, optionflags: int) -> bool:
+        if doctest.OutputChecker.check_output(self, want, got, optionflags):
+            return True
+        if not self.by_value:
+            return False
+        try:  # a call that returns None shows nothing
+            return bool(ast.literal_eval(want.strip()) == ast.literal_eval(got.strip() or "None"))
+        except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+            return False
+
+
 class CollectingRunner(doctest.DocTestRunner):
     """A doctest runner that keeps its failures as data instead of printing a report."""
 
     def __init__(self, example_seconds: float, max_failures: int) -> None:
-        doctest.DocTestRunner.__init__(self, verbose=False)
+        self.checker = ValueChecker()
+        doctest.DocTestRunner.__init__(self, checker=self.checker, verbose=False)
         self.example_seconds = example_seconds
         self.max_failures = max_failures
         self.failed = 0
@@ -90,7 +111,8 @@ class CollectingRunner(doctest.DocTestRunner):
         self._disarm()
 
     def report_failure(self, out: Out, test: doctest.DocTest, example: doctest.Example, got: str) -> None:
-        self._record(test, example, got=got or "(nothing)")
+        # An example that shows nothing returned None (a body not written yet, most often).
+        self._record(test, example, got=got or "None")
 
     def report_unexpected_exception(
         self, out: Out, test: doctest.DocTest, example: doctest.Example, exc_info: ExcInfo
@@ -126,9 +148,10 @@ def run(payload: dict) -> dict:
         return {"error": _last_line(exc, path)}
     parser = doctest.DocTestParser()
     runner = CollectingRunner(float(payload["example_seconds"]), int(payload["max_failures"]))
-    for name, docstring, line in payload["targets"]:
+    for name, docstring, line, *by_value in payload["targets"]:
         test = parser.get_doctest(docstring, dict(module.__dict__), name, path, None)
         runner.first_line = line
+        runner.checker.by_value = bool(by_value and by_value[0])
         runner.run(test, out=lambda text: None)
     return {"examples": runner.tries, "failed": runner.failed, "failures": runner.found}
 

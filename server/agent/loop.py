@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from cairn.server.agent.tools.base import ToolRegistry, ToolResult
 from cairn.server.agent.tools.context import ToolContext
 from cairn.server.agent.tools.errors import ToolError
 from cairn.server.agent.tools.textfiles import read_current
+from cairn.server.agent.tools.workspace import FileShown
 
 logger = logging.getLogger(__name__)
 
@@ -206,6 +208,10 @@ class Agent:
         guard's "check it" turn, so one answer never earns two notes."""
         applied = await self._apply_answer_code(guard, edits, answer, result)
         runs = await edits.run(self.tool_context, self.observer.status)
+        if not runs and not applied and guard.awaits_code():  # asked for a change, none made
+            runs = await edits.run_unchanged(
+                self.tool_context, self.observer.status, guard.paths(), guard.request
+            )
         if not runs:
             return guard.applied_note(*applied) if applied else None
         code_applies = (
@@ -330,15 +336,18 @@ class RepeatGuard:
     """Catches a model calling the same tool with the same arguments again (small models loop).
 
     A repeat is answered with a reminder instead of running the tool; after ``limit`` repeats the
-    next model call gets no tools, so the run ends with an answer. Tools that change the
-    workspace (``Tool.mutating``) reset the memory: reading a file again after editing it is no
-    repeat.
+    next model call gets no tools, so the run ends with an answer. Reading a file the run was
+    shown whole (`FileShown`) is a repeat whatever range it asks for: small models page through
+    a short file again and again with new line numbers (HumanEval runs hit their timeout so).
+    Tools that change the workspace (``Tool.mutating``) reset the memory: reading a file again
+    after editing it is no repeat.
     """
 
     def __init__(self, mutating: Callable[[str], bool], limit: int = 2) -> None:
         self.mutating = mutating
         self.limit = limit
         self._seen: set[str] = set()
+        self._whole: set[tuple[str, str]] = set()  # (tool, path): files shown whole, unchanged since
         self.repeated = 0
 
     @property
@@ -349,7 +358,22 @@ class RepeatGuard:
     def _signature(call: ToolCall) -> str:
         return call.name + json.dumps(call.arguments, sort_keys=True, default=str)
 
+    @staticmethod
+    def _file(call: ToolCall, path: object) -> tuple[str, str] | None:
+        return (
+            (call.name, posixpath.normpath(path.strip())) if isinstance(path, str) and path.strip() else None
+        )
+
     def refusal(self, call: ToolCall) -> ToolResult | None:
+        shown = self._file(call, (call.arguments or {}).get("path"))
+        if shown is not None and shown in self._whole:
+            self.repeated += 1
+            return ToolResult(
+                f"You already read all of {shown[1]} and it has not changed since: its text is "
+                "earlier in this conversation. Do not read it again: use it, call another tool, "
+                "or give your final answer now.",
+                is_error=True,
+            )
         if self._signature(call) not in self._seen:
             return None
         self.repeated += 1
@@ -363,8 +387,14 @@ class RepeatGuard:
     def ran(self, call: ToolCall, outcome: ToolResult) -> None:
         if self.mutating(call.name) and not outcome.is_error:
             self._seen.clear()
-        else:
-            self._seen.add(self._signature(call))
+            self._whole.clear()
+            return
+        self._seen.add(self._signature(call))
+        if isinstance(outcome.data, FileShown) and outcome.data.whole:
+            for path in ((call.arguments or {}).get("path"), outcome.data.path):
+                shown = self._file(call, path)
+                if shown is not None:
+                    self._whole.add(shown)
 
 
 def tool_output_chars(budget_tokens: int) -> int:

@@ -7,11 +7,13 @@ one is open (`textfiles.read_current`); walks honour `.gitignore` and run in wor
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import Field
 
 from cairn.server.agent.tools import search as engine
+from cairn.server.agent.tools.base import ToolResult
 from cairn.server.agent.tools.context import ToolContext
 from cairn.server.agent.tools.errors import ToolError
 from cairn.server.agent.tools.ignore import visible_entries
@@ -24,6 +26,19 @@ MAX_LINE_CHARS = 2000
 # Room kept for read_file's header and footer when it pages to fit the model's window.
 PAGE_NOTE_CHARS = 200
 MAX_LIST_SCAN = 20_000
+# A range inside a file this short is widened to the whole file: small models ask for a first
+# page (lines 1-10), never see the rest (a docstring's examples, the end of a function) and page
+# through it step by step; the whole of a short file costs little more than a page of it.
+WHOLE_FILE_LINES = 150
+
+
+@dataclass(frozen=True)
+class FileShown:
+    """read_file's result ``data``: which file it showed, and whether all of it (the loop's
+    repeat guard treats reading that file again, unchanged, as a repeat whatever the range)."""
+
+    path: str
+    whole: bool
 
 
 async def read_file(
@@ -31,11 +46,12 @@ async def read_file(
     path: str,
     start_line: Annotated[int, Field(ge=1)] | None = None,
     end_line: Annotated[int, Field(ge=1)] | None = None,
-) -> str:
+) -> ToolResult:
     """Read a text file of the workspace, with line numbers.
 
     Shows the editor's unsaved text when the file is open there. Without a range, shows the
-    first 2000 lines; the header says how many lines the file has.
+    first 2000 lines; the header says how many lines the file has. A short file is always
+    shown whole.
 
     Args:
         path: File path relative to the workspace root.
@@ -50,6 +66,8 @@ async def read_file(
         raise ToolError(f"end_line ({end_line}) is before start_line ({first}).")
     if total and first > total:
         raise ToolError(f"{current.path!r} has {total} lines; start_line {first} is past the end.")
+    if total <= WHOLE_FILE_LINES:
+        first, end_line = 1, None
     last = min(total, end_line if end_line is not None else first + DEFAULT_READ_LINES - 1)
     source = (
         f"editor buffer, version {current.version}"
@@ -59,7 +77,7 @@ async def read_file(
         else "disk"
     )
     if total == 0:
-        return f"{current.path} (empty file, from {source})"
+        return ToolResult(f"{current.path} (empty file, from {source})", data=FileShown(current.path, True))
     # A small model's window holds fewer lines: stop at a whole line within its room (the
     # header and footer's room kept aside) rather than have the registry cut mid-line.
     room = (ctx.output_chars - PAGE_NOTE_CHARS) if ctx.output_chars else None
@@ -79,7 +97,8 @@ async def read_file(
     footer = ""
     if last < total:
         footer = f"\n[{total - last} more lines; read them with start_line={last + 1}]"
-    return header + "\n" + "\n".join(body) + footer
+    shown = FileShown(current.path, whole=first == 1 and last == total)
+    return ToolResult(header + "\n" + "\n".join(body) + footer, data=shown)
 
 
 async def list_files(

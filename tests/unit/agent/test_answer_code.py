@@ -166,6 +166,30 @@ async def test_nothing_is_applied_when_the_request_asks_for_no_change_or_the_mod
     assert "key=rank" not in (tmp_path / "solution.py").read_text()
 
 
+@pytest.mark.asyncio
+async def test_paging_through_a_file_seen_whole_is_a_repeat(tmp_path):
+    # HumanEval/10 and /101 on the 0.5B model: read_file with new line numbers each time, until
+    # the run's timeout.
+    agent, _ = make_agent(tmp_path)
+
+    def page(start: int, end: int) -> dict:
+        args = {"path": "solution.py", "start_line": start, "end_line": end}
+        return {"tool_calls": [{"name": "read_file", "arguments": args}]}
+
+    with ScriptedModel(turns=[page(1, 5), page(6, 10), page(1, 3), ANSWER, "Checked."]) as script:
+        result = await agent.run(REQUEST)
+    reads = [m for m in script.requests[1]["messages"] if m["role"] == "tool"]
+    assert "def unrelated" in reads[0]["content"]  # a short file is shown whole at once
+    assert "(repeated, not run)" in " ".join(agent.observer.statuses)
+    forced = script.requests[3]
+    # Asked for "the complete changed code in one fenced code block" instead, the 0.5B model
+    # gave the unfinished prompt back on 5 HumanEval problems it had solved when asked to
+    # answer in plain words (12/30 against 17/30): the plain-words turn stays.
+    assert not forced["tools"]
+    assert "in plain words" in forced["messages"][-1]["content"]
+    assert result.steps == 5 and "key=rank" in (tmp_path / "solution.py").read_text()
+
+
 def test_two_redefined_functions_are_replaced_and_the_one_between_them_is_kept():
     file_text = "def a():\n    return 0\n\n\ndef b():\n    return 'b'\n\n\ndef c():\n    return 0\n"
     answer = "```python\ndef a():\n    return 1\n\n\ndef c():\n    return 3\n```"

@@ -94,6 +94,18 @@ async def test_read_file_ranges(layout: Layout, make_ctx, call):
     assert zero.is_error and "greater than or equal to 1" in zero.content
 
 
+async def test_read_file_shows_a_short_file_whole_whatever_the_range(layout: Layout, make_ctx, call):
+    # Small models ask for lines 1-10 and never see a docstring's examples further down.
+    (layout.ws / "short.py").write_text("".join(f"x{i} = {i}\n" for i in range(1, 41)))
+    result = await call(make_ctx(), "read_file", path="short.py", start_line=1, end_line=10)
+    assert result.content.startswith("short.py (lines 1-40 of 40")
+    assert "x40 = 40" in result.content and "more lines" not in result.content
+    assert result.data.path == "short.py" and result.data.whole
+    (layout.ws / "long.txt").write_text("".join(f"line {i}\n" for i in range(1, 3001)))
+    part = await call(make_ctx(), "read_file", path="long.txt", start_line=1, end_line=10)
+    assert not part.data.whole
+
+
 async def test_read_file_line_endings_and_empty(layout: Layout, make_ctx, call):
     (layout.ws / "crlf.txt").write_bytes(b"one\r\ntwo\rthree")
     (layout.ws / "empty.txt").write_bytes(b"")
