@@ -26,8 +26,8 @@ MAX_LINE_CHARS = 2000
 # Room kept for read_file's header and footer when it pages to fit the model's window.
 PAGE_NOTE_CHARS = 200
 MAX_LIST_SCAN = 20_000
-# A range inside a file this short is widened to the whole file: small models ask for a first
-# page (lines 1-10), never see the rest (a docstring's examples, the end of a function) and page
+# A first page of a file this short is widened to the whole file: small models ask for lines
+# 1-10, never see the rest (a docstring's examples, the end of a function) and page
 # through it step by step; the whole of a short file costs little more than a page of it.
 WHOLE_FILE_LINES = 150
 
@@ -50,8 +50,8 @@ async def read_file(
     """Read a text file of the workspace, with line numbers.
 
     Shows the editor's unsaved text when the file is open there. Without a range, shows the
-    first 2000 lines; the header says how many lines the file has. A short file is always
-    shown whole.
+    first 2000 lines; the header says how many lines the file has. A range from line 1 of a
+    short file shows all of it.
 
     Args:
         path: File path relative to the workspace root.
@@ -66,8 +66,8 @@ async def read_file(
         raise ToolError(f"end_line ({end_line}) is before start_line ({first}).")
     if total and first > total:
         raise ToolError(f"{current.path!r} has {total} lines; start_line {first} is past the end.")
-    if total <= WHOLE_FILE_LINES:
-        first, end_line = 1, None
+    if total <= WHOLE_FILE_LINES and first == 1:  # a first page of a short file: all of it
+        end_line = None
     last = min(total, end_line if end_line is not None else first + DEFAULT_READ_LINES - 1)
     source = (
         f"editor buffer, version {current.version}"

@@ -104,6 +104,9 @@ async def test_read_file_shows_a_short_file_whole_whatever_the_range(layout: Lay
     (layout.ws / "long.txt").write_text("".join(f"line {i}\n" for i in range(1, 3001)))
     part = await call(make_ctx(), "read_file", path="long.txt", start_line=1, end_line=10)
     assert not part.data.whole
+    # A range that starts further down is a deliberate choice: it is honoured.
+    middle = await call(make_ctx(), "read_file", path="short.py", start_line=20, end_line=22)
+    assert middle.content.startswith("short.py (lines 20-22 of 40") and not middle.data.whole
 
 
 async def test_read_file_line_endings_and_empty(layout: Layout, make_ctx, call):
