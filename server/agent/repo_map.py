@@ -22,10 +22,10 @@ import re
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from cairn.server.agent.repo_symbols import FileOutline, outline, wants_text
+from cairn.server.agent.repo_symbols import FileOutline, constant_name, outline, wants_text
 from cairn.server.agent.tools.confine import ConfinedWorkspace
 from cairn.server.agent.tools.errors import ToolError
 from cairn.server.agent.tools.ignore import visible_entries
@@ -93,7 +93,7 @@ class MapEntry:
 
     @classmethod
     def of(cls, path: str, size: int, mtime_ns: int, found: FileOutline) -> MapEntry:
-        names = [*found.symbols, *(c.split(" = ", 1)[0] for c in found.constants)]
+        names = [*found.symbols, *map(constant_name, found.constants)]
         symbol_terms = frozenset(w for s in names for w in words(s))
         return cls(
             path, size, mtime_ns, found, path_words(path), symbol_terms, frozenset(words(found.summary))
@@ -219,14 +219,14 @@ class RepoMap:
                 weights[term] = math.log(1 + total / seen)
         return weights
 
-    def ranked(self, request: str) -> list[tuple[float, MapEntry]]:
-        """Every file with its relevance to ``request``, most relevant first.
+    def _ranked(self, weights: dict[str, float]) -> list[tuple[float, float, MapEntry]]:
+        """Every file with its relevance to the request (``weights``) and the request's part of it,
+        most relevant first.
 
         A request word in the path counts double, in a symbol once, in the docstring's first
         line half; a file changed lately gets ``RECENT_BONUS``; files with neither keep a small
         prior (defines things, is not a test, is shallow), so the map of an unrelated request
         still shows the project's core."""
-        weights = self._weights(request)
         scored = []
         for item in self._entries.values():
             prior = (0.3 if item.outline.symbols else 0.0) - 0.05 * item.path.count("/")
@@ -234,8 +234,9 @@ class RepoMap:
                 prior -= 0.2
             if item.path in self._recent:
                 prior += RECENT_BONUS
-            scored.append((request_score(item, weights) + prior, item))
-        scored.sort(key=lambda pair: (-pair[0], pair[1].path))
+            matched = request_score(item, weights)
+            scored.append((matched + prior, matched, item))
+        scored.sort(key=lambda triple: (-triple[0], triple[2].path))
         return scored
 
     # ---- rendering ----------------------------------------------------------------------------
@@ -255,14 +256,14 @@ class RepoMap:
     def _render(self, request: str, cap: int, count: Callable[[str], int]) -> str:
         if not self._entries:
             return ""
-        ranked = self.ranked(request)
         weights = self._weights(request)
-        related = [item for _, item in ranked if request_score(item, weights) > 1]
+        scored = self._ranked(weights)
+        related = [item for _, matched, item in scored if matched > 1]
         relevant = {item.path for item in related[:SUMMARIES_SHOWN]}
         used = count(HEADING) + 1
         reserve = min(cap // 5, 8 * len({_dir_of(p, 2) for p in self._entries}))
         chosen: dict[str, str] = {}
-        for _, item in ranked:
+        for _, _, item in scored:
             line = _line(item, weights, item.path in relevant)
             cost = count(line) + 1
             if used + cost + reserve > cap:
@@ -338,10 +339,14 @@ def _line(item: MapEntry, weights: dict[str, float], with_summary: bool) -> str:
     tests = [s for s in public if s.startswith("test")]
     # A test's constants are fixtures, not the project's facts: not worth their room.
     fixtures = is_test_path(item.path)
-    constants = (
-        [] if fixtures else _first(list(item.outline.constants), MAX_CONSTANTS_SHOWN, weights, "constant")
+    constants, more_constants = (
+        ([], 0) if fixtures else _first(item.outline.constants, MAX_CONSTANTS_SHOWN, weights)
     )
-    symbols = _first([s for s in public if not s.startswith("test")], MAX_SYMBOLS_SHOWN, weights, "more")
+    if more_constants:
+        constants.append(f"+{more_constants} constant{'s' if more_constants > 1 else ''}")
+    symbols, more = _first([s for s in public if not s.startswith("test")], MAX_SYMBOLS_SHOWN, weights)
+    if more:
+        symbols.append(f"+{more} more")
     if tests:
         symbols.append(f"{len(tests)} test{'s' if len(tests) > 1 else ''}")
     shown = constants + symbols
@@ -351,16 +356,15 @@ def _line(item: MapEntry, weights: dict[str, float], with_summary: bool) -> str:
     return line
 
 
-def _first(names: list[str], limit: int, weights: dict[str, float], what: str) -> list[str]:
+def _first(names: Sequence[str], limit: int, weights: dict[str, float]) -> tuple[list[str], int]:
     """At most ``limit`` of ``names`` in their order, those matching the request kept first,
-    and a count of the rest (``+3 more``)."""
+    and how many were left out."""
     if len(names) <= limit:
-        return names
-    matching = [n for n in names if any(w in weights for w in words(n.split(" = ", 1)[0]))]
-    keep = set((matching + names)[:limit])
+        return list(names), 0
+    matching = [n for n in names if any(w in weights for w in words(constant_name(n)))]
+    keep = set([*matching, *names][:limit])
     shown = [n for n in names if n in keep]
-    rest = len(names) - len(shown)
-    return [*shown, f"+{rest} {what}{'s' if rest > 1 and what == 'constant' else ''}"]
+    return shown, len(names) - len(shown)
 
 
 def _dir_of(path: str, depth: int) -> str:

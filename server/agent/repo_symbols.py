@@ -64,6 +64,11 @@ class FileOutline:
     constants: tuple[str, ...] = ()
 
 
+def constant_name(shown: str) -> str:
+    """The name of one of ``FileOutline.constants`` (``NAME = value`` or ``NAME``)."""
+    return shown.split(" = ", 1)[0]
+
+
 def suffix_of(path: str) -> str:
     name = path.rsplit("/", 1)[-1]
     return name[name.rfind(".") :].lower() if "." in name else ""
