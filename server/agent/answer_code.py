@@ -178,7 +178,7 @@ class AnswerCodeGuard:
             return []
         if not _PYTHON_BLOCK.search(answer):
             return []
-        return list(dict.fromkeys([*reversed(self.read_paths), *named_python_paths(self.request)]))
+        return self.paths()
 
     def awaits_code(self) -> bool:
         """Whether a change was asked for and none made yet: no file changed, no code applied
@@ -187,7 +187,7 @@ class AnswerCodeGuard:
             asks_for_change(self.request)
             and not self.model_edited
             and self.applied == 0
-            and bool(self.read_paths or named_python_paths(self.request))
+            and bool(self.paths())
         )
 
     def invite(self, paths: list[str]) -> bool:

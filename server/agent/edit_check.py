@@ -218,7 +218,7 @@ def parse_run(path: str, names: tuple[str, ...], stdout: str, marker: str) -> Ex
 
 async def run_examples(ctx: ToolContext, path: str, text: str, targets: list[Target]) -> ExampleRun:
     """Run ``targets`` against ``text`` (the current text of ``path``) in the sandbox."""
-    names = tuple(dict.fromkeys(t.name.split(".")[0] for t in targets))
+    names = _top_names(targets)
     marker = f"CAIRN-EXAMPLES-{secrets.token_hex(8)}:"  # code under test cannot guess it
     program = await asyncio.to_thread(_program, path, text, targets, marker)
     if program is None:
@@ -240,6 +240,11 @@ async def run_examples(ctx: ToolContext, path: str, text: str, targets: list[Tar
         # runner's own failure (no interpreter, one too old), not the model's.
         return ExampleRun(path, names, unchecked=last)
     return ExampleRun(path, names, error=f"the run was killed by signal {-(result.exit_code or 0)}: {last}")
+
+
+def _top_names(targets: list[Target]) -> tuple[str, ...]:
+    """The top-level definitions ``targets`` belong to (``Cls`` for ``Cls.method``), once each."""
+    return tuple(dict.fromkeys(t.name.split(".")[0] for t in targets))
 
 
 def _code(names: tuple[str, ...]) -> str:
@@ -315,7 +320,7 @@ class EditCheck:
                 continue  # deleted or unreadable since: nothing to run
             targets = await asyncio.to_thread(find, current.text)
             if targets:
-                names = _code(tuple(dict.fromkeys(t.name.split(".")[0] for t in targets)))
+                names = _code(_top_names(targets))
                 status(f"Running the docstring examples of {names} in {path}")
                 run = await run_examples(ctx, path, current.text, targets)
                 if run.unchecked:
