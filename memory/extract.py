@@ -84,12 +84,13 @@ _NUMBERED_LINE = re.compile(r"^\s*(\d+)\t(.*)$")
 _COMMENT = re.compile(r"^\s*(?:#|//|--|;|/\*|\*|<!--|rem\b)", re.IGNORECASE)
 # KEY=value, key: value, key = "value", NAME = Decimal("18.75") (one scalar or a call of a name
 # with one literal, not code); a trailing comment ("# cm^3 per kg") is allowed and kept.
+_CALL_OF_LITERAL = r"[A-Za-z_]\w*\((?:\"[^\"]*\"|'[^']*'|[\d.]+)\)"  # Decimal("18.75")
 _ASSIGNMENT = re.compile(
     r"^\s*(?:export\s+)?[\"']?([A-Za-z_][\w.\-\[\]]*)[\"']?\s*(?:=|:)\s*"
-    r"(\"[^\"]*\"|'[^']*'|[A-Za-z_]\w*\((?:\"[^\"]*\"|'[^']*'|[\d.]+)\)|[^\s(){}\[\];]+)\s*,?\s*"
+    rf"(\"[^\"]*\"|'[^']*'|{_CALL_OF_LITERAL}|[^\s(){{}}\[\];]+)\s*,?\s*"
     r"(?:(?:#|//)(?:\s.*)?)?$"
 )
-_LITERAL_CALL = re.compile(r"^[A-Za-z_]\w*\((?:\"[^\"]*\"|'[^']*'|[\d.]+)\)$")
+_LITERAL_CALL = re.compile(rf"^{_CALL_OF_LITERAL}$")
 _CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # A result summary printed as key=value pairs ("done: rows=87 shipments_new=42"): the numbers a
 # run produced, which a user asks for later and no file holds.

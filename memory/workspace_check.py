@@ -74,20 +74,16 @@ def _text_of(root: Path, rel_path: str) -> str | bool:
     # A directory is checked before wrapping the handle: open() of one raises IsADirectoryError.
     try:
         st = os.fstat(fd)
-    except OSError:
-        os.close(fd)
-        return False
-    if not stat.S_ISREG(st.st_mode):
-        os.close(fd)
-        return False
-    if st.st_size > MAX_SCAN_BYTES:
-        os.close(fd)
-        return True
-    try:
-        with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        if st.st_size > MAX_SCAN_BYTES:
+            return True
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(MAX_SCAN_BYTES + 1)
     except OSError:  # unreadable (an I/O error): no text to judge by
         return False
+    finally:
+        os.close(fd)
     if len(data) > MAX_SCAN_BYTES:  # grew while we read it
         return True
     return data.decode("utf-8", errors="replace")
