@@ -19,8 +19,8 @@ from cairn.skills.skill import Skill
 from cairn.skills.sources import SkillSource
 
 INDEX_HEADER = (
-    "Skills: instructions for specific kinds of work. When a request matches a description, "
-    "call load_skill(name) and follow the instructions it returns."
+    "Skills: detailed instructions for recurring kinds of work. When a request matches a description, "
+    "call load_skill(name) before you start, then follow the instructions it returns."
 )
 
 

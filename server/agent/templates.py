@@ -37,7 +37,8 @@ def fill(text: str, **values: object) -> str:
 
 def system_prompt(workspace: Path | None, skill_index: str = "", today: date | None = None) -> str:
     """The agent's system prompt, with the skill index when skills are available."""
-    skills = fill(template("skills_section.md"), index=skill_index.strip()) if skill_index.strip() else ""
+    # The index carries its own header (cairn.skills.catalog.INDEX_HEADER): one explanation only.
+    skills = f"\n{skill_index.strip()}" if skill_index.strip() else ""
     return (
         fill(
             template("system.md"),
