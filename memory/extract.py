@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields
 
 from cairn.memory.note_sources import PASTED_LABEL
 from cairn.memory.records import StoredMessage
+from cairn.memory.shell_commands import only_looks
 from cairn.memory.statements import (
     is_chatter,
     is_command,
@@ -81,6 +82,9 @@ _PATH_ARGS = ("path", "file", "filename", "file_path", "target", "paths", "files
 _QUERY_ARGS = ("query", "pattern", "regex", "text", "glob")
 # read_file numbers its lines as "    12\t..."; search tools print "path:12: ...".
 _NUMBERED_LINE = re.compile(r"^\s*(\d+)\t(.*)$")
+# A file's line that a search printed, "path:12: line" (the search tool, grep -n, rg -n); the path
+# has a dot or a slash, so a time ("10:30:45") is not one.
+_GREP_HIT = re.compile(r"^(?P<path>(?=[^:\s]*[./])[\w.@+/-]+):(?P<number>\d+):(?P<line>.*)$")
 _COMMENT = re.compile(r"^\s*(?:#|//|--|;|/\*|\*|<!--|rem\b)", re.IGNORECASE)
 # KEY=value, key: value, key = "value", NAME = Decimal("18.75") (one scalar or a call of a name
 # with one literal, not code); a trailing comment ("# cm^3 per kg") is allowed and kept.
@@ -148,7 +152,8 @@ def _resources(text: str) -> list[str]:
 def _from_tool_call(name: str, args: dict, out: Extraction) -> None:
     for key in _COMMAND_ARGS:
         if isinstance(args.get(key), str):
-            out.commands.append(args[key])
+            if not only_looks(args[key]):  # what a look found is in its output, read below
+                out.commands.append(args[key])
             out.live_resources += _resources(args[key])
     changed = _WRITE_TOOL.search(name) is not None
     how = name
@@ -257,14 +262,20 @@ def discovered_value_line(line: str, *, in_code: bool, in_prose: bool = False) -
     return bool(URL.search(text) or HOST_PORT.search(text) or HOSTNAME.search(text) or IP.search(text))
 
 
-def _discovered(text: str, source: str) -> list[str]:
+def _discovered(text: str, source: str, tool: str) -> list[str]:
     found: list[str] = []
     in_code = _is_code_path(source)
     in_prose = _PROSE_FILE.search(source) is not None
     numbered = not source.startswith("command ")
     for raw in text.splitlines():
         match = _NUMBERED_LINE.match(raw) if numbered else None
-        line, where = (match.group(2), f"{source}:{match.group(1)}") if match else (raw, source)
+        hit = None if match else _GREP_HIT.match(raw)
+        if match:
+            line, where = match.group(2), f"{source}:{match.group(1)}"
+        elif hit:  # a file's line that a search printed: the file is its place, as for read_file
+            line, where = hit.group("line"), f"{tool} {hit.group('path')}:{hit.group('number')}"
+        else:
+            line, where = raw, source
         if raw.startswith(("--- ", "exit code ")) or not discovered_value_line(
             line, in_code=in_code, in_prose=in_prose
         ):
@@ -317,7 +328,7 @@ def _from_tool_output(text: str, name: str, args: dict, out: Extraction) -> None
     elif _WRITE_TOOL.search(name):  # an edit echoes its diff: "FAILED" in changed text is no error
         errors = [line for line in errors if not _DIFF_LINE.match(line)]
     added = _added_lines(text) if _WRITE_TOOL.search(name) else None
-    discovered = _discovered(text if added is None else added, source_of(name, args))
+    discovered = _discovered(text if added is None else added, source_of(name, args), name)
     out.errors += [f"{line} (tool output: {name})" for line in errors]
     # A config line with an address is one discovered value, not also a live resource.
     seen = {d.rsplit(" — from ", 1)[0] for d in discovered}

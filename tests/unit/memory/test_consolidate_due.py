@@ -97,7 +97,9 @@ async def test_chit_chat_and_timestamped_lines_never_become_standing_instruction
 
 async def test_unrelated_commands_are_not_contradictions(store, workspace):
     session = await store.new_session()
-    for n, command in enumerate(["grep -rn RETRY_LIMIT config/app.yml", "grep -rn TIMEOUT_S src/app.py"]):
+    for n, command in enumerate(
+        ["pytest tests/test_retry.py -k RETRY_LIMIT", "pytest tests/test_app.py -k TIMEOUT_S"]
+    ):
         call = {
             "id": f"c{n}",
             "type": "function",
@@ -110,7 +112,7 @@ async def test_unrelated_commands_are_not_contradictions(store, workspace):
         await CheckpointWriter(store, None).write_now(session)
     report = await consolidate(store, workspace_root=workspace, model=None, now=NOW)
     texts = {m.text for m in await store.list_memories()}
-    assert {"`grep -rn RETRY_LIMIT config/app.yml`", "`grep -rn TIMEOUT_S src/app.py`"} <= texts
+    assert {"`pytest tests/test_retry.py -k RETRY_LIMIT`", "`pytest tests/test_app.py -k TIMEOUT_S`"} <= texts
     assert report.dropped == []
 
 

@@ -71,7 +71,7 @@ def test_two_unrelated_commands_both_survive_a_merge():
             {
                 "role": "assistant",
                 "content": None,
-                "tool_calls": [_call("1", "shell", command="grep -rn RETRY_LIMIT config/app.yml")],
+                "tool_calls": [_call("1", "shell", command="pytest tests/test_retry.py -k RETRY_LIMIT")],
             }
         )
     )
@@ -80,12 +80,15 @@ def test_two_unrelated_commands_both_survive_a_merge():
             {
                 "role": "assistant",
                 "content": None,
-                "tool_calls": [_call("2", "shell", command="grep -rn TIMEOUT_S src/app.py")],
+                "tool_calls": [_call("2", "shell", command="pytest tests/test_app.py -k TIMEOUT_S")],
             }
         )
     )
     data = merge(merge(None, first, {}), second, {})
-    assert data["commands"] == ["grep -rn RETRY_LIMIT config/app.yml", "grep -rn TIMEOUT_S src/app.py"]
+    assert data["commands"] == [
+        "pytest tests/test_retry.py -k RETRY_LIMIT",
+        "pytest tests/test_app.py -k TIMEOUT_S",
+    ]
 
 
 def test_a_changed_value_of_the_same_subject_supersedes_and_is_kept_as_history():
@@ -741,4 +744,62 @@ def test_a_changed_file_names_the_definitions_the_edit_added():
         "src/nightlog/header.py (propose_edit: adds _split_value_comment)",
         "tests/test_saturation.py (create_file: adds SaturationTests, test_peak_at_limit_is_saturated)",
         "README.md (propose_edit)",
+    ]
+
+
+def test_a_command_that_only_looks_is_not_remembered_but_what_it_showed_is():
+    # The next day's summary listed `ls docs/...` and `grep -rn ...` among the work done: a look
+    # at the tree is not something a later session runs again, while what it found is kept.
+    found = extract(
+        _rows(
+            *_tool_exchange(
+                "c1",
+                "run_command",
+                "requirements.txt:3:psycopg[binary]==3.2.1",
+                command="grep -rn 'psycopg' requirements*.txt pyproject.toml",
+            ),
+            *_tool_exchange(
+                "c2", "run_command", "README.md", command="ls docs/schema-requests docs/platform-requests"
+            ),
+            *_tool_exchange("c3", "run_command", "[carrier]", command="cat config/carriers.ini | head -n 20"),
+            *_tool_exchange("c4", "run_command", "On branch main", command="git status && git diff --stat"),
+            *_tool_exchange(
+                "c5",
+                "run_command",
+                "Ran 67 tests in 0.146s",
+                command="python3 -m unittest discover -s tests 2>&1 | tail -n 15",
+            ),
+            *_tool_exchange("c6", "run_command", "ok", command="find . -name '*.pyc' -delete"),
+            *_tool_exchange("c7", "run_command", "ok", command="sed -i 's/a/b/' setup.cfg"),
+        )
+    )
+    assert found.commands == [
+        "python3 -m unittest discover -s tests 2>&1 | tail -n 15",
+        "find . -name '*.pyc' -delete",
+        "sed -i 's/a/b/' setup.cfg",
+    ]
+    assert any("psycopg[binary]==3.2.1" in line for line in found.discovered)
+
+
+def test_a_search_hit_is_kept_as_the_files_line_with_its_place():
+    found = extract(
+        _rows(
+            *_tool_exchange(
+                "s1",
+                "search",
+                "deploy/k8s/overlays/staging/kustomization.yaml:18:   - PGHOST=pg-stg-01.int.example.net\n"
+                "10:30:45 not a file",
+                query="PGHOST",
+            ),
+            *_tool_exchange(
+                "c1",
+                "run_command",
+                "requirements.txt:3:psycopg[binary]==3.2.1",
+                command="grep -n psycopg requirements.txt",
+            ),
+        )
+    )
+    assert found.discovered == [
+        "- PGHOST=pg-stg-01.int.example.net — from search deploy/k8s/overlays/staging/kustomization.yaml:18",
+        "psycopg[binary]==3.2.1 — from run_command requirements.txt:3",
     ]
