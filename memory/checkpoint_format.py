@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from cairn.memory.extract import Extraction, strong_values
-from cairn.memory.note_sources import copied_from
+from cairn.memory.note_sources import LEFT_OUT, copied_from
 from cairn.memory.ports import TokenCounter, approx_tokens
 from cairn.memory.statements import subjectless
 from cairn.memory.values import TABLE_ROW, key_values, rekeyed, same_subject
@@ -303,6 +303,36 @@ def _drop_index(spec: Field, items: list[str]) -> int:
                 if not keeps(item):
                     return index
     return 0
+
+
+def fit_keeping_new(
+    previous: dict[str, Any] | None,
+    merged: dict[str, Any],
+    max_tokens: int,
+    count_tokens: TokenCounter = approx_tokens,
+) -> dict[str, Any]:
+    """``merged`` (``previous`` extended with a new range) fit to ``max_tokens``, with the items
+    the range added that the fit dropped kept under ``LEFT_OUT``. They are never shown, but
+    recall finds them and consolidation reads them: a range that says more than a checkpoint
+    can show (a long command output) loses nothing before memory has it. What an earlier
+    checkpoint already held is not repeated, so each item is stored about once."""
+    data = fit(merged, max_tokens, count_tokens)
+    before = previous or {}
+    left_out: dict[str, list[str]] = {}
+    for key in LIST_KEYS:
+        known = set(data[key]) | set(before.get(key, []))
+        new = [item for item in merged[key] if item not in known]
+        if new:
+            left_out[key] = new
+    if left_out:
+        data[LEFT_OUT] = left_out
+    return data
+
+
+def with_left_out(data: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint's lists with what its cap left out appended: everything its range found."""
+    extra = data.get(LEFT_OUT) or {}
+    return {**data, **{key: list(data.get(key, [])) + list(extra.get(key, [])) for key in LIST_KEYS}}
 
 
 def fit(data: dict[str, Any], max_tokens: int, count_tokens: TokenCounter = approx_tokens) -> dict[str, Any]:

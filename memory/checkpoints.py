@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass, field
 from importlib import resources
 
-from cairn.memory.checkpoint_format import fit, merge, parse_narrative, render
+from cairn.memory.checkpoint_format import fit_keeping_new, merge, parse_narrative, render
 from cairn.memory.extract import extract
 from cairn.memory.ports import TextModel, TokenCounter, approx_tokens
 from cairn.memory.records import CheckpointRecord, StoredMessage
@@ -190,8 +190,10 @@ class CheckpointWriter:
         narrative: dict[str, str] = {}
         if self.model is not None:
             narrative = await self._narrative(self.model, previous, rows)
-        data = merge(previous.data if previous else None, extract(rows), narrative)
-        data = fit(data, self.max_checkpoint_tokens, self.count_tokens)
+        before = previous.data if previous else None
+        data = fit_keeping_new(
+            before, merge(before, extract(rows), narrative), self.max_checkpoint_tokens, self.count_tokens
+        )
         record = await self.store.save_checkpoint_if_current(
             session_id,
             base_last_seq=base,

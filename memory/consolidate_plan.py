@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cairn.memory.checkpoint_format import with_left_out
 from cairn.memory.dates import absolutize_dates
 from cairn.memory.note_sources import FROM_LABEL, PASTED_LABEL, TOOL_OUTPUT_LABEL
 from cairn.memory.records import Anchor, CheckpointRecord, Memory, Source, Status, Tier
@@ -96,7 +97,7 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
     session, and the date. Lines checkpoints wrote before the extraction learnt better
     (questions filed as directives, context-free lines) are re-checked here.
     """
-    data, session = checkpoint.data, checkpoint.session_id
+    data, session = with_left_out(checkpoint.data), checkpoint.session_id
     where = (
         f"checkpoint {checkpoint.id} of session {session[:8]}"
         if checkpoint.id

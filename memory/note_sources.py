@@ -68,6 +68,16 @@ SECTION_PROVENANCE: dict[str, NoteProvenance] = {
 }
 
 
+# The checkpoint key holding what a range added beyond the checkpoint's cap: never shown in a
+# context, but indexed like the rest ("left_out.discovered") and read by consolidation.
+LEFT_OUT = "left_out"
+
+
+def checkpoint_field(section: str) -> str:
+    """The field a checkpoint line belongs to, whether the checkpoint showed it or left it out."""
+    return section.removeprefix(f"{LEFT_OUT}.")
+
+
 def note_provenance(section: str) -> NoteProvenance:
     """The provenance of a note from ``section`` (a checkpoint key, ``narrative.*`` or ``title``)."""
     if section.startswith("narrative"):

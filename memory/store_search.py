@@ -19,7 +19,7 @@ from typing import Any
 from cairn.memory.fts import adjacency_parts, match_query, quoted, topic_terms
 from cairn.memory.fusion import MEANING_ONLY_FLOOR, MEANING_QUESTION_WEIGHT, fuse
 from cairn.memory.gist import gist
-from cairn.memory.note_sources import label_start, note_kind, note_provenance
+from cairn.memory.note_sources import checkpoint_field, label_start, note_kind, note_provenance
 from cairn.memory.ranking import idf, saturation, token_count
 from cairn.memory.records import HistoryHit, RecallHit, StoredMessage
 from cairn.memory.snippets import CLOSE, OPEN, spans, window
@@ -354,12 +354,13 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
             (match, pool),
         )
         newest: dict[tuple[str, str, str], Any] = {}
-        for row in rows:
+        for found_row in rows:
+            row = {**dict(found_row), "section": checkpoint_field(found_row["section"])}
             key = (row["session_id"], row["section"], " ".join(row["text"].split()))
             kept = newest.get(key)
             if kept is None or row["created_at"] > kept["created_at"]:
                 best = row["score"] if kept is None else min(row["score"], kept["score"])
-                newest[key] = {**dict(row), "score": best}
+                newest[key] = {**row, "score": best}
             else:
                 kept["score"] = min(kept["score"], row["score"])
         for row in newest.values():

@@ -163,3 +163,38 @@ def test_usable_window_keeps_the_reply_and_a_margin_out():
     assert usable_window(200_000, 8_000) == 200_000 - 8_000 - 20_000
     assert 4_000 <= usable_window(WINDOW, 4_096) < WINDOW - 2_048
     assert 0.25 <= ROLLING_SHARE <= 0.4
+
+
+async def test_what_a_range_adds_beyond_the_checkpoints_cap_still_reaches_memory(store, tmp_path):
+    # A long command output names more values than a checkpoint of max_checkpoint_tokens can
+    # show; the checkpoint shows the newest, and the rest must not be lost before consolidation
+    # (a real session's "done: ... shipments_new=42 ..." line never reached memory this way).
+    from datetime import UTC, datetime
+
+    from cairn.memory.checkpoint_format import render
+    from cairn.memory.consolidate import consolidate
+
+    writer = CheckpointWriter(store, None, max_checkpoint_tokens=400)
+    session = await store.new_session()
+    await _ask(store, session, "Run the import for both sample nights and tell me what it did.")
+    for batch in range(3):  # three commands, ten summary lines each
+        output = "\n".join(
+            f"done: night={n} files_failed=0 rows={100 + n} shipments_new={40 + n}"
+            for n in range(10 * batch, 10 * batch + 10)
+        )
+        args = json.dumps({"command": f"make import BATCH={batch}"})
+        call = {"id": f"c{batch}", "type": "function", "function": {"name": "run_command", "arguments": args}}
+        await store.append_message(session, {"role": "assistant", "content": None, "tool_calls": [call]})
+        await store.append_message(
+            session, {"role": "tool", "tool_call_id": f"c{batch}", "name": "run_command", "content": output}
+        )
+    record = await writer.write_now(session)
+    assert record is not None
+    shown = render(record.data)
+    assert approx_tokens(shown) <= 400 and "shipments_new=40" not in shown  # the cap holds
+    # recall finds it from the first turn on, before any consolidation
+    assert any("shipments_new=40" in hit.text for hit in await store.search_memory("shipments_new=40"))
+
+    await consolidate(store, workspace_root=tmp_path, model=None, now=datetime.now(UTC))
+    texts = "\n".join(m.text for m in await store.list_memories())
+    assert all(f"shipments_new={40 + n}" in texts for n in range(30))
