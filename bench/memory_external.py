@@ -24,8 +24,10 @@ lower-cased \\w+ tokens), computed in the same run. The question is not stored i
 Each question also falls in one of two seeded halves (``split A`` / ``split B``, from a hash of its
 text): tune retrieval on split A only and read split B as the held-out figure.
 
-Figures: LoCoMo turn-level evidence recall (all of a question's ``evidence`` turns among the
-hits); LongMemEval ``recall_all`` (all ``has_answer`` turns among the hits).
+Figures: the share of questions with all their gold turns among the hits (LoCoMo's ``evidence``
+turns; LongMemEval's ``has_answer`` turns, its ``recall_all``), and, as ``turns @10``, the share
+of gold turns found one by one (a question with two evidence turns, one of them found, adds one
+of two).
 """
 
 from __future__ import annotations
@@ -100,23 +102,33 @@ class Case:
 
 @dataclass
 class Tally:
-    """Questions whose gold turns were all found, at each k, and the characters shown."""
+    """At each k: questions whose gold turns were all found, and gold turns found one by one;
+    the characters shown."""
 
     found: dict[int, int] = field(default_factory=lambda: dict.fromkeys(KS, 0))
+    turns_found: dict[int, int] = field(default_factory=lambda: dict.fromkeys(KS, 0))
     questions: int = 0
+    gold_turns: int = 0
     hit_chars: int = 0
     hits: int = 0
 
     def add(self, gold: frozenset[str], ranked: dict[int, list[str]], chars: Iterable[int]) -> None:
         self.questions += 1
+        self.gold_turns += len(gold)
         for k in KS:
             self.found[k] += gold <= set(ranked[k])
+            self.turns_found[k] += len(gold & set(ranked[k]))
         shown = list(chars)
         self.hit_chars += sum(shown)
         self.hits += len(shown)
 
     def rate(self, k: int) -> float:
+        """Questions with every gold turn among the first k hits."""
         return self.found[k] / self.questions if self.questions else 0.0
+
+    def turn_rate(self, k: int) -> float:
+        """Gold turns among the first k hits of their question, over all gold turns."""
+        return self.turns_found[k] / self.gold_turns if self.gold_turns else 0.0
 
     @property
     def mean_chars(self) -> float:
@@ -326,7 +338,8 @@ def table(dataset: str, cairn: dict[str, Tally], baseline: dict[str, Tally], rec
     rows = [
         f"\n{dataset}: questions {cairn['all'].questions}; `recall` hits per question "
         f"{sum(recall_hits) / max(len(recall_hits), 1):.1f} (no model ran: no checkpoints to search)",
-        f"{'subset':<28}{'n':>6}  {'history @5':>11}{'@10':>8}  {'BM25 @5':>9}{'@10':>8}  {'x BM25 @10':>10}",
+        f"{'subset':<28}{'n':>6}  {'history @5':>11}{'@10':>8}  {'BM25 @5':>9}{'@10':>8}  {'x BM25 @10':>10}"
+        f"  {'turns @10: history':>19}{'BM25':>7}",
     ]
     splits = sorted(k for k in cairn if k.startswith("split "))
     for name in ["all", *sorted(k for k in cairn if k != "all" and k not in splits), *splits]:
@@ -335,6 +348,7 @@ def table(dataset: str, cairn: dict[str, Tally], baseline: dict[str, Tally], rec
         rows.append(
             f"{name:<28}{ours.questions:>6}  {ours.rate(5):>10.1%}{ours.rate(10):>8.1%}  "
             f"{theirs.rate(5):>8.1%}{theirs.rate(10):>8.1%}  {ratio:>10.2f}"
+            f"  {ours.turn_rate(10):>19.1%}{theirs.turn_rate(10):>7.1%}"
         )
     for name in ["all", *splits]:
         rows.append(

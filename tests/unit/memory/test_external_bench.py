@@ -176,3 +176,15 @@ def test_the_vector_cache_returns_the_encoders_own_vectors_and_encodes_each_text
     again = bench.CachedEncoder(inner, tmp_path / "vectors.sqlite3").encode(["kiwi", "banana", "fig"])
     assert inner.seen == ["banana", "kiwi", "fig"]  # a text already encoded is read back
     assert np.array_equal(again[:2], first[::-1]) and np.array_equal(again[2], [3, 0, 1])
+
+
+def test_tally_reports_whole_questions_and_single_evidence_turns(bench):
+    # LoCoMo's questions may need several evidence turns: "all found" counts a question only
+    # when every one is among the hits; turn-level recall counts each gold turn found.
+    tally = bench.Tally()
+    tally.add(frozenset({"a", "b"}), {5: ["a", "x"], 10: ["a", "x", "b"]}, [10, 10, 10])
+    tally.add(frozenset({"c", "d", "e", "f"}), {5: ["c"], 10: ["c", "d"]}, [10, 10])
+    assert tally.rate(5) == 0.0 and tally.rate(10) == 0.5
+    assert tally.turn_rate(5) == 2 / 6 and tally.turn_rate(10) == 4 / 6
+    report = bench.table("locomo", {"all": tally}, {"all": tally}, [])
+    assert "turns @10" in report
