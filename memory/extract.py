@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields
 
 from cairn.memory.note_sources import PASTED_LABEL
 from cairn.memory.records import StoredMessage
+from cairn.memory.shell_commands import label as command_label
 from cairn.memory.shell_commands import only_looks
 from cairn.memory.statements import (
     is_chatter,
@@ -216,8 +217,7 @@ def source_of(name: str, args: dict) -> str:
     """Where a tool's output came from, in a few words ("read_file config/.env")."""
     for key in _COMMAND_ARGS:
         if isinstance(args.get(key), str) and args[key].strip():
-            command = " ".join(args[key].split())
-            return f"command `{command if len(command) <= 80 else command[:79] + '…'}`"
+            return f"command `{command_label(args[key])}`"
     for key in _PATH_ARGS + _QUERY_ARGS:
         if isinstance(args.get(key), str) and args[key].strip():
             return f"{name} {args[key].strip()[:120]}"

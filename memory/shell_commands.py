@@ -8,6 +8,7 @@ commands that did something (tests, the app's own CLI, a build).
 
 from __future__ import annotations
 
+import re
 import shlex
 
 # Programs that read and print, never change anything (with the exceptions handled below).
@@ -61,3 +62,23 @@ def _stage_only_looks(words: list[str]) -> bool:
         sub = next((a for a in args if not a.startswith("-")), "")
         return sub in _GIT_LOOKS
     return False
+
+
+# Stages that prepare for the command that matters ("rm -rf var/db && mkdir -p var && ...").
+_SETUP = frozenset("rm mkdir cd export source set unset sleep true touch".split())
+_STDERR_TO_STDOUT = re.compile(r"\s+2>&1\s*$")
+
+
+def label(command: str, limit: int = 100) -> str:
+    """A short name for what ``command`` ran, for a line copied from its output: the stages
+    that set up or only look are left out when something else remains, and a name still too
+    long keeps its beginning and its end (the program and the arguments that tell runs
+    apart: ``--date 2024-03-10``)."""
+    flat = " ".join(command.split())
+    stages = [stage.strip() for stage in re.split(r"\s*(?:&&|;)\s*", flat) if stage.strip()]
+    doing = [s for s in stages if s.split()[0].rsplit("/", 1)[-1] not in _SETUP and not only_looks(s)]
+    shown = _STDERR_TO_STDOUT.sub("", " && ".join(doing or stages))
+    if len(shown) <= limit:
+        return shown
+    head = (limit - 1) // 2
+    return f"{shown[:head]}…{shown[len(shown) - (limit - 1 - head) :]}"

@@ -803,3 +803,26 @@ def test_a_search_hit_is_kept_as_the_files_line_with_its_place():
         "- PGHOST=pg-stg-01.int.example.net — from search deploy/k8s/overlays/staging/kustomization.yaml:18",
         "psycopg[binary]==3.2.1 — from run_command requirements.txt:3",
     ]
+
+
+def test_a_long_commands_label_keeps_what_it_ran_and_on_what():
+    # "rm -rf var/x.sqlite3 var/quarantine && python3 -m app.importer.nigh…" named neither the
+    # program's arguments nor the date it imported, so "the 2024-03-10 import result" found
+    # nothing the next day.
+    command = (
+        "rm -rf var/tollgate.sqlite3 var/quarantine && mkdir -p var && "
+        "python3 -m tollgate.importer.nightly --inbound data/inbound --date 2024-03-10 "
+        "--quarantine-dir var/quarantine 2>&1"
+    )
+    found = extract(
+        _rows(
+            *_tool_exchange(
+                "c1", "run_command", "done: files_failed=0 rows=87 shipments_new=42", command=command
+            )
+        )
+    )
+    [line] = found.discovered
+    label = line.split(" — from ", 1)[1]
+    assert label.startswith("command `python3 -m tollgate.importer.nightly") and "2024-03-10" in label
+    assert len(label) <= len("command ``") + 100
+    assert found.commands == [command]  # the command itself is kept whole
