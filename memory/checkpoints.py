@@ -36,6 +36,7 @@ TRANSCRIPT_CHARS_PER_MESSAGE = 800
 # a tail of 30% is summarised before any of it has to leave the context.
 ROLLING_SHARE = 0.30
 MIN_TRIGGER_TOKENS = 256
+CALL_LOOKBACK = 16  # messages read back for the calls a range's first tool outputs answer
 
 
 def usable_window(window_tokens: int, output_reserve: int) -> int:
@@ -97,6 +98,14 @@ class _SessionState:
     task: asyncio.Task | None = None
     recheck: bool = False  # a request arrived while the task ran (newer ones collapse into it)
     written: list[CheckpointRecord] = field(default_factory=list)
+
+
+async def calls_before(store: MemoryStore, session_id: str, rows: list[StoredMessage]) -> list[StoredMessage]:
+    """The messages before ``rows`` that may hold the calls its first tool outputs answer (one
+    step's calls and outputs are a few messages; none when the range starts with another role)."""
+    if not rows or rows[0].message["role"] != "tool":
+        return []
+    return await store.message_rows_before(session_id, before_seq=rows[0].seq, limit=CALL_LOOKBACK)
 
 
 class CheckpointWriter:
@@ -191,8 +200,9 @@ class CheckpointWriter:
         if self.model is not None:
             narrative = await self._narrative(self.model, previous, rows)
         before = previous.data if previous else None
+        found = extract(rows, calls_from=await calls_before(self.store, session_id, rows))
         data = fit_keeping_new(
-            before, merge(before, extract(rows), narrative), self.max_checkpoint_tokens, self.count_tokens
+            before, merge(before, found, narrative), self.max_checkpoint_tokens, self.count_tokens
         )
         record = await self.store.save_checkpoint_if_current(
             session_id,

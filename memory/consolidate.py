@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cairn.memory.checkpoint_format import merge
+from cairn.memory.checkpoints import calls_before
 from cairn.memory.consolidate_plan import (
     STATEMENT_KINDS,
     Item,
@@ -154,7 +155,7 @@ async def _uncovered_tails(
         latest = await store.latest_checkpoint(session.id)
         rows = await store.message_rows(session.id, after_seq=latest.last_seq if latest else 0)
         if rows:
-            data = merge(None, extract(rows), {})
+            data = merge(None, extract(rows, calls_from=await calls_before(store, session.id, rows)), {})
             tails.append(
                 CheckpointRecord(0, session.id, rows[0].seq, rows[-1].seq, None, data, 0, rows[-1].created_at)
             )

@@ -413,10 +413,19 @@ def _pasted_errors(text: str) -> list[str]:
     return [f"{line} {PASTED_LABEL}" for line in errors]
 
 
-def extract(messages: Iterable[StoredMessage]) -> Extraction:
-    """Extract verbatim items from messages, in transcript order, de-duplicated."""
+def extract(messages: Iterable[StoredMessage], *, calls_from: Iterable[StoredMessage] = ()) -> Extraction:
+    """Extract verbatim items from messages, in transcript order, de-duplicated.
+
+    ``calls_from``: messages just before the range, read for their tool calls only, so an
+    output that opens the range is read with the call that asked for it (its file, its
+    command) instead of as an unknown tool's text."""
     out = Extraction()
-    calls: dict[str, tuple[str, dict]] = {}
+    calls: dict[str, tuple[str, dict]] = {
+        call_id: (name, args)
+        for stored in calls_from
+        if stored.message["role"] == "assistant"
+        for call_id, name, args in _tool_calls(stored.message)
+    }
     asked = False  # the agent's last words asked the user something
     for stored in messages:
         message = stored.message

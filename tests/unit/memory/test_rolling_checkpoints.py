@@ -198,3 +198,31 @@ async def test_what_a_range_adds_beyond_the_checkpoints_cap_still_reaches_memory
     await consolidate(store, workspace_root=tmp_path, model=None, now=datetime.now(UTC))
     texts = "\n".join(m.text for m in await store.list_memories())
     assert all(f"shipments_new={40 + n}" in texts for n in range(30))
+
+
+async def test_a_range_that_starts_with_a_tool_output_reads_it_with_the_call_that_asked(store):
+    # A checkpoint's range began with read_file's output, its call in the range before: read
+    # without the call, a source line `raise ValueError(...)` became an "error" of the session
+    # and the file's values lost their file and line.
+    writer = CheckpointWriter(store, None)
+    session = await store.new_session()
+    await _ask(store, session, "Where are ZIP codes checked?")
+    args = json.dumps({"path": "tollgate/rates/zones.py"})
+    call = {"id": "r1", "type": "function", "function": {"name": "read_file", "arguments": args}}
+    await store.append_message(session, {"role": "assistant", "content": None, "tool_calls": [call]})
+    assert await writer.write_now(session) is not None  # the range ends at the call
+    body = (
+        "tollgate/rates/zones.py (lines 1-3 of 3, from disk)\n"
+        '     1\tZONE_CHART = "TRF-2023-11-B"\n'
+        "     2\tdef zone_of(zip_code):\n"
+        '     3\t    raise ValueError(f"not a US ZIP code: {zip_code!r}")'
+    )
+    await store.append_message(
+        session, {"role": "tool", "tool_call_id": "r1", "name": "read_file", "content": body}
+    )
+    record = await writer.write_now(session)
+    assert record is not None and record.first_seq == 3
+    assert record.data["errors"] == []
+    assert (
+        'ZONE_CHART = "TRF-2023-11-B" — from read_file tollgate/rates/zones.py:1' in record.data["discovered"]
+    )
