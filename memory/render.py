@@ -47,11 +47,18 @@ def memory_line(memory: Memory, *, with_provenance: bool = True, compact: bool =
         )
     if with_provenance and compact and not memory.untrusted:
         line += f" — {memory.source}"
-    elif with_provenance and compact and (origin := _named_origin(memory)):
-        line += f" — UNTRUSTED {memory.source}: {origin}"
+    elif with_provenance and compact:
+        line += f" — {source_label(memory)}"
     elif with_provenance:
         line += f" — from {provenance_label(memory)}"
     return line
+
+
+def source_label(memory: Memory) -> str:
+    """:func:`provenance_label`, shorter when the memory's text already ends with where it was
+    copied from ("… — from command `make import`"): the origin is not spelt out twice."""
+    origin = _named_origin(memory)
+    return f"UNTRUSTED {memory.source}: {origin}" if memory.untrusted and origin else provenance_label(memory)
 
 
 def _named_origin(memory: Memory) -> str:

@@ -11,7 +11,7 @@ import json
 
 from cairn.memory.checkpoint_format import SECTIONS
 from cairn.memory.records import HistoryHit, RecallHit, StoredMessage
-from cairn.memory.render import provenance_label
+from cairn.memory.render import source_label
 from cairn.server.agent.tools.base import truncate_middle
 
 AROUND_FOCUS_CHARS = 4000
@@ -60,7 +60,7 @@ def recall_line(hit: RecallHit) -> str:
         memory = hit.memory
         status = "" if memory.status == "verified" else f", {memory.status}"
         head = f"memory #{memory.id} {memory.kind}{status}"
-        source = provenance_label(memory)
+        source = source_label(memory)
     else:
         head = f"{hit.kind} | {_section_title(hit.section)}"
         source = ("UNTRUSTED: " if hit.untrusted else "") + hit.provenance

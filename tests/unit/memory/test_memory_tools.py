@@ -138,3 +138,19 @@ async def test_recall_keeps_whole_lines_within_the_models_room(store, ctx_for):
     lines = result.content.splitlines()
     assert all(line.startswith("- [") or "left out" in line for line in lines)
     assert "characters truncated" not in result.content and "left out" in lines[-1]
+
+
+async def test_recall_names_a_copied_lines_origin_once(store, ctx_for):
+    # "… — from command `make import BATCH=2` — UNTRUSTED derived: tool output from command
+    # `make import BATCH=2`, checkpoint 64 …" spent a long command's tokens twice per hit.
+    origin = "command `python3 -m app.importer --inbound data/inbound --date 2024-03-10`"
+    await store.remember(
+        f"done: files_failed=0 rows=87 shipments_new=42 — from {origin}",
+        source="derived",
+        provenance=f"tool output from {origin}, checkpoint 64 of session 980c7254, 2026-12-07",
+        untrusted=True,
+    )
+    result = await memory_registry(store).call("recall", {"query": "shipments_new"}, ctx_for(None))
+    [line] = [line for line in result.content.splitlines() if "shipments_new=42" in line]
+    assert line.count("2024-03-10") == 1
+    assert "UNTRUSTED" in line and "checkpoint 64 of session 980c7254" in line
