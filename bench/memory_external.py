@@ -25,9 +25,9 @@ Each question also falls in one of two seeded halves (``split A`` / ``split B``,
 text): tune retrieval on split A only and read split B as the held-out figure.
 
 Figures: the share of questions with all their gold turns among the hits (LoCoMo's ``evidence``
-turns; LongMemEval's ``has_answer`` turns, its ``recall_all``), and, as ``turns @10``, the share
-of gold turns found one by one (a question with two evidence turns, one of them found, adds one
-of two).
+turns; LongMemEval's ``has_answer`` turns, its ``recall_all``), the share of all gold turns
+found (``turns @10``), and the share of its gold turns found averaged over
+questions (``share @10``: a question with two evidence turns, one of them found, counts 0.5).
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ class Tally:
 
     found: dict[int, int] = field(default_factory=lambda: dict.fromkeys(KS, 0))
     turns_found: dict[int, int] = field(default_factory=lambda: dict.fromkeys(KS, 0))
+    shares: dict[int, float] = field(default_factory=lambda: dict.fromkeys(KS, 0.0))
     questions: int = 0
     gold_turns: int = 0
     hit_chars: int = 0
@@ -118,6 +119,7 @@ class Tally:
         for k in KS:
             self.found[k] += gold <= set(ranked[k])
             self.turns_found[k] += len(gold & set(ranked[k]))
+            self.shares[k] += len(gold & set(ranked[k])) / len(gold) if gold else 0.0
         shown = list(chars)
         self.hit_chars += sum(shown)
         self.hits += len(shown)
@@ -129,6 +131,10 @@ class Tally:
     def turn_rate(self, k: int) -> float:
         """Gold turns among the first k hits of their question, over all gold turns."""
         return self.turns_found[k] / self.gold_turns if self.gold_turns else 0.0
+
+    def share_rate(self, k: int) -> float:
+        """The share of its gold turns among the first k hits, averaged over questions."""
+        return self.shares[k] / self.questions if self.questions else 0.0
 
     @property
     def mean_chars(self) -> float:
@@ -339,7 +345,7 @@ def table(dataset: str, cairn: dict[str, Tally], baseline: dict[str, Tally], rec
         f"\n{dataset}: questions {cairn['all'].questions}; `recall` hits per question "
         f"{sum(recall_hits) / max(len(recall_hits), 1):.1f} (no model ran: no checkpoints to search)",
         f"{'subset':<28}{'n':>6}  {'history @5':>11}{'@10':>8}  {'BM25 @5':>9}{'@10':>8}  {'x BM25 @10':>10}"
-        f"  {'turns @10: history':>19}{'BM25':>7}",
+        f"  {'turns @10: history':>19}{'BM25':>7}  {'share @10: history':>19}{'BM25':>7}",
     ]
     splits = sorted(k for k in cairn if k.startswith("split "))
     for name in ["all", *sorted(k for k in cairn if k != "all" and k not in splits), *splits]:
@@ -349,6 +355,7 @@ def table(dataset: str, cairn: dict[str, Tally], baseline: dict[str, Tally], rec
             f"{name:<28}{ours.questions:>6}  {ours.rate(5):>10.1%}{ours.rate(10):>8.1%}  "
             f"{theirs.rate(5):>8.1%}{theirs.rate(10):>8.1%}  {ratio:>10.2f}"
             f"  {ours.turn_rate(10):>19.1%}{theirs.turn_rate(10):>7.1%}"
+            f"  {ours.share_rate(10):>19.1%}{theirs.share_rate(10):>7.1%}"
         )
     for name in ["all", *splits]:
         rows.append(

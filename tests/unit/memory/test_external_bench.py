@@ -186,5 +186,6 @@ def test_tally_reports_whole_questions_and_single_evidence_turns(bench):
     tally.add(frozenset({"c", "d", "e", "f"}), {5: ["c"], 10: ["c", "d"]}, [10, 10])
     assert tally.rate(5) == 0.0 and tally.rate(10) == 0.5
     assert tally.turn_rate(5) == 2 / 6 and tally.turn_rate(10) == 4 / 6
+    assert tally.share_rate(5) == (1 / 2 + 1 / 4) / 2 and tally.share_rate(10) == (1 + 2 / 4) / 2
     report = bench.table("locomo", {"all": tally}, {"all": tally}, [])
-    assert "turns @10" in report
+    assert "turns @10" in report and "share @10" in report
