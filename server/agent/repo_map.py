@@ -45,8 +45,8 @@ RECENT_BONUS = 1.5
 SUMMARIES_SHOWN = 8  # the most related files also show their module docstring's first line
 MAX_REQUEST_TERMS = 200
 HEADING = (
-    "Files of this workspace (path: constants, top-level classes and functions). Only these paths exist; "
-    "use these exact paths with read_file."
+    "Files of this workspace, one per line with the path first, then its constants, top-level classes and "
+    "functions. Only these paths exist; use these exact paths with read_file."
 )
 
 OMITTED_NOTE = "(files not listed above: list_files shows them)"

@@ -306,3 +306,12 @@ async def test_the_host_builds_the_map_at_each_run_start_and_follows_reported_ch
 
 def json_text(messages: list[dict]) -> str:
     return "\n".join(str(m.get("content")) for m in messages)
+
+
+def test_the_heading_does_not_read_as_an_entry():
+    # "Files of this workspace (path: constants, ...)" describes the format with an entry of its
+    # own shape: the embedded 0.5B model, asked which file opens the database, answered
+    # "`constants`" and tried to read it.
+    import re
+
+    assert not re.search(r"\b\w+: \w", HEADING)
