@@ -305,6 +305,14 @@ def _drop_index(spec: Field, items: list[str]) -> int:
     return 0
 
 
+# What fit_keeping_new keeps beyond the cap: the lines that state something. Not the bare values
+# listed from them (the inline "Exact values", each also in its line) nor the files merely read
+# (history has every read): as recall hits, "v*" and "pixel_scale" crowded out real answers.
+KEPT_WHEN_LEFT_OUT = tuple(
+    f.key for f in FIELDS if f.merge != "latest" and not f.inline and f.key != "files_read"
+)
+
+
 def fit_keeping_new(
     previous: dict[str, Any] | None,
     merged: dict[str, Any],
@@ -319,7 +327,7 @@ def fit_keeping_new(
     data = fit(merged, max_tokens, count_tokens)
     before = previous or {}
     left_out: dict[str, list[str]] = {}
-    for key in LIST_KEYS:
+    for key in KEPT_WHEN_LEFT_OUT:
         known = set(data[key]) | set(before.get(key, []))
         new = [item for item in merged[key] if item not in known]
         if new:

@@ -192,6 +192,9 @@ async def test_what_a_range_adds_beyond_the_checkpoints_cap_still_reaches_memory
     assert record is not None
     shown = render(record.data)
     assert approx_tokens(shown) <= 400 and "shipments_new=40" not in shown  # the cap holds
+    # Kept are the lines that say something; not the bare values listed from them ("v*",
+    # "pixel_scale" crowded real hits out of recall) nor every file merely read.
+    assert set(record.data["left_out"]) == {"discovered"}
     # recall finds it from the first turn on, before any consolidation
     assert any("shipments_new=40" in hit.text for hit in await store.search_memory("shipments_new=40"))
 
@@ -226,3 +229,16 @@ async def test_a_range_that_starts_with_a_tool_output_reads_it_with_the_call_tha
     assert (
         'ZONE_CHART = "TRF-2023-11-B" — from read_file tollgate/rates/zones.py:1' in record.data["discovered"]
     )
+
+
+def test_left_out_keeps_statements_not_bare_values_or_files_read():
+    from cairn.memory.checkpoint_format import empty_checkpoint, fit_keeping_new
+
+    merged = {
+        **empty_checkpoint(),
+        "knowledge": [f"The retry limit of worker {n} is {n + 3} (config/workers.ini)." for n in range(40)],
+        "values": [f"worker_{n}" for n in range(40)],
+        "files_read": [f"src/worker_{n}.py (read_file)" for n in range(40)],
+    }
+    data = fit_keeping_new(None, merged, 300)
+    assert set(data["left_out"]) == {"knowledge"}
