@@ -338,7 +338,7 @@ def fit_keeping_new(
 
 
 def with_left_out(data: dict[str, Any]) -> dict[str, Any]:
-    """A checkpoint's lists with what its cap left out appended: everything its range found."""
+    """A checkpoint's lists with what its cap left out appended (what consolidation reads)."""
     extra = data.get(LEFT_OUT) or {}
     return {**data, **{key: list(data.get(key, [])) + list(extra.get(key, [])) for key in LIST_KEYS}}
 
