@@ -50,8 +50,13 @@ def only_looks(command: str) -> bool:
     return bool(stages) and all(_stage_only_looks(stage) for stage in stages)
 
 
+def _program(word: str) -> str:
+    """The program a stage runs, without its directory (``/usr/bin/grep`` is ``grep``)."""
+    return word.rsplit("/", 1)[-1]
+
+
 def _stage_only_looks(words: list[str]) -> bool:
-    program, args = words[0].rsplit("/", 1)[-1], words[1:]
+    program, args = _program(words[0]), words[1:]
     if program in _LOOKERS:
         return True
     if program == "sed":
@@ -76,7 +81,7 @@ def label(command: str, limit: int = 100) -> str:
     apart: ``--date 2024-03-10``)."""
     flat = " ".join(command.split())
     stages = [stage.strip() for stage in re.split(r"\s*(?:&&|;)\s*", flat) if stage.strip()]
-    doing = [s for s in stages if s.split()[0].rsplit("/", 1)[-1] not in _SETUP and not only_looks(s)]
+    doing = [s for s in stages if _program(s.split()[0]) not in _SETUP and not only_looks(s)]
     shown = _STDERR_TO_STDOUT.sub("", " && ".join(doing or stages))
     if len(shown) <= limit:
         return shown
