@@ -80,6 +80,7 @@ __all__ = [
 _fit_recent = fit_recent  # the name bench/memory_recall.py imports
 MIN_CHECKPOINT_SHARE = 0.15  # of the conversation's room, when a lagging checkpoint makes way
 PREVIOUS_SESSIONS = 8
+WORKED_FILES = 64  # files the earlier sessions worked in, passed to the repository map
 
 
 class ContextAssembler:
@@ -101,6 +102,7 @@ class ContextAssembler:
         self._marks: ContextMarks | None = None
         self._checkpoint: CheckpointRecord | None = None
         self._previous: list[SessionCheckpoint] = []
+        self._worked: tuple[tuple[tuple[str, int], ...], tuple[str, ...]] = ((), ())  # (of, paths)
         self._covered = 0  # complete messages the checkpoint covers
         self._covered_seq = 0  # ... counted up to this seq (a running total: R18)
         self._memories: list[Memory] = []
@@ -127,6 +129,7 @@ class ContextAssembler:
             self._previous = await self.store.previous_session_checkpoints(
                 exclude=self.session_id, limit=PREVIOUS_SESSIONS
             )
+            await self._read_worked()
             await self._count_covered()
             self._blocks.clear()
         if old is None or marks.memory_version != old.memory_version:
@@ -144,6 +147,13 @@ class ContextAssembler:
             )
             self._recalled = None
             self._blocks.clear()
+
+    async def _read_worked(self) -> None:
+        """The files the earlier sessions worked in, read again only when one of them moved on."""
+        of = tuple((p.checkpoint.session_id, p.checkpoint.last_seq) for p in self._previous)
+        if of != self._worked[0]:
+            paths = await self.store.files_worked_in([session_id for session_id, _ in of], limit=WORKED_FILES)
+            self._worked = (of, tuple(paths))
 
     def _learned_here(self, memory: Memory) -> bool:
         """Whether ``memory`` was learned in this session only (consolidated mid-session, when
@@ -186,11 +196,13 @@ class ContextAssembler:
         skill_index: str = "",
         request: str | None = None,
         budget_tokens: int,
-        repo_map: Callable[[int], str] | None = None,
+        repo_map: Callable[[int, tuple[str, ...]], str] | None = None,
     ) -> AssembledContext:
         """Messages for the next model call within ``budget_tokens`` (see the module docstring).
 
-        ``repo_map(cap)``: the repository map within ``cap`` tokens (None: no map section).
+        ``repo_map(cap, worked)``: the repository map within ``cap`` tokens, the files the earlier
+        sessions worked in (``worked``, newest first) shown first after those the request names
+        (None: no map section).
 
         Raises :class:`ContextBudgetError` when the system prompt and the directives alone
         exceed the budget.
@@ -232,7 +244,8 @@ class ContextAssembler:
 
         # -- the repository map: its share, before what varies from step to step ----------------
         if repo_map is not None:
-            block = repo_map_block(repo_map, budget.share("repo_map"), count)
+            worked = self._worked[1]
+            block = repo_map_block(lambda room: repo_map(room, worked), budget.share("repo_map"), count)
             if block:
                 sections["repo_map"] = [self._message(block, budget)]
 
@@ -389,7 +402,7 @@ async def assemble(
     budget_tokens: int,
     count_tokens: TokenCounter = approx_tokens,
     recall_limit: int = 8,
-    repo_map: Callable[[int], str] | None = None,
+    repo_map: Callable[[int, tuple[str, ...]], str] | None = None,
 ) -> AssembledContext:
     """Messages for the next model call of ``session_id`` within ``budget_tokens``.
 

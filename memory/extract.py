@@ -58,6 +58,7 @@ __all__ = [
     "extract",
     "has_exact_value",
     "notable_lines",
+    "paths_named",
     "sentences",
     "skeleton",
     "strong_values",
@@ -131,6 +132,19 @@ class Extraction:
 def _first_line(text: str, limit: int = 200) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def paths_named(message: dict) -> list[str]:
+    """The paths ``message``'s tool calls name (files read, listed, searched in or changed), in
+    call order, as written (a leading ``./`` dropped)."""
+    found = []
+    for _, _, args in _tool_calls(message):
+        for key in _PATH_ARGS:
+            value = args.get(key)
+            for path in value if isinstance(value, list) else [value]:
+                if isinstance(path, str) and path.strip() not in ("", "."):
+                    found.append(path.strip().removeprefix("./"))
+    return found
 
 
 def _tool_calls(message: dict) -> list[tuple[str, str, dict]]:

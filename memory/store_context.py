@@ -1,5 +1,6 @@
 """The store's reads for context assembly that are not the transcript: change marks polled
-every step (one cheap query) and the previous sessions' latest checkpoints.
+every step (one cheap query), the previous sessions' latest checkpoints and the files they
+worked in.
 
 Context assembly caches what it shows and re-reads a part only when its mark moved, so a step
 costs the same at message 30 and at message 3,000.
@@ -7,9 +8,12 @@ costs the same at message 30 and at message 3,000.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cairn.memory.extract import paths_named
 from cairn.memory.records import CheckpointRecord, StoredMessage
 from cairn.memory.store_base import StoreBase
 from cairn.memory.store_coordination import _checkpoint
@@ -85,3 +89,28 @@ class ContextReadsMixin(StoreBase):
         return [
             SessionCheckpoint(_checkpoint(row), row["session_title"], row["session_origin"]) for row in rows
         ]
+
+    async def files_worked_in(self, session_ids: Sequence[str], limit: int = 64) -> list[str]:
+        """The paths the tool calls of ``session_ids`` named (read, searched in or changed), the
+        most recently named first, at most ``limit``: what the repository map of a session that
+        continues their work shows first. Read when those sessions' checkpoints move, not per step."""
+        if not session_ids or limit < 1:
+            return []
+        marks = ", ".join("?" * len(session_ids))
+        rows = await self.fetchall(
+            f"SELECT tool_calls FROM messages WHERE session_id IN ({marks}) AND tool_calls IS NOT NULL "
+            "ORDER BY id DESC",
+            tuple(session_ids),
+        )
+        found: dict[str, None] = {}
+        for row in rows:
+            try:
+                calls = json.loads(row["tool_calls"])
+            except ValueError:
+                continue
+            calls = [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
+            for path in reversed(paths_named({"tool_calls": calls})):
+                found.setdefault(path)
+            if len(found) >= limit:
+                break
+        return list(found)[:limit]

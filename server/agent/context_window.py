@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from cairn.memory.context_sections import repo_map_block, section
 from cairn.server.agent.ports import COMPACT_RATIO, Conversation
+from cairn.server.agent.repo_map import MapRenderer
 
 BLANKED = "[tool output removed to save context; call the tool again if you need it]"
 KEEP_RECENT_TOOL_RESULTS = 6
@@ -26,10 +27,10 @@ class TruncatingContext:
     def __init__(
         self,
         count_tokens: Callable[[list[dict] | str], int],
-        repo_map: Callable[[str, int], str] | None = None,
+        repo_map: MapRenderer | None = None,
     ) -> None:
         self._count = count_tokens
-        self._repo_map = repo_map  # (request, cap) -> the repository map, after the system prompt
+        self._repo_map = repo_map  # (request, cap, worked) -> the repository map, after the system prompt
         self._cap: int | None = None  # set below the size the model refused
         self._costs: list[int] = []  # tokens of history[i], counted once
         self._blanked_costs: dict[str | None, int] = {}  # a blanked tool result, by tool name
@@ -67,7 +68,7 @@ class TruncatingContext:
         if self._repo_map is not None:  # the same section, share and builder as with memory
             render = self._repo_map
             block = repo_map_block(
-                lambda cap: render(request, cap),
+                lambda cap: render(request, cap, ()),
                 int((budget - total) * section("repo_map").share),
                 lambda text: self._count(text),
             )

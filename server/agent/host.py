@@ -24,7 +24,7 @@ from cairn.server.agent.conversation import InMemoryConversation
 from cairn.server.agent.loop import Agent, RunResult
 from cairn.server.agent.model import ModelClient, ModelConfig
 from cairn.server.agent.ports import ContextPolicy, Conversation, RunObserver
-from cairn.server.agent.repo_map import RepoMap
+from cairn.server.agent.repo_map import MapRenderer, RepoMap
 from cairn.server.agent.tools.base import ToolRegistry
 from cairn.server.agent.tools.catalog import workspace_registry
 from cairn.server.agent.tools.context import Approver, BufferSource, EditSink, ToolContext
@@ -167,12 +167,12 @@ class AgentHost:
             return self.memory.context_policy(session_id, model, repo_map=repo_map)
         return TruncatingContext(model.count_tokens, repo_map=repo_map)
 
-    def _map_renderer(self, model: ModelClient) -> Callable[[str, int], str] | None:
-        """``(request, cap) -> map text``, counted with the run's model (None: no map)."""
+    def _map_renderer(self, model: ModelClient) -> MapRenderer | None:
+        """``(request, cap, worked) -> map text``, counted with the run's model (None: no map)."""
         repo_map = self.repo_map
         if repo_map is None:
             return None
-        return lambda request, cap: repo_map.render(request, cap, model.count_tokens)
+        return lambda request, cap, worked: repo_map.render(request, cap, model.count_tokens, worked)
 
     def files_changed(self, paths: Iterable[str]) -> None:
         """Files the editor reports changed or deleted (paths or ``file://`` URIs): the map

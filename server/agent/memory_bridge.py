@@ -27,6 +27,7 @@ from cairn.memory.store import MemoryStore
 from cairn.server.agent.errors import AgentError
 from cairn.server.agent.model import ModelClient
 from cairn.server.agent.ports import COMPACT_RATIO, Conversation
+from cairn.server.agent.repo_map import MapRenderer
 from cairn.server.agent.tools.base import ToolRegistry
 
 logger = logging.getLogger(__name__)
@@ -81,10 +82,10 @@ class MemoryContext:
         service: MemoryService,
         session_id: str,
         model: ModelClient,
-        repo_map: Callable[[str, int], str] | None = None,
+        repo_map: MapRenderer | None = None,
     ) -> None:
         self._service = service
-        self._repo_map = repo_map  # (request, cap) -> the repository map
+        self._repo_map = repo_map  # (request, cap, worked) -> the repository map
         self._session_id = session_id
         self._model = model
         self._cap: int | None = None  # set below the size the model refused
@@ -98,7 +99,7 @@ class MemoryContext:
         context = await self._assembler.assemble(
             system_prompt=system_prompt,
             budget_tokens=max(1024, min(budget, self._cap or budget)),
-            repo_map=(lambda cap: render(request, cap)) if render is not None else None,
+            repo_map=(lambda cap, worked: render(request, cap, worked)) if render is not None else None,
         )
         # The writer measures the part of the session no checkpoint covers yet (one indexed query).
         self._service.writer.observe(self._session_id, self._model.context_window(), budget_tokens=budget)
@@ -165,7 +166,7 @@ class MemoryService:
         return StoreConversation(self.store, session_id, self.embedder)
 
     def context_policy(
-        self, session_id: str, model: ModelClient, repo_map: Callable[[str, int], str] | None = None
+        self, session_id: str, model: ModelClient, repo_map: MapRenderer | None = None
     ) -> MemoryContext:
         return MemoryContext(self, session_id, model, repo_map)
 

@@ -42,14 +42,20 @@ RECENT_MARGIN_S = 60
 RECENT_DAYS = 7
 MAX_RECENT = 24
 RECENT_BONUS = 1.5
+# A file the earlier sessions read or changed (memory says which): what a new session most
+# likely continues with, below what the request names or what changed on disk lately.
+WORKED_BONUS = 1.0
 SUMMARIES_SHOWN = 8  # the most related files also show their module docstring's first line
 MAX_REQUEST_TERMS = 200
 HEADING = (
-    "Files of this workspace, one per line with the path first, then its constants, top-level classes and "
-    "functions. Only these paths exist; use these exact paths with read_file."
+    "Files of this workspace, one per line with the path first, then its constants or settings, top-level "
+    "classes and functions. Only these paths exist; use these exact paths with read_file."
 )
 
 OMITTED_NOTE = "(files not listed above: list_files shows them)"
+# What the host hands context assembly: ``(request, cap, worked) -> map text`` (``worked``: the
+# files the earlier sessions worked in, from memory; empty without it).
+MapRenderer = Callable[[str, int, Sequence[str]], str]
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _COMMON = frozenset(
@@ -219,14 +225,17 @@ class RepoMap:
                 weights[term] = math.log(1 + total / seen)
         return weights
 
-    def _ranked(self, weights: dict[str, float]) -> list[tuple[float, float, MapEntry]]:
+    def _ranked(
+        self, weights: dict[str, float], worked: frozenset[str] = frozenset()
+    ) -> list[tuple[float, float, MapEntry]]:
         """Every file with its relevance to the request (``weights``) and the request's part of it,
         most relevant first.
 
         A request word in the path counts double, in a symbol once, in the docstring's first
-        line half; a file changed lately gets ``RECENT_BONUS``; files with neither keep a small
-        prior (defines things, is not a test, is shallow), so the map of an unrelated request
-        still shows the project's core."""
+        line half; a file changed lately gets ``RECENT_BONUS``, one the earlier sessions worked
+        in (``worked``) ``WORKED_BONUS``; files with none of these keep a small prior (defines
+        things, is not a test, is shallow), so the map of an unrelated request still shows the
+        project's core."""
         scored = []
         for item in self._entries.values():
             prior = (0.3 if item.outline.symbols else 0.0) - 0.05 * item.path.count("/")
@@ -234,6 +243,8 @@ class RepoMap:
                 prior -= 0.2
             if item.path in self._recent:
                 prior += RECENT_BONUS
+            if item.path in worked:
+                prior += WORKED_BONUS
             matched = request_score(item, weights)
             scored.append((matched + prior, matched, item))
         scored.sort(key=lambda triple: (-triple[0], triple[2].path))
@@ -241,23 +252,25 @@ class RepoMap:
 
     # ---- rendering ----------------------------------------------------------------------------
 
-    def render(self, request: str, cap: int, count: Callable[[str], int]) -> str:
-        """The map within ``cap`` tokens (by ``count``), chosen for ``request``; '' if none fits.
+    def render(self, request: str, cap: int, count: Callable[[str], int], worked: Iterable[str] = ()) -> str:
+        """The map within ``cap`` tokens (by ``count``), chosen for ``request`` and the files the
+        earlier sessions worked in (``worked``, workspace-relative); '' if none fits.
 
         The same inputs give the same text (memoised per map version), so the map keeps its
         place in a prompt prefix the model's cache can reuse from step to step."""
-        key = (self.version, tuple(sorted(self._weights(request).items())), cap)
+        focus = frozenset(p for p in worked if p in self._entries)
+        key = (self.version, tuple(sorted(self._weights(request).items())), cap, focus)
         if key not in self._rendered:
             if len(self._rendered) > 16:
                 self._rendered.clear()
-            self._rendered[key] = self._render(request, cap, count)
+            self._rendered[key] = self._render(request, cap, count, focus)
         return self._rendered[key]
 
-    def _render(self, request: str, cap: int, count: Callable[[str], int]) -> str:
+    def _render(self, request: str, cap: int, count: Callable[[str], int], worked: frozenset[str]) -> str:
         if not self._entries:
             return ""
         weights = self._weights(request)
-        scored = self._ranked(weights)
+        scored = self._ranked(weights, worked)
         related = [item for _, matched, item in scored if matched > 1]
         relevant = {item.path for item in related[:SUMMARIES_SHOWN]}
         used = count(HEADING) + 1

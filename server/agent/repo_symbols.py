@@ -2,9 +2,10 @@
 
 Python is parsed with `ast` (classes and functions defined at module level, the module's
 constants, and the first line of the module docstring); a few other languages get a light
-line-based regular expression (definitions at the start of a line only); every other file is
-known by its name alone. Never executes anything, never raises for a file it cannot parse: it
-just has no symbols then.
+line-based regular expression (definitions at the start of a line only); configuration files
+(INI, TOML, YAML, ``.env``, Dockerfiles) show their settings as constants
+(`config_settings.py`); every other file is known by its name alone. Never executes anything,
+never raises for a file it cannot parse: it just has no symbols then.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import ast
 import re
 import warnings
 from dataclasses import dataclass
+
+from cairn.server.agent.config_settings import config_kind, settings
 
 MAX_SUMMARY_CHARS = 100
 # A constant's value is shown when its source is one short line (``DIM_DIVISOR_CM = 5000``): the
@@ -75,8 +78,8 @@ def suffix_of(path: str) -> str:
 
 
 def wants_text(path: str) -> bool:
-    """Whether ``path``'s text is worth reading for its symbols."""
-    return suffix_of(path) in PARSED_SUFFIXES
+    """Whether ``path``'s text is worth reading for its symbols or settings."""
+    return suffix_of(path) in PARSED_SUFFIXES or config_kind(path) is not None
 
 
 def outline(path: str, text: str) -> FileOutline:
@@ -84,6 +87,8 @@ def outline(path: str, text: str) -> FileOutline:
     suffix = suffix_of(path)
     if suffix in (".py", ".pyi"):
         return python_outline(text)
+    if config_kind(path) is not None:  # a config file's settings take a constant's place
+        return FileOutline(constants=settings(path, text))
     pattern = PATTERNS.get(suffix)
     if pattern is None:
         return FileOutline()

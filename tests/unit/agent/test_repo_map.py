@@ -145,11 +145,11 @@ def test_files_changed_lately_come_first_when_the_request_names_none(tmp_path):
         write(tmp_path, f"pkg/{name}.py", f"def {name}_helper():\n    pass\n")
         os.utime(tmp_path / f"pkg/{name}.py", (old, old))
     os.utime(tmp_path / "pkg/hotel.py")  # changed just now
-    text = built(tmp_path).render("what did we do yesterday?", 60, approx_tokens)
+    text = built(tmp_path).render("what did we do yesterday?", 70, approx_tokens)
     assert "pkg/hotel.py: hotel_helper" in text, text
     assert "pkg/alpha.py" not in text
     # A request that names a file still puts it first.
-    text = built(tmp_path).render("look at the kilo helper", 60, approx_tokens)
+    text = built(tmp_path).render("look at the kilo helper", 70, approx_tokens)
     assert "pkg/kilo.py: kilo_helper" in text, text
 
 
@@ -249,7 +249,7 @@ async def test_the_model_sees_the_map_after_the_system_prompt(project):
         conversation=InMemoryConversation(),
         context=TruncatingContext(
             model.count_tokens,
-            repo_map=lambda request, cap: repo_map.render(request, cap, model.count_tokens),
+            repo_map=lambda request, cap, worked: repo_map.render(request, cap, model.count_tokens, worked),
         ),
         observer=Quiet(),
         system_prompt="You are a test agent.",
@@ -315,3 +315,29 @@ def test_the_heading_does_not_read_as_an_entry():
     import re
 
     assert not re.search(r"\b\w+: \w", HEADING)
+
+
+def test_a_config_files_settings_are_shown_like_constants(tmp_path):
+    write(tmp_path, "config/settings.ini", "[storage]\narchive_bucket = s3://shop-archive-use2  # nightly\n")
+    write(tmp_path, "deploy/compose.yaml", "services:\n  db:\n    image: postgres:15.6-alpine3.19\n")
+    text = built(tmp_path).render("the archive bucket", 2_000, approx_tokens)
+    assert "config/settings.ini: archive_bucket = s3://shop-archive-use2" in text, text
+    assert "deploy/compose.yaml: image = postgres:15.6-alpine3.19" in text, text
+
+
+def test_files_the_earlier_sessions_worked_in_come_before_untouched_ones(tmp_path):
+    """A new session continues the earlier ones' work: the files they read or changed (memory
+    passes them as ``worked``) win the map's room when the request names none."""
+    names = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split()
+    old = 1_700_000_000
+    for name in names:
+        write(tmp_path, f"pkg/{name}.py", f"def {name}_helper():\n    pass\n")
+        os.utime(tmp_path / f"pkg/{name}.py", (old, old))
+    repo_map = built(tmp_path)
+    plain = repo_map.render("pick up where we left off", 70, approx_tokens)
+    assert "pkg/india.py" not in plain, plain
+    worked = repo_map.render("pick up where we left off", 70, approx_tokens, ["pkg/india.py", "gone.py"])
+    assert "pkg/india.py: india_helper" in worked, worked
+    # A request that names a file still comes first.
+    named = repo_map.render("look at the kilo helper", 70, approx_tokens, ["pkg/india.py"])
+    assert "pkg/kilo.py: kilo_helper" in named, named

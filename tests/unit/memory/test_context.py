@@ -498,7 +498,7 @@ async def test_the_repo_map_gets_its_share_fenced_as_data_after_the_directives(s
     await store.remember("Always run the tests.", kind="directive", source="user")
     asked: list[int] = []
 
-    def repo_map(cap: int) -> str:
+    def repo_map(cap: int, worked: tuple[str, ...]) -> str:
         asked.append(cap)
         lines, used = [], 0
         for i in range(1000):  # far more than fits: the map must cut itself to ``cap``
@@ -525,8 +525,44 @@ async def test_no_repo_map_section_when_none_is_given_or_it_is_empty(store):
     session = await store.new_session()
     await store.append_message(session, {"role": "user", "content": "hello"})
     plain = await assemble(store, session, system_prompt=SYSTEM, budget_tokens=2_000)
-    empty = await assemble(store, session, system_prompt=SYSTEM, budget_tokens=2_000, repo_map=lambda cap: "")
+    empty = await assemble(
+        store, session, system_prompt=SYSTEM, budget_tokens=2_000, repo_map=lambda cap, worked: ""
+    )
     assert "repo_map" not in {p.section for p in plain.parts} | {p.section for p in empty.parts}
+
+
+async def test_the_map_is_told_the_files_the_earlier_sessions_worked_in_newest_first(store):
+    """A new session continues the earlier ones' work: memory tells the host which files their
+    tools read or changed, so the map shows those first (with today's contents)."""
+    earlier = await store.new_session()
+
+    def call(name: str, args: dict) -> dict:
+        function = {"name": name, "arguments": json.dumps(args)}
+        return {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": name, "type": "function", "function": function}],
+        }
+
+    await store.append_message(earlier, {"role": "user", "content": "Fix the importer."})
+    await store.append_message(earlier, call("read_file", {"path": "./config/settings.ini"}))
+    await store.append_message(earlier, call("search", {"query": "lock", "path": "."}))
+    await store.append_message(
+        earlier, call("propose_edit", {"path": "src/importer.py", "old_text": "a", "new_text": "b"})
+    )
+    writer = CheckpointWriter(store, None)
+    await writer.write_now(earlier)
+    await writer.close()
+    session = await store.new_session()
+    await store.append_message(session, {"role": "user", "content": "Pick up where we left off."})
+    told: list[tuple[str, ...]] = []
+
+    def repo_map(cap: int, worked: tuple[str, ...]) -> str:
+        told.append(worked)
+        return "src/importer.py: run"
+
+    await assemble(store, session, system_prompt=SYSTEM, budget_tokens=2_000, repo_map=repo_map)
+    assert told == [("src/importer.py", "config/settings.ini")]
 
 
 async def test_project_memory_is_what_earlier_sessions_learned_not_an_older_copy_of_this_ones(store):
