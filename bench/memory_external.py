@@ -90,6 +90,7 @@ class Question:
     text: str
     gold: frozenset[str]
     category: str
+    when: datetime | None = None  # the day it is asked ("10 days ago" is seen from it), if given
 
 
 @dataclass
@@ -254,7 +255,9 @@ def longmemeval_cases(raw: bytes) -> list[Case]:
                 converted.append(Turn(key, turn["role"], turn["content"], start + timedelta(seconds=t_index)))
             sessions.append(Session(converted))
         if gold:
-            cases.append(Case(sessions, [Question(item["question"], frozenset(gold), item["question_type"])]))
+            asked = longmemeval_date(item["question_date"]) if item.get("question_date") else None
+            question = Question(item["question"], frozenset(gold), item["question_type"], asked)
+            cases.append(Case(sessions, [question]))
     return cases
 
 
@@ -310,7 +313,9 @@ async def run_cairn(
             tools = memory_registry(store)
             ctx = ToolContext.create(tmp)
             try:
+                last_turn = clock.now
                 for question in case.questions:
+                    clock.now = question.when or last_turn  # asked on its day, after every turn
                     ranked, chars = {}, []
                     for k in KS:
                         result = await tools.call("history", {"query": question.text, "limit": k}, ctx)

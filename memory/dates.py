@@ -83,3 +83,70 @@ def absolutize_dates(text: str, reference: datetime | date) -> str:
 def _dated_by(absolute: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], str]:
     """A substitution that keeps the matched words and adds ``absolute``'s date beside them."""
     return lambda match: f"{match.group(0)} ({absolute(match)})"
+
+
+# -- the days a search means -------------------------------------------------------------------
+
+# People say "10 days ago" or "two weeks ago" loosely: a day-precise expression covers the day
+# before and after, a "weeks ago" the days around it.
+DAY_SLACK = 1
+WEEK_SLACK = 3
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 31}
+_NOT_OF = r"(?!\s+of\b)"  # "the last week of August" names August's, not the one before today
+
+
+def _around(day: date, slack: int) -> tuple[date, date]:
+    return day - timedelta(days=slack), day + timedelta(days=slack + 1)
+
+
+def _month_span(day: date, months: int) -> tuple[date, date]:
+    index = day.year * 12 + day.month - 1 + months
+    start = date(index // 12, index % 12 + 1, 1)
+    following = index + 1
+    return start, date(following // 12, following % 12 + 1, 1)
+
+
+def _past_weekday(today: date, name: str) -> date:
+    return today - timedelta(days=(today.weekday() - _WEEKDAYS.index(name.lower())) % 7 or 7)
+
+
+def past_date_spans(text: str, reference: datetime | date) -> list[tuple[date, date]]:
+    """The past days ``text``'s relative expressions name, seen from ``reference``: one
+    ``(first day, day after the last)`` span per expression ("10 days ago", "yesterday", "two
+    weeks ago", "last week", "last month", "last Saturday"), in order; [] when it names none.
+    For a search of what was said then (``history``): future expressions name no past day."""
+    today = reference.date() if isinstance(reference, datetime) else reference
+    monday = _monday(today)
+    rules: list[tuple[str, Callable[[re.Match[str]], tuple[date, date]]]] = [
+        (
+            r"\b(?:in|over|during|for) the (?:last|past) "
+            r"(?:(\d+|two|three|four|five|six|seven) )?(day|week|month)s?\b" + _NOT_OF,
+            lambda m: (
+                today - timedelta(days=_count(m.group(1) or "one") * _UNIT_DAYS[m.group(2).lower()]),
+                today + timedelta(days=1),
+            ),
+        ),
+        (r"\bthe day before yesterday\b", lambda m: _around(today - timedelta(days=2), DAY_SLACK)),
+        (r"\byesterday\b", lambda m: _around(today - timedelta(days=1), DAY_SLACK)),
+        (
+            r"\b(\d+|one|two|three|four|five|six|seven|a|an) days? ago\b",
+            lambda m: _around(today - timedelta(days=_count(m.group(1))), DAY_SLACK),
+        ),
+        (
+            r"\b(\d+|one|two|three|four|five|six|seven|a|an) weeks? ago\b",
+            lambda m: _around(today - timedelta(weeks=_count(m.group(1))), WEEK_SLACK),
+        ),
+        (r"\blast week\b" + _NOT_OF, lambda m: (monday - timedelta(weeks=1), monday)),
+        (r"\blast month\b" + _NOT_OF, lambda m: _month_span(today, -1)),
+        (r"\blast (" + "|".join(_WEEKDAYS) + r")\b", lambda m: _around(_past_weekday(today, m.group(1)), 0)),
+    ]
+    found: list[tuple[int, tuple[date, date]]] = []
+    taken: list[range] = []
+    for pattern, span in rules:  # longest expressions first: "the day before yesterday" once
+        for match in re.finditer(pattern, text, flags=re.IGNORECASE):
+            where = range(match.start(), match.end())
+            if any(where.start < t.stop and t.start < where.stop for t in taken):
+                continue
+            taken.append(where)
+            found.append((match.start(), span(match)))
+    return [span for _, span in sorted(found)]

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cairn.memory.dates import past_date_spans
 from cairn.memory.fts import adjacency_parts, match_query, quoted, topic_terms
 from cairn.memory.fusion import MEANING_ONLY_FLOOR, MEANING_QUESTION_WEIGHT, fuse
 from cairn.memory.gist import gist
@@ -40,6 +41,11 @@ NOTE_WINDOW_CHARS = 400
 # names its subject on every line, and can be read again from the workspace; what the user
 # said is only here.
 ROLE_WEIGHT: dict[str, float] = {"assistant": 0.25, "tool": 0.5}
+# A search that names when ("what did I buy 10 days ago?") means what was said then: a message
+# of those days counts this many times its score, and joins the candidates by meaning however
+# far it is (the floor keeps a search about something never said from finding anything; a day
+# is what was asked about).
+DATED_FACTOR = 2.0
 # A question repeats the words of the search that looks for its answer: at full weight the
 # same question asked again, in any later session, outranks the message that answered it.
 QUESTION_WEIGHT = 0.5
@@ -110,6 +116,11 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
         if meaning is not None:
             by_words = set(pool)
             pool += [i for i in meaning.nearest if i not in by_words]
+        dated = await self._said_then(query, session_id, skipped)
+        if dated and meaning is not None:  # what was said then, nearest first, however far
+            near = sorted(dated & meaning.cosine.keys(), key=lambda i: -meaning.cosine.get(i, 0.0))
+            known = set(pool)
+            pool += [i for i in near[: limit * CANDIDATES_PER_HIT] if i not in known]
         tainted = await self._request_neighbours(excluded, pool) if excluded and pool else set()
         scores = await self._column_scores(query, pool, own_words_only=tainted) if pool else {}
         if meaning is not None:
@@ -119,6 +130,8 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
                 scores.setdefault(message_id, 0.0)
             neighbours = await self._neighbour_cosines(list(scores), meaning.cosine, skipped)
             scores = fuse(scores, meaning.cosine, neighbours)
+        for message_id in dated & scores.keys():
+            scores[message_id] *= DATED_FACTOR
         if not scores:
             return []
         details = await self.fetchall(
@@ -170,6 +183,21 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
                 )
             )
         return sorted(hits, key=lambda h: (h.created_at, h.message_id), reverse=True)
+
+    async def _said_then(self, query: str, session_id: str | None, excluded: set[int]) -> set[int]:
+        """The messages written on the days ``query`` names ("10 days ago", "last Saturday",
+        "last month"; see :func:`~cairn.memory.dates.past_date_spans`, seen from the store's
+        clock), of ``session_id`` when given; empty when it names none."""
+        spans = past_date_spans(query, self.clock())
+        if not spans:
+            return set()
+        where = " OR ".join("(created_at >= ? AND created_at < ?)" for _ in spans)
+        params: tuple[Any, ...] = tuple(day.isoformat() for span in spans for day in span)
+        sql = f"SELECT id FROM messages WHERE ({where})"
+        if session_id is not None:
+            sql += " AND session_id = ?"
+            params += (session_id,)
+        return {row["id"] for row in await self.fetchall(sql, params)} - excluded
 
     async def _column_scores(
         self, query: str, candidates: list[int], *, own_words_only: set[int]

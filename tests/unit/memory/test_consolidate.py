@@ -354,3 +354,22 @@ async def test_a_file_that_cannot_be_read_leaves_its_memory_unverified_and_the_r
     assert (await store.get_memory(broken)).status == "unverified"
     assert any("could not be checked" in change for change in report.changes), report.changes
     assert "Input/output error" in caplog.text
+
+
+def test_past_date_spans_name_the_days_a_search_means():
+    from datetime import date
+
+    from cairn.memory.dates import past_date_spans
+
+    saturday = date(2023, 5, 20)
+    assert past_date_spans("what did I buy 10 days ago?", saturday) == [(date(2023, 5, 9), date(2023, 5, 12))]
+    assert past_date_spans("the day before yesterday", saturday) == [(date(2023, 5, 17), date(2023, 5, 20))]
+    assert past_date_spans("two weeks ago", saturday) == [(date(2023, 5, 3), date(2023, 5, 10))]
+    assert past_date_spans("last week", saturday) == [(date(2023, 5, 8), date(2023, 5, 15))]
+    assert past_date_spans("last month", saturday) == [(date(2023, 4, 1), date(2023, 5, 1))]
+    assert past_date_spans("in the past month", saturday) == [(date(2023, 4, 19), date(2023, 5, 21))]
+    assert past_date_spans("last Saturday", saturday) == [(date(2023, 5, 13), date(2023, 5, 14))]
+    assert past_date_spans("next week, tomorrow, the port is 8080", saturday) == []
+    assert past_date_spans("last January", date(2023, 1, 5)) == []  # a month name is not a weekday
+    assert past_date_spans("during the last week of August 2023", saturday) == []
+    assert past_date_spans("in the last two weeks of August", saturday) == []

@@ -162,3 +162,24 @@ async def test_a_message_sharing_a_word_is_found_whatever_its_meaning(meaning_st
     await meaning_store.embed_pending()
     hits = await meaning_store.search_history("lunch with the database team", limit=5)
     assert [h.message_id for h in hits] == [lunch]
+
+
+async def test_a_search_naming_a_day_finds_what_was_said_that_day(meaning_store, clock):
+    """ "What did I buy 10 days ago?": the message of that day is found even when its words and
+    meaning are weaker than another day's (here it shares no word, and is under the floor)."""
+    from datetime import UTC, datetime
+
+    clock.now = datetime(2023, 5, 9, 9, 0, tzinfo=UTC)
+    [then], _ = await _chat(meaning_store, ["Picked up a new puppy at the shelter this morning."])
+    clock.now = datetime(2023, 5, 18, 9, 0, tzinfo=UTC)
+    [other], _ = await _chat(meaning_store, ["I want to buy a kitchen scale, which one should I buy?"])
+    await meaning_store.embed_pending()
+    clock.now = datetime(2023, 5, 20, 12, 0, tzinfo=UTC)
+    undated = [h.message_id for h in await meaning_store.search_history("What did I buy?", limit=5)]
+    assert then not in undated
+    dated = await meaning_store.search_history("What did I buy 11 days ago?", limit=5)
+    assert then in [h.message_id for h in dated]
+    ranked = sorted(dated, key=lambda h: h.score)
+    assert ranked[0].message_id == other  # its words still count: the day adds, never hides
+    weeks = await meaning_store.search_history("What did I buy two weeks ago?", limit=5)
+    assert then in [h.message_id for h in weeks]  # "two weeks ago" covers the days around it

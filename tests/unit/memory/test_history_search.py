@@ -260,3 +260,27 @@ async def test_what_the_user_said_outranks_file_text_that_repeats_the_words(stor
     await _tool_round(store, session, "r1", "read_file", code, path="tollgate/rates/calculator.py")
     hits = await store.search_history("remote area surcharge amount")
     assert min(hits, key=lambda hit: hit.score).message_id == said
+
+
+async def test_a_search_naming_a_day_ranks_that_days_messages_first(store, clock):
+    clock.now = datetime(2023, 5, 13, 10, 0, tzinfo=UTC)  # a Saturday
+    session = await store.new_session()
+    saturday = await store.append_message(
+        session, {"role": "user", "content": "Went to the jazz concert with Maya."}
+    )
+    clock.now = datetime(2023, 5, 16, 10, 0, tzinfo=UTC)
+    tuesday = await store.append_message(
+        session,
+        {
+            "role": "user",
+            "content": "The jazz concert recordings from the festival are online, concert fans.",
+        },
+    )
+    clock.now = datetime(2023, 5, 20, 12, 0, tzinfo=UTC)
+    plain = sorted(await store.search_history("jazz concert", limit=5), key=lambda h: h.score)
+    assert plain[0].message_id == tuesday
+    dated = sorted(
+        await store.search_history("Who went to the jazz concert last Saturday?", limit=5),
+        key=lambda h: h.score,
+    )
+    assert dated[0].message_id == saturday
