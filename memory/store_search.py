@@ -12,6 +12,7 @@ five times) collapse into one hit. What is shown is exact text: see :mod:`cairn.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,14 @@ ROLE_WEIGHT: dict[str, float] = {"assistant": 0.25, "tool": 0.5}
 # far it is (the floor keeps a search about something never said from finding anything; a day
 # is what was asked about).
 DATED_FACTOR = 2.0
+# A search for what the assistant itself said ("the ratio you recommended", "the move you made
+# after 27. Kg2") looks for the prose ROLE_WEIGHT lowers: there it counts in full.
+ASKS_WHAT_YOU_SAID = re.compile(
+    r"\byou\s+(?:told|said|mentioned|recommended|suggested|made|gave|wrote|showed|explained|"
+    r"provided|listed|proposed|described|shared|named|picked|chose)\b|"
+    r"\byour\s+(?:answer|reply|suggestion|recommendation|advice|explanation|move)\b",
+    re.IGNORECASE,
+)
 # A question repeats the words of the search that looks for its answer: at full weight the
 # same question asked again, in any later session, outranks the message that answered it.
 QUESTION_WEIGHT = 0.5
@@ -144,8 +153,9 @@ class SearchMixin(TranscriptMixin, LongTermMixin, VectorsMixin):
         details = [row for row in details if (row["body"] or "").strip()]
         if not details:
             return []
+        role_weight = {**ROLE_WEIGHT, "assistant": 1.0} if ASKS_WHAT_YOU_SAID.search(query) else ROLE_WEIGHT
         for row in details:
-            scores[row["id"]] *= ROLE_WEIGHT.get(row["role"], 1.0)
+            scores[row["id"]] *= role_weight.get(row["role"], 1.0)
             if row["role"] == "user" and is_question(row["body"].strip()):
                 scores[row["id"]] *= QUESTION_WEIGHT if meaning is None else MEANING_QUESTION_WEIGHT
         groups: dict[str, list[Any]] = {}

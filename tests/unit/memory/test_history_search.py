@@ -284,3 +284,23 @@ async def test_a_search_naming_a_day_ranks_that_days_messages_first(store, clock
         key=lambda h: h.score,
     )
     assert dated[0].message_id == saturday
+
+
+async def test_a_search_for_what_the_assistant_said_counts_its_prose_in_full(store):
+    """The agent's prose counts a quarter (it restates at length what the user and tools said);
+    a search for what the assistant itself said ("the ratio you recommended") is looking for it."""
+    session = await store.new_session()
+    said = await store.append_message(
+        session,
+        {"role": "assistant", "content": "The ratio: 2 or 3 drops of tea tree oil per teaspoon of carrier oil."},
+    )
+    asked = await store.append_message(
+        session, {"role": "user", "content": "I put tea tree oil in my shampoo, and carrier oil too."}
+    )
+    plain = sorted(await store.search_history("tea tree oil carrier oil", limit=5), key=lambda h: h.score)
+    assert plain[0].message_id == asked
+    recalled = sorted(
+        await store.search_history("the tea tree oil to carrier oil ratio you recommended", limit=5),
+        key=lambda h: h.score,
+    )
+    assert recalled[0].message_id == said
