@@ -277,13 +277,8 @@ async def test_a_search_naming_a_day_ranks_that_days_messages_first(store, clock
         },
     )
     clock.now = datetime(2023, 5, 20, 12, 0, tzinfo=UTC)
-    plain = sorted(await store.search_history("jazz concert", limit=5), key=lambda h: h.score)
-    assert plain[0].message_id == tuesday
-    dated = sorted(
-        await store.search_history("Who went to the jazz concert last Saturday?", limit=5),
-        key=lambda h: h.score,
-    )
-    assert dated[0].message_id == saturday
+    assert await _best(store, "jazz concert") == tuesday
+    assert await _best(store, "Who went to the jazz concert last Saturday?") == saturday
 
 
 async def test_a_search_for_what_the_assistant_said_counts_its_prose_in_full(store):
@@ -292,15 +287,18 @@ async def test_a_search_for_what_the_assistant_said_counts_its_prose_in_full(sto
     session = await store.new_session()
     said = await store.append_message(
         session,
-        {"role": "assistant", "content": "The ratio: 2 or 3 drops of tea tree oil per teaspoon of carrier oil."},
+        {
+            "role": "assistant",
+            "content": "The ratio: 2 or 3 drops of tea tree oil per teaspoon of carrier oil.",
+        },
     )
     asked = await store.append_message(
         session, {"role": "user", "content": "I put tea tree oil in my shampoo, and carrier oil too."}
     )
-    plain = sorted(await store.search_history("tea tree oil carrier oil", limit=5), key=lambda h: h.score)
-    assert plain[0].message_id == asked
-    recalled = sorted(
-        await store.search_history("the tea tree oil to carrier oil ratio you recommended", limit=5),
-        key=lambda h: h.score,
-    )
-    assert recalled[0].message_id == said
+    assert await _best(store, "tea tree oil carrier oil") == asked
+    assert await _best(store, "the tea tree oil to carrier oil ratio you recommended") == said
+
+
+async def _best(store, query: str) -> int:
+    """The id of the best-scored hit (hits are listed newest first)."""
+    return min(await store.search_history(query, limit=5), key=lambda h: h.score).message_id
