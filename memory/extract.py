@@ -137,14 +137,8 @@ def _first_line(text: str, limit: int = 200) -> str:
 def paths_named(message: dict) -> list[str]:
     """The paths ``message``'s tool calls name (files read, listed, searched in or changed), in
     call order, as written (a leading ``./`` dropped)."""
-    found = []
-    for _, _, args in _tool_calls(message):
-        for key in _PATH_ARGS:
-            value = args.get(key)
-            for path in value if isinstance(value, list) else [value]:
-                if isinstance(path, str) and path.strip() not in ("", "."):
-                    found.append(path.strip().removeprefix("./"))
-    return found
+    named = (path.strip() for _, _, args in _tool_calls(message) for path in _path_args(args))
+    return [path.removeprefix("./") for path in named if path not in ("", ".")]
 
 
 def _tool_calls(message: dict) -> list[tuple[str, str, dict]]:
@@ -176,11 +170,17 @@ def _from_tool_call(name: str, args: dict, out: Extraction) -> None:
         added = added_definitions(_text_arg(args, _OLD_TEXT_ARGS), _text_arg(args, _NEW_TEXT_ARGS))
         if added:
             how = f"{name}: adds {', '.join(added)}"
+    for path in _path_args(args):
+        (out.files_changed if changed else out.files_read).append(f"{path} ({how})")
+
+
+def _path_args(args: dict) -> list[str]:
+    """The non-empty paths a tool call's arguments name (one or a list per path argument)."""
+    found = []
     for key in _PATH_ARGS:
         value = args.get(key)
-        for path in value if isinstance(value, list) else [value]:
-            if isinstance(path, str) and path:
-                (out.files_changed if changed else out.files_read).append(f"{path} ({how})")
+        found += [p for p in (value if isinstance(value, list) else [value]) if isinstance(p, str) and p]
+    return found
 
 
 _OLD_TEXT_ARGS = ("old_text", "old_string", "old")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-MAX_VALUE_CHARS = 48  # as for a Python constant: a value longer than this is not a glance
+MAX_VALUE_CHARS = 48  # also a Python constant's cap (repo_symbols): longer is not a glance
 MAX_SETTINGS = 12  # per file, before the map's own per-line cap
 _LOOKED_UP = re.compile(r"[\d./:@]")
 
@@ -67,9 +67,10 @@ def settings(path: str, text: str) -> tuple[str, ...]:
             found += _yaml(line)
         else:
             found += _dockerfile(line)
-    unique = list(dict.fromkeys(found))
-    looked_up = [s for s in unique if _LOOKED_UP.search(s.split(" = ", 1)[1])]
-    plain = [s for s in unique if s not in looked_up]
+    looked_up: list[str] = []
+    plain: list[str] = []
+    for shown in dict.fromkeys(found):
+        (looked_up if _LOOKED_UP.search(shown.split(" = ", 1)[1]) else plain).append(shown)
     return tuple((looked_up + plain)[:MAX_SETTINGS])
 
 

@@ -15,12 +15,12 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from cairn.server.agent.config_settings import config_kind, settings
+from cairn.server.agent.config_settings import MAX_VALUE_CHARS, config_kind, settings
 
 MAX_SUMMARY_CHARS = 100
 # A constant's value is shown when its source is one short line (``DIM_DIVISOR_CM = 5000``): the
 # numbers, paths and names a project fixes in code are what a model otherwise guesses or re-reads.
-MAX_CONSTANT_VALUE_CHARS = 48
+MAX_CONSTANT_VALUE_CHARS = MAX_VALUE_CHARS  # one cap for a constant and a config setting
 _CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")  # PEP 8's module constants
 
 # Definitions that start a line, per file suffix: the last group of each match is the name.
