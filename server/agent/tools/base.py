@@ -95,9 +95,9 @@ class Tool:
             raise TypeError(f"tool {tool_name!r} must be an async function")
         doc = docstring_parser.parse(inspect.getdoc(func) or "")
         model = _arguments_model(func, tool_name, doc)
-        text = description or "\n\n".join(
-            unwrap(part) for part in (doc.short_description, doc.long_description) if part
-        )
+        # `doc.description`, not short + long joined: a summary sentence wrapped over two lines
+        # is split there by the parser, and the compact form keeps only the first part.
+        text = description or unwrap(doc.description or "")
         if not text:
             raise TypeError(f"tool {tool_name!r} needs a docstring: it is the model's only guide")
         return cls(tool_name, text, _clean_schema(model.model_json_schema()), func, model, mutating)

@@ -258,6 +258,32 @@ async def test_the_models_room_caps_output_below_the_registrys_own_cap(tmp_path)
     assert big.content.startswith("x") and big.content.endswith("y")
 
 
+async def wrapped(ctx: ToolContext, query: str) -> str:
+    """Search everything memory holds: long-term memories, the checkpoints
+    of every session and session notes.
+
+    Each hit says where its text came from.
+
+    Args:
+        query: Words to look for.
+    """
+    return query
+
+
+def test_a_summary_sentence_wrapped_over_two_lines_stays_one_sentence() -> None:
+    """The docstring parser splits a summary at its first line break: the model read
+    "...the checkpoints" as the whole of recall's compact description."""
+    tool = Tool.from_function(wrapped)
+    assert tool.spec()["function"]["description"] == (
+        "Search everything memory holds: long-term memories, the checkpoints of every session "
+        "and session notes.\n\nEach hit says where its text came from."
+    )
+    assert tool.spec(compact=True)["function"]["description"] == (
+        "Search everything memory holds: long-term memories, the checkpoints of every session "
+        "and session notes."
+    )
+
+
 def test_compact_specs_keep_every_name_parameter_and_type_in_a_fraction_of_the_room() -> None:
     """A small window cannot spend a quarter of itself on tool manuals: the compact form keeps
     each tool's first paragraph, each parameter's first sentence, type, bounds and default, and
