@@ -202,6 +202,10 @@ _PLACEHOLDER_VALUE = re.compile(
 )
 # A bare value that reads like code (a call, attribute access, a plain identifier).
 _CODE_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\(.*)?$")
+# An environment variable's name (TOKEN_ENV = "HEARTHD_MQTT_TOKEN", api_key_var: STRIPE_API_KEY)
+# names where a credential lives, it is not one: upper-case words joined by underscores. Keys and
+# tokens mix cases or run long without a separator.
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]{1,15}(?:_[A-Z0-9]{1,15})+$")
 
 
 def shannon_entropy(value: str) -> float:
@@ -222,6 +226,8 @@ def _looks_secret(name: str, value: str, quoted: bool) -> bool:
         return False  # token = self.next_token / password: hunter (prose)
     if is_password:
         return True
+    if _ENV_NAME.match(value):
+        return False
     if len(value) < 8:
         return False
     classes = sum(

@@ -147,3 +147,18 @@ def test_a_url_ending_in_a_port_is_not_a_password():
     )
     assert "s3cr3tpass" not in redact("mysql://root:s3cr3tpass")  # a cut-off stream still hides it
     assert "hunter2" not in redact("postgres://user:hunter2@db:5432/app")
+
+
+def test_the_name_of_an_environment_variable_is_not_a_secret():
+    """A renamed token variable (TOKEN_ENV = "HEARTHD_MQTT_TOKEN") was stored as
+    [REDACTED:assigned-secret], and memory lost the very name the user asked for next day."""
+    from cairn.memory.redaction import redact
+
+    for text in [
+        'TOKEN_ENV = "HEARTHD_MQTT_TOKEN"',
+        "api_key_var: STRIPE_API_KEY",
+        "SECRET_NAME='AWS_SECRET_ACCESS_KEY_2'",
+    ]:
+        assert redact(text) == text
+    assert "Zq8_X2kP_9vLm" not in redact('token = "Zq8_X2kP_9vLm4Rt7"')  # mixed case stays a secret
+    assert "hunter2_PROD" not in redact('password = "hunter2_PROD"')
