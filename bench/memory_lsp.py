@@ -299,16 +299,37 @@ def checkpoint_count(data_dir: Path) -> int:
     return sum(counts)
 
 
+# What memory tells the model, as opposed to the transcript (where an old value is history):
+# the standing instructions and the fenced memory sections.
+_MEMORY_BLOCKS = re.compile(
+    r"<(project-memory|previous-sessions|recalled-memories|checkpoint)\b.*?</\1>"
+    r"|^Standing instructions[^\n]*\n(?:- [^\n]*\n?)+",
+    re.DOTALL | re.MULTILINE,
+)
+
+
 def stale_as_current(facts: list[dict], text: str) -> list[str]:
-    """Replaced values shown without their replacement."""
+    """Replaced values that memory states as current: on a line of a memory section (or a
+    standing instruction) that does not also give the replacement. A value shown once
+    outdated and once current elsewhere still counts: the model cannot tell which is which."""
     by_id = {fact["id"]: fact for fact in facts}
-    return [
-        fact["id"]
-        for fact in facts
-        if fact.get("replaced_by")
-        and fact["value"] in text
-        and by_id[fact["replaced_by"]]["value"] not in text
-    ]
+    lines = [line for block in _MEMORY_BLOCKS.finditer(text) for line in block.group(0).splitlines()]
+    return sorted(
+        {
+            fact["id"]
+            for fact in facts
+            if fact.get("replaced_by")
+            for line in lines
+            if fact["value"] in line and _current(by_id, fact)["value"] not in line
+        }
+    )
+
+
+def _current(by_id: dict[str, dict], fact: dict) -> dict:
+    """The value that replaced ``fact`` last (a value may change twice)."""
+    while fact.get("replaced_by"):
+        fact = by_id[fact["replaced_by"]]
+    return fact
 
 
 async def run_scenario(scenario: Scenario, scratch: Path) -> dict[str, Any]:
