@@ -10,6 +10,7 @@ its claim on the token cap, where its items come from and how they are shown.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from cairn.memory.extract import Extraction, strong_values
 from cairn.memory.note_sources import LEFT_OUT, copied_from
 from cairn.memory.ports import TokenCounter, approx_tokens
 from cairn.memory.statements import subjectless
+from cairn.memory.value_changes import ValueChange, latest
 from cairn.memory.values import TABLE_ROW, key_values, rekeyed, same_subject
 
 # latest:    the newest extracted item replaces the text (the active intent)
@@ -212,8 +214,33 @@ def _rekeyed_elsewhere(data: dict[str, Any], found: Extraction) -> list[str]:
     return replaced
 
 
-def merge(previous: dict[str, Any] | None, found: Extraction, narrative: dict[str, str]) -> dict[str, Any]:
-    """The previous checkpoint extended with a new range's extraction and narrative."""
+def _follow_changes(data: dict[str, Any], changes: Sequence[ValueChange]) -> None:
+    """Each list item that states a value an applied edit has since replaced gets the change's
+    note, and the exact-values line shows the new value instead (the old one, bare, would read
+    as current). The range's own items too: a checkpoint covers its range up to its end, and a
+    range that states a value and then edits it ends with the new one."""
+    for change in latest(changes):
+        for spec in FIELDS:
+            if spec.key in ("superseded", "values") or not isinstance(data[spec.key], list):
+                continue
+            data[spec.key] = [
+                change.annotate(item) if change.outdates(item) else item for item in data[spec.key]
+            ]
+        data["values"] = list(
+            dict.fromkeys(
+                v.replace(change.old, change.new) if change.outdates(v) else v for v in data["values"]
+            )
+        )
+
+
+def merge(
+    previous: dict[str, Any] | None,
+    found: Extraction,
+    narrative: dict[str, str],
+    changes: Sequence[ValueChange] = (),
+) -> dict[str, Any]:
+    """The previous checkpoint extended with a new range's extraction and narrative; ``changes``:
+    the values the range's applied edits changed (see :mod:`cairn.memory.value_changes`)."""
     data = empty_checkpoint()
     if previous:
         data.update({k: previous[k] for k in data if k in previous})
@@ -239,6 +266,7 @@ def merge(previous: dict[str, Any] | None, found: Extraction, narrative: dict[st
             if spec.merge == "append" and spec.key != "superseded" and spec.key != "values":
                 data[spec.key] = [item for item in data[spec.key] if item not in gone]
     data["values"] = _without_replaced(data, superseded)
+    _follow_changes(data, changes)
     data["narrative"] = {
         k: v.strip()[:MAX_NARRATIVE_CHARS] for k, v in narrative.items() if v.strip()
     } or data["narrative"]

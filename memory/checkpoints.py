@@ -26,6 +26,7 @@ from cairn.memory.extract import extract
 from cairn.memory.ports import TextModel, TokenCounter, approx_tokens
 from cairn.memory.records import CheckpointRecord, StoredMessage
 from cairn.memory.store import MemoryStore
+from cairn.memory.value_changes import applied_changes
 
 log = logging.getLogger(__name__)
 
@@ -200,9 +201,10 @@ class CheckpointWriter:
         if self.model is not None:
             narrative = await self._narrative(self.model, previous, rows)
         before = previous.data if previous else None
-        found = extract(rows, calls_from=await calls_before(self.store, session_id, rows))
+        calls = await calls_before(self.store, session_id, rows)
+        found, changes = extract(rows, calls_from=calls), applied_changes(rows, calls_from=calls)
         data = fit_keeping_new(
-            before, merge(before, found, narrative), self.max_checkpoint_tokens, self.count_tokens
+            before, merge(before, found, narrative, changes), self.max_checkpoint_tokens, self.count_tokens
         )
         record = await self.store.save_checkpoint_if_current(
             session_id,

@@ -41,6 +41,7 @@ from cairn.memory.ports import TextModel
 from cairn.memory.records import CheckpointRecord, MemoryDelete, MemoryInsert, MemoryUpdate
 from cairn.memory.statements import is_directive
 from cairn.memory.store import MemoryStore
+from cairn.memory.value_changes import APPLIED_HEADS, ValueChange, applied_changes, latest
 from cairn.memory.values import keyed_values
 from cairn.memory.workspace_check import file_holds, missing_paths, path_exists, symbol_in_file
 
@@ -141,6 +142,37 @@ async def _no_longer_in_file(root: Path, item: Item) -> bool:
     return bool(known) and not any(known)
 
 
+async def _follow_edits(store: MemoryStore, root: Path, items: list[Item]) -> list[str]:
+    """Statements made before an applied edit that changed one of their values get the change's
+    note (value_changes.py): the user's words are kept, and say what the value became. Only
+    changes the edited file still shows count (a refused edit or one undone since changed
+    nothing). Lines copied from a file are judged by the file itself (`_no_longer_in_file`)."""
+    notes: list[str] = []
+    for change in latest(applied_changes(await store.edit_exchanges(APPLIED_HEADS))):
+        if not await _file_shows(root, change):
+            continue
+        for item in items:
+            if item.dropped or item.when > change.when or copied_from(item.text) is not None:
+                continue
+            if change.outdates(item.text):
+                item.text = change.annotate(item.text)
+                label = f"#{item.existing.id}" if item.existing else "a new memory"
+                notes.append(
+                    f"{label}: {change.old} became {change.new} in {change.path} ({change.when[:10]})"
+                )
+    return notes
+
+
+async def _file_shows(root: Path, change: ValueChange) -> bool:
+    """Whether the edited file holds the change's new lines and none of its old ones."""
+    if not change.old_lines or not change.new_lines:
+        return False
+    for line in change.old_lines:
+        if await file_holds(root, change.path, [line]) is not False:
+            return False
+    return await file_holds(root, change.path, change.new_lines) is True
+
+
 async def _uncovered_tails(
     store: MemoryStore, since: str | None
 ) -> tuple[list[CheckpointRecord], str | None]:
@@ -155,7 +187,8 @@ async def _uncovered_tails(
         latest = await store.latest_checkpoint(session.id)
         rows = await store.message_rows(session.id, after_seq=latest.last_seq if latest else 0)
         if rows:
-            data = merge(None, extract(rows, calls_from=await calls_before(store, session.id, rows)), {})
+            calls = await calls_before(store, session.id, rows)
+            data = merge(None, extract(rows, calls_from=calls), {}, applied_changes(rows, calls_from=calls))
             tails.append(
                 CheckpointRecord(0, session.id, rows[0].seq, rows[-1].seq, None, data, 0, rows[-1].created_at)
             )
@@ -314,6 +347,7 @@ async def _consolidate_locked(
             step("verifying against history and workspace", 0.3 + 0.4 * n / len(alive))
     if unreadable:
         report.changes.append(f"{unreadable} memories could not be checked (a workspace file was unreadable)")
+    report.changes += await _follow_edits(store, root, items)
     step("dropping contradicted facts", 0.7)
     report.dropped = drop_contradictions(items)
     if model is not None:

@@ -17,6 +17,7 @@ from cairn.memory.dates import absolutize_dates
 from cairn.memory.note_sources import FROM_LABEL, PASTED_LABEL, TOOL_OUTPUT_LABEL
 from cairn.memory.records import Anchor, CheckpointRecord, Memory, Source, Status, Tier
 from cairn.memory.statements import is_directive, is_fact, is_request, subjectless
+from cairn.memory.value_changes import without_notes
 from cairn.memory.values import (
     TABLE_ROW,
     key_values,
@@ -212,8 +213,9 @@ def candidates_from_checkpoint(checkpoint: CheckpointRecord) -> list[Item]:
 
 
 def normalized(text: str) -> str:
-    """Text compared for duplicates: case, punctuation and spacing ignored."""
-    return " ".join(re.sub(r"[^\w/.:=-]+", " ", text.lower()).split()).strip(" .")
+    """Text compared for duplicates: case, punctuation, spacing and Cairn's notes of changed
+    values (value_changes.py) ignored."""
+    return " ".join(re.sub(r"[^\w/.:=-]+", " ", without_notes(text).lower()).split()).strip(" .")
 
 
 def dated(items: list[Item]) -> int:

@@ -24,6 +24,7 @@ from cairn.memory.ports import TokenCounter
 from cairn.memory.records import CheckpointRecord, Memory
 from cairn.memory.render import fenced, memory_line
 from cairn.memory.store_context import SessionCheckpoint
+from cairn.memory.value_changes import without_notes
 from cairn.memory.values import key_values
 
 Kind = Literal["instructions", "reference", "conversation"]
@@ -146,16 +147,28 @@ def directive_texts(memories: Iterable[Memory], checkpoint: CheckpointRecord | N
     texts = [m.text for m in memories if m.kind == "directive" and m.source == "user" and not m.untrusted]
     if checkpoint:
         texts += checkpoint.data.get("directives", [])
-    return list(dict.fromkeys(texts))
+    return one_per_statement(texts)
+
+
+def one_per_statement(texts: Iterable[str]) -> list[str]:
+    """``texts`` without repeats, a statement said with and without Cairn's note of a changed
+    value (value_changes.py) once, with its notes: where the first copy stood."""
+    kept: dict[str, str] = {}
+    for text in texts:
+        said = without_notes(text)
+        if len(text) > len(kept.get(said, "")):
+            kept[said] = text
+    return list(kept.values())
 
 
 def directives_text(required: list[str], earlier: list[str], cap: int, count: TokenCounter) -> str:
     """The standing instructions: ``required`` whole, then ``earlier`` sessions' directives
     (newest first) while they fit in ``cap`` tokens."""
     texts = list(required)
+    said = {without_notes(text) for text in texts}
     used = 0
-    for text in earlier:
-        if text in texts:
+    for text in one_per_statement(earlier):
+        if without_notes(text) in said:
             continue
         cost = count(text) + 2
         if used + cost > cap:

@@ -137,11 +137,12 @@ def _first_line(text: str, limit: int = 200) -> str:
 def paths_named(message: dict) -> list[str]:
     """The paths ``message``'s tool calls name (files read, listed, searched in or changed), in
     call order, as written (a leading ``./`` dropped)."""
-    named = (path.strip() for _, _, args in _tool_calls(message) for path in _path_args(args))
+    named = (path.strip() for _, _, args in tool_calls(message) for path in _path_args(args))
     return [path.removeprefix("./") for path in named if path not in ("", ".")]
 
 
-def _tool_calls(message: dict) -> list[tuple[str, str, dict]]:
+def tool_calls(message: dict) -> list[tuple[str, str, dict]]:
+    """An assistant message's tool calls as (call id, tool name, arguments)."""
     calls = []
     for call in message.get("tool_calls") or []:
         function = call.get("function") or {}
@@ -172,6 +173,16 @@ def _from_tool_call(name: str, args: dict, out: Extraction) -> None:
             how = f"{name}: adds {', '.join(added)}"
     for path in _path_args(args):
         (out.files_changed if changed else out.files_read).append(f"{path} ({how})")
+
+
+def edit_texts(name: str, args: dict) -> list[tuple[str, str, str]]:
+    """(path, old text, new text) of a call to a tool that writes, when it replaces text in a
+    file (a new file replaces nothing)."""
+    old, new = _text_arg(args, _OLD_TEXT_ARGS), _text_arg(args, _NEW_TEXT_ARGS)
+    paths = _path_args(args)
+    if _WRITE_TOOL.search(name) is None or not old or not paths:
+        return []
+    return [(paths[0], old, new)]
 
 
 def _path_args(args: dict) -> list[str]:
@@ -438,7 +449,7 @@ def extract(messages: Iterable[StoredMessage], *, calls_from: Iterable[StoredMes
         call_id: (name, args)
         for stored in calls_from
         if stored.message["role"] == "assistant"
-        for call_id, name, args in _tool_calls(stored.message)
+        for call_id, name, args in tool_calls(stored.message)
     }
     asked = False  # the agent's last words asked the user something
     for stored in messages:
@@ -459,7 +470,7 @@ def extract(messages: Iterable[StoredMessage], *, calls_from: Iterable[StoredMes
             asks = _from_prose(content, "assistant", out)
             if content.strip():
                 asked = asks
-            for call_id, name, args in _tool_calls(message):
+            for call_id, name, args in tool_calls(message):
                 calls[call_id] = (name, args)
                 _from_tool_call(name, args, out)
         elif role == "tool":

@@ -43,6 +43,11 @@ def _row_to_message(row: sqlite3.Row) -> dict[str, Any]:
     return message
 
 
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern matching what starts with ``text`` (its own % and _ taken literally)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _stored(row: sqlite3.Row) -> StoredMessage:
     return StoredMessage(
         id=row["id"],
@@ -179,6 +184,25 @@ class TranscriptMixin(StoreBase):
         """The session's complete messages in order, as OpenAI chat dicts (the whole session:
         per-step readers use :meth:`message_rows` with ``after_seq`` or :meth:`message_rows_before`)."""
         return [row.message for row in await self.message_rows(session_id)]
+
+    async def edit_exchanges(self, result_heads: tuple[str, ...]) -> list[StoredMessage]:
+        """Every tool result that starts with one of ``result_heads`` (an edit tool's "applied"),
+        each after the assistant message that called it (its session's latest one with tool
+        calls before it), in the order they were written: the edits memory follows."""
+        if not result_heads:
+            return []
+        applied = " OR ".join("r.content LIKE ? ESCAPE '\\'" for _ in result_heads)
+        heads = tuple(_like_prefix(head) for head in result_heads)
+        rows = await self.fetchall(
+            f"WITH results AS (SELECT r.id, r.session_id, r.seq FROM messages AS r "
+            f"WHERE r.role = 'tool' AND ({applied})) "
+            "SELECT * FROM messages WHERE id IN (SELECT id FROM results UNION "
+            "SELECT (SELECT c.id FROM messages AS c WHERE c.session_id = results.session_id "
+            "AND c.seq < results.seq AND c.role = 'assistant' AND c.tool_calls IS NOT NULL "
+            "ORDER BY c.seq DESC LIMIT 1) FROM results) ORDER BY created_at, id",
+            heads,
+        )
+        return [_stored(row) for row in rows]
 
     async def message_rows_before(
         self, session_id: str, *, before_seq: int | None = None, limit: int = 64

@@ -233,3 +233,19 @@ async def test_text_that_cannot_be_saved_is_refused(layout: Layout, make_ctx, ca
     assert bad.is_error and "lone surrogate" in bad.content
     worse = await call(ctx, "propose_edit", path="README.md", old_text="demo", new_text="\udcff")
     assert worse.is_error and sink.proposals == []
+
+
+@pytest.mark.parametrize("answer", ["applied", "staged", "rejected", "failed"])
+async def test_memory_knows_an_applied_edit_by_its_result(layout, make_ctx, call, answer):
+    """Memory follows the values an edit changed only when its result says it took effect
+    (memory/value_changes.py reads the stored result text, not the tool's status)."""
+    from cairn.memory.value_changes import APPLIED_HEADS
+
+    result = await call(
+        make_ctx(edits=RecordingSink(answer)),
+        "propose_edit",
+        path="README.md",
+        old_text="demo",
+        new_text="app",
+    )
+    assert result.content.startswith(APPLIED_HEADS) == (answer in ("applied", "staged"))

@@ -1,0 +1,177 @@
+"""Values an applied edit changed, and the statements they outdate.
+
+The user says "the tablet API listens on port 8471"; later the agent applies an edit that turns
+``port = 8471`` into ``port = 8479``. From then on the statement is history: a checkpoint or a
+memory that still says 8471 must say what it became, or the next session is told the old port as
+if it were current. The shape-based contradiction rules (values.rekeyed, consolidate_plan's
+drop_contradictions) need the new value said in a sentence like the old one; an edit is direct
+evidence whatever the wording.
+
+A change is read from one replaced block of an edit (``old_text``/``new_text`` of a write tool
+whose result says it was applied): exactly one exact value (see :func:`values.exact_values`) gone
+and one added, the innermost one (a pin's version), so a rewritten function or a bumped
+``retries = 3`` (a bare small number is no exact value) changes nothing. A statement is outdated
+when it names the old value as a whole word and not the new one. The note appended to it says
+when and where it changed; the statement's other values stay shown.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cairn.memory.extract import edit_texts, tool_calls
+from cairn.memory.records import StoredMessage
+from cairn.memory.values import exact_values
+
+# The head of the edit tool's result when the change took effect (server/agent/tools/edit.py,
+# outcome_result; a test there keeps the two in step): a refused or failed edit changed nothing.
+APPLIED_HEADS = ("Applied the change to ", "Staged the change to ")
+# A bare number this short ("port 80") is too common in prose to tell one statement from another.
+MIN_NUMBER_DIGITS = 4
+_NOTE = re.compile(r" \[Cairn: \S.*? became \S.*? in \S+ on \d{4}-\d{2}-\d{2}\]")
+_WHERE_FROM = re.compile(r" — from \S")  # a copied line's own note of where it was read
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """``old`` became ``new`` in ``path`` (raw tokens, as written), by an edit at ``when``.
+
+    ``old_lines``/``new_lines``: the edited lines (stripped), to check the file still agrees."""
+
+    old: str
+    new: str
+    path: str
+    when: str
+    old_lines: tuple[str, ...]
+    new_lines: tuple[str, ...]
+
+    def outdates(self, text: str) -> bool:
+        """Whether ``text`` states the old value as current: it names it, not the new one, and
+        carries no note of this change already."""
+        return _word(self.old).search(text) is not None and _word(self.new).search(text) is None
+
+    def note(self) -> str:
+        return f" [Cairn: {self.old} became {self.new} in {self.path} on {self.when[:10]}]"
+
+    def annotate(self, text: str) -> str:
+        """``text`` with this change's note, before a copied line's where-from note (which
+        must stay last: note_sources.copied_from reads it)."""
+        where = _WHERE_FROM.search(text)
+        at = where.start() if where else len(text.rstrip())
+        return text[:at] + self.note() + text[at:]
+
+
+def without_notes(text: str) -> str:
+    """``text`` as it was said, without the change notes Cairn appended (for telling copies of
+    one statement apart)."""
+    return _NOTE.sub("", text)
+
+
+def changes_in_edit(path: str, old_text: str, new_text: str, when: str) -> list[ValueChange]:
+    """The value changes of one edit: per replaced block, exactly one exact value gone and one
+    added (see the module docstring)."""
+    before, after = old_text.splitlines(), new_text.splitlines()
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    changes = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "replace":
+            continue
+        old_lines = tuple(line.strip() for line in before[i1:i2] if line.strip())
+        new_lines = tuple(line.strip() for line in after[j1:j2] if line.strip())
+        old_values, new_values = (
+            set(exact_values("\n".join(old_lines))),
+            set(exact_values("\n".join(new_lines))),
+        )
+        gone, added = _innermost(old_values - new_values), _innermost(new_values - old_values)
+        if len(gone) != 1 or len(added) != 1:
+            continue
+        old, new = _tokens(next(iter(gone)), next(iter(added)))
+        if _distinctive(old) and _distinctive(new):
+            changes.append(
+                ValueChange(
+                    old, new, path, when, tuple(_holding(old_lines, old)), tuple(_holding(new_lines, new))
+                )
+            )
+    return changes
+
+
+def applied_changes(
+    rows: Iterable[StoredMessage], *, calls_from: Sequence[StoredMessage] = ()
+) -> list[ValueChange]:
+    """The value changes of the edits in ``rows`` whose result says they were applied, in order.
+    ``calls_from``: earlier messages that may hold the calls the first results answer."""
+    calls: dict[str, tuple[str, dict]] = {}
+    for stored in calls_from:
+        calls.update(_calls(stored))
+    changes: list[ValueChange] = []
+    for stored in rows:
+        calls.update(_calls(stored))
+        message = stored.message
+        if message["role"] != "tool" or not (message.get("content") or "").startswith(APPLIED_HEADS):
+            continue
+        name, args = calls.get(str(message.get("tool_call_id")), ("", {}))
+        for path, old_text, new_text in edit_texts(name, args):
+            changes += changes_in_edit(path, old_text, new_text, stored.created_at)
+    return changes
+
+
+def latest(changes: Sequence[ValueChange]) -> list[ValueChange]:
+    """Each change followed to the value it ended as (8471 became 8479, then 8480: 8471 became
+    8480), in order. A change undone later (8479 back to 8471) counts for neither: the value is
+    what it was, and what was said meanwhile is left as said."""
+    out = []
+    undone: set[int] = set()
+    for n, change in enumerate(changes):
+        if n in undone:
+            continue
+        current: ValueChange | None = change
+        for m in range(n + 1, len(changes)):
+            later = changes[m]
+            if current is None or later.path != current.path or later.old != current.new:
+                continue
+            if later.new == change.old:
+                undone.add(m)
+                current = None
+            else:
+                current = ValueChange(
+                    change.old, later.new, later.path, later.when, change.old_lines, later.new_lines
+                )
+        if current is not None:
+            out.append(current)
+    return out
+
+
+def _calls(stored: StoredMessage) -> dict[str, tuple[str, dict]]:
+    if stored.message["role"] != "assistant":
+        return {}
+    return {call_id: (name, args) for call_id, name, args in tool_calls(stored.message)}
+
+
+def _innermost(values: set[str]) -> set[str]:
+    """The values that hold no other (a pin's version: psycopg[binary]==3.1.18 holds 3.1.18,
+    which prose names on its own)."""
+    return {v for v in values if not any(other != v and other in v for other in values)}
+
+
+def _tokens(old: str, new: str) -> tuple[str, str]:
+    """The changed part of two exact values as written ("port 8471" / "port 8479": 8471, 8479)."""
+    old_words, new_words = old.split(" "), new.split(" ")
+    if len(old_words) == len(new_words) > 1 and old_words[:-1] == new_words[:-1]:
+        return old_words[-1], new_words[-1]
+    return old, new
+
+
+def _distinctive(token: str) -> bool:
+    return not token.isdigit() or len(token) >= MIN_NUMBER_DIGITS
+
+
+def _holding(lines: tuple[str, ...], token: str) -> list[str]:
+    return [line for line in lines if _word(token).search(line)]
+
+
+def _word(token: str) -> re.Pattern[str]:
+    """``token`` as a whole word: 8471 is not in 84712 nor in v8.4712."""
+    return re.compile(rf"(?<![\w.-]){re.escape(token)}(?![\w-]|\.\w)")

@@ -1,0 +1,121 @@
+"""Reading which value an applied edit changed, and which statements it outdates."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cairn.memory.records import StoredMessage
+from cairn.memory.value_changes import ValueChange, applied_changes, changes_in_edit, latest, without_notes
+
+WHEN = "2026-03-02T10:00:00+00:00"
+
+
+def _pairs(old_text: str, new_text: str) -> list[tuple[str, str]]:
+    return [(c.old, c.new) for c in changes_in_edit("f", old_text, new_text, WHEN)]
+
+
+@pytest.mark.parametrize(
+    "old_text, new_text, expected",
+    [
+        ("[api]\nport = 8471\n", "[api]\nport = 8479\n", [("8471", "8479")]),
+        (
+            'TOKEN_ENV = "HEARTHD_BUS_TOKEN"',
+            'TOKEN_ENV = "HEARTHD_MQTT_TOKEN"',
+            [("HEARTHD_BUS_TOKEN", "HEARTHD_MQTT_TOKEN")],
+        ),
+        (
+            'DEST = "/srv/app/backups"\nKEEP = 14\n',
+            'DEST = "/mnt/nas/app-backups"  # the NAS\nKEEP = 14\n',
+            [("/srv/app/backups", "/mnt/nas/app-backups")],
+        ),
+        (
+            "psycopg[binary]==3.1.18\n",
+            "psycopg[binary]==3.2.1\n",
+            [("3.1.18", "3.2.1")],
+        ),
+    ],
+)
+def test_one_value_replaced_in_place_is_a_change(old_text, new_text, expected):
+    assert _pairs(old_text, new_text) == expected
+
+
+@pytest.mark.parametrize(
+    "old_text, new_text",
+    [
+        ("retries = 3\n", "retries = 5\n"),  # a bare small number names nothing
+        ("port = 80\n", "port = 81\n"),  # too short to tell one statement from another
+        ("a = 'x'\n", "a = 'x'\nb = 'y'\n"),  # an insertion replaces nothing
+        # a rewritten block: two values gone, two added
+        ('HOST = "db1.lan"\nPORT = "port 5432"\n', 'HOST = "db2.lan"\nPORT = "port 6543"\n'),
+    ],
+)
+def test_no_single_value_replaced_is_no_change(old_text, new_text):
+    assert _pairs(old_text, new_text) == []
+
+
+def _change(old: str, new: str, when: str = WHEN) -> ValueChange:
+    return ValueChange(old, new, "config/app.ini", when, (f"port = {old}",), (f"port = {new}",))
+
+
+def test_a_statement_is_outdated_when_it_names_the_old_value_alone():
+    change = _change("8471", "8479")
+    assert change.outdates("The tablet API listens on port 8471.")
+    assert not change.outdates("8471 was the old port; the tablet uses 8479 now.")
+    assert not change.outdates("Build 84712 passed, see v8.4712.")  # not the same number
+    noted = change.annotate("The tablet API listens on port 8471.")
+    assert (
+        noted
+        == "The tablet API listens on port 8471. [Cairn: 8471 became 8479 in config/app.ini on 2026-03-02]"
+    )
+    assert not change.outdates(noted), "a noted statement is noted once"
+    assert without_notes(noted) == "The tablet API listens on port 8471."
+
+
+def test_the_note_goes_before_a_copied_lines_where_from():
+    change = _change("8471", "8479")
+    assert change.annotate("port = 8471 — from read_file config/app.ini:3") == (
+        "port = 8471 [Cairn: 8471 became 8479 in config/app.ini on 2026-03-02]"
+        " — from read_file config/app.ini:3"
+    )
+
+
+def test_changes_are_followed_to_their_last_value_and_an_undone_one_counts_for_nothing():
+    first, second = _change("8471", "8479"), _change("8479", "8480")
+    assert [(c.old, c.new) for c in latest([first, second])] == [("8471", "8480"), ("8479", "8480")]
+    assert latest([first, _change("8479", "8471")]) == []
+
+
+def _row(seq: int, message: dict) -> StoredMessage:
+    return StoredMessage(seq, "s", seq, message, None, True, WHEN)
+
+
+def test_only_an_edit_whose_result_says_applied_changes_a_value():
+    arguments = json.dumps({"path": "config/app.ini", "old_text": "port = 8471", "new_text": "port = 8479"})
+    call = {"id": "e1", "type": "function", "function": {"name": "propose_edit", "arguments": arguments}}
+    asked = _row(1, {"role": "assistant", "content": "", "tool_calls": [call]})
+
+    def result(content: str) -> StoredMessage:
+        return _row(2, {"role": "tool", "tool_call_id": "e1", "name": "propose_edit", "content": content})
+
+    applied = applied_changes([asked, result("Applied the change to config/app.ini in the editor.\n")])
+    assert [(c.old, c.new, c.path) for c in applied] == [("8471", "8479", "config/app.ini")]
+    assert applied_changes([asked, result("The user rejected the change to config/app.ini.")]) == []
+    # The call may be in the messages before the range (a checkpoint range opening on the result).
+    later = applied_changes(
+        [result("Applied the change to config/app.ini in the editor.\n")], calls_from=[asked]
+    )
+    assert len(later) == 1
+
+
+def test_a_standing_instruction_said_with_and_without_its_note_is_listed_once_with_it():
+    """An earlier session's checkpoint still holds the directive as said; memory holds it with
+    the note: the model is told the rule once, and what its value became."""
+    from cairn.memory.context_sections import directives_text, one_per_statement
+
+    said = "From now on, nightly backups go to /srv/app/backups."
+    noted = _change("/srv/app/backups", "/mnt/nas/app-backups").annotate(said)
+    assert one_per_statement([said, "Never edit migrations/.", noted]) == [noted, "Never edit migrations/."]
+    text = directives_text([noted], [said, "Never edit migrations/."], 500, len)
+    assert text.count("nightly backups") == 1 and "/mnt/nas/app-backups" in text
