@@ -7,10 +7,12 @@ if it were current. The shape-based contradiction rules (values.rekeyed, consoli
 drop_contradictions) need the new value said in a sentence like the old one; an edit is direct
 evidence whatever the wording.
 
-A change is read from one replaced block of an edit (``old_text``/``new_text`` of a write tool
-whose result says it was applied): exactly one exact value (see :func:`values.exact_values`) gone
-and one added, the innermost one (a pin's version), so a rewritten function or a bumped
-``retries = 3`` (a bare small number is no exact value) changes nothing. A statement is outdated
+A change is read from each replaced line of an edit (``old_text``/``new_text`` of a write tool
+whose result says it was applied; a block when lines were added or removed too): exactly one
+exact value (see :func:`values.exact_values`) gone and one added, the innermost one (a pin's
+version), or else one ``key = value`` setting given another value. Only values prose does not
+use for anything else count (``_distinctive``), so a rewritten function or a bumped
+``retries = 3`` changes nothing. A statement is outdated
 when it names the old value as a whole word and not the new one. The note appended to it says
 when and where it changed; the statement's other values stay shown.
 """
@@ -71,31 +73,57 @@ def without_notes(text: str) -> str:
 
 
 def changes_in_edit(path: str, old_text: str, new_text: str, when: str) -> list[ValueChange]:
-    """The value changes of one edit: per replaced block, exactly one exact value gone and one
-    added (see the module docstring)."""
+    """The value changes of one edit: per replaced line (or block, when lines were added or
+    removed too), exactly one exact value gone and one added, or else one setting given another
+    value (see the module docstring)."""
     before, after = old_text.splitlines(), new_text.splitlines()
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     changes = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "replace":
             continue
-        old_lines = tuple(line.strip() for line in before[i1:i2] if line.strip())
-        new_lines = tuple(line.strip() for line in after[j1:j2] if line.strip())
-        old_values, new_values = (
-            set(exact_values("\n".join(old_lines))),
-            set(exact_values("\n".join(new_lines))),
+        old_block = tuple(line.strip() for line in before[i1:i2] if line.strip())
+        new_block = tuple(line.strip() for line in after[j1:j2] if line.strip())
+        same_shape = len(old_block) == len(new_block)
+        parts = (
+            zip(((a,) for a in old_block), ((b,) for b in new_block))
+            if same_shape
+            else [(old_block, new_block)]
         )
-        gone, added = _innermost(old_values - new_values), _innermost(new_values - old_values)
-        if len(gone) != 1 or len(added) != 1:
-            continue
-        old, new = _tokens(next(iter(gone)), next(iter(added)))
-        if _distinctive(old) and _distinctive(new):
+        for old_lines, new_lines in parts:
+            pair = _one_value_replaced(old_lines, new_lines)
+            if pair is None and same_shape:
+                pair = _one_setting_changed(old_lines[0], new_lines[0])
+            if pair is None or not all(_distinctive(value) for value in pair):
+                continue
+            old, new = pair
             changes.append(
                 ValueChange(
                     old, new, path, when, tuple(_holding(old_lines, old)), tuple(_holding(new_lines, new))
                 )
             )
     return changes
+
+
+def _one_value_replaced(old_lines: tuple[str, ...], new_lines: tuple[str, ...]) -> tuple[str, str] | None:
+    old_values, new_values = set(exact_values("\n".join(old_lines))), set(exact_values("\n".join(new_lines)))
+    gone, added = _innermost(old_values - new_values), _innermost(new_values - old_values)
+    if len(gone) != 1 or len(added) != 1:
+        return None
+    return _tokens(next(iter(gone)), next(iter(added)))
+
+
+# `key = value` / `key: value` in a config file or code: a number or a string that no exact value
+# names (saturation_adu = 61440), with an optional quote and trailing comment.
+_SETTING = re.compile(r"""^([\w.-]+)\s*[:=]\s*(["']?)([^"'#\s][^"'#]*?)\2\s*(?:[#;].*)?$""")
+
+
+def _one_setting_changed(old_line: str, new_line: str) -> tuple[str, str] | None:
+    """One setting given another value on a line (saturation_adu = 61440 -> 60800)."""
+    old, new = _SETTING.match(old_line), _SETTING.match(new_line)
+    if old is None or new is None or old.group(1) != new.group(1) or old.group(3) == new.group(3):
+        return None
+    return old.group(3).strip(), new.group(3).strip()
 
 
 def applied_changes(
@@ -164,8 +192,16 @@ def _tokens(old: str, new: str) -> tuple[str, str]:
     return old, new
 
 
-def _distinctive(token: str) -> bool:
-    return not token.isdigit() or len(token) >= MIN_NUMBER_DIGITS
+def _distinctive(value: str) -> bool:
+    """A value prose does not use for something else: a number of 4 digits or more, a version
+    with two dots (0.8.3, not 0.5), or one word with a digit or a separator in it (us-east-2,
+    Etc/UTC, a path, a host: not "info" or "debug"); an exact value with spaces (a cron line)."""
+    digits = sum(c.isdigit() for c in value)
+    if re.fullmatch(r"[\d.]+", value):
+        return digits >= MIN_NUMBER_DIGITS or value.count(".") >= 2
+    if " " in value:
+        return re.search(r"\d", value) is not None
+    return len(value) >= MIN_NUMBER_DIGITS and re.search(r"[\d./:@_\[=-]", value) is not None
 
 
 def _holding(lines: tuple[str, ...], token: str) -> list[str]:

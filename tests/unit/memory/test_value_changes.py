@@ -46,9 +46,11 @@ def test_one_value_replaced_in_place_is_a_change(old_text, new_text, expected):
     [
         ("retries = 3\n", "retries = 5\n"),  # a bare small number names nothing
         ("port = 80\n", "port = 81\n"),  # too short to tell one statement from another
+        ("level = info\n", "level = debug\n"),  # words prose uses for anything
+        ("threshold = 0.5\n", "threshold = 0.7\n"),  # a short decimal is any ratio
         ("a = 'x'\n", "a = 'x'\nb = 'y'\n"),  # an insertion replaces nothing
-        # a rewritten block: two values gone, two added
-        ('HOST = "db1.lan"\nPORT = "port 5432"\n', 'HOST = "db2.lan"\nPORT = "port 6543"\n'),
+        # one line, two values gone and two added: which became which is a guess
+        ('connect("db1.lan", "/var/run/a.sock")\n', 'connect("db2.lan", "/var/run/b.sock")\n'),
     ],
 )
 def test_no_single_value_replaced_is_no_change(old_text, new_text):
