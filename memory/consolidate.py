@@ -147,10 +147,16 @@ async def _follow_edits(store: MemoryStore, root: Path, items: list[Item]) -> li
     note (value_changes.py): the user's words are kept, and say what the value became. Only
     changes the edited file still shows count (a refused edit or one undone since changed
     nothing). Lines copied from a file are judged by the file itself (`_no_longer_in_file`)."""
+    edits = await store.edit_exchanges(APPLIED_HEADS)
+    found = await asyncio.to_thread(lambda: latest(applied_changes(edits)))
+    shown = [change for change in found if await _file_shows(root, change)]
+    # Every statement against every change: a large memory's worth of matching, off the loop.
+    return await asyncio.to_thread(_note_changes, items, shown)
+
+
+def _note_changes(items: list[Item], changes: list[ValueChange]) -> list[str]:
     notes: list[str] = []
-    for change in latest(applied_changes(await store.edit_exchanges(APPLIED_HEADS))):
-        if not await _file_shows(root, change):
-            continue
+    for change in changes:
         for item in items:
             if item.dropped or item.when > change.when or copied_from(item.text) is not None:
                 continue
