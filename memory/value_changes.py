@@ -7,12 +7,12 @@ if it were current. The shape-based contradiction rules (values.rekeyed, consoli
 drop_contradictions) need the new value said in a sentence like the old one; an edit is direct
 evidence whatever the wording.
 
-A change is read from each replaced line of an edit (``old_text``/``new_text`` of a write tool
-whose result says it was applied; a block when lines were added or removed too): exactly one
-exact value (see :func:`values.exact_values`) gone and one added, the innermost one (a pin's
-version), or else one ``key = value`` setting given another value. Only values prose does not
-use for anything else count (``_distinctive``), so a rewritten function or a bumped
-``retries = 3`` changes nothing. A statement is outdated
+A change is a line an edit replaced (``old_text``/``new_text`` of a write tool whose result says
+it was applied) and a line that replaced it which is the same line but for one value (a trailing
+comment aside): one exact value (see :func:`values.exact_values`) gone and one added, the
+innermost one (a pin's version), or one ``key = value`` setting given another value. Only values
+prose does not use for anything else count (``_distinctive``), so a rewritten function, a
+reworded sentence or a bumped ``retries = 3`` changes nothing. A statement is outdated
 when it names the old value as a whole word and not the new one. The note appended to it says
 when and where it changed; the statement's other values stay shown.
 """
@@ -33,6 +33,8 @@ from cairn.memory.values import exact_values
 APPLIED_HEADS = ("Applied the change to ", "Staged the change to ")
 # A bare number this short ("port 80") is too common in prose to tell one statement from another.
 MIN_NUMBER_DIGITS = 4
+MAX_BLOCK_LINES = 40  # lines of one replaced block paired (a rewrite beyond that is no value change)
+_TRAILING_COMMENT = re.compile(r"\s+(?:#|//|;)(?:\s.*)?$")
 _NOTE = re.compile(r" \[Cairn: \S.*? became \S.*? in \S+ on \d{4}-\d{2}-\d{2}\]")
 _WHERE_FROM = re.compile(r" — from \S")  # a copied line's own note of where it was read
 
@@ -73,40 +75,42 @@ def without_notes(text: str) -> str:
 
 
 def changes_in_edit(path: str, old_text: str, new_text: str, when: str) -> list[ValueChange]:
-    """The value changes of one edit: per replaced line (or block, when lines were added or
-    removed too), exactly one exact value gone and one added, or else one setting given another
-    value (see the module docstring)."""
+    """The value changes of one edit: a replaced line and a line that replaces it that are the
+    same line but for one value (see the module docstring)."""
     before, after = old_text.splitlines(), new_text.splitlines()
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     changes = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "replace":
             continue
-        old_block = tuple(line.strip() for line in before[i1:i2] if line.strip())
-        new_block = tuple(line.strip() for line in after[j1:j2] if line.strip())
-        same_shape = len(old_block) == len(new_block)
-        parts = (
-            zip(((a,) for a in old_block), ((b,) for b in new_block))
-            if same_shape
-            else [(old_block, new_block)]
-        )
-        for old_lines, new_lines in parts:
-            pair = _one_value_replaced(old_lines, new_lines)
-            if pair is None and same_shape:
-                pair = _one_setting_changed(old_lines[0], new_lines[0])
-            if pair is None or not all(_distinctive(value) for value in pair):
-                continue
-            old, new = pair
-            changes.append(
-                ValueChange(
-                    old, new, path, when, tuple(_holding(old_lines, old)), tuple(_holding(new_lines, new))
-                )
-            )
+        new_block = [line.strip() for line in after[j1:j2] if line.strip()][:MAX_BLOCK_LINES]
+        for old_line in [line.strip() for line in before[i1:i2] if line.strip()][:MAX_BLOCK_LINES]:
+            for new_line in new_block:
+                pair = _in_place(old_line, new_line)
+                if pair is not None:
+                    changes.append(ValueChange(*pair, path, when, (old_line,), (new_line,)))
+                    break
     return changes
 
 
-def _one_value_replaced(old_lines: tuple[str, ...], new_lines: tuple[str, ...]) -> tuple[str, str] | None:
-    old_values, new_values = set(exact_values("\n".join(old_lines))), set(exact_values("\n".join(new_lines)))
+def _in_place(old_line: str, new_line: str) -> tuple[str, str] | None:
+    """(old, new) when ``new_line`` is ``old_line`` with one distinctive value replaced (a
+    trailing comment aside): one exact value gone and one added, or one setting's value."""
+    pair = _one_value_replaced(old_line, new_line) or _one_setting_changed(old_line, new_line)
+    if pair is None or not all(_distinctive(value) for value in pair):
+        return None
+    old, new = pair
+    return pair if _skeleton(old_line, old) == _skeleton(new_line, new) else None
+
+
+def _skeleton(line: str, value: str) -> str:
+    """``line`` with ``value`` blanked and its trailing comment and spacing dropped: what stays
+    the same when only the value changes."""
+    return " ".join(_TRAILING_COMMENT.sub("", line).replace(value, "\0", 1).split())
+
+
+def _one_value_replaced(old_line: str, new_line: str) -> tuple[str, str] | None:
+    old_values, new_values = set(exact_values(old_line)), set(exact_values(new_line))
     gone, added = _innermost(old_values - new_values), _innermost(new_values - old_values)
     if len(gone) != 1 or len(added) != 1:
         return None
@@ -202,10 +206,6 @@ def _distinctive(value: str) -> bool:
     if " " in value:
         return re.search(r"\d", value) is not None
     return len(value) >= MIN_NUMBER_DIGITS and re.search(r"[\d./:@_\[=-]", value) is not None
-
-
-def _holding(lines: tuple[str, ...], token: str) -> list[str]:
-    return [line for line in lines if _word(token).search(line)]
 
 
 def _word(token: str) -> re.Pattern[str]:

@@ -49,6 +49,12 @@ def test_one_value_replaced_in_place_is_a_change(old_text, new_text, expected):
         ("level = info\n", "level = debug\n"),  # words prose uses for anything
         ("threshold = 0.5\n", "threshold = 0.7\n"),  # a short decimal is any ratio
         ("a = 'x'\n", "a = 'x'\nb = 'y'\n"),  # an insertion replaces nothing
+        # a reworded line: the value it lost and the one it gained are not the same thing
+        (
+            "plus whatever the bus client needs for authentication (see `hearthd/bus.py`).\n",
+            "HEARTHD_MQTT_TOKEN=...     # bus AUTH token (hearthd/bus.py); there is no fallback name\n",
+        ),
+        ("RECONNECT_DELAY_S = 5.0\n", "connected_at = time.monotonic()\n"),  # code rewritten
         # one line, two values gone and two added: which became which is a guess
         ('connect("db1.lan", "/var/run/a.sock")\n', 'connect("db2.lan", "/var/run/b.sock")\n'),
     ],
