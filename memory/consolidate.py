@@ -143,10 +143,12 @@ async def _no_longer_in_file(root: Path, item: Item) -> bool:
 
 
 async def _follow_edits(store: MemoryStore, root: Path, items: list[Item]) -> list[str]:
-    """Statements made before an applied edit that changed one of their values get the change's
+    """Statements naming a value an applied edit changed, and not the new one, get the change's
     note (value_changes.py): the user's words are kept, and say what the value became. Only
     changes the edited file still shows count (a refused edit or one undone since changed
-    nothing). Lines copied from a file are judged by the file itself (`_no_longer_in_file`)."""
+    nothing). Lines copied from a file are judged by the file itself (`_no_longer_in_file`).
+    A memory's own date is no guide: it is when a consolidation stored it, often after the edit
+    of a statement made before it (session-b's devpi port)."""
     edits = await store.edit_exchanges(APPLIED_HEADS)
     found = await asyncio.to_thread(lambda: latest(applied_changes(edits)))
     shown = [change for change in found if await _file_shows(root, change)]
@@ -158,7 +160,7 @@ def _note_changes(items: list[Item], changes: list[ValueChange]) -> list[str]:
     notes: list[str] = []
     for change in changes:
         for item in items:
-            if item.dropped or item.when > change.when or copied_from(item.text) is not None:
+            if item.dropped or copied_from(item.text) is not None:
                 continue
             if change.outdates(item.text):
                 item.text = change.annotate(item.text)
