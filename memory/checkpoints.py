@@ -26,7 +26,7 @@ from cairn.memory.extract import extract
 from cairn.memory.ports import TextModel, TokenCounter, approx_tokens
 from cairn.memory.records import CheckpointRecord, StoredMessage
 from cairn.memory.store import MemoryStore
-from cairn.memory.value_changes import applied_changes
+from cairn.memory.value_changes import changes_in
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ class CheckpointWriter:
             narrative = await self._narrative(self.model, previous, rows)
         before = previous.data if previous else None
         calls = await calls_before(self.store, session_id, rows)
-        found, changes = extract(rows, calls_from=calls), applied_changes(rows, calls_from=calls)
+        found, changes = extract(rows, calls_from=calls), changes_in(rows, calls_from=calls)
         data = fit_keeping_new(
             before, merge(before, found, narrative, changes), self.max_checkpoint_tokens, self.count_tokens
         )

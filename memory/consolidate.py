@@ -41,7 +41,7 @@ from cairn.memory.ports import TextModel
 from cairn.memory.records import CheckpointRecord, MemoryDelete, MemoryInsert, MemoryUpdate
 from cairn.memory.statements import is_directive
 from cairn.memory.store import MemoryStore
-from cairn.memory.value_changes import APPLIED_HEADS, ValueChange, applied_changes, latest
+from cairn.memory.value_changes import APPLIED_HEADS, STATED_HINTS, ValueChange, changes_in, latest
 from cairn.memory.values import keyed_values
 from cairn.memory.workspace_check import file_holds, missing_paths, path_exists, symbol_in_file
 
@@ -149,9 +149,9 @@ async def _follow_edits(store: MemoryStore, root: Path, items: list[Item]) -> li
     nothing). Lines copied from a file are judged by the file itself (`_no_longer_in_file`).
     A memory's own date is no guide: it is when a consolidation stored it, often after the edit
     of a statement made before it (session-b's devpi port)."""
-    edits = await store.edit_exchanges(APPLIED_HEADS)
-    found = await asyncio.to_thread(lambda: latest(applied_changes(edits)))
-    shown = [change for change in found if await _file_shows(root, change)]
+    messages = await store.change_messages(APPLIED_HEADS, STATED_HINTS)
+    found = await asyncio.to_thread(lambda: latest(changes_in(messages)))
+    shown = [change for change in found if not change.path or await _file_shows(root, change)]
     # Every statement against every change: a large memory's worth of matching, off the loop.
     return await asyncio.to_thread(_note_changes, items, shown)
 
@@ -196,7 +196,7 @@ async def _uncovered_tails(
         rows = await store.message_rows(session.id, after_seq=latest.last_seq if latest else 0)
         if rows:
             calls = await calls_before(store, session.id, rows)
-            data = merge(None, extract(rows, calls_from=calls), {}, applied_changes(rows, calls_from=calls))
+            data = merge(None, extract(rows, calls_from=calls), {}, changes_in(rows, calls_from=calls))
             tails.append(
                 CheckpointRecord(0, session.id, rows[0].seq, rows[-1].seq, None, data, 0, rows[-1].created_at)
             )

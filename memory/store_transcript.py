@@ -185,22 +185,24 @@ class TranscriptMixin(StoreBase):
         per-step readers use :meth:`message_rows` with ``after_seq`` or :meth:`message_rows_before`)."""
         return [row.message for row in await self.message_rows(session_id)]
 
-    async def edit_exchanges(self, result_heads: tuple[str, ...]) -> list[StoredMessage]:
-        """Every tool result that starts with one of ``result_heads`` (an edit tool's "applied"),
-        each after the assistant message that called it (its session's latest one with tool
-        calls before it), in the order they were written: the edits memory follows."""
-        if not result_heads:
-            return []
-        applied = " OR ".join("r.content LIKE ? ESCAPE '\\'" for _ in result_heads)
-        heads = tuple(_like_prefix(head) for head in result_heads)
+    async def change_messages(
+        self, result_heads: tuple[str, ...], user_hints: tuple[str, ...]
+    ) -> list[StoredMessage]:
+        """The messages that may change a value, in the order they were written: every tool
+        result that starts with one of ``result_heads`` (an edit tool's "applied"), each after
+        the assistant message that called it (its session's latest one with tool calls before
+        it), and the user messages matching one of the LIKE patterns ``user_hints``."""
+        applied = " OR ".join("r.content LIKE ? ESCAPE '\\'" for _ in result_heads) or "0"
+        hinted = " OR ".join("coalesce(user_text, content) LIKE ?" for _ in user_hints) or "0"
         rows = await self.fetchall(
             f"WITH results AS (SELECT r.id, r.session_id, r.seq FROM messages AS r "
             f"WHERE r.role = 'tool' AND ({applied})) "
             "SELECT * FROM messages WHERE id IN (SELECT id FROM results UNION "
             "SELECT (SELECT c.id FROM messages AS c WHERE c.session_id = results.session_id "
             "AND c.seq < results.seq AND c.role = 'assistant' AND c.tool_calls IS NOT NULL "
-            "ORDER BY c.seq DESC LIMIT 1) FROM results) ORDER BY created_at, id",
-            heads,
+            f"ORDER BY c.seq DESC LIMIT 1) FROM results) OR (role = 'user' AND ({hinted})) "
+            "ORDER BY created_at, id",
+            tuple(_like_prefix(head) for head in result_heads) + user_hints,
         )
         return [_stored(row) for row in rows]
 

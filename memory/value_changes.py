@@ -15,6 +15,10 @@ prose does not use for anything else count (``_distinctive``), so a rewritten fu
 reworded sentence or a bumped ``retries = 3`` changes nothing. A statement is outdated
 when it names the old value as a whole word and not the new one. The note appended to it says
 when and where it changed; the statement's other values stay shown.
+
+The user's own words replace a value too, when no edit does (a script bumped the version):
+"make it 0.9.0 instead of 0.8.3", "from 8471 to 8479", "3.1.18 -> 3.2.1", both sides exact
+values, never in a question.
 """
 
 from __future__ import annotations
@@ -35,13 +39,24 @@ APPLIED_HEADS = ("Applied the change to ", "Staged the change to ")
 MIN_NUMBER_DIGITS = 4
 MAX_BLOCK_LINES = 40  # lines of one replaced block paired (a rewrite beyond that is no value change)
 _TRAILING_COMMENT = re.compile(r"\s+(?:#|//|;)(?:\s.*)?$")
-_NOTE = re.compile(r" \[Cairn: \S.*? became \S.*? in \S+ on \d{4}-\d{2}-\d{2}\]")
+_NOTE = re.compile(r" \[Cairn: \S.*? became \S.*? (?:in \S+|as the user said) on \d{4}-\d{2}-\d{2}\]")
+# The user's own words replacing a value: "make it 0.9.0 instead of 0.8.3", "from 8471 to 8479",
+# "8471 -> 8479". ``STATED_HINTS``: SQL LIKE patterns of the messages worth reading for them.
+_STATED = (
+    re.compile(r"(?P<new>[^\s`\"']+)[`\"']? instead of [`\"']?(?P<old>[^\s`\"']+)", re.IGNORECASE),
+    re.compile(r"\bfrom [`\"']?(?P<old>[^\s`\"']+)[`\"']? to [`\"']?(?P<new>[^\s`\"']+)", re.IGNORECASE),
+    re.compile(r"(?P<old>[^\s`\"']+)[`\"']? (?:->|→) [`\"']?(?P<new>[^\s`\"']+)"),
+)
+STATED_HINTS = ("%instead of%", "% from % to %", "%->%", "%→%")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_NUMBER = re.compile(r"(?<![\w.])\d{4,}(?![\w.])")  # a bare port or limit the user names
 _WHERE_FROM = re.compile(r" — from \S")  # a copied line's own note of where it was read
 
 
 @dataclass(frozen=True)
 class ValueChange:
-    """``old`` became ``new`` in ``path`` (raw tokens, as written), by an edit at ``when``.
+    """``old`` became ``new`` in ``path`` (raw tokens, as written), by an edit at ``when``; with
+    no path, the user said so (their words need no file to agree).
 
     ``old_lines``/``new_lines``: the edited lines (stripped), to check the file still agrees."""
 
@@ -58,7 +73,8 @@ class ValueChange:
         return _word(self.old).search(text) is not None and _word(self.new).search(text) is None
 
     def note(self) -> str:
-        return f" [Cairn: {self.old} became {self.new} in {self.path} on {self.when[:10]}]"
+        where = f"in {self.path}" if self.path else "as the user said"
+        return f" [Cairn: {self.old} became {self.new} {where} on {self.when[:10]}]"
 
     def annotate(self, text: str) -> str:
         """``text`` with this change's note, before a copied line's where-from note (which
@@ -148,6 +164,37 @@ def applied_changes(
         for path, old_text, new_text in edit_texts(name, args):
             changes += changes_in_edit(path, old_text, new_text, stored.created_at)
     return changes
+
+
+def stated_changes(text: str, when: str) -> list[ValueChange]:
+    """The values the user's own words say replace others ("0.9.0 instead of 0.8.3"): both
+    sides exact values of ``text`` (see `_distinctive`)."""
+    values = set(exact_values(text)) | set(_NUMBER.findall(text))
+    changes = []
+    # A question ("should we go from 3.1.18 to 3.2.1?") changes nothing yet.
+    said = " ".join(s for s in _SENTENCE_END.split(text) if not s.rstrip().endswith("?"))
+    for pattern in _STATED:
+        for match in pattern.finditer(said):
+            old, new = (match.group(side).rstrip(".,;:!?)") for side in ("old", "new"))
+            if old != new and {old, new} <= values and _distinctive(old) and _distinctive(new):
+                changes.append(ValueChange(old, new, "", when, (), ()))
+    return changes
+
+
+def changes_in(
+    rows: Iterable[StoredMessage], *, calls_from: Sequence[StoredMessage] = ()
+) -> list[ValueChange]:
+    """The value changes ``rows`` make, in order: their applied edits' and the ones the user
+    states (their own words only: a code action's prompt is Cairn's)."""
+    rows = list(rows)
+    stated = {
+        stored.id: stated_changes(stored.own_words, stored.created_at)
+        for stored in rows
+        if stored.message["role"] == "user"
+    }
+    edits = applied_changes(rows, calls_from=calls_from)
+    by_time = [c for changes in stated.values() for c in changes] + edits
+    return sorted(by_time, key=lambda change: change.when)
 
 
 def latest(changes: Sequence[ValueChange]) -> list[ValueChange]:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
 from cairn.memory.records import StoredMessage
-from cairn.memory.value_changes import ValueChange, applied_changes, changes_in_edit, latest, without_notes
+from cairn.memory.value_changes import (
+    ValueChange,
+    applied_changes,
+    changes_in_edit,
+    latest,
+    stated_changes,
+    without_notes,
+)
 
 WHEN = "2026-03-02T10:00:00+00:00"
+NOW = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
 
 
 def _pairs(old_text: str, new_text: str) -> list[tuple[str, str]]:
@@ -127,3 +136,54 @@ def test_a_standing_instruction_said_with_and_without_its_note_is_listed_once_wi
     assert one_per_statement([said, "Never edit migrations/.", noted]) == [noted, "Never edit migrations/."]
     text = directives_text([noted], [said, "Never edit migrations/."], 500, len)
     assert text.count("nightly backups") == 1 and "/mnt/nas/app-backups" in text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("By our semver rule that's a minor bump. Make it 0.9.0 instead of 0.8.3.", [("0.8.3", "0.9.0")]),
+        ("Change the tablet port from 8471 to 8479, please.", [("8471", "8479")]),
+        ("Bump psycopg 3.1.18 -> 3.2.1 now that pgbouncer is new enough.", [("3.1.18", "3.2.1")]),
+        (
+            "Backups go to `/mnt/nas/backups` instead of `/srv/backups` from now on.",
+            [("/srv/backups", "/mnt/nas/backups")],
+        ),
+        ("Should we go from 3.1.18 to 3.2.1?", []),  # asked, not decided
+        ("Move it from the desk to the shelf.", []),  # no values
+        ("We went from 3 to 5 replicas.", []),  # numbers prose uses for anything
+    ],
+)
+def test_the_users_own_words_can_replace_a_value(text, expected):
+    assert [(c.old, c.new) for c in stated_changes(text, WHEN)] == expected
+
+
+async def test_a_value_the_user_replaced_in_words_is_noted_in_the_next_sessions_memory(store, workspace):
+    """Session-b's release was 0.8.3 until the user said "Make it 0.9.0 instead of 0.8.3": no
+    edit changed it (a script bumped the files), and the next day memory still said 0.8.3."""
+    from cairn.memory.checkpoints import CheckpointWriter
+    from cairn.memory.consolidate import consolidate
+    from cairn.memory.context import assemble
+    from cairn.memory.testing import FakeTextModel
+
+    session = await store.new_session()
+    for role, text in [
+        ("user", "Now the release. This is a bug-fix release, so 0.8.3."),
+        ("assistant", "OK, bumping to 0.8.3."),
+    ]:
+        await store.append_message(session, {"role": role, "content": text})
+    await CheckpointWriter(store, None).write_now(session)
+    for role, text in [
+        ("user", "Hmm wait. A new config key means a minor bump. Make it 0.9.0 instead of 0.8.3."),
+        ("assistant", "Bumped to 0.9.0."),
+    ]:
+        await store.append_message(session, {"role": role, "content": text})
+    await CheckpointWriter(store, None).write_now(session)
+    await consolidate(store, workspace_root=workspace, model=FakeTextModel(), now=NOW)
+    fresh = await store.new_session()
+    context = await assemble(
+        store, fresh, system_prompt="You are Cairn.", request="Where were we?", budget_tokens=8_000
+    )
+    text = "\n".join(str(m.get("content")) for m in context)
+    assert "0.8.3" in text
+    stale = [line for line in text.splitlines() if "0.8.3" in line and "0.9.0" not in line]
+    assert not stale, stale
