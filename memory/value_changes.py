@@ -256,5 +256,7 @@ def _distinctive(value: str) -> bool:
 
 
 def _word(token: str) -> re.Pattern[str]:
-    """``token`` as a whole word: 8471 is not in 84712 nor in v8.4712."""
-    return re.compile(rf"(?<![\w.-]){re.escape(token)}(?![\w-]|\.\w)")
+    """``token`` as a whole word: 8471 is not in 84712 nor in 8.4712; a version is itself with
+    a tag's ``v`` (v0.8.3 is 0.8.3)."""
+    tag = "v?" if token[:1].isdigit() else ""
+    return re.compile(rf"(?<![\w.-]){tag}{re.escape(token)}(?![\w-]|\.\w)")

@@ -80,7 +80,9 @@ def test_a_statement_is_outdated_when_it_names_the_old_value_alone():
     change = _change("8471", "8479")
     assert change.outdates("The tablet API listens on port 8471.")
     assert not change.outdates("8471 was the old port; the tablet uses 8479 now.")
-    assert not change.outdates("Build 84712 passed, see v8.4712.")  # not the same number
+    assert not change.outdates("Build 84712 passed, see 8.4712.")  # not the same number
+    release = ValueChange("0.8.3", "0.9.0", "", WHEN, (), ())
+    assert release.outdates("error: version must look like X.Y.Z (got 'v0.8.3')")  # a tag is the version
     noted = change.annotate("The tablet API listens on port 8471.")
     assert (
         noted
