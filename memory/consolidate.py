@@ -146,7 +146,8 @@ async def _follow_edits(store: MemoryStore, root: Path, items: list[Item]) -> li
     """Statements naming a value an applied edit changed, and not the new one, get the change's
     note (value_changes.py): the user's words are kept, and say what the value became. Only
     changes the edited file still shows count (a refused edit or one undone since changed
-    nothing). Lines copied from a file are judged by the file itself (`_no_longer_in_file`).
+    nothing). A line copied from a command's output gets the note too (before its where-from
+    note); one copied from a file is also judged by the file itself (`_no_longer_in_file`).
     A memory's own date is no guide: it is when a consolidation stored it, often after the edit
     of a statement made before it (session-b's devpi port)."""
     messages = await store.change_messages(APPLIED_HEADS, STATED_HINTS)
@@ -160,7 +161,7 @@ def _note_changes(items: list[Item], changes: list[ValueChange]) -> list[str]:
     notes: list[str] = []
     for change in changes:
         for item in items:
-            if item.dropped or copied_from(item.text) is not None:
+            if item.dropped:
                 continue
             if change.outdates(item.text):
                 item.text = change.annotate(item.text)

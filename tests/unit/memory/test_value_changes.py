@@ -189,3 +189,41 @@ async def test_a_value_the_user_replaced_in_words_is_noted_in_the_next_sessions_
     assert "0.8.3" in text
     stale = [line for line in text.splitlines() if "0.8.3" in line and "0.9.0" not in line]
     assert not stale, stale
+
+
+async def test_a_line_copied_from_a_commands_output_is_noted_too(store, workspace):
+    """Session-b's project memory kept "==> upload to https://pkgs...:3141/... — from command
+    `bash scripts/release.sh ...`" unnoted after the script moved to port 3180."""
+    from cairn.memory.consolidate import consolidate
+    from cairn.memory.records import MemoryInsert
+
+    rel = "scripts/release.sh"
+    (workspace / "scripts").mkdir(parents=True, exist_ok=True)
+    (workspace / rel).write_text('STAGING="https://pkgs.example.net:3180/staging/"\n')
+    copied = "==> upload to https://pkgs.example.net:3141/staging/ — from command `bash scripts/release.sh`"
+    await store.apply_memory_plan(
+        [MemoryInsert(kind="fact", text=copied, source="derived", provenance="tool output", untrusted=True)]
+    )
+    session = await store.new_session()
+    arguments = json.dumps(
+        {
+            "path": rel,
+            "old_text": 'STAGING="https://pkgs.example.net:3141/staging/"',
+            "new_text": 'STAGING="https://pkgs.example.net:3180/staging/"',
+        }
+    )
+    call = {"id": "e1", "type": "function", "function": {"name": "propose_edit", "arguments": arguments}}
+    await store.append_message(session, {"role": "assistant", "content": "", "tool_calls": [call]})
+    await store.append_message(
+        session,
+        {
+            "role": "tool",
+            "tool_call_id": "e1",
+            "name": "propose_edit",
+            "content": f"Applied the change to {rel}.\n",
+        },
+    )
+    await consolidate(store, workspace_root=workspace, model=None, now=NOW)
+    (memory,) = [m for m in await store.list_memories() if "3141" in m.text]
+    assert "became pkgs.example.net:3180 in scripts/release.sh" in memory.text
+    assert memory.text.endswith("— from command `bash scripts/release.sh`"), "its origin stays last"
