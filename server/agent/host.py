@@ -244,6 +244,15 @@ class AgentHost:
                     IDLE_CONSOLIDATION_DELAY, lambda: self._consolidate(None, wait=None), self.background
                 )
 
+    async def start_consolidation(self) -> None:
+        """Start consolidating what earlier sessions left, when due, without waiting for it.
+
+        The server calls this when it starts: a new session's first request waits only
+        ``WARM_START_WAIT`` for consolidation, and a server that just started is busy importing
+        litellm, so a consolidation begun at that request could miss it (session-b's next-day
+        request showed memories that the 1.4 s consolidation noted just after it)."""
+        await self._consolidate(None, wait=0)
+
     async def _consolidate(self, current_session_id: str | None, *, wait: float | None) -> None:
         """Start consolidation when due (one at a time) and wait for it at most ``wait`` seconds.
 

@@ -260,6 +260,7 @@ async def start(server: CairnServer) -> AgentRuns:
     logs.redact_with(host.redactor)  # stderr, the log file and the editor's log (R15)
     server.agent_host = host
     server.on_close("agent host", host.close)  # background work, then memory
+    await host.start_consolidation()  # so the first request finds earlier sessions consolidated
     server.settings_listeners.append(lambda s: host.configure(s.settings))
 
     def agent_status() -> dict[str, Any]:
