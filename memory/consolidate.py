@@ -166,20 +166,17 @@ def _note_changes(items: list[Item], changes: list[ValueChange]) -> list[str]:
             if change.outdates(item.text):
                 item.text = change.annotate(item.text)
                 label = f"#{item.existing.id}" if item.existing else "a new memory"
-                notes.append(
-                    f"{label}: {change.old} became {change.new} in {change.path} ({change.when[:10]})"
-                )
+                notes.append(f"{label}: {change.old} became {change.new} {change.where} ({change.when[:10]})")
     return notes
 
 
 async def _file_shows(root: Path, change: ValueChange) -> bool:
-    """Whether the edited file holds the change's new lines and none of its old ones."""
-    if not change.old_lines or not change.new_lines:
+    """Whether the edited file holds the change's new line and not its old one."""
+    if not change.old_line or not change.new_line:
         return False
-    for line in change.old_lines:
-        if await file_holds(root, change.path, [line]) is not False:
-            return False
-    return await file_holds(root, change.path, change.new_lines) is True
+    if await file_holds(root, change.path, [change.old_line]) is not False:
+        return False
+    return await file_holds(root, change.path, [change.new_line]) is True
 
 
 async def _uncovered_tails(

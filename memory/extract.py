@@ -159,6 +159,14 @@ def _resources(text: str) -> list[str]:
     return [v for v in exact_values(text) if HOST_PORT.fullmatch(v) or v.startswith("port ")]
 
 
+def calls_of(stored: StoredMessage) -> dict[str, tuple[str, dict]]:
+    """An assistant message's tool calls by call id, as (tool name, arguments): what a later
+    tool output answers (none for other roles)."""
+    if stored.message["role"] != "assistant":
+        return {}
+    return {call_id: (name, args) for call_id, name, args in tool_calls(stored.message)}
+
+
 def _from_tool_call(name: str, args: dict, out: Extraction) -> None:
     for key in _COMMAND_ARGS:
         if isinstance(args.get(key), str):
@@ -445,12 +453,7 @@ def extract(messages: Iterable[StoredMessage], *, calls_from: Iterable[StoredMes
     output that opens the range is read with the call that asked for it (its file, its
     command) instead of as an unknown tool's text."""
     out = Extraction()
-    calls: dict[str, tuple[str, dict]] = {
-        call_id: (name, args)
-        for stored in calls_from
-        if stored.message["role"] == "assistant"
-        for call_id, name, args in tool_calls(stored.message)
-    }
+    calls = {call_id: call for stored in calls_from for call_id, call in calls_of(stored).items()}
     asked = False  # the agent's last words asked the user something
     for stored in messages:
         message = stored.message

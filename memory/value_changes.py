@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cairn.memory.extract import edit_texts, tool_calls
+from cairn.memory.extract import calls_of, edit_texts
 from cairn.memory.records import StoredMessage
 from cairn.memory.values import exact_values
 
@@ -58,14 +58,20 @@ class ValueChange:
     """``old`` became ``new`` in ``path`` (raw tokens, as written), by an edit at ``when``; with
     no path, the user said so (their words need no file to agree).
 
-    ``old_lines``/``new_lines``: the edited lines (stripped), to check the file still agrees."""
+    ``old_line``/``new_line``: the edited line before and after (stripped; empty for the
+    user's words), to check the file still agrees."""
 
     old: str
     new: str
     path: str
     when: str
-    old_lines: tuple[str, ...]
-    new_lines: tuple[str, ...]
+    old_line: str = ""
+    new_line: str = ""
+
+    @property
+    def where(self) -> str:
+        """Where it changed, as the note says it: "in config/app.ini" or "as the user said"."""
+        return f"in {self.path}" if self.path else "as the user said"
 
     def outdates(self, text: str) -> bool:
         """Whether ``text`` states the old value as current: it names it, not the new one, and
@@ -73,8 +79,7 @@ class ValueChange:
         return _word(self.old).search(text) is not None and _word(self.new).search(text) is None
 
     def note(self) -> str:
-        where = f"in {self.path}" if self.path else "as the user said"
-        return f" [Cairn: {self.old} became {self.new} {where} on {self.when[:10]}]"
+        return f" [Cairn: {self.old} became {self.new} {self.where} on {self.when[:10]}]"
 
     def annotate(self, text: str) -> str:
         """``text`` with this change's note, before a copied line's where-from note (which
@@ -104,7 +109,7 @@ def changes_in_edit(path: str, old_text: str, new_text: str, when: str) -> list[
             for new_line in new_block:
                 pair = _in_place(old_line, new_line)
                 if pair is not None:
-                    changes.append(ValueChange(*pair, path, when, (old_line,), (new_line,)))
+                    changes.append(ValueChange(*pair, path, when, old_line, new_line))
                     break
     return changes
 
@@ -153,10 +158,10 @@ def applied_changes(
     ``calls_from``: earlier messages that may hold the calls the first results answer."""
     calls: dict[str, tuple[str, dict]] = {}
     for stored in calls_from:
-        calls.update(_calls(stored))
+        calls.update(calls_of(stored))
     changes: list[ValueChange] = []
     for stored in rows:
-        calls.update(_calls(stored))
+        calls.update(calls_of(stored))
         message = stored.message
         if message["role"] != "tool" or not (message.get("content") or "").startswith(APPLIED_HEADS):
             continue
@@ -177,7 +182,7 @@ def stated_changes(text: str, when: str) -> list[ValueChange]:
         for match in pattern.finditer(said):
             old, new = (match.group(side).rstrip(".,;:!?)") for side in ("old", "new"))
             if old != new and {old, new} <= values and _distinctive(old) and _distinctive(new):
-                changes.append(ValueChange(old, new, "", when, (), ()))
+                changes.append(ValueChange(old, new, "", when))
     return changes
 
 
@@ -187,14 +192,13 @@ def changes_in(
     """The value changes ``rows`` make, in order: their applied edits' and the ones the user
     states (their own words only: a code action's prompt is Cairn's)."""
     rows = list(rows)
-    stated = {
-        stored.id: stated_changes(stored.own_words, stored.created_at)
+    stated = [
+        change
         for stored in rows
         if stored.message["role"] == "user"
-    }
-    edits = applied_changes(rows, calls_from=calls_from)
-    by_time = [c for changes in stated.values() for c in changes] + edits
-    return sorted(by_time, key=lambda change: change.when)
+        for change in stated_changes(stored.own_words, stored.created_at)
+    ]
+    return sorted(stated + applied_changes(rows, calls_from=calls_from), key=lambda change: change.when)
 
 
 def latest(changes: Sequence[ValueChange]) -> list[ValueChange]:
@@ -216,17 +220,11 @@ def latest(changes: Sequence[ValueChange]) -> list[ValueChange]:
                 current = None
             else:
                 current = ValueChange(
-                    change.old, later.new, later.path, later.when, change.old_lines, later.new_lines
+                    change.old, later.new, later.path, later.when, change.old_line, later.new_line
                 )
         if current is not None:
             out.append(current)
     return out
-
-
-def _calls(stored: StoredMessage) -> dict[str, tuple[str, dict]]:
-    if stored.message["role"] != "assistant":
-        return {}
-    return {call_id: (name, args) for call_id, name, args in tool_calls(stored.message)}
 
 
 def _innermost(values: set[str]) -> set[str]:

@@ -73,7 +73,7 @@ def test_no_single_value_replaced_is_no_change(old_text, new_text):
 
 
 def _change(old: str, new: str, when: str = WHEN) -> ValueChange:
-    return ValueChange(old, new, "config/app.ini", when, (f"port = {old}",), (f"port = {new}",))
+    return ValueChange(old, new, "config/app.ini", when, f"port = {old}", f"port = {new}")
 
 
 def test_a_statement_is_outdated_when_it_names_the_old_value_alone():
@@ -81,7 +81,7 @@ def test_a_statement_is_outdated_when_it_names_the_old_value_alone():
     assert change.outdates("The tablet API listens on port 8471.")
     assert not change.outdates("8471 was the old port; the tablet uses 8479 now.")
     assert not change.outdates("Build 84712 passed, see 8.4712.")  # not the same number
-    release = ValueChange("0.8.3", "0.9.0", "", WHEN, (), ())
+    release = ValueChange("0.8.3", "0.9.0", "", WHEN)
     assert release.outdates("error: version must look like X.Y.Z (got 'v0.8.3')")  # a tag is the version
     noted = change.annotate("The tablet API listens on port 8471.")
     assert (
