@@ -49,7 +49,8 @@ _STATED = (
 )
 STATED_HINTS = ("%instead of%", "% from % to %", "%->%", "%→%")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_NUMBER = re.compile(r"(?<![\w.])\d{4,}(?![\w.])")  # a bare port or limit the user names
+# A bare port or limit the user names; a sentence's full stop may follow, a version's dot not.
+_NUMBER = re.compile(r"(?<![\w.])\d{4,}(?!\w|\.\w)")
 _WHERE_FROM = re.compile(r" — from \S")  # a copied line's own note of where it was read
 
 

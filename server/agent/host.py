@@ -32,6 +32,9 @@ from cairn.server.settings import Settings
 
 # A new session's first request waits this long for consolidation of earlier sessions.
 WARM_START_WAIT = 3.0
+# ...and this long for the consolidation begun when the server started: that one brings in the
+# sessions of the day before, and runs beside litellm's import (seconds, holding the GIL).
+STARTUP_CONSOLIDATION_WAIT = 15.0
 # Seconds without a run after which the editor is idle and memory is consolidated.
 IDLE_CONSOLIDATION_DELAY = 120.0
 
@@ -95,6 +98,7 @@ class AgentHost:
     # work the agent never waits for (consolidation): the server's registry, or the host's own
     background: BackgroundTasks = field(default_factory=BackgroundTasks, repr=False)
     _consolidation: asyncio.Task[object] | None = field(default=None, init=False, repr=False)
+    _startup_consolidation: asyncio.Task[object] | None = field(default=None, init=False, repr=False)
     _idle: IdleTimer = field(default_factory=IdleTimer, init=False, repr=False)
 
     @property
@@ -217,7 +221,7 @@ class AgentHost:
         self._idle.cancel_pending()
         if self.memory is not None and await self.memory.store.message_count(session_id) == 0:
             # A new session starts warm: what earlier sessions left is consolidated first.
-            await self._consolidate(session_id, wait=WARM_START_WAIT)
+            await self._warm_start(session_id, ports.observer)
         if self.repo_map is not None and tool_context is not None:
             # Stats the tree (one fstatat per file) and re-parses only files whose size or
             # modification time changed since the last run: cheap after the first build.
@@ -244,14 +248,27 @@ class AgentHost:
                     IDLE_CONSOLIDATION_DELAY, lambda: self._consolidate(None, wait=None), self.background
                 )
 
+    async def _warm_start(self, session_id: str, observer: RunObserver) -> None:
+        """Wait a bounded time for consolidation of what earlier sessions left.
+
+        The first request after the server started waits up to ``STARTUP_CONSOLIDATION_WAIT``
+        for the consolidation begun at start: stopping sooner would show that request the
+        memories as they were before it (values an edit changed, unnoted). Later sessions, code
+        actions among them, wait ``WARM_START_WAIT`` at most."""
+        startup, self._startup_consolidation = self._startup_consolidation, None  # first request only
+        wait = STARTUP_CONSOLIDATION_WAIT if startup is not None and not startup.done() else WARM_START_WAIT
+        await self._consolidate(session_id, wait=0)  # starts one when due
+        if self._consolidation is not None and not self._consolidation.done():
+            observer.status("Consolidating what earlier sessions left in memory")
+            await asyncio.wait({self._consolidation}, timeout=wait)
+
     async def start_consolidation(self) -> None:
         """Start consolidating what earlier sessions left, when due, without waiting for it.
 
-        The server calls this when it starts: a new session's first request waits only
-        ``WARM_START_WAIT`` for consolidation, and a server that just started is busy importing
-        litellm, so a consolidation begun at that request could miss it (session-b's next-day
-        request showed memories that the 1.4 s consolidation noted just after it)."""
+        The server calls this when it starts, so the work overlaps litellm's import instead of
+        following it; the first request then waits for it (see ``_warm_start``)."""
         await self._consolidate(None, wait=0)
+        self._startup_consolidation = self._consolidation
 
     async def _consolidate(self, current_session_id: str | None, *, wait: float | None) -> None:
         """Start consolidation when due (one at a time) and wait for it at most ``wait`` seconds.

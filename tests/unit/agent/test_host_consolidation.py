@@ -29,3 +29,60 @@ async def test_consolidation_starts_with_the_server_and_does_not_make_it_wait(tm
         assert await store.get_meta(LAST_RUN_KEY) is not None, "consolidation never ran"
     finally:
         await host.close()
+
+
+async def test_the_first_request_after_start_waits_for_the_startup_consolidation(tmp_path, monkeypatch):
+    """The first request after the server started waits for the consolidation begun at start
+    (it runs beside litellm's import, seconds in a server that just started): stopping at the
+    few seconds other new sessions wait would show yesterday's replaced value unnoted."""
+    from cairn.server.agent import host as host_module
+    from cairn.server.agent.host import RunPorts
+    from cairn.server.agent.testing import ScriptedModel
+    from cairn.server.agent.tools.context import FixedApprover, NoBuffers, RefusingSink
+
+    monkeypatch.setattr(host_module, "WARM_START_WAIT", 0.05)
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    settings = Settings(model="scripted/host-warm", memory_path=str(tmp_path / "memory.sqlite3"))
+    host = await open_agent_host(workspace, settings, skills=False)
+    try:
+        assert host.memory is not None
+        memory = host.memory
+        earlier = await memory.store.new_session()
+        for said in ("The tablet API listens on port 8471.", "Make it 8479 instead of 8471."):
+            await memory.store.append_message(earlier, {"role": "user", "content": said})
+        consolidate_if_due = memory.consolidate_if_due
+
+        async def slow_consolidation(current: str | None) -> object:
+            await asyncio.sleep(0.5)  # longer than the wait of a later new session
+            return await consolidate_if_due(current)
+
+        monkeypatch.setattr(memory, "consolidate_if_due", slow_consolidation)
+        statuses: list[str] = []
+        ports = RunPorts(
+            buffers=NoBuffers(), edits=RefusingSink(), approver=FixedApprover(False), observer=Quiet(statuses)
+        )
+        await host.start_consolidation()
+        with ScriptedModel(turns=["Port 8479."]) as script:
+            await host.run(
+                "Which port does the tablet API use?", session_id=await host.new_session(), ports=ports
+            )
+        first = "\n".join(str(m.get("content")) for m in script.requests[0]["messages"])
+        assert "8471 became 8479" in first, "the first request was assembled before consolidation finished"
+        assert any("Consolidating" in status for status in statuses), statuses
+    finally:
+        await host.close()
+
+
+class Quiet:
+    def __init__(self, statuses: list[str]) -> None:
+        self.statuses = statuses
+
+    def text(self, delta: str) -> None:
+        pass
+
+    def status(self, message: str) -> None:
+        self.statuses.append(message)
+
+    def step(self, number: int) -> None:
+        pass

@@ -145,6 +145,7 @@ def test_a_standing_instruction_said_with_and_without_its_note_is_listed_once_wi
     [
         ("By our semver rule that's a minor bump. Make it 0.9.0 instead of 0.8.3.", [("0.8.3", "0.9.0")]),
         ("Change the tablet port from 8471 to 8479, please.", [("8471", "8479")]),
+        ("Make it 8479 instead of 8471.", [("8471", "8479")]),  # the number ends the sentence
         ("Bump psycopg 3.1.18 -> 3.2.1 now that pgbouncer is new enough.", [("3.1.18", "3.2.1")]),
         (
             "Backups go to `/mnt/nas/backups` instead of `/srv/backups` from now on.",
