@@ -35,6 +35,8 @@ WARM_START_WAIT = 3.0
 # ...and this long for the consolidation begun when the server started: that one brings in the
 # sessions of the day before, and runs beside litellm's import (seconds, holding the GIL).
 STARTUP_CONSOLIDATION_WAIT = 15.0
+# How long a warm start waits before it tells the user it is waiting for consolidation.
+QUIET_WAIT = 0.3
 # Seconds without a run after which the editor is idle and memory is consolidated.
 IDLE_CONSOLIDATION_DELAY = 120.0
 
@@ -257,10 +259,12 @@ class AgentHost:
         actions among them, wait ``WARM_START_WAIT`` at most."""
         startup, self._startup_consolidation = self._startup_consolidation, None  # first request only
         wait = STARTUP_CONSOLIDATION_WAIT if startup is not None and not startup.done() else WARM_START_WAIT
-        await self._consolidate(session_id, wait=0)  # starts one when due
+        # Started when due; most often there is nothing to do and it ends before the status
+        # line would be worth showing.
+        await self._consolidate(session_id, wait=min(QUIET_WAIT, wait))
         if self._consolidation is not None and not self._consolidation.done():
             observer.status("Consolidating what earlier sessions left in memory")
-            await asyncio.wait({self._consolidation}, timeout=wait)
+            await asyncio.wait({self._consolidation}, timeout=max(0.0, wait - QUIET_WAIT))
 
     async def start_consolidation(self) -> None:
         """Start consolidating what earlier sessions left, when due, without waiting for it.

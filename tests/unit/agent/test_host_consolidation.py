@@ -70,6 +70,12 @@ async def test_the_first_request_after_start_waits_for_the_startup_consolidation
         first = "\n".join(str(m.get("content")) for m in script.requests[0]["messages"])
         assert "8471 became 8479" in first, "the first request was assembled before consolidation finished"
         assert any("Consolidating" in status for status in statuses), statuses
+        # A later new session with nothing to consolidate starts without that status line.
+        monkeypatch.setattr(memory, "consolidate_if_due", consolidate_if_due)
+        statuses.clear()
+        with ScriptedModel(turns=["Port 8479."]):
+            await host.run("And the API?", session_id=await host.new_session(), ports=ports)
+        assert not any("Consolidating" in status for status in statuses), statuses
     finally:
         await host.close()
 
