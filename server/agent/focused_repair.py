@@ -1,0 +1,244 @@
+"""When Cairn's check of a change finds failing examples, Cairn asks the model for a fix itself.
+
+Measured with the embedded 0.5B model (issue 13): the edit check (edit_check.py) found failing
+examples in half the changes it ran, but the model's corrective turn, inside the full agent
+context (system prompt, tools, history), mostly gave the same code back; the same model asked
+only for the function, with nothing else in its context, writes better code. So after a failing
+check Cairn makes a short, focused call of its own:
+
+- the message holds only the failing definition (its current text, with the docstring it had
+  before the run: its examples are the spec), the failing calls with what they gave and what
+  the docstring expects, and the instruction to reply with the whole corrected definition in
+  one block: no system prompt, no tools, no history, a bounded reply (``MAX_TOKENS``);
+- the reply's code is turned into an edit by answer_code.py's `replacement_for` and run
+  against the same examples on the text it would give, before anything is written; it is
+  applied (through the loop's ``propose_edit`` path, so approval, confinement and the
+  transcript are those of any edit) only when it passes more examples than the best version
+  seen, so the file never ends worse than it was;
+- at most ``MAX_CALLS`` calls a check (the check itself is bounded, edit_check.MAX_CHECKS), one
+  definition a check, only when commands run without asking (`runs_without_asking`: each
+  attempt runs the examples); a second call shows the last attempt and its own failures, and a
+  message asked before is never asked again (a greedy model would answer it the same way).
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from cairn.server.agent.answer_code import Replacement, replacement_for, statement_lines
+from cairn.server.agent.edit_check import (
+    EditCheck,
+    ExampleRun,
+    describe_failure,
+    run_examples,
+    top_level,
+)
+from cairn.server.agent.errors import ContextWindowExceeded, IncompleteReply, ModelRequestError
+from cairn.server.agent.templates import repair_prompt
+from cairn.server.agent.tools.base import ToolResult
+from cairn.server.agent.tools.context import ToolContext
+from cairn.server.agent.tools.edit import replace_unique
+from cairn.server.agent.tools.errors import ToolError
+from cairn.server.agent.tools.shell import runs_without_asking
+from cairn.server.agent.tools.textfiles import read_current
+
+MAX_CALLS = 2  # a check's repair calls
+MAX_TOKENS = 768  # a corrected function; the bare model's answers fit well within it
+
+Ask = Callable[[str], Awaitable[str]]  # one model call with only this message -> the reply text
+Apply = Callable[[Replacement, str], Awaitable[ToolResult]]  # the edit, its description -> outcome
+
+
+def passes(run: ExampleRun) -> int:
+    """How many examples ``run`` passed; -1 when the file did not run at all."""
+    return -1 if run.error or run.unchecked else run.examples - run.failed
+
+
+def _owner(name: str) -> str:
+    return name.split(".")[0]
+
+
+def failing_definition(run: ExampleRun) -> str | None:
+    """The top-level definition a repair works on: the first with a failing example (or, when
+    the file did not run, the one checked, if only one was)."""
+    for failure in run.failures:
+        return _owner(failure.name)
+    return run.names[0] if run.error and len(run.names) == 1 else None
+
+
+def _docstring_lines(node: ast.stmt) -> tuple[int, int] | None:
+    body = getattr(node, "body", [])
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        if isinstance(first.value.value, str):
+            return first.lineno, first.end_lineno or first.lineno
+    return None
+
+
+def with_original_docstring(text: str, original: str, name: str) -> str | None:
+    """``name``'s source in ``text``, with the docstring it has in ``original`` in place of its
+    own (a small model rewrites the examples to fit its code); None when ``text`` does not
+    define it. Its own text when the original had no docstring or the two do not line up."""
+    current = top_level(text)
+    if not current or name not in current:
+        return None
+    node, source = current[name]
+    before = (top_level(original) or {}).get(name)
+    spec = _docstring_lines(before[0]) if before else None
+    body = getattr(node, "body", [])
+    if before is None or spec is None or not body or body[0].lineno == node.lineno:
+        return source
+    if getattr(before[0], "body", body)[0].col_offset != body[0].col_offset:
+        return source  # another indentation: pasting it would not parse
+    start = statement_lines(node)[0]
+    lines = source.splitlines(keepends=True)
+    own = _docstring_lines(node)
+    first, last = own if own else (body[0].lineno, body[0].lineno - 1)
+    docstring = original.splitlines(keepends=True)[spec[0] - 1 : spec[1]]
+    return "".join(lines[: first - start] + docstring + lines[last - start + 1 :])
+
+
+def _failures_text(run: ExampleRun, name: str) -> str:
+    if run.error:
+        return f"- the file does not run: {run.error}"
+    return "\n".join(describe_failure(f) for f in run.failures if _owner(f.name) == name)
+
+
+@dataclass
+class RepairOutcome:
+    """What one check's repair did: the run of the version the file now holds."""
+
+    path: str
+    name: str
+    run: ExampleRun
+    calls: int = 0
+    applied: int = 0  # edits Cairn made (each passing more examples than the one before)
+    first_passes: int = 0
+
+
+@dataclass
+class FocusedRepair:
+    """One run's repair calls (their messages, so none is asked twice)."""
+
+    asked: set[str] = field(default_factory=set)
+    outcomes: list[RepairOutcome] = field(default_factory=list)
+
+    async def repair(
+        self,
+        ctx: ToolContext,
+        edits: EditCheck,
+        runs: list[ExampleRun],
+        ask: Ask,
+        apply: Apply,
+        status: Callable[[str], None],
+    ) -> list[ExampleRun]:
+        """``runs`` (one check's) with the first failing file's run replaced by its repaired
+        version's when a repair was kept; ``runs`` as given when none was tried or kept."""
+        if not runs_without_asking(ctx):
+            return runs
+        for index, run in enumerate(runs):
+            name = failing_definition(run) if not run.passed and not run.unchecked else None
+            if name is None:
+                continue
+            outcome = await self._repair_one(ctx, edits, run, name, ask, apply, status)
+            if outcome is None:
+                return runs
+            self.outcomes.append(outcome)
+            return [*runs[:index], outcome.run, *runs[index + 1 :]]  # one definition a check
+        return runs
+
+    async def _repair_one(
+        self,
+        ctx: ToolContext,
+        edits: EditCheck,
+        run: ExampleRun,
+        name: str,
+        ask: Ask,
+        apply: Apply,
+        status: Callable[[str], None],
+    ) -> RepairOutcome | None:
+        try:
+            best = (await read_current(ctx, run.path)).text
+        except ToolError:
+            return None
+        original = edits.baseline.get(run.path, best)  # unchanged in this run: it is the original
+        outcome = RepairOutcome(run.path, name, run, first_passes=passes(run))
+        subject, shown_run = best, run  # what the next call shows: the last attempt
+        while outcome.calls < MAX_CALLS:
+            definition = with_original_docstring(subject, original, name)
+            if definition is None:
+                break
+            node = (top_level(subject) or {})[name][0]
+            kind = "class" if isinstance(node, ast.ClassDef) else "function"
+            prompt = repair_prompt(kind=kind, definition=definition, failures=_failures_text(shown_run, name))
+            if prompt in self.asked:
+                break
+            self.asked.add(prompt)
+            outcome.calls += 1
+            status(f"Asking the model to repair `{name}` in {run.path} from its failing examples")
+            try:
+                reply = await ask(prompt)
+            except (ModelRequestError, IncompleteReply, ContextWindowExceeded) as exc:
+                status(f"The repair call failed: {exc.user_message}")
+                break
+            candidate = _candidate(run.path, best, reply, name)
+            if candidate is None:
+                status(f"The repair reply held no new code for `{name}`")
+                break
+            replacement, text = candidate
+            targets = await asyncio.to_thread(edits.targets, run.path, text)
+            tried = await run_examples(ctx, run.path, text, targets)
+            if tried.unchecked:
+                break
+            before, after = passes(outcome.run), passes(tried)
+            total = tried.examples or outcome.run.examples
+            if after <= before:
+                status(
+                    f"The repaired `{name}` passes {max(after, 0)} of {total} examples, not more: not kept"
+                )
+                subject, shown_run = text, tried
+                continue
+            description = (
+                f"Cairn's focused repair of `{name}`: {after} of {total} docstring examples pass"
+                f" (were {max(before, 0)})"
+            )
+            result = await apply(replacement, description)
+            if result.is_error:  # refused or stale: the file holds what it held
+                status(f"The repair of `{name}` was not applied: {result.content.splitlines()[0]}")
+                break
+            edits.observe_checked(result)
+            outcome.applied += 1
+            status(f"The repaired `{name}` passes {after} of {total} examples: applied")
+            best = subject = (await read_current(ctx, run.path)).text
+            outcome.run = shown_run = tried
+            if tried.passed:
+                break
+        return outcome if outcome.calls else None
+
+    @staticmethod
+    def shown(outcome: RepairOutcome) -> str:
+        """The line the user sees under the answer, before the check's own line."""
+        calls = "1 call" if outcome.calls == 1 else f"{outcome.calls} calls"
+        head = f"[Cairn: asked the model to repair `{outcome.name}` in {outcome.path} ({calls})"
+        if not outcome.applied:
+            return f"\n\n{head}; no repair passed more examples, the code is as it was.]"
+        was = max(outcome.first_passes, 0)
+        return (
+            f"\n\n{head}; applied the version passing {passes(outcome.run)} of "
+            f"{outcome.run.examples} examples (was {was}).]"
+        )
+
+
+def _candidate(path: str, text: str, reply: str, name: str) -> tuple[Replacement, str] | None:
+    """The edit the reply's code amounts to and the file text it gives, when it redefines
+    ``name`` and changes something."""
+    replacement = replacement_for(path, text, reply)
+    if replacement is None or name not in replacement.names:
+        return None
+    try:
+        return replacement, replace_unique(text, replacement.old_text, replacement.new_text, path)
+    except ToolError:
+        return None
