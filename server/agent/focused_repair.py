@@ -37,7 +37,7 @@ from cairn.server.agent.edit_check import (
     top_level,
 )
 from cairn.server.agent.errors import ContextWindowExceeded, IncompleteReply, ModelRequestError
-from cairn.server.agent.templates import repair_prompt
+from cairn.server.agent.templates import repair_prompt, rewrite_prompt
 from cairn.server.agent.tools.base import ToolResult
 from cairn.server.agent.tools.context import ToolContext
 from cairn.server.agent.tools.edit import replace_unique
@@ -99,6 +99,20 @@ def with_original_docstring(text: str, original: str, name: str) -> str | None:
     first, last = own if own else (body[0].lineno, body[0].lineno - 1)
     docstring = original.splitlines(keepends=True)[spec[0] - 1 : spec[1]]
     return "".join(lines[: first - start] + docstring + lines[last - start + 1 :])
+
+
+def spec_stub(original: str, name: str) -> str | None:
+    """Function ``name`` of ``original`` cut after its docstring: its signature and its spec
+    (None for a class, or a function without a docstring on its own lines)."""
+    found = (top_level(original) or {}).get(name)
+    if found is None or not isinstance(found[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    node = found[0]
+    doc = _docstring_lines(node)
+    if doc is None or doc[0] == node.lineno:
+        return None
+    start = statement_lines(node)[0]
+    return "".join(original.splitlines(keepends=True)[start - 1 : doc[1]])
 
 
 def _failures_text(run: ExampleRun, name: str) -> str:
@@ -166,19 +180,14 @@ class FocusedRepair:
             return None
         original = edits.baseline.get(run.path, best)  # unchanged in this run: it is the original
         outcome = RepairOutcome(run.path, name, run, first_passes=passes(run))
-        subject, shown_run = best, run  # what the next call shows: the last attempt
         while outcome.calls < MAX_CALLS:
-            definition = with_original_docstring(subject, original, name)
-            if definition is None:
+            fresh = [p for p in self._prompts(best, original, name, outcome.run) if p[1] not in self.asked]
+            if not fresh:
                 break
-            node = (top_level(subject) or {})[name][0]
-            kind = "class" if isinstance(node, ast.ClassDef) else "function"
-            prompt = repair_prompt(kind=kind, definition=definition, failures=_failures_text(shown_run, name))
-            if prompt in self.asked:
-                break
+            how, prompt = fresh[0]
             self.asked.add(prompt)
             outcome.calls += 1
-            status(f"Asking the model to repair `{name}` in {run.path} from its failing examples")
+            status(f"Asking the model to {how} `{name}` in {run.path}")
             try:
                 reply = await ask(prompt)
             except (ModelRequestError, IncompleteReply, ContextWindowExceeded) as exc:
@@ -187,7 +196,7 @@ class FocusedRepair:
             candidate = _candidate(run.path, best, reply, name)
             if candidate is None:
                 status(f"The repair reply held no new code for `{name}`")
-                break
+                continue
             replacement, text = candidate
             targets = await asyncio.to_thread(edits.targets, run.path, text)
             tried = await run_examples(ctx, run.path, text, targets)
@@ -199,7 +208,6 @@ class FocusedRepair:
                 status(
                     f"The repaired `{name}` passes {max(after, 0)} of {total} examples, not more: not kept"
                 )
-                subject, shown_run = text, tried
                 continue
             description = (
                 f"Cairn's focused repair of `{name}`: {after} of {total} docstring examples pass"
@@ -212,11 +220,29 @@ class FocusedRepair:
             edits.observe_checked(result)
             outcome.applied += 1
             status(f"The repaired `{name}` passes {after} of {total} examples: applied")
-            best = subject = (await read_current(ctx, run.path)).text
-            outcome.run = shown_run = tried
+            best = (await read_current(ctx, run.path)).text
+            outcome.run = tried
             if tried.passed:
                 break
         return outcome if outcome.calls else None
+
+    @staticmethod
+    def _prompts(best: str, original: str, name: str, run: ExampleRun) -> list[tuple[str, str]]:
+        """The messages a call may send, in order: the function written anew from its signature
+        and original docstring alone (a small model shown its failing code tends to give it
+        back), then the best version so far with its failures."""
+        prompts = []
+        stub = spec_stub(original, name)
+        if stub is not None:
+            prompts.append(("write anew from its signature and docstring", rewrite_prompt(definition=stub)))
+        definition = with_original_docstring(best, original, name)
+        if definition is not None:
+            node = (top_level(best) or {})[name][0]
+            kind = "class" if isinstance(node, ast.ClassDef) else "function"
+            failures = _failures_text(run, name)
+            prompt = repair_prompt(kind=kind, definition=definition, failures=failures)
+            prompts.append(("repair from its failing examples", prompt))
+        return prompts
 
     @staticmethod
     def shown(outcome: RepairOutcome) -> str:

@@ -77,8 +77,8 @@ def make_agent(root, *, shell_policy="allow"):
 
 
 def repair_requests(script: ScriptedModel) -> list[dict]:
-    said = "does not do what its docstring's examples say"
-    return [r for r in script.requests if said in (r["messages"][0].get("content") or "")]
+    """Cairn's focused calls: a single message (the agent's calls start with its system prompt)."""
+    return [r for r in script.requests if len(r["messages"]) == 1]
 
 
 def shown(agent: Agent) -> str:
@@ -96,15 +96,14 @@ async def test_a_repair_that_fixes_the_function_is_applied_and_the_answer_stands
         result = await agent.run(REQUEST)
     assert result.text == "Done." and result.steps == 2 and len(script.requests) == 3
     assert (tmp_path / "solution.py").read_text() == completed(RIGHT_BODY)
-    # The call holds only the definition and its failures: no system prompt, tools or history.
+    # The first call holds only the function's signature and docstring, to be written anew:
+    # no system prompt, tools, history, nor the failing code a small model would give back.
     (request,) = repair_requests(script)
     (message,) = request["messages"]
     assert message["role"] == "user" and request["tools"] is None and request["params"]["max_tokens"] == 768
-    assert HEAD + WRONG_BODY.rstrip("\n") in message["content"] and "def other" not in message["content"]
-    assert (
-        "`sort_numbers('three one five')` returned 'three', but the docstring expects 'one three five'"
-        in (message["content"])
-    )
+    assert message["content"].startswith("Complete the following Python function.")
+    assert HEAD.rstrip("\n") + "\n```" in message["content"]
+    assert WRONG_BODY not in message["content"] and "def other" not in message["content"]
     assert "applied the version passing 2 of 2 examples (was 0)" in shown(agent)
     assert "2 of 2 pass" in shown(agent)
     # The edit is in the transcript as the propose_edit it was, with its result.
@@ -121,13 +120,15 @@ async def test_a_worse_repair_is_not_kept(tmp_path):
     turns = [complete(HALF_BODY), "Done.", repaired(WRONG_BODY), "No code this time.", "Done again."]
     with ScriptedModel(turns=turns) as script:
         result = await agent.run(REQUEST)
-    # The first repair passes 0 of 2 against the model's 1 of 2: never written. The second call
-    # shows that last attempt and its own failures (the first message again would get the same
-    # answer), then the model gets its corrective turn on the file as it was.
+    # The rewrite passes 0 of 2 against the model's 1 of 2: never written. The second call shows
+    # the best version (the model's) with its failures, then the model gets its corrective turn
+    # on the file as it was.
     assert (tmp_path / "solution.py").read_text() == completed(HALF_BODY)
     first, second = repair_requests(script)
-    assert HALF_BODY in first["messages"][0]["content"] and WRONG_BODY in second["messages"][0]["content"]
-    assert "raised IndexError" in second["messages"][0]["content"]
+    assert HALF_BODY not in first["messages"][0]["content"]
+    repair = second["messages"][0]["content"]
+    assert HEAD + HALF_BODY.rstrip("\n") in repair and "def other" not in repair
+    assert "`sort_numbers('three one five')` returned 'three one five', but the docstring expects" in repair
     assert result.text == "Done again." and result.steps == 3
     assert "passes 0 of 2 examples, not more: not kept" in statuses(agent)
     assert "no repair passed more examples, the code is as it was" in shown(agent)
