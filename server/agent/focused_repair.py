@@ -27,8 +27,9 @@ import ast
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from cairn.server.agent.answer_code import Replacement, replacement_for, statement_lines
+from cairn.server.agent.answer_code import Replacement, has_python_block, replacement_for, statement_lines
 from cairn.server.agent.edit_check import (
     EditCheck,
     ExampleRun,
@@ -48,8 +49,38 @@ from cairn.server.agent.tools.textfiles import read_current
 MAX_CALLS = 2  # a check's repair calls
 MAX_TOKENS = 768  # a corrected function; the bare model's answers fit well within it
 
+Reply = TypeVar("Reply")
 Ask = Callable[[str], Awaitable[str]]  # one model call with only this message -> the reply text
 Apply = Callable[[Replacement, str], Awaitable[ToolResult]]  # the edit, its description -> outcome
+
+
+async def until_block_closes(
+    call: Callable[[Callable[[str], None]], Awaitable[Reply]],
+) -> tuple[str, Reply | None]:
+    """Stream ``call`` (given the text callback) only until its first fenced Python block closes:
+    the prose a model adds after its code is never generated, the call is cancelled there (a
+    0.5B model on a shared CPU spent about as long on it as on the code). The text so far and
+    None then; the whole text and the reply when it ended first."""
+    parts: list[str] = []
+    closed = asyncio.Event()
+
+    def on_text(delta: str) -> None:
+        parts.append(delta)
+        if "`" in delta and has_python_block("".join(parts)):
+            closed.set()
+
+    reply = asyncio.ensure_future(call(on_text))
+    done = asyncio.ensure_future(closed.wait())
+    try:
+        await asyncio.wait({reply, done}, return_when=asyncio.FIRST_COMPLETED)
+        if reply.done():
+            return "".join(parts), reply.result()
+        return "".join(parts), None
+    finally:
+        done.cancel()
+        if not reply.done():
+            reply.cancel()
+            await asyncio.gather(reply, return_exceptions=True)
 
 
 def passes(run: ExampleRun) -> int:
@@ -131,14 +162,18 @@ class RepairOutcome:
     calls: int = 0
     applied: int = 0  # edits Cairn made (each passing more examples than the one before)
     first_passes: int = 0
+    restored: bool = False  # the last edit brought back a version the run had before
 
 
 @dataclass
 class FocusedRepair:
-    """One run's repair calls (their messages, so none is asked twice)."""
+    """One run's repair calls (their messages, so none is asked twice) and the best version of
+    each definition its checks saw."""
 
     asked: set[str] = field(default_factory=set)
     outcomes: list[RepairOutcome] = field(default_factory=list)
+    # (path, name) -> (examples passed, the definition's text then)
+    best_seen: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
 
     async def repair(
         self,
@@ -180,14 +215,15 @@ class FocusedRepair:
             return None
         original = edits.baseline.get(run.path, best)  # unchanged in this run: it is the original
         outcome = RepairOutcome(run.path, name, run, first_passes=passes(run))
-        while outcome.calls < MAX_CALLS:
+        self._remember(outcome, best, run)
+        while outcome.calls < MAX_CALLS and not outcome.run.passed:
             fresh = [p for p in self._prompts(best, original, name, outcome.run) if p[1] not in self.asked]
             if not fresh:
                 break
             how, prompt = fresh[0]
             self.asked.add(prompt)
             outcome.calls += 1
-            status(f"Asking the model to {how} `{name}` in {run.path}")
+            status(f"Asking the model to {how.format(name=f'`{name}`')} in {run.path}")
             try:
                 reply = await ask(prompt)
             except (ModelRequestError, IncompleteReply, ContextWindowExceeded) as exc:
@@ -197,34 +233,67 @@ class FocusedRepair:
             if candidate is None:
                 status(f"The repair reply held no new code for `{name}`")
                 continue
-            replacement, text = candidate
-            targets = await asyncio.to_thread(edits.targets, run.path, text)
-            tried = await run_examples(ctx, run.path, text, targets)
-            if tried.unchecked:
+            going, applied = await self._try(ctx, edits, outcome, candidate, apply, status, "repaired")
+            best = applied or best
+            if not going:
                 break
-            before, after = passes(outcome.run), passes(tried)
-            total = tried.examples or outcome.run.examples
-            if after <= before:
-                status(
-                    f"The repaired `{name}` passes {max(after, 0)} of {total} examples, not more: not kept"
-                )
-                continue
-            description = (
-                f"Cairn's focused repair of `{name}`: {after} of {total} docstring examples pass"
-                f" (were {max(before, 0)})"
-            )
-            result = await apply(replacement, description)
-            if result.is_error:  # refused or stale: the file holds what it held
-                status(f"The repair of `{name}` was not applied: {result.content.splitlines()[0]}")
-                break
-            edits.observe_checked(result)
-            outcome.applied += 1
-            status(f"The repaired `{name}` passes {after} of {total} examples: applied")
-            best = (await read_current(ctx, run.path)).text
-            outcome.run = tried
-            if tried.passed:
-                break
-        return outcome if outcome.calls else None
+        # A later turn may have made the definition worse than a version this run already had
+        # (the model's corrective turn did, on HumanEval/101): that version comes back.
+        seen = self.best_seen.get((run.path, name))
+        if seen is not None and seen[0] > passes(outcome.run):
+            candidate = _candidate(run.path, best, f"```python\n{seen[1]}```\n", name)
+            if candidate is not None:
+                _, applied = await self._try(ctx, edits, outcome, candidate, apply, status, "earlier")
+                outcome.restored = applied is not None
+        return outcome if outcome.calls or outcome.applied else None
+
+    def _remember(self, outcome: RepairOutcome, text: str, run: ExampleRun) -> None:
+        """Keep the definition's text when ``run`` of it passed more than any version before."""
+        found = (top_level(text) or {}).get(outcome.name)
+        key = (outcome.path, outcome.name)
+        if found is not None and (key not in self.best_seen or passes(run) > self.best_seen[key][0]):
+            self.best_seen[key] = (passes(run), found[1])
+
+    async def _try(
+        self,
+        ctx: ToolContext,
+        edits: EditCheck,
+        outcome: RepairOutcome,
+        candidate: tuple[Replacement, str],
+        apply: Apply,
+        status: Callable[[str], None],
+        label: str,
+    ) -> tuple[bool, str | None]:
+        """Run the candidate's examples on the text it gives; apply it only when it passes more
+        than the file's version. Whether to go on, and the file's text when it was applied."""
+        replacement, text = candidate
+        name = outcome.name
+        targets = await asyncio.to_thread(edits.targets, outcome.path, text)
+        tried = await run_examples(ctx, outcome.path, text, targets)
+        if tried.unchecked:
+            return False, None
+        self._remember(outcome, text, tried)
+        before, after = passes(outcome.run), passes(tried)
+        total = tried.examples or outcome.run.examples
+        if after <= before:
+            status(f"The {label} `{name}` passes {max(after, 0)} of {total} examples, not more: not kept")
+            return True, None
+        why = "focused repair" if label == "repaired" else "return to the best version this run had"
+        description = (
+            f"Cairn's {why} of `{name}`: {after} of {total} docstring examples pass (were {max(before, 0)})"
+        )
+        result = await apply(replacement, description)
+        if result.is_error:  # refused or stale: the file holds what it held
+            status(f"The {label} `{name}` was not applied: {result.content.splitlines()[0]}")
+            return False, None
+        edits.observe_checked(result)
+        outcome.applied += 1
+        outcome.run = tried
+        status(f"The {label} `{name}` passes {after} of {total} examples: applied")
+        try:
+            return True, (await read_current(ctx, outcome.path)).text
+        except ToolError:
+            return False, None
 
     @staticmethod
     def _prompts(best: str, original: str, name: str, run: ExampleRun) -> list[tuple[str, str]]:
@@ -234,14 +303,16 @@ class FocusedRepair:
         prompts = []
         stub = spec_stub(original, name)
         if stub is not None:
-            prompts.append(("write anew from its signature and docstring", rewrite_prompt(definition=stub)))
+            prompts.append(
+                ("write {name} anew from its signature and docstring", rewrite_prompt(definition=stub))
+            )
         definition = with_original_docstring(best, original, name)
         if definition is not None:
             node = (top_level(best) or {})[name][0]
             kind = "class" if isinstance(node, ast.ClassDef) else "function"
             failures = _failures_text(run, name)
             prompt = repair_prompt(kind=kind, definition=definition, failures=failures)
-            prompts.append(("repair from its failing examples", prompt))
+            prompts.append(("repair {name} from its failing examples", prompt))
         return prompts
 
     @staticmethod
@@ -249,12 +320,14 @@ class FocusedRepair:
         """The line the user sees under the answer, before the check's own line."""
         calls = "1 call" if outcome.calls == 1 else f"{outcome.calls} calls"
         head = f"[Cairn: asked the model to repair `{outcome.name}` in {outcome.path} ({calls})"
+        if not outcome.calls:
+            head = f"[Cairn: `{outcome.name}` in {outcome.path} passed fewer examples than before"
         if not outcome.applied:
             return f"\n\n{head}; no repair passed more examples, the code is as it was.]"
-        was = max(outcome.first_passes, 0)
+        which = "brought back the version this run had before" if outcome.restored else "applied the version"
         return (
-            f"\n\n{head}; applied the version passing {passes(outcome.run)} of "
-            f"{outcome.run.examples} examples (was {was}).]"
+            f"\n\n{head}; {which} passing {passes(outcome.run)} of "
+            f"{outcome.run.examples} examples (was {max(outcome.first_passes, 0)}).]"
         )
 
 

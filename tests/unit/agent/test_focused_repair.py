@@ -12,7 +12,7 @@ from cairn.server.agent import edit_check
 from cairn.server.agent.context_window import TruncatingContext
 from cairn.server.agent.conversation import InMemoryConversation
 from cairn.server.agent.edit_check import ExampleRun, Failure
-from cairn.server.agent.focused_repair import FocusedRepair, with_original_docstring
+from cairn.server.agent.focused_repair import FocusedRepair, until_block_closes, with_original_docstring
 from cairn.server.agent.loop import Agent
 from cairn.server.agent.model import ModelClient, ModelConfig
 from cairn.server.agent.testing import RecordingObserver, ScriptedModel
@@ -149,6 +149,34 @@ async def test_the_repair_stops_at_two_calls_and_keeps_the_best_version(tmp_path
 
 
 @pytest.mark.asyncio
+async def test_a_later_turn_that_makes_it_worse_gets_the_best_version_back(tmp_path):
+    agent = make_agent(tmp_path)
+    worse = {
+        "tool_calls": [
+            {
+                "name": "propose_edit",
+                "arguments": {"path": "solution.py", "old_text": HALF_BODY, "new_text": WRONG_BODY},
+            }
+        ]
+    }
+    turns = [
+        complete(WRONG_BODY),  # 0 of 2
+        "Done.",
+        repaired(HALF_BODY),  # the rewrite: 1 of 2, applied
+        "No code.",  # the repair call
+        worse,  # the corrective turn makes it 0 of 2 again
+        "Done again.",
+        "Still no code.",  # the second check's repair call (the rewrite was asked already)
+        "never asked",
+    ]
+    with ScriptedModel(turns=turns) as script:
+        result = await agent.run(REQUEST)
+    assert result.text == "Done again." and len(repair_requests(script)) == 3
+    assert (tmp_path / "solution.py").read_text() == completed(HALF_BODY)
+    assert "brought back the version this run had before passing 1 of 2 examples (was 0)" in shown(agent)
+
+
+@pytest.mark.asyncio
 async def test_no_repair_when_commands_need_asking(tmp_path):
     (tmp_path / "solution.py").write_text(completed(WRONG_BODY))
     ctx = ToolContext.create(tmp_path, trusted=True, shell_policy="ask", approver=FixedApprover(True))
@@ -167,6 +195,28 @@ async def test_no_repair_when_commands_need_asking(tmp_path):
 
     runs = await FocusedRepair().repair(ctx, edit_check.EditCheck(), [failing], never, never, lambda s: None)
     assert runs == [failing]
+
+
+@pytest.mark.asyncio
+async def test_a_repair_reply_is_read_only_until_its_code_block_closes():
+    model = ModelClient(ModelConfig(model="scripted/focused-repair", request_timeout=10))
+    words = [
+        "```python\n",
+        "def f():\n",
+        "    return 1\n",
+        "```",
+        "\n\nThis",
+        " function",
+        " returns",
+        " one.",
+    ]
+    turn = {"chunks": words, "delay": 0.05}
+    with ScriptedModel(turns=[turn, {"chunks": ["No code", " at all."]}]):
+        cut, reply = await until_block_closes(lambda on_text: model.reply([], on_text=on_text))
+        # The prose after the block never came (a chunk already on its way may).
+        assert reply is None and cut.startswith("".join(words[:4])) and not cut.endswith(" one.")
+        whole, reply = await until_block_closes(lambda on_text: model.reply([], on_text=on_text))
+        assert reply is not None and whole == reply.text == "No code at all."
 
 
 def test_the_repair_shows_the_original_docstring_not_the_rewritten_one():
