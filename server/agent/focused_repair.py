@@ -27,9 +27,8 @@ import ast
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
-from cairn.server.agent.answer_code import Replacement, has_python_block, replacement_for, statement_lines
+from cairn.server.agent.answer_code import Replacement, replacement_for, statement_lines
 from cairn.server.agent.edit_check import (
     EditCheck,
     ExampleRun,
@@ -49,38 +48,8 @@ from cairn.server.agent.tools.textfiles import read_current
 MAX_CALLS = 2  # a check's repair calls
 MAX_TOKENS = 768  # a corrected function; the bare model's answers fit well within it
 
-Reply = TypeVar("Reply")
 Ask = Callable[[str], Awaitable[str]]  # one model call with only this message -> the reply text
 Apply = Callable[[Replacement, str], Awaitable[ToolResult]]  # the edit, its description -> outcome
-
-
-async def until_block_closes(
-    call: Callable[[Callable[[str], None]], Awaitable[Reply]],
-) -> tuple[str, Reply | None]:
-    """Stream ``call`` (given the text callback) only until its first fenced Python block closes:
-    the prose a model adds after its code is never generated, the call is cancelled there (a
-    0.5B model on a shared CPU spent about as long on it as on the code). The text so far and
-    None then; the whole text and the reply when it ended first."""
-    parts: list[str] = []
-    closed = asyncio.Event()
-
-    def on_text(delta: str) -> None:
-        parts.append(delta)
-        if "`" in delta and has_python_block("".join(parts)):
-            closed.set()
-
-    reply = asyncio.ensure_future(call(on_text))
-    done = asyncio.ensure_future(closed.wait())
-    try:
-        await asyncio.wait({reply, done}, return_when=asyncio.FIRST_COMPLETED)
-        if reply.done():
-            return "".join(parts), reply.result()
-        return "".join(parts), None
-    finally:
-        done.cancel()
-        if not reply.done():
-            reply.cancel()
-            await asyncio.gather(reply, return_exceptions=True)
 
 
 def passes(run: ExampleRun) -> int:

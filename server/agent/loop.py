@@ -21,7 +21,7 @@ from cairn.server.agent.answer_code import AnswerCodeGuard, Replacement, replace
 from cairn.server.agent.edit_check import EditCheck, ExampleRun
 from cairn.server.agent.errors import ContextWindowExceeded, IncompleteReply, StepLimitReached
 from cairn.server.agent.focused_repair import MAX_TOKENS as REPAIR_MAX_TOKENS
-from cairn.server.agent.focused_repair import FocusedRepair, until_block_closes
+from cairn.server.agent.focused_repair import FocusedRepair
 from cairn.server.agent.missing_paths import MissingPathGuard
 from cairn.server.agent.model import ModelClient, ModelReply, ToolCall
 from cairn.server.agent.ports import ContextPolicy, Conversation, RunObserver
@@ -247,17 +247,9 @@ class Agent:
             if self.redact is not None:
                 messages = self._redact_messages(messages)
             limit = min(REPAIR_MAX_TOKENS, self.model.config.max_output_tokens)
-            text, reply = await until_block_closes(
-                lambda on_text: self.model.reply(messages, max_tokens=limit, on_text=on_text)
-            )
-            if reply is not None:
-                result.add_usage(reply)
-                return reply.text
-            else:  # cut at its code block: counted here, at a price nobody reported
-                result.prompt_tokens += self.model.count_tokens(messages)
-                result.completion_tokens += self.model.count_tokens(text)
-                result.cost_usd = result.cost_usd if self.model.embedded else None
-            return text
+            reply = await self.model.reply(messages, max_tokens=limit)
+            result.add_usage(reply)
+            return reply.text
 
         async def apply(replacement: Replacement, description: str) -> ToolResult:
             return await self._propose(

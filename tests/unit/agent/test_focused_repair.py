@@ -12,7 +12,7 @@ from cairn.server.agent import edit_check
 from cairn.server.agent.context_window import TruncatingContext
 from cairn.server.agent.conversation import InMemoryConversation
 from cairn.server.agent.edit_check import ExampleRun, Failure
-from cairn.server.agent.focused_repair import FocusedRepair, until_block_closes, with_original_docstring
+from cairn.server.agent.focused_repair import FocusedRepair, with_original_docstring
 from cairn.server.agent.loop import Agent
 from cairn.server.agent.model import ModelClient, ModelConfig
 from cairn.server.agent.testing import RecordingObserver, ScriptedModel
@@ -195,28 +195,6 @@ async def test_no_repair_when_commands_need_asking(tmp_path):
 
     runs = await FocusedRepair().repair(ctx, edit_check.EditCheck(), [failing], never, never, lambda s: None)
     assert runs == [failing]
-
-
-@pytest.mark.asyncio
-async def test_a_repair_reply_is_read_only_until_its_code_block_closes():
-    model = ModelClient(ModelConfig(model="scripted/focused-repair", request_timeout=10))
-    words = [
-        "```python\n",
-        "def f():\n",
-        "    return 1\n",
-        "```",
-        "\n\nThis",
-        " function",
-        " returns",
-        " one.",
-    ]
-    turn = {"chunks": words, "delay": 0.05}
-    with ScriptedModel(turns=[turn, {"chunks": ["No code", " at all."]}]):
-        cut, reply = await until_block_closes(lambda on_text: model.reply([], on_text=on_text))
-        # The prose after the block never came (a chunk already on its way may).
-        assert reply is None and cut.startswith("".join(words[:4])) and not cut.endswith(" one.")
-        whole, reply = await until_block_closes(lambda on_text: model.reply([], on_text=on_text))
-        assert reply is not None and whole == reply.text == "No code at all."
 
 
 def test_the_repair_shows_the_original_docstring_not_the_rewritten_one():
