@@ -18,7 +18,10 @@ check Cairn makes a short, focused call of its own:
 - at most ``MAX_CALLS`` calls a check (the check itself is bounded, edit_check.MAX_CHECKS), one
   definition a check, only when commands run without asking (`runs_without_asking`: each
   attempt runs the examples); a second call shows the last attempt and its own failures, and a
-  message asked before is never asked again (a greedy model would answer it the same way).
+  message asked before is never asked again (a greedy model would answer it the same way);
+- the calls after those ask for the function written anew again, sampled (``ModelClient.reply``'s
+  ``sample``: a seeded, warmer decoding), so each is a different attempt: the examples choose
+  among them, as they would among a person's drafts.
 """
 
 from __future__ import annotations
@@ -45,10 +48,13 @@ from cairn.server.agent.tools.errors import ToolError
 from cairn.server.agent.tools.shell import runs_without_asking
 from cairn.server.agent.tools.textfiles import read_current
 
-MAX_CALLS = 2  # a check's repair calls
+MAX_CALLS = 4  # a check's repair calls
+MAX_SAMPLES = 8  # sampled rewrites of one definition in a run (seeds 1..MAX_SAMPLES)
 MAX_TOKENS = 768  # a corrected function; the bare model's answers fit well within it
 
-Ask = Callable[[str], Awaitable[str]]  # one model call with only this message -> the reply text
+# One model call with only this message -> the reply text; the int: 0 for the model's own
+# decoding, n > 0 for the n-th sampled answer.
+Ask = Callable[[str, int], Awaitable[str]]
 Apply = Callable[[Replacement, str], Awaitable[ToolResult]]  # the edit, its description -> outcome
 
 
@@ -186,15 +192,15 @@ class FocusedRepair:
         outcome = RepairOutcome(run.path, name, run, first_passes=passes(run))
         self._remember(outcome, best, run)
         while outcome.calls < MAX_CALLS and not outcome.run.passed:
-            fresh = [p for p in self._prompts(best, original, name, outcome.run) if p[1] not in self.asked]
+            fresh = [p for p in self._prompts(best, original, name, outcome.run) if _key(p) not in self.asked]
             if not fresh:
                 break
-            how, prompt = fresh[0]
-            self.asked.add(prompt)
+            how, prompt, sample = fresh[0]
+            self.asked.add(_key(fresh[0]))
             outcome.calls += 1
             status(f"Asking the model to {how.format(name=f'`{name}`')} in {run.path}")
             try:
-                reply = await ask(prompt)
+                reply = await ask(prompt, sample)
             except (ModelRequestError, IncompleteReply, ContextWindowExceeded) as exc:
                 status(f"The repair call failed: {exc.user_message}")
                 break
@@ -265,23 +271,27 @@ class FocusedRepair:
             return False, None
 
     @staticmethod
-    def _prompts(best: str, original: str, name: str, run: ExampleRun) -> list[tuple[str, str]]:
-        """The messages a call may send, in order: the function written anew from its signature
-        and original docstring alone (a small model shown its failing code tends to give it
-        back), then the best version so far with its failures."""
-        prompts = []
+    def _prompts(best: str, original: str, name: str, run: ExampleRun) -> list[tuple[str, str, int]]:
+        """The calls a repair may make (message, sample), in order: the function written anew
+        from its signature and original docstring alone (a small model shown its failing code
+        tends to give it back), then the best version so far with its failures, then the
+        function written anew again, sampled."""
+        prompts: list[tuple[str, str, int]] = []
         stub = spec_stub(original, name)
-        if stub is not None:
-            prompts.append(
-                ("write {name} anew from its signature and docstring", rewrite_prompt(definition=stub))
-            )
+        rewrite = rewrite_prompt(definition=stub) if stub is not None else None
+        if rewrite is not None:
+            prompts.append(("write {name} anew from its signature and docstring", rewrite, 0))
         definition = with_original_docstring(best, original, name)
         if definition is not None:
             node = (top_level(best) or {})[name][0]
             kind = "class" if isinstance(node, ast.ClassDef) else "function"
             failures = _failures_text(run, name)
             prompt = repair_prompt(kind=kind, definition=definition, failures=failures)
-            prompts.append(("repair {name} from its failing examples", prompt))
+            prompts.append(("repair {name} from its failing examples", prompt, 0))
+        if rewrite is not None:
+            for sample in range(1, MAX_SAMPLES + 1):
+                how = f"write {{name}} anew again (attempt {sample + 1})"
+                prompts.append((how, rewrite, sample))
         return prompts
 
     @staticmethod
@@ -298,6 +308,12 @@ class FocusedRepair:
             f"\n\n{head}; {which} passing {passes(outcome.run)} of "
             f"{outcome.run.examples} examples (was {max(outcome.first_passes, 0)}).]"
         )
+
+
+def _key(call: tuple[str, str, int]) -> str:
+    """What makes two repair calls the same: their message and their sample."""
+    _, prompt, sample = call
+    return f"{sample}\n{prompt}"
 
 
 def _candidate(path: str, text: str, reply: str, name: str) -> tuple[Replacement, str] | None:

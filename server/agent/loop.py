@@ -241,13 +241,13 @@ class Agent:
         if ctx is None or "propose_edit" not in self.tools or all(run.passed for run in runs):
             return runs
 
-        async def ask(prompt: str) -> str:
+        async def ask(prompt: str, sample: int) -> str:
             # Only this message: the agent's context is what the model did not act on.
             messages = [{"role": "user", "content": prompt}]
             if self.redact is not None:
                 messages = self._redact_messages(messages)
             limit = min(REPAIR_MAX_TOKENS, self.model.config.max_output_tokens)
-            reply = await self.model.reply(messages, max_tokens=limit)
+            reply = await self.model.reply(messages, max_tokens=limit, sample=sample)
             result.add_usage(reply)
             return reply.text
 

@@ -19,6 +19,7 @@ from cairn.server.agent.edit_check import (
     example_targets,
     run_examples,
 )
+from cairn.server.agent.focused_repair import MAX_CALLS
 from cairn.server.agent.loop import Agent
 from cairn.server.agent.model import ModelClient, ModelConfig
 from cairn.server.agent.testing import RecordingObserver, ScriptedModel
@@ -51,11 +52,11 @@ RIGHT_BODY = (
 REQUEST = "Complete the function `sort_numbers` in solution.py so that it satisfies its docstring."
 
 
-# Cairn's focused repair calls (focused_repair.py: a rewrite, then a repair) answered with no
-# code: these tests are about the check and the model's corrective turn, which follow a repair
-# that changed nothing.
+# Cairn's focused repair calls (focused_repair.py: a rewrite, a repair, sampled rewrites) answered
+# with no code: these tests are about the check and the model's corrective turn, which follow a
+# repair that changed nothing.
 NO_REPAIR = "I do not see what is wrong."
-NO_REPAIRS = [NO_REPAIR, NO_REPAIR]
+NO_REPAIRS = [NO_REPAIR] * MAX_CALLS
 
 
 def completed(body: str) -> str:
@@ -276,7 +277,7 @@ async def test_failing_examples_give_the_model_a_turn_with_expected_and_got(tmp_
     with ScriptedModel(turns=[complete(WRONG_BODY), "Done.", *NO_REPAIRS, fix, "Fixed."]) as script:
         result = await agent.run(REQUEST)
     assert result.text == "Fixed." and result.steps == 4 and len(runs) == 2
-    note = script.requests[4]["messages"][-1]["content"]
+    note = script.requests[2 + MAX_CALLS]["messages"][-1]["content"]
     assert "2 of 2 fail" in note and "returned 'three', but the docstring expects 'one three five'" in note
     assert "raised IndexError: list index out of range (solution.py, line 8)" in note
     assert "`first`" not in note  # unchanged: its failing example is not the model's
@@ -323,12 +324,12 @@ async def test_at_most_two_checks_and_one_corrective_turn(tmp_path, monkeypatch)
         *NO_REPAIRS,
         edit(WRONG_BODY, still_wrong),
         "Done again.",
-        NO_REPAIR,
+        *NO_REPAIRS,  # the second check's: the new code's repair and sampled rewrites
         "never asked",
     ]
     with ScriptedModel(turns=turns) as script:
         result = await agent.run(REQUEST)
-    assert result.text == "Done again." and result.steps == 4 and len(script.requests) == 7
+    assert result.text == "Done again." and result.steps == 4 and len(script.requests) == 4 + 2 * MAX_CALLS
     assert len(runs) == 2
     assert "Cairn stops checking here" in shown(agent)
 
@@ -344,7 +345,7 @@ async def test_code_cairn_applied_from_the_answer_is_checked_with_one_note(tmp_p
     # The answer's code is applied and checked against the examples it dropped; one note for
     # both; the corrected code is applied, its check passes and the run ends.
     assert result.steps == 2 and len(runs) == 2 and all(t.line is None for t in runs[0])
-    note = script.requests[3]["messages"][-1]["content"]
+    note = script.requests[1 + MAX_CALLS]["messages"][-1]["content"]
     assert note.startswith("Cairn put the code from your answer into solution.py (`sort_numbers`;")
     assert "returned 'three'" in note and "run that check now" not in note
     assert "' '.join(sorted(numbers.split(), key=order.index))" in (tmp_path / "solution.py").read_text()
@@ -376,7 +377,7 @@ async def test_a_change_request_answered_with_nothing_changed_checks_the_named_d
         result = await agent.run(REQUEST)
     assert result.steps == 2 and len(runs) == 2
     assert [t.name for t in runs[0]] == ["sort_numbers"]  # `first` is not named by the request
-    note = script.requests[3]["messages"][-1]["content"]
+    note = script.requests[1 + MAX_CALLS]["messages"][-1]["content"]
     assert "`sort_numbers('three one five')` returned None" in note
     assert "key=order.index" in (tmp_path / "solution.py").read_text()
 

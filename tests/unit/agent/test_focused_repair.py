@@ -12,9 +12,9 @@ from cairn.server.agent import edit_check
 from cairn.server.agent.context_window import TruncatingContext
 from cairn.server.agent.conversation import InMemoryConversation
 from cairn.server.agent.edit_check import ExampleRun, Failure
-from cairn.server.agent.focused_repair import FocusedRepair, with_original_docstring
+from cairn.server.agent.focused_repair import MAX_CALLS, FocusedRepair, with_original_docstring
 from cairn.server.agent.loop import Agent
-from cairn.server.agent.model import ModelClient, ModelConfig
+from cairn.server.agent.model import SAMPLE_TEMPERATURE, ModelClient, ModelConfig
 from cairn.server.agent.testing import RecordingObserver, ScriptedModel
 from cairn.server.agent.tools.catalog import workspace_registry
 from cairn.server.agent.tools.context import FixedApprover, ToolContext
@@ -117,15 +117,27 @@ async def test_a_repair_that_fixes_the_function_is_applied_and_the_answer_stands
 @pytest.mark.asyncio
 async def test_a_worse_repair_is_not_kept(tmp_path):
     agent = make_agent(tmp_path)
-    turns = [complete(HALF_BODY), "Done.", repaired(WRONG_BODY), "No code this time.", "Done again."]
+    turns = [
+        complete(HALF_BODY),
+        "Done.",
+        repaired(WRONG_BODY),  # the rewrite
+        "No code this time.",  # the repair
+        repaired(WRONG_BODY),  # the first sampled rewrite
+        "No code.",  # the second
+        "Done again.",
+    ]
     with ScriptedModel(turns=turns) as script:
         result = await agent.run(REQUEST)
     # The rewrite passes 0 of 2 against the model's 1 of 2: never written. The second call shows
-    # the best version (the model's) with its failures, then the model gets its corrective turn
-    # on the file as it was.
+    # the best version (the model's) with its failures; the last two ask for the function anew
+    # again, sampled; then the model gets its corrective turn on the file as it was.
     assert (tmp_path / "solution.py").read_text() == completed(HALF_BODY)
-    first, second = repair_requests(script)
+    first, second, third, fourth = repair_requests(script)
     assert HALF_BODY not in first["messages"][0]["content"]
+    assert "temperature" not in first["params"] and "temperature" not in second["params"]
+    for number, sampled in ((1, third), (2, fourth)):
+        assert sampled["messages"] == first["messages"]
+        assert (sampled["params"]["temperature"], sampled["params"]["seed"]) == (SAMPLE_TEMPERATURE, number)
     repair = second["messages"][0]["content"]
     assert HEAD + HALF_BODY.rstrip("\n") in repair and "def other" not in repair
     assert "`sort_numbers('three one five')` returned 'three one five', but the docstring expects" in repair
@@ -135,17 +147,48 @@ async def test_a_worse_repair_is_not_kept(tmp_path):
 
 
 @pytest.mark.asyncio
-async def test_the_repair_stops_at_two_calls_and_keeps_the_best_version(tmp_path, monkeypatch):
+async def test_the_repair_stops_at_its_call_limit_and_keeps_the_best_version(tmp_path, monkeypatch):
     agent = make_agent(tmp_path)
     monkeypatch.setattr(edit_check, "MAX_CHECKS", 1)  # no corrective turn: the repair is all
-    turns = [complete(WRONG_BODY), "Done.", repaired(HALF_BODY), repaired(OTHER_HALF_BODY), "never asked"]
+    turns = [
+        complete(WRONG_BODY),
+        "Done.",
+        repaired(HALF_BODY),
+        repaired(OTHER_HALF_BODY),
+        repaired(OTHER_HALF_BODY),
+        "No code.",
+        "never asked",
+    ]
     with ScriptedModel(turns=turns) as script:
         result = await agent.run(REQUEST)
-    assert result.text == "Done." and len(repair_requests(script)) == 2 and len(script.requests) == 4
-    # The first repair passed more (1 of 2 against 0) and was applied; the second passed no
-    # more than it and was not.
+    assert result.text == "Done." and len(repair_requests(script)) == MAX_CALLS == 4
+    assert len(script.requests) == 2 + MAX_CALLS
+    # The first repair passed more (1 of 2 against 0) and was applied; the others passed no
+    # more than it and were not.
     assert (tmp_path / "solution.py").read_text() == completed(HALF_BODY)
     assert "applied the version passing 1 of 2 examples (was 0)" in shown(agent)
+
+
+@pytest.mark.asyncio
+async def test_a_sampled_rewrite_that_passes_the_examples_is_applied(tmp_path):
+    """A greedy small model asked the same thing answers the same way: the later attempts are
+    sampled, and the examples pick the one that passes them."""
+    agent = make_agent(tmp_path)
+    turns = [
+        complete(WRONG_BODY),
+        "Done.",
+        repaired(WRONG_BODY),  # the rewrite gives the model's code back: nothing new
+        "No code.",  # the repair
+        repaired(RIGHT_BODY),  # the first sampled rewrite
+        "never asked",
+    ]
+    with ScriptedModel(turns=turns) as script:
+        result = await agent.run(REQUEST)
+    assert result.text == "Done." and len(repair_requests(script)) == 3
+    assert (tmp_path / "solution.py").read_text() == completed(RIGHT_BODY)
+    sampled = repair_requests(script)[2]
+    assert (sampled["params"]["temperature"], sampled["params"]["seed"]) == (SAMPLE_TEMPERATURE, 1)
+    assert "applied the version passing 2 of 2 examples (was 0)" in shown(agent)
 
 
 @pytest.mark.asyncio
@@ -164,14 +207,21 @@ async def test_a_later_turn_that_makes_it_worse_gets_the_best_version_back(tmp_p
         "Done.",
         repaired(HALF_BODY),  # the rewrite: 1 of 2, applied
         "No code.",  # the repair call
+        "No code.",  # two sampled rewrites
+        "No code.",
         worse,  # the corrective turn makes it 0 of 2 again
         "Done again.",
         "Still no code.",  # the second check's repair call (the rewrite was asked already)
+        "No code.",  # three sampled rewrites, with seeds not asked before
+        "No code.",
+        "No code.",
         "never asked",
     ]
     with ScriptedModel(turns=turns) as script:
         result = await agent.run(REQUEST)
-    assert result.text == "Done again." and len(repair_requests(script)) == 3
+    assert result.text == "Done again." and len(repair_requests(script)) == 8
+    seeds = [r["params"].get("seed") for r in repair_requests(script)]
+    assert seeds == [None, None, 1, 2, None, 3, 4, 5]
     assert (tmp_path / "solution.py").read_text() == completed(HALF_BODY)
     assert "brought back the version this run had before passing 1 of 2 examples (was 0)" in shown(agent)
 
