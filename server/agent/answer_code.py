@@ -50,6 +50,11 @@ def asks_for_change(request: str) -> bool:
     return bool(_CHANGE_VERB.search(request)) and not _NO_CHANGE.search(request)
 
 
+def has_python_block(text: str) -> bool:
+    """Whether ``text`` holds a complete fenced Python (or untagged) block."""
+    return bool(_PYTHON_BLOCK.search(text))
+
+
 def named_python_paths(request: str) -> list[str]:
     """Python file names the request mentions (``solution.py``, ``pkg/mod.py``), in order."""
     return list(dict.fromkeys(m.strip("`'\".,") for m in _PATH_WORD.findall(request)))
@@ -176,7 +181,7 @@ class AnswerCodeGuard:
         edited = self.model_edited and not self.invited
         if edited or self.applied >= MAX_APPLIES or not asks_for_change(self.request):
             return []
-        if not _PYTHON_BLOCK.search(answer):
+        if not has_python_block(answer):
             return []
         return self.paths()
 

@@ -69,7 +69,7 @@ class Target:
     by_value: bool = False
 
 
-def _top_level(text: str) -> dict[str, tuple[ast.stmt, str]] | None:
+def top_level(text: str) -> dict[str, tuple[ast.stmt, str]] | None:
     """Top-level definitions by name, with their source (decorators included); None when the
     text is not valid Python."""
     try:
@@ -119,8 +119,8 @@ def example_targets(before: str, after: str) -> list[Target]:
     any: they are the spec the user wrote, and a small model rewrites or drops them to fit its
     code. When ``after`` is not valid Python, the examples ``before`` had: running them reports
     the syntax error, which every one of them would meet."""
-    old = _top_level(before) or {}
-    new = _top_level(after)
+    old = top_level(before) or {}
+    new = top_level(after)
     if new is None:
         return [t for name, (node, _) in old.items() for t in _docstrings(node, name, with_lines=False)]
     targets: list[Target] = []
@@ -138,7 +138,7 @@ def example_targets(before: str, after: str) -> list[Target]:
 
 def named_targets(text: str, words: set[str]) -> list[Target]:
     """The examples of ``text``'s top-level definitions whose names are among ``words``."""
-    found = _top_level(text) or {}
+    found = top_level(text) or {}
     return [
         t
         for name, (node, _) in found.items()
@@ -272,6 +272,8 @@ class EditCheck:
     baseline: dict[str, str] = field(default_factory=dict)  # path -> text before the run's first change
     pending: set[str] = field(default_factory=set)  # paths changed since the last check
     checks: int = 0
+    # path -> how its targets are found in a text, as its last check found them (focused_repair.py)
+    finders: dict[str, Callable[[str], list[Target]]] = field(default_factory=dict)
 
     def observe(self, mutating: bool, outcome: ToolResult) -> None:
         """Note a Python file an edit tool changed (its result says what the text was before)."""
@@ -282,6 +284,19 @@ class EditCheck:
         if isinstance(path, str) and path.endswith(".py") and isinstance(before, str):
             self.baseline.setdefault(path, before)
             self.pending.add(path)
+
+    def observe_checked(self, outcome: ToolResult) -> None:
+        """Note an edit Cairn made whose examples it already ran (focused_repair.py): its
+        baseline is kept, but it is not checked again unless something changes it later."""
+        self.observe(True, outcome)
+        data = outcome.data
+        if isinstance(data, dict) and isinstance(data.get("path"), str):
+            self.pending.discard(data["path"])
+
+    def targets(self, path: str, text: str) -> list[Target]:
+        """The examples ``path``'s last check would run on ``text``."""
+        find = self.finders.get(path)
+        return find(text) if find is not None else []
 
     async def run(self, ctx: ToolContext | None, status: Callable[[str], None]) -> list[ExampleRun]:
         """Check the files changed since the last check, when one is due; the runs that ran."""
@@ -319,6 +334,7 @@ class EditCheck:
             except ToolError:
                 continue  # deleted or unreadable since: nothing to run
             targets = await asyncio.to_thread(find, current.text)
+            self.finders[path] = find
             if targets:
                 names = _code(_top_names(targets))
                 status(f"Running the docstring examples of {names} in {path}")

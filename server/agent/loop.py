@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cairn.server.agent.answer_code import AnswerCodeGuard, Replacement, replacement_for
-from cairn.server.agent.edit_check import EditCheck
+from cairn.server.agent.edit_check import EditCheck, ExampleRun
 from cairn.server.agent.errors import ContextWindowExceeded, IncompleteReply, StepLimitReached
+from cairn.server.agent.focused_repair import MAX_TOKENS as REPAIR_MAX_TOKENS
+from cairn.server.agent.focused_repair import FocusedRepair
 from cairn.server.agent.missing_paths import MissingPathGuard
 from cairn.server.agent.model import ModelClient, ModelReply, ToolCall
 from cairn.server.agent.ports import ContextPolicy, Conversation, RunObserver
@@ -105,6 +107,7 @@ class Agent:
         missing = MissingPathGuard(self._exists, self.repo_map.similar if self.repo_map else lambda p: [])
         unapplied = AnswerCodeGuard(prompt)  # code left in an answer instead of the file
         edits = EditCheck()  # the changed definitions' docstring examples, run by Cairn
+        repairs = FocusedRepair()  # Cairn's own short model calls to fix what the check found
         correction: str | None = None
         for step in range(1, self.max_steps + 1):
             result.steps = step
@@ -133,7 +136,7 @@ class Agent:
             await self.conversation.add(reply.as_message(), tokens=reply.usage.completion_tokens)
             if not reply.tool_calls:
                 if step < self.max_steps:
-                    correction = await self._after_answer(unapplied, edits, reply.text, result)
+                    correction = await self._after_answer(unapplied, edits, repairs, reply.text, result)
                     if correction is not None:  # one turn to check or fix what changed
                         continue
                 result.text = reply.text
@@ -199,12 +202,18 @@ class Agent:
         )
 
     async def _after_answer(
-        self, guard: AnswerCodeGuard, edits: EditCheck, answer: str, result: RunResult
+        self,
+        guard: AnswerCodeGuard,
+        edits: EditCheck,
+        repairs: FocusedRepair,
+        answer: str,
+        result: RunResult,
     ) -> str | None:
         """The note for one more turn after an answer, or None when the answer stands.
 
         Code the answer holds is applied (answer_code.py), then the changed definitions'
-        examples are run (edit_check.py): when they ran, their verdict replaces the answer-code
+        examples are run (edit_check.py), and what fails gets Cairn's focused repair calls
+        (focused_repair.py): the verdict on what the file then holds replaces the answer-code
         guard's "check it" turn, so one answer never earns two notes."""
         applied = await self._apply_answer_code(guard, edits, answer, result)
         runs = await edits.run(self.tool_context, self.observer.status)
@@ -214,6 +223,7 @@ class Agent:
             )
         if not runs:
             return guard.applied_note(*applied) if applied else None
+        runs = await self._repair(edits, repairs, runs, result)
         code_applies = (
             edits.asks_fix(runs) and guard.invite([r.path for r in runs]) and "propose_edit" in self.tools
         )
@@ -222,6 +232,56 @@ class Agent:
         if fix is None:
             return None
         return guard.applied_note(*applied, checked=fix) if applied else fix
+
+    async def _repair(
+        self, edits: EditCheck, repairs: FocusedRepair, runs: list[ExampleRun], result: RunResult
+    ) -> list[ExampleRun]:
+        """``runs`` after Cairn's focused repair of a failing definition (focused_repair.py)."""
+        ctx = self.tool_context
+        if ctx is None or "propose_edit" not in self.tools or all(run.passed for run in runs):
+            return runs
+
+        async def ask(prompt: str, sample: int) -> str:
+            # Only this message: the agent's context is what the model did not act on.
+            messages = [{"role": "user", "content": prompt}]
+            if self.redact is not None:
+                messages = self._redact_messages(messages)
+            limit = min(REPAIR_MAX_TOKENS, self.model.config.max_output_tokens)
+            reply = await self.model.reply(messages, max_tokens=limit, sample=sample)
+            result.add_usage(reply)
+            return reply.text
+
+        async def apply(replacement: Replacement, description: str) -> ToolResult:
+            return await self._propose(
+                replacement, f"cairn-repair-{len(result.tool_calls) + 1}", description, result
+            )
+
+        before = len(repairs.outcomes)
+        runs = await repairs.repair(ctx, edits, runs, ask, apply, self.observer.status)
+        for outcome in repairs.outcomes[before:]:
+            self.observer.text(repairs.shown(outcome))
+        return runs
+
+    async def _propose(
+        self, replacement: Replacement, call_id: str, description: str, result: RunResult
+    ) -> ToolResult:
+        """Run ``propose_edit`` for an edit Cairn makes itself, recorded as the call it stands
+        for, so the transcript and memory see the edit."""
+        call = ToolCall(
+            id=call_id,
+            name="propose_edit",
+            arguments={
+                "path": replacement.path,
+                "old_text": replacement.old_text,
+                "new_text": replacement.new_text,
+                "description": description,
+            },
+        )
+        await self.conversation.add({"role": "assistant", "content": None, "tool_calls": [call.as_json()]})
+        result.tool_calls.append(call.name)
+        outcome = await self._run_tool(call)
+        await self._record_tool_result(call, outcome)
+        return outcome
 
     async def _apply_answer_code(
         self, guard: AnswerCodeGuard, edits: EditCheck, answer: str, result: RunResult
@@ -240,23 +300,10 @@ class Agent:
             if replacement is None:
                 continue
             self.observer.text(guard.shown(replacement))
-            call = ToolCall(
-                id=f"cairn-apply-{guard.applied + 1}",
-                name="propose_edit",
-                arguments={
-                    "path": replacement.path,
-                    "old_text": replacement.old_text,
-                    "new_text": replacement.new_text,
-                    "description": "the code from the answer, applied by Cairn",
-                },
+            call_id = f"cairn-apply-{guard.applied + 1}"
+            outcome = await self._propose(
+                replacement, call_id, "the code from the answer, applied by Cairn", result
             )
-            # Recorded as the call it stands for, so the transcript and memory see the edit.
-            await self.conversation.add(
-                {"role": "assistant", "content": None, "tool_calls": [call.as_json()]}
-            )
-            result.tool_calls.append(call.name)
-            outcome = await self._run_tool(call)
-            await self._record_tool_result(call, outcome)
             if outcome.is_error:
                 return None
             guard.applied += 1

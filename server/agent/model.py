@@ -51,6 +51,9 @@ SCRIPTED_PREFIX = "scripted/"
 LOCAL_PREFIX = "cairn-local/"
 # Used when neither the settings nor litellm know the window (e.g. openai/NAME on a local server).
 FALLBACK_CONTEXT_WINDOW = 8192
+# Sampling for several different answers to one request (``ModelClient.reply(sample=n)``): warm
+# enough that a small model's second answer is not its first again.
+SAMPLE_TEMPERATURE = 0.8
 # Providers whose litellm model-info lookup makes an HTTP call to the model server: never done
 # from a synchronous method (it would block the event loop).
 _SERVER_QUERIED_PROVIDERS = ("ollama/", "ollama_chat/")
@@ -428,14 +431,20 @@ class ModelClient:
         tools: list[dict] | None = None,
         on_text: Callable[[str], None] | None = None,
         max_tokens: int | None = None,
+        sample: int = 0,
     ) -> ModelReply:
         """Stream one reply; return it only once complete (see the errors module for failures).
 
         ``on_text`` receives text deltas in order (for the json protocol: only the answer text).
+        ``sample``: 0 for the provider's default decoding; n > 0 for the n-th of several
+        different answers to one request (sampled at ``SAMPLE_TEMPERATURE`` with seed n, where
+        the provider takes a seed, so a run can be repeated).
         """
         await self.prepare()
         use_json = bool(tools) and self.action_protocol == "json"
         request: dict[str, Any] = {"messages": messages}
+        if sample:
+            request.update(temperature=SAMPLE_TEMPERATURE, seed=sample)
         if tools and not use_json:
             request["tools"] = tools
         elif use_json:

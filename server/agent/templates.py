@@ -81,3 +81,15 @@ def action_prompt(
             f'Follow the `{skill}` skill:\n\n<skill name="{skill}">\n{skill_body.strip()}\n</skill>\n\n{body}'
         )
     return body
+
+
+def repair_prompt(*, kind: str, definition: str, failures: str) -> str:
+    """The whole message of a focused repair call (focused_repair.py): one definition, its
+    failing examples, the instruction (``kind``: "function" or "class")."""
+    return fill(template("repair.md"), kind=kind, definition=definition.rstrip("\n"), failures=failures)
+
+
+def rewrite_prompt(*, definition: str) -> str:
+    """The whole message of a focused rewrite call (focused_repair.py): a function's signature
+    and docstring, to be completed anew."""
+    return fill(template("rewrite.md"), definition=definition.rstrip("\n"))

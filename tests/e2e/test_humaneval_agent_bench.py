@@ -56,10 +56,16 @@ class ScriptedSolver:
         messages = body.get("messages") or []
         if not body.get("tools"):
             question = str(messages[-1].get("content") or "")
-            if not question.startswith("Complete the following Python function"):
+            focused = "does not do what its docstring's examples say" in question
+            if not question.startswith("Complete the following Python function") and not focused:
                 return Plan(chunks=[NARRATIVE])
             problem = self._problem_in(question)
-            right = problem["task_id"] == BARE_RIGHT
+            if problem["prompt"] not in question:
+                # Cairn's own focused call after a failing check (agent/focused_repair.py), not
+                # the bare arm's question: the agent's model gives its own body back.
+                right = problem["task_id"] == AGENT_RIGHT
+            else:
+                right = problem["task_id"] == BARE_RIGHT
             body_text = problem["canonical_solution"] if right else wrong_body(problem)
             return Plan(chunks=[f"```python\n{problem['prompt']}{body_text}```\n"])
         results = [str(m.get("content") or "") for m in messages if m.get("role") == "tool"]

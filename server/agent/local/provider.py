@@ -47,6 +47,8 @@ def _generation(messages: list, optional_params: dict) -> Generation:
         messages=[{"role": m.get("role"), "content": m.get("content") or ""} for m in messages],
         max_tokens=int(params.get("max_tokens") or params.get("max_completion_tokens") or DEFAULT_MAX_TOKENS),
         json_schema=schema,
+        temperature=float(params.get("temperature") or 0.0),
+        seed=int(params.get("seed") or 0),
     )
 
 

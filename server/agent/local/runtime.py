@@ -3,7 +3,8 @@
 Everything here blocks and must run in a worker thread. Generation stops promptly when the
 caller's ``cancel`` event is set: a logits processor (called before every sampled token) raises,
 and llama.cpp's abort callback interrupts a long prompt evaluation between graph nodes.
-Decoding is greedy (temperature 0), so the same prompt gives the same answer.
+Decoding is greedy (temperature 0) unless a request asks for sampling, always with a seed: the
+same request gives the same answer.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class Generation:
     messages: list[dict]
     max_tokens: int
     json_schema: dict | None = None
+    temperature: float = 0.0  # above 0: sampled with ``seed``, so still reproducible
+    seed: int = 0
     cancel: threading.Event = field(default_factory=threading.Event)
     stats: GenerationStats = field(default_factory=GenerationStats)
 
@@ -139,7 +142,8 @@ class LocalRuntime:
                 chunks = llama.create_chat_completion(
                     messages=request.messages,
                     stream=True,
-                    temperature=0.0,
+                    temperature=request.temperature,
+                    seed=request.seed,
                     max_tokens=request.max_tokens,
                     grammar=_grammar(request.json_schema),
                     logits_processor=[watcher],

@@ -19,6 +19,7 @@ from cairn.server.agent.edit_check import (
     example_targets,
     run_examples,
 )
+from cairn.server.agent.focused_repair import MAX_CALLS
 from cairn.server.agent.loop import Agent
 from cairn.server.agent.model import ModelClient, ModelConfig
 from cairn.server.agent.testing import RecordingObserver, ScriptedModel
@@ -49,6 +50,13 @@ RIGHT_BODY = (
     "    return ' '.join(sorted(numbers.split(), key=order.index))\n"
 )
 REQUEST = "Complete the function `sort_numbers` in solution.py so that it satisfies its docstring."
+
+
+# Cairn's focused repair calls (focused_repair.py: a rewrite, a repair, sampled rewrites) answered
+# with no code: these tests are about the check and the model's corrective turn, which follow a
+# repair that changed nothing.
+NO_REPAIR = "I do not see what is wrong."
+NO_REPAIRS = [NO_REPAIR] * MAX_CALLS
 
 
 def completed(body: str) -> str:
@@ -266,10 +274,10 @@ async def test_failing_examples_give_the_model_a_turn_with_expected_and_got(tmp_
     agent = make_agent(tmp_path)
     runs = counting_runs(monkeypatch)
     fix = edit(WRONG_BODY, RIGHT_BODY)
-    with ScriptedModel(turns=[complete(WRONG_BODY), "Done.", fix, "Fixed."]) as script:
+    with ScriptedModel(turns=[complete(WRONG_BODY), "Done.", *NO_REPAIRS, fix, "Fixed."]) as script:
         result = await agent.run(REQUEST)
     assert result.text == "Fixed." and result.steps == 4 and len(runs) == 2
-    note = script.requests[2]["messages"][-1]["content"]
+    note = script.requests[2 + MAX_CALLS]["messages"][-1]["content"]
     assert "2 of 2 fail" in note and "returned 'three', but the docstring expects 'one three five'" in note
     assert "raised IndexError: list index out of range (solution.py, line 8)" in note
     assert "`first`" not in note  # unchanged: its failing example is not the model's
@@ -310,10 +318,18 @@ async def test_at_most_two_checks_and_one_corrective_turn(tmp_path, monkeypatch)
     agent = make_agent(tmp_path)
     runs = counting_runs(monkeypatch)
     still_wrong = "    return numbers.split()[-1]\n"
-    turns = [complete(WRONG_BODY), "Done.", edit(WRONG_BODY, still_wrong), "Done again.", "never asked"]
+    turns = [
+        complete(WRONG_BODY),
+        "Done.",
+        *NO_REPAIRS,
+        edit(WRONG_BODY, still_wrong),
+        "Done again.",
+        *NO_REPAIRS,  # the second check's: the new code's repair and sampled rewrites
+        "never asked",
+    ]
     with ScriptedModel(turns=turns) as script:
         result = await agent.run(REQUEST)
-    assert result.text == "Done again." and result.steps == 4 and len(script.requests) == 4
+    assert result.text == "Done again." and result.steps == 4 and len(script.requests) == 4 + 2 * MAX_CALLS
     assert len(runs) == 2
     assert "Cairn stops checking here" in shown(agent)
 
@@ -324,12 +340,12 @@ async def test_code_cairn_applied_from_the_answer_is_checked_with_one_note(tmp_p
     runs = counting_runs(monkeypatch)
     head = "```python\ndef sort_numbers(numbers: str) -> str:\n"
     wrong, right = head + WRONG_BODY + "```", head + RIGHT_BODY + "```"
-    with ScriptedModel(turns=[wrong, right]) as script:
+    with ScriptedModel(turns=[wrong, *NO_REPAIRS, right]) as script:
         result = await agent.run(REQUEST)
     # The answer's code is applied and checked against the examples it dropped; one note for
     # both; the corrected code is applied, its check passes and the run ends.
     assert result.steps == 2 and len(runs) == 2 and all(t.line is None for t in runs[0])
-    note = script.requests[1]["messages"][-1]["content"]
+    note = script.requests[1 + MAX_CALLS]["messages"][-1]["content"]
     assert note.startswith("Cairn put the code from your answer into solution.py (`sort_numbers`;")
     assert "returned 'three'" in note and "run that check now" not in note
     assert "' '.join(sorted(numbers.split(), key=order.index))" in (tmp_path / "solution.py").read_text()
@@ -341,7 +357,7 @@ async def test_after_a_failed_check_corrected_code_in_the_answer_is_applied_even
 ):
     agent = make_agent(tmp_path)
     right = "```python\ndef sort_numbers(numbers: str) -> str:\n" + RIGHT_BODY + "```"
-    with ScriptedModel(turns=[complete(WRONG_BODY), "Done.", right]):
+    with ScriptedModel(turns=[complete(WRONG_BODY), "Done.", *NO_REPAIRS, right]):
         result = await agent.run(REQUEST)
     assert result.steps == 3 and "2 of 2 pass" in shown(agent)
     assert "key=order.index" in (tmp_path / "solution.py").read_text()
@@ -357,11 +373,11 @@ async def test_a_change_request_answered_with_nothing_changed_checks_the_named_d
     runs = counting_runs(monkeypatch)
     stub = "```python\n" + PROMPT.split("\n\n\n")[0] + "\n```"
     right = "```python\ndef sort_numbers(numbers: str) -> str:\n" + RIGHT_BODY + "```"
-    with ScriptedModel(turns=[stub, right]) as script:
+    with ScriptedModel(turns=[stub, *NO_REPAIRS, right]) as script:
         result = await agent.run(REQUEST)
     assert result.steps == 2 and len(runs) == 2
     assert [t.name for t in runs[0]] == ["sort_numbers"]  # `first` is not named by the request
-    note = script.requests[1]["messages"][-1]["content"]
+    note = script.requests[1 + MAX_CALLS]["messages"][-1]["content"]
     assert "`sort_numbers('three one five')` returned None" in note
     assert "key=order.index" in (tmp_path / "solution.py").read_text()
 

@@ -16,7 +16,7 @@ from cairn.server.agent.errors import ContextWindowExceeded, IncompleteReply
 from cairn.server.agent.local import provider as provider_module
 from cairn.server.agent.local.catalog import installed_local_models
 from cairn.server.agent.local.runtime import GenerationCancelled, PromptTooLong
-from cairn.server.agent.model import ModelClient, ModelConfig
+from cairn.server.agent.model import SAMPLE_TEMPERATURE, ModelClient, ModelConfig
 
 MODEL = "cairn-local/qwen2.5-coder-0.5b"
 TOOLS = [
@@ -113,6 +113,17 @@ async def test_plain_completion_without_tools_has_no_schema(fake_runtime, local_
     assert await local_client().complete([{"role": "user", "content": "sum up"}]) == ("A short summary.")
     assert runtime.requests[0].json_schema is None
     assert runtime.requests[0].max_tokens == 4096
+
+
+async def test_a_sampled_reply_reaches_the_embedded_model_with_its_seed(fake_runtime, local_client):
+    """Greedy by default; ``sample=n`` asks for the n-th sampled answer, seeded so it repeats."""
+    runtime = fake_runtime(["def f(): pass"])
+    client = local_client()
+    await client.reply([{"role": "user", "content": "write f"}])
+    await client.reply([{"role": "user", "content": "write f"}], sample=3)
+    greedy, sampled = runtime.requests
+    assert (greedy.temperature, greedy.seed) == (0.0, 0)
+    assert (sampled.temperature, sampled.seed) == (SAMPLE_TEMPERATURE, 3)
 
 
 async def test_cancellation_stops_generation_promptly(fake_runtime, local_client):
