@@ -9,8 +9,6 @@ from __future__ import annotations
 import pytest
 
 from cairn.server.agent import edit_check
-from cairn.server.agent.context_window import TruncatingContext
-from cairn.server.agent.conversation import InMemoryConversation
 from cairn.server.agent.edit_check import (
     EditCheck,
     ExampleRun,
@@ -21,12 +19,10 @@ from cairn.server.agent.edit_check import (
 )
 from cairn.server.agent.focused_repair import MAX_CALLS
 from cairn.server.agent.loop import Agent
-from cairn.server.agent.model import ModelClient, ModelConfig
-from cairn.server.agent.testing import RecordingObserver, ScriptedModel
+from cairn.server.agent.testing import ScriptedModel
 from cairn.server.agent.tools.base import ToolResult
-from cairn.server.agent.tools.catalog import workspace_registry
 from cairn.server.agent.tools.context import FixedApprover, ToolContext
-from cairn.server.agent.tools.overlay import OverlaySink
+from tests.support.solution_agent import solution_agent
 
 PROMPT = '''def sort_numbers(numbers: str) -> str:
     """ Return the words sorted from zero to nine.
@@ -222,24 +218,14 @@ async def test_prose_examples_compare_values_not_their_spelling(tmp_path):
 
 
 def make_agent(root, *, trusted=True, shell_policy="allow", approver=None):
-    (root / "solution.py").write_text(PROMPT)
-    ctx = ToolContext.create(
-        root, trusted=trusted, shell_policy=shell_policy, approver=approver or FixedApprover(True)
+    return solution_agent(
+        root,
+        PROMPT,
+        model="scripted/edit-check",
+        trusted=trusted,
+        shell_policy=shell_policy,
+        approver=approver,
     )
-    sink = OverlaySink(ctx.workspace, write_through=True)
-    ctx.edits = ctx.buffers = sink
-    model = ModelClient(ModelConfig(model="scripted/edit-check", request_timeout=10))
-    agent = Agent(
-        model=model,
-        tools=workspace_registry(shell=trusted),
-        tool_context=ctx,
-        conversation=InMemoryConversation(),
-        context=TruncatingContext(model.count_tokens),
-        observer=RecordingObserver(),
-        system_prompt="You are a test agent.",
-        max_steps=10,
-    )
-    return agent
 
 
 def edit(old: str, new: str) -> dict:

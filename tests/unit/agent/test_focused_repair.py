@@ -9,16 +9,13 @@ from __future__ import annotations
 import pytest
 
 from cairn.server.agent import edit_check
-from cairn.server.agent.context_window import TruncatingContext
-from cairn.server.agent.conversation import InMemoryConversation
 from cairn.server.agent.edit_check import ExampleRun, Failure
 from cairn.server.agent.focused_repair import MAX_CALLS, FocusedRepair, with_original_docstring
 from cairn.server.agent.loop import Agent
-from cairn.server.agent.model import SAMPLE_TEMPERATURE, ModelClient, ModelConfig
-from cairn.server.agent.testing import RecordingObserver, ScriptedModel
-from cairn.server.agent.tools.catalog import workspace_registry
+from cairn.server.agent.model import SAMPLE_TEMPERATURE
+from cairn.server.agent.testing import ScriptedModel
 from cairn.server.agent.tools.context import FixedApprover, ToolContext
-from cairn.server.agent.tools.overlay import OverlaySink
+from tests.support.solution_agent import solution_agent
 
 HEAD = '''def sort_numbers(numbers: str) -> str:
     """ Return the words sorted from zero to nine.
@@ -58,22 +55,8 @@ def repaired(body: str) -> str:
     return f"Here is the corrected function:\n\n```python\n{HEAD}{body}```\n"
 
 
-def make_agent(root, *, shell_policy="allow"):
-    (root / "solution.py").write_text(PROMPT)
-    ctx = ToolContext.create(root, trusted=True, shell_policy=shell_policy, approver=FixedApprover(True))
-    sink = OverlaySink(ctx.workspace, write_through=True)
-    ctx.edits = ctx.buffers = sink
-    model = ModelClient(ModelConfig(model="scripted/focused-repair", request_timeout=10))
-    return Agent(
-        model=model,
-        tools=workspace_registry(shell=True),
-        tool_context=ctx,
-        conversation=InMemoryConversation(),
-        context=TruncatingContext(model.count_tokens),
-        observer=RecordingObserver(),
-        system_prompt="You are a test agent.",
-        max_steps=10,
-    )
+def make_agent(root):
+    return solution_agent(root, PROMPT, model="scripted/focused-repair")
 
 
 def repair_requests(script: ScriptedModel) -> list[dict]:
