@@ -45,11 +45,22 @@ RECENT_BONUS = 1.5
 # A file the earlier sessions read or changed (memory says which): what a new session most
 # likely continues with, below what the request names or what changed on disk lately.
 WORKED_BONUS = 1.0
+# A test file's match when the request does not mention tests (``TEST_WORDS``) counts this much.
+TEST_MATCH_SHARE = 0.5
+TEST_WORDS = frozenset({"test", "pytest", "fixture", "unittest", "spec"})
 SUMMARIES_SHOWN = 8  # the most related files also show their module docstring's first line
+# The DESCRIBED_FILES most related files also show, under their line, what their definitions that
+# best match the request are for (at most DESCRIBED_PER_FILE each, with at least
+# DESCRIBED_MIN_TERMS request words in the description): a question names behaviour, and the
+# small model can then name the definition instead of restating the question.
+DESCRIBED_FILES = 3
+DESCRIBED_PER_FILE = 2
+DESCRIBED_MIN_TERMS = 2
 MAX_REQUEST_TERMS = 200
 HEADING = (
-    "Files of this workspace, one per line with the path first, then its constants or settings, top-level "
-    "classes and functions. Only these paths exist; use these exact paths with read_file."
+    "Files of this workspace, most related to the request first, one per line with the path, then its "
+    "constants or settings, top-level classes and functions. Only these paths exist; use these exact paths "
+    "with read_file."
 )
 
 OMITTED_NOTE = "(files not listed above: list_files shows them)"
@@ -101,9 +112,9 @@ class MapEntry:
     def of(cls, path: str, size: int, mtime_ns: int, found: FileOutline) -> MapEntry:
         names = [*found.symbols, *map(constant_name, found.constants)]
         symbol_terms = frozenset(w for s in names for w in words(s))
-        return cls(
-            path, size, mtime_ns, found, path_words(path), symbol_terms, frozenset(words(found.summary))
-        )
+        # What the file says it does: its module docstring and what its definitions are for.
+        prose = " ".join([found.about or found.summary, *(what for _, what in found.described)])
+        return cls(path, size, mtime_ns, found, path_words(path), symbol_terms, frozenset(words(prose)))
 
 
 class RepoMap:
@@ -206,7 +217,7 @@ class RepoMap:
             return
         freq: Counter[str] = Counter()
         for item in entries.values():
-            freq.update(item.path_terms | item.symbol_terms)
+            freq.update(item.path_terms | item.symbol_terms | item.summary_terms)
         self._entries, self._doc_freq = entries, freq
         self._recent = recently_changed(entries.values(), time.time_ns())
         self._rendered = {}
@@ -237,15 +248,21 @@ class RepoMap:
         things, is not a test, is shallow), so the map of an unrelated request still shows the
         project's core."""
         scored = []
+        about_tests = bool(TEST_WORDS & weights.keys())
         for item in self._entries.values():
             prior = (0.3 if item.outline.symbols else 0.0) - 0.05 * item.path.count("/")
-            if is_test_path(item.path):
+            test = is_test_path(item.path)
+            if test:
                 prior -= 0.2
             if item.path in self._recent:
                 prior += RECENT_BONUS
             if item.path in worked:
                 prior += WORKED_BONUS
             matched = request_score(item, weights)
+            if test and not about_tests:
+                # A test describes the behaviour it checks in the words of the request; the code
+                # that has the behaviour is what a request not about tests is after.
+                matched *= TEST_MATCH_SHARE
             scored.append((matched + prior, matched, item))
         scored.sort(key=lambda triple: (-triple[0], triple[2].path))
         return scored
@@ -272,21 +289,27 @@ class RepoMap:
         weights = self._weights(request)
         scored = self._ranked(weights, worked)
         related = [item for _, matched, item in scored if matched > 1]
-        relevant = {item.path for item in related[:SUMMARIES_SHOWN]}
+        relevant = {item.path: rank for rank, item in enumerate(related[:SUMMARIES_SHOWN])}
         used = count(HEADING) + 1
         reserve = min(cap // 5, 8 * len({_dir_of(p, 2) for p in self._entries}))
         chosen: dict[str, str] = {}
         for _, _, item in scored:
-            line = _line(item, weights, item.path in relevant)
-            cost = count(line) + 1
-            if used + cost + reserve > cap:
-                continue  # a shorter line further down may still fit
-            chosen[item.path] = line
-            used += cost
+            rank = relevant.get(item.path)
+            line = _line(item, weights, rank is not None)
+            described = _described_lines(item, weights) if rank is not None and rank < DESCRIBED_FILES else []
+            for text in ("\n".join([line, *described]), line) if described else (line,):
+                cost = count(text) + 1
+                if used + cost + reserve <= cap:
+                    chosen[item.path] = text
+                    used += cost
+                    break  # else the line alone; else a shorter line further down may still fit
         if not chosen:
             return ""
         rest = [p for p in self._entries if p not in chosen]
-        lines = [chosen[p] for p in sorted(chosen)]
+        # The files most related to the request first, best first (a small model takes the first
+        # fitting one), then the others in path order (the tree's shape).
+        first = [p for p in relevant if p in chosen]
+        lines = [chosen[p] for p in first] + [chosen[p] for p in sorted(chosen) if p not in relevant]
         omitted = _omitted_lines(rest, cap - used, count)
         return "\n".join([HEADING, *lines, *omitted])
 
@@ -367,6 +390,21 @@ def _line(item: MapEntry, weights: dict[str, float], with_summary: bool) -> str:
     if with_summary and item.outline.summary:
         line += f"  # {item.outline.summary}"
     return line
+
+
+def _described_lines(item: MapEntry, weights: dict[str, float]) -> list[str]:
+    """``  - NAME: what it is for`` for the definitions of ``item`` whose description matches the
+    request best (see ``DESCRIBED_FILES``)."""
+    scored = []
+    for order, (name, what) in enumerate(item.outline.described):
+        if name.startswith("_"):
+            continue  # private: not on the file's line either
+        terms = set(words(what)) | set(words(name))
+        hits = [weights[t] for t in terms if t in weights]
+        if len(hits) >= DESCRIBED_MIN_TERMS:
+            scored.append((-sum(hits), order, name, what))
+    scored.sort()
+    return [f"  - {name}: {what}" for _, _, name, what in scored[:DESCRIBED_PER_FILE]]
 
 
 def _first(names: Sequence[str], limit: int, weights: dict[str, float]) -> tuple[list[str], int]:

@@ -18,6 +18,11 @@ from dataclasses import dataclass
 from cairn.server.agent.config_settings import MAX_VALUE_CHARS, config_kind, settings
 
 MAX_SUMMARY_CHARS = 100
+# What a definition is for, in a few words: its docstring's first sentence, or the comment right
+# above a constant. Questions describe code by what it does ("the exception raised when the stream
+# stalls"), not by its name, so the map ranks by these words and shows the best-matching ones.
+MAX_DESCRIPTION_CHARS = 160
+MAX_ABOUT_CHARS = 600  # the module docstring's first paragraph, for ranking only
 # A constant's value is shown when its source is one short line (``DIM_DIVISOR_CM = 5000``): the
 # numbers, paths and names a project fixes in code are what a model otherwise guesses or re-reads.
 MAX_CONSTANT_VALUE_CHARS = MAX_VALUE_CHARS  # one cap for a constant and a config setting
@@ -60,11 +65,15 @@ PARSED_SUFFIXES = frozenset({".py", ".pyi", *PATTERNS})
 @dataclass(frozen=True)
 class FileOutline:
     """What the map shows of one file: its top-level symbols, its module constants (``NAME =
-    value`` when the value is short, else ``NAME``) and a one-line summary."""
+    value`` when the value is short, else ``NAME``) and a one-line summary; ``about`` (the module
+    docstring's first paragraph) and ``described`` (``(name, what it is for)`` of the definitions
+    that say so) are what the map ranks by beyond the names."""
 
     symbols: tuple[str, ...] = ()
     summary: str = ""
     constants: tuple[str, ...] = ()
+    about: str = ""
+    described: tuple[tuple[str, str], ...] = ()
 
 
 def constant_name(shown: str) -> str:
@@ -105,25 +114,69 @@ def python_outline(text: str) -> FileOutline:
         return FileOutline()
     names: list[str] = []
     constants: dict[str, str] = {}
+    described: dict[str, str] = {}
+    lines = text.splitlines()
     pending = list(tree.body)
     while pending:
         node = pending.pop(0)
         if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             names.append(node.name)
+            what = first_sentence(ast.get_docstring(node, clean=True) or "")
+            if what:
+                described.setdefault(node.name, what)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             found = _constant(node, text)
             if found is not None:
                 constants.setdefault(*found)  # the first definition (an ``if``'s branch) is shown
+                what = _comment_above(lines, node.lineno) or _comment_after(lines, node)
+                if what:
+                    described.setdefault(found[0], what)
         elif isinstance(node, ast.If):
             pending[:0] = [*node.body, *node.orelse]
         elif isinstance(node, (ast.Try, ast.TryStar)):
             handlers = [n for h in node.handlers for n in h.body]
             pending[:0] = [*node.body, *handlers, *node.orelse]
     doc = ast.get_docstring(tree, clean=True) or ""
-    summary = doc.strip().split("\n\n", 1)[0].replace("\n", " ")
-    if len(summary) > MAX_SUMMARY_CHARS:
-        summary = summary[: MAX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return FileOutline(tuple(dict.fromkeys(names)), summary, tuple(constants.values()))
+    about = " ".join(doc.strip().split("\n\n", 1)[0].split())
+    return FileOutline(
+        tuple(dict.fromkeys(names)),
+        _clipped(about, MAX_SUMMARY_CHARS),
+        tuple(constants.values()),
+        about[:MAX_ABOUT_CHARS],
+        tuple(described.items()),
+    )
+
+
+def first_sentence(doc: str) -> str:
+    """A docstring's first sentence on one line, clipped (``"Raised when ... timeout."``)."""
+    paragraph = " ".join(doc.strip().split("\n\n", 1)[0].split())
+    end = re.search(r"[.!?](?=\s|$)", paragraph)
+    return _clipped(paragraph[: end.end()] if end else paragraph, MAX_DESCRIPTION_CHARS)
+
+
+def _clipped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _comment_above(lines: list[str], lineno: int) -> str:
+    """The ``#`` comment block right above line ``lineno`` (1-based), as one line: what a constant
+    is for is usually said there."""
+    block: list[str] = []
+    at = lineno - 2
+    while at >= 0 and lines[at].lstrip().startswith("#"):
+        block.insert(0, lines[at].lstrip().lstrip("#").strip())
+        at -= 1
+    return first_sentence(" ".join(block)) if block else ""
+
+
+def _comment_after(lines: list[str], node: ast.stmt) -> str:
+    """A trailing ``# comment`` on a one-line constant (``LIMIT = 5  # files per batch``)."""
+    if node.end_lineno != node.lineno or not 0 < node.lineno <= len(lines):
+        return ""
+    line = lines[node.lineno - 1]
+    end = node.end_col_offset or 0
+    rest = line[end:].strip()
+    return first_sentence(rest[1:].strip()) if rest.startswith("#") else ""
 
 
 def _constant(node: ast.Assign | ast.AnnAssign, text: str) -> tuple[str, str] | None:

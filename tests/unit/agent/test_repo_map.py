@@ -145,7 +145,8 @@ def test_files_changed_lately_come_first_when_the_request_names_none(tmp_path):
         write(tmp_path, f"pkg/{name}.py", f"def {name}_helper():\n    pass\n")
         os.utime(tmp_path / f"pkg/{name}.py", (old, old))
     os.utime(tmp_path / "pkg/hotel.py")  # changed just now
-    text = built(tmp_path).render("what did we do yesterday?", 70, approx_tokens)
+    # Room for the heading and about one line: the changed file must be the one.
+    text = built(tmp_path).render("what did we do yesterday?", 76, approx_tokens)
     assert "pkg/hotel.py: hotel_helper" in text, text
     assert "pkg/alpha.py" not in text
     # A request that names a file still puts it first.
@@ -341,3 +342,56 @@ def test_files_the_earlier_sessions_worked_in_come_before_untouched_ones(tmp_pat
     # A request that names a file still comes first.
     named = repo_map.render("look at the kilo helper", 70, approx_tokens, ["pkg/india.py"])
     assert "pkg/kilo.py: kilo_helper" in named, named
+
+
+DESCRIBED_PY = '''"""Talks to the provider."""
+
+# Seconds without stream data before the call counts as stalled.
+STALL_SECONDS = 30
+RETRIES = 3  # attempts before giving up
+
+
+class StreamStalled(Exception):
+    """Raised when no stream data arrived within the stall timeout. More text here."""
+
+
+def _hidden():
+    """A private helper that also mentions stream data."""
+
+
+def plain():
+    return 1
+'''
+
+
+def test_definitions_say_what_they_are_for():
+    """A docstring's first sentence, the comment above a constant or after it on its line."""
+    assert dict(outline("provider.py", DESCRIBED_PY).described) == {
+        "STALL_SECONDS": "Seconds without stream data before the call counts as stalled.",
+        "RETRIES": "attempts before giving up",
+        "StreamStalled": "Raised when no stream data arrived within the stall timeout.",
+        "_hidden": "A private helper that also mentions stream data.",
+    }
+
+
+def test_a_request_that_describes_behaviour_finds_the_code_and_names_the_definition(tmp_path):
+    """Asked by what code does, not by its name: the file that has the behaviour comes first
+    (before the test describing it in the same words), and the definition's line says what it
+    is for, so a small model can name it instead of restating the question."""
+    write(tmp_path, "agent/provider.py", DESCRIBED_PY)
+    write(tmp_path, "agent/other.py", '"""Formats answers."""\n\ndef render():\n    pass\n')
+    write(
+        tmp_path,
+        "tests/test_provider.py",
+        '"""The exception raised when no stream data arrived within the stall timeout."""\n\n'
+        "def test_stalled():\n    pass\n",
+    )
+    request = "Which exception is raised when no data arrives on the stream within the timeout?"
+    lines = built(tmp_path).render(request, 2_000, approx_tokens).splitlines()
+    assert lines[1].startswith("agent/provider.py: STALL_SECONDS = 30, RETRIES = 3, StreamStalled, plain")
+    assert lines[2] == "  - StreamStalled: Raised when no stream data arrived within the stall timeout."
+    assert lines.index(next(l for l in lines if l.startswith("tests/test_provider.py"))) > 2
+    assert not any("_hidden" in line for line in lines)
+    # Asked about the tests, the test file is not held back.
+    about_tests = built(tmp_path).render("the test for a stalled stream timeout", 2_000, approx_tokens)
+    assert about_tests.splitlines()[1].startswith("tests/test_provider.py")
