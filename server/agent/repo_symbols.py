@@ -61,6 +61,21 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 }
 PARSED_SUFFIXES = frozenset({".py", ".pyi", *PATTERNS})
 
+# One line of a comment, per file suffix: what a definition or a file is for is said in the
+# comment block right above it (JSDoc ``/** ... */``, ``//``, ``///``, Lua ``--``/``---``,
+# ``#``, Lisp ``;;``). Group 1 is the comment's text.
+_SLASH_COMMENT = re.compile(r"^\s*(?:/{2,3}!?|/\*\*?|\*(?!/)|\*/)\s?(.*?)\s*(?:\*/)?\s*$")
+_HASH_COMMENT = re.compile(r"^\s*#+(?!!)\s?(.*?)\s*$")
+COMMENT_LINES: dict[str, re.Pattern[str]] = {
+    **{suffix: _SLASH_COMMENT for suffix in (".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".go", ".rs")},
+    ".lua": re.compile(r"^\s*--+(?!\[)\s?(.*?)\s*$"),
+    ".el": re.compile(r"^\s*;+(?!;)(?!###autoload)\s?(.*?)\s*$"),  # an autoload cookie says nothing
+    ".sh": _HASH_COMMENT,
+    ".bash": _HASH_COMMENT,
+    ".py": _HASH_COMMENT,
+    ".pyi": _HASH_COMMENT,
+}
+
 
 @dataclass(frozen=True)
 class FileOutline:
@@ -101,7 +116,19 @@ def outline(path: str, text: str) -> FileOutline:
     pattern = PATTERNS.get(suffix)
     if pattern is None:
         return FileOutline()
-    return FileOutline(tuple(dict.fromkeys(m.group(1) for m in pattern.finditer(text))))
+    comment = COMMENT_LINES[suffix]
+    lines = text.splitlines()
+    names: dict[str, str] = {}
+    for match in pattern.finditer(text):
+        lineno = text.count("\n", 0, match.start()) + 1
+        names.setdefault(match.group(1), comment_above(lines, lineno, comment))
+    about = " ".join(_leading_comment(lines, comment).split())
+    return FileOutline(
+        tuple(names),
+        _clipped(first_sentence(about), MAX_SUMMARY_CHARS),
+        about=about[:MAX_ABOUT_CHARS],
+        described=tuple((name, what) for name, what in names.items() if what),
+    )
 
 
 def python_outline(text: str) -> FileOutline:
@@ -128,7 +155,7 @@ def python_outline(text: str) -> FileOutline:
             found = _constant(node, text)
             if found is not None:
                 constants.setdefault(*found)  # the first definition (an ``if``'s branch) is shown
-                what = _comment_above(lines, node.lineno) or _comment_after(lines, node)
+                what = comment_above(lines, node.lineno, _HASH_COMMENT) or _comment_after(lines, node)
                 if what:
                     described.setdefault(found[0], what)
         elif isinstance(node, ast.If):
@@ -158,15 +185,28 @@ def _clipped(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _comment_above(lines: list[str], lineno: int) -> str:
-    """The ``#`` comment block right above line ``lineno`` (1-based), as one line: what a constant
-    is for is usually said there."""
+def comment_above(lines: list[str], lineno: int, comment: re.Pattern[str]) -> str:
+    """The first sentence of the comment block right above line ``lineno`` (1-based), whose
+    lines ``comment`` matches: what a definition or a constant is for is usually said there."""
     block: list[str] = []
     at = lineno - 2
-    while at >= 0 and lines[at].lstrip().startswith("#"):
-        block.insert(0, lines[at].lstrip().lstrip("#").strip())
+    while at >= 0 and (line := comment.match(lines[at])) is not None:
+        block.insert(0, line.group(1))
         at -= 1
-    return first_sentence(" ".join(block)) if block else ""
+    return first_sentence(" ".join(" ".join(block).split())) if block else ""
+
+
+def _leading_comment(lines: list[str], comment: re.Pattern[str]) -> str:
+    """The file's opening comment block (after a ``#!`` line and blank lines): its summary in
+    languages without docstrings."""
+    at = 0
+    while at < len(lines) and (not lines[at].strip() or lines[at].startswith("#!")):
+        at += 1
+    block: list[str] = []
+    while at < len(lines) and (line := comment.match(lines[at])) is not None:
+        block.append(line.group(1))
+        at += 1
+    return " ".join(block)
 
 
 def _comment_after(lines: list[str], node: ast.stmt) -> str:

@@ -395,3 +395,30 @@ def test_a_request_that_describes_behaviour_finds_the_code_and_names_the_definit
     # Asked about the tests, the test file is not held back.
     about_tests = built(tmp_path).render("the test for a stalled stream timeout", 2_000, approx_tokens)
     assert about_tests.splitlines()[1].startswith("tests/test_provider.py")
+
+
+def test_comments_say_what_definitions_are_for_in_other_languages():
+    """Without docstrings, the comment block above a definition (JSDoc, ``//``, Lua ``---``) and
+    the file's opening comment are what the map ranks by and shows."""
+    ts = outline(
+        "src/serverLaunch.ts",
+        "/**\n * Finding the command that starts the server.\n * More detail.\n */\nimport x from 'y';\n\n"
+        "/** Every way to start the server, best first. */\nexport function launchCandidates() {}\n\n"
+        "// Runs one probe.\n// Second line.\nexport async function probe() {}\n\nexport class Bare {}\n",
+    )
+    assert ts.summary == "Finding the command that starts the server."
+    assert dict(ts.described) == {
+        "launchCandidates": "Every way to start the server, best first.",
+        "probe": "Runs one probe.",
+    }
+    lua = outline(
+        "lua/compat.lua",
+        "-- Differences between Neovim versions in one place.\nlocal M = {}\n\n"
+        "--- Send a request through `client`.\nfunction M.request(client) end\n",
+    )
+    assert lua.summary == "Differences between Neovim versions in one place."
+    assert lua.described == (("M.request", "Send a request through `client`."),)
+    shell = outline("run.sh", "#!/bin/sh\n# Starts the release.\n\n# Prints usage.\nusage() {\n  echo\n}\n")
+    assert shell.summary == "Starts the release." and shell.described == (("usage", "Prints usage."),)
+    elisp = outline("cairn.el", ";;;###autoload\n(defun cairn-chat ()\n  nil)\n")
+    assert elisp.symbols == ("cairn-chat",) and elisp.described == ()
