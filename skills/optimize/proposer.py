@@ -11,6 +11,7 @@ from importlib import resources
 from string import Template
 
 from cairn.skills.optimize.edits import Edit, parse_edits
+from cairn.skills.optimize.excerpts import clip
 from cairn.skills.optimize.graders import Grade
 from cairn.skills.optimize.ledger import Ledger
 from cairn.skills.optimize.metered import MeteredModels
@@ -18,7 +19,6 @@ from cairn.skills.optimize.ports import RunResult
 from cairn.skills.optimize.tasks import Task
 
 MAX_EXAMPLES = 12
-MAX_FIELD_CHARS = 600
 
 
 def load_prompt(name: str) -> Template:
@@ -27,18 +27,13 @@ def load_prompt(name: str) -> Template:
     return Template(text)
 
 
-def _clip(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= MAX_FIELD_CHARS else text[:MAX_FIELD_CHARS] + " [...]"
-
-
 def format_results(results: list[tuple[Task, RunResult, Grade]], *, with_output: bool = True) -> str:
     """Examples as ``family:/input:/expected:/output:/why:`` blocks (at most MAX_EXAMPLES)."""
     blocks = []
     for task, run, graded in results[:MAX_EXAMPLES]:
-        lines = [f"family: {task.family}", f"input: {_clip(task.input)}", f"expected: {_clip(task.expected)}"]
+        lines = [f"family: {task.family}", f"input: {clip(task.input)}", f"expected: {clip(task.expected)}"]
         if with_output:
-            lines.append(f"output: {_clip(run.output)}")
+            lines.append(f"output: {clip(run.output)}")
             if graded.detail:
                 lines.append(f"why: {graded.detail}")
         blocks.append("\n".join(lines))
