@@ -30,6 +30,13 @@ def add_train_parser(sub: argparse._SubParsersAction, get_factory: Callable[[], 
     train.add_argument(
         "--optimizer-model", default="", help="litellm model string of the model proposing edits"
     )
+    train.add_argument(
+        "--proposer",
+        choices=("reflective", "rules"),  # trainer.PROPOSERS (not imported: `cairn` starts fast)
+        default="reflective",
+        help="how the optimizer proposes edits: reflective (reflect, then JSON edits with anchors) "
+        "or rules (one short call per kind of failure, one rule each: for small optimizer models)",
+    )
     train.add_argument("--epochs", type=int, default=2)
     train.add_argument("--batch-size", type=int, default=8)
     train.add_argument("--seed", type=int, default=0)
@@ -141,6 +148,7 @@ def build_trainer(args: argparse.Namespace, factory: Any, executor: Any = None) 
         seed=args.seed,
         max_calls=args.max_calls,
         max_tokens=args.max_tokens,
+        proposer=args.proposer,
     )
     target, optimizer, target_name, optimizer_name = _backends(
         args, tasks_path, factory, config.target_max_tokens

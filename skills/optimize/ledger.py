@@ -42,8 +42,12 @@ class Ledger:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def recent(self, limit: int) -> list[Rejection]:
+        """The last ``limit`` rejections, oldest first."""
+        return self.entries[-limit:] if limit > 0 else []
+
     def prompt_text(self, limit: int = PROMPT_ENTRIES) -> str:
         """The most recent rejections, one per line, for the optimizer's prompt."""
         if not self.entries:
             return "(none yet)"
-        return "\n".join(f"- {e.edit.describe()} -- rejected: {e.reason}" for e in self.entries[-limit:])
+        return "\n".join(f"- {e.edit.describe()} -- rejected: {e.reason}" for e in self.recent(limit))

@@ -1,7 +1,9 @@
-"""The optimizer's side of a step: reflect on failures, reflect on successes, propose edits.
+"""The optimizer's side of a step, "reflective" style: reflect on failures and on successes,
+then propose edits.
 
 Failures and successes are reflected on separately (what to fix, what to keep), then a third call
-turns both into at most ``max_edits`` structured edits. Prompts are files in ``prompts/``.
+turns both into at most ``max_edits`` structured edits. Prompts are files in ``prompts/``. The
+other style, one rule per kind of failure for small optimizer models, is `rule_proposer.py`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from cairn.skills.optimize.ports import RunResult
 from cairn.skills.optimize.tasks import Task
 
 MAX_EXAMPLES = 12
+CALLS_PER_STEP = 3  # reflect on failures, reflect on successes, propose
 
 
 def load_prompt(name: str) -> Template:
@@ -42,9 +45,13 @@ def format_results(results: list[tuple[Task, RunResult, Grade]], *, with_output:
 
 @dataclass
 class Proposal:
+    """The parsed edits of one step, a reason per reply or edit that did not parse, and how many
+    proposal calls were made (the reflective style asks once for all its edits)."""
+
     edits: list[Edit]
     errors: list[str] = field(default_factory=list)
     failure_reflection: str = ""
+    asked: int = 1
 
 
 async def propose(
