@@ -192,6 +192,8 @@ def _run_train(args: argparse.Namespace, factory: Any) -> int:
     finally:
         if executor is not None:
             executor.close()
+    from cairn.skills.optimize.funnel import candidate_funnel
+
     print(
         f"{state.status}: test accuracy {state.test_start} -> {state.test_end}; "
         f"{len(state.accepted)} edits accepted, {len(state.ledger)} rejected; "
@@ -199,4 +201,5 @@ def _run_train(args: argparse.Namespace, factory: Any) -> int:
         f"({trainer.models.real_calls} real calls this time); outputs in {args.out}",
         file=sys.stderr,
     )
+    print(candidate_funnel(state).line(), file=sys.stderr)
     return 0

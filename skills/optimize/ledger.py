@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from cairn.skills.optimize.edits import Edit, edit_from_dict
 
 PROMPT_ENTRIES = 30
+# Where a rejection happened, as its reason's prefix (the trainer writes them, the funnel reads).
+LINT_PREFIX = "lint: "
+GATE_PREFIX = "gate: "
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from cairn.skills.optimize.executor import RolloutExecutor
 from cairn.skills.optimize.gate import Gate, GateConfig, PairedGate
 from cairn.skills.optimize.graders import Grade
 from cairn.skills.optimize.journal import JsonlWriter, read_records
-from cairn.skills.optimize.ledger import Rejection
+from cairn.skills.optimize.ledger import GATE_PREFIX, LINT_PREFIX, Rejection
 from cairn.skills.optimize.metered import MeteredModels
 from cairn.skills.optimize.ports import OptimizerModel, TargetRunner
 from cairn.skills.optimize.progress import NullProgress, Progress
@@ -314,7 +314,7 @@ class Trainer:
             ledger=state.ledger,
         )
         for edit, reason in candidate.linted:
-            state.ledger.add(Rejection(step, edit, f"lint: {reason}"))
+            state.ledger.add(Rejection(step, edit, LINT_PREFIX + reason))
         state.skipped += [{"step": step, "edit": e.to_dict(), "reason": r} for e, r in candidate.skipped]
         row: dict[str, Any] = {
             "step": step,
@@ -362,7 +362,7 @@ class Trainer:
             )
             state.current = candidate
         else:
-            state.ledger.add(Rejection(step, edit, f"gate: {verdict.reason}"))
+            state.ledger.add(Rejection(step, edit, GATE_PREFIX + verdict.reason))
         return {
             "edit": edit.to_dict(),
             "decision": "accepted" if verdict.accepted else "rejected",

@@ -69,13 +69,18 @@ def test_train_demo_runs_offline_and_resumes_for_free(tmp_path, capsys):
     assert main(args + ["--estimate-only", "--seed", "3"]) == 0
 
 
-def test_train_with_the_rules_proposer(tmp_path, capsys):
+def test_train_with_the_rules_proposer_prints_the_funnel(tmp_path, capsys):
     from cairn.skills.optimize.trainer import PROPOSERS
 
     out = tmp_path / "run"
     args = ["skills", "train", "--demo", "--proposer", "rules", "--out", str(out), "--epochs", "1"]
     assert main(args + ["--no-progress"]) == 0
-    assert "completed: test accuracy" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    funnel = json.loads((out / "history.json").read_text())["funnel"]
+    assert (
+        f"funnel: {funnel['asked']} proposal calls; {funnel['proposed']} proposed, "
+        f"{funnel['parsed']} parsed" in err.splitlines()[-1]
+    )
     assert json.loads((out / "history.json").read_text())["config"]["proposer"] == "rules"
     assert main(["skills", "train", "--demo", "--out", str(out), "--epochs", "1", "--no-progress"]) == 2
     assert "different training run" in capsys.readouterr().err  # the proposer is in the fingerprint
