@@ -1,14 +1,17 @@
 """Bench (2): test-split accuracy of the trained skill vs the starting skill, in the same run.
 
 Default (`--target simulated`): trains the bundled simulated-demo skill on its tasks with the
-simulated backend, over several seeds, and prints start vs end test accuracy per seed.
+simulated backend, over several seeds, and prints start vs end test accuracy per seed and the
+candidate funnel (where the proposed edits were lost). `--proposer rules` trains with the rules
+proposer made for small optimizer models.
 
 `--target local`: trains the bundled terse-answers skill on terse-answers.jsonl with a real model
 as target (the embedded local model) through the same trainer. The model objects come from a
 factory ``name -> object with async complete(messages, max_tokens=...)`` named by
 ``--model-factory module:attribute`` (the agent's model adapter provides one); the optimizer
 model defaults to the target model.
-Usage: python bench/skills_train.py [--seeds 3] | --target local --model-factory MOD:ATTR --target-model NAME
+Usage: python bench/skills_train.py [--seeds 3] [--proposer rules]
+       | --target local --model-factory MOD:ATTR --target-model NAME [--proposer rules]
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from cairn.skills.optimize.funnel import candidate_funnel
 from cairn.skills.optimize.model_backend import ModelTargetRunner
 from cairn.skills.optimize.simulated import SimulatedOptimizer, SimulatedTarget, SimWorld
 from cairn.skills.optimize.tasks import load_tasks
-from cairn.skills.optimize.trainer import TrainConfig, Trainer
+from cairn.skills.optimize.trainer import PROPOSERS, TrainConfig, Trainer
 from cairn.skills.train_cli import TASKS_DIR
 
 
@@ -52,7 +56,9 @@ def simulated(args: argparse.Namespace, out: Path) -> None:
     )
     gains = []
     for seed in range(args.seeds):
-        config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, seed=seed)
+        config = TrainConfig(
+            epochs=args.epochs, batch_size=args.batch_size, seed=seed, proposer=args.proposer
+        )
         _, state = asyncio.run(
             train_once(
                 skill,
@@ -69,6 +75,7 @@ def simulated(args: argparse.Namespace, out: Path) -> None:
             f"{len(state.ledger):>8} "
             f"{state.budget.calls:>6} {state.budget.tokens:>8}"
         )
+        print(f"     {candidate_funnel(state).line()}")
     print(f"mean test accuracy gain over {args.seeds} seeds: {sum(gains) / len(gains):+.3f}")
 
 
@@ -87,6 +94,7 @@ def local(args: argparse.Namespace, out: Path) -> None:
         target_model=args.target_model,
         optimizer_model=args.optimizer_model or args.target_model,
         max_calls=args.max_calls,
+        proposer=args.proposer,
         target_max_tokens=96,
         optimizer_max_tokens=512,
     )
@@ -101,6 +109,7 @@ def local(args: argparse.Namespace, out: Path) -> None:
         f"{len(state.accepted)} edits accepted, {len(state.ledger)} rejected; {state.budget.calls} calls, "
         f"{state.budget.tokens} tokens; status {state.status}; outputs in {out / 'local'}"
     )
+    print(candidate_funnel(state).line())
 
 
 def main() -> None:
@@ -108,6 +117,7 @@ def main() -> None:
     parser.add_argument("--target", choices=("simulated", "local"), default="simulated")
     parser.add_argument("--seeds", type=int, default=5, help="simulated: seeds to train")
     parser.add_argument("--noise", type=float, default=0.03)
+    parser.add_argument("--proposer", choices=PROPOSERS, default="reflective")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--model-factory", help="local: MODULE:ATTRIBUTE of the model factory")

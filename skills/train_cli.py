@@ -30,6 +30,13 @@ def add_train_parser(sub: argparse._SubParsersAction, get_factory: Callable[[], 
     train.add_argument(
         "--optimizer-model", default="", help="litellm model string of the model proposing edits"
     )
+    train.add_argument(
+        "--proposer",
+        choices=("reflective", "rules"),  # trainer.PROPOSERS (not imported: `cairn` starts fast)
+        default="reflective",
+        help="how the optimizer proposes edits: reflective (reflect, then JSON edits with anchors) "
+        "or rules (one short call per kind of failure, one rule each: for small optimizer models)",
+    )
     train.add_argument("--epochs", type=int, default=2)
     train.add_argument("--batch-size", type=int, default=8)
     train.add_argument("--seed", type=int, default=0)
@@ -141,6 +148,7 @@ def build_trainer(args: argparse.Namespace, factory: Any, executor: Any = None) 
         seed=args.seed,
         max_calls=args.max_calls,
         max_tokens=args.max_tokens,
+        proposer=args.proposer,
     )
     target, optimizer, target_name, optimizer_name = _backends(
         args, tasks_path, factory, config.target_max_tokens
@@ -184,6 +192,8 @@ def _run_train(args: argparse.Namespace, factory: Any) -> int:
     finally:
         if executor is not None:
             executor.close()
+    from cairn.skills.optimize.funnel import candidate_funnel
+
     print(
         f"{state.status}: test accuracy {state.test_start} -> {state.test_end}; "
         f"{len(state.accepted)} edits accepted, {len(state.ledger)} rejected; "
@@ -191,4 +201,5 @@ def _run_train(args: argparse.Namespace, factory: Any) -> int:
         f"({trainer.models.real_calls} real calls this time); outputs in {args.out}",
         file=sys.stderr,
     )
+    print(candidate_funnel(state).line(), file=sys.stderr)
     return 0

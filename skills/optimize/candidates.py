@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from cairn.skills.frontmatter import split_skill_text
 from cairn.skills.optimize.edits import Edit, EditError, apply_edit
 from cairn.skills.optimize.ledger import Ledger
-from cairn.skills.optimize.lint import lint_edit, spec_errors
+from cairn.skills.optimize.lint import DOES_NOT_APPLY, INVALID, lint_edit, spec_errors
 from cairn.skills.optimize.tasks import Task
 from cairn.skills.textstats import approx_tokens
 
@@ -60,7 +60,7 @@ def build_candidate(
         try:
             updated = apply_edit(text, edit)
         except EditError as exc:
-            result.linted.append((edit, str(exc)))
+            result.linted.append((edit, f"{DOES_NOT_APPLY}: {exc}"))
             continue
         if reasons := lint_edit(edit, text, shown_tasks):
             result.linted.append((edit, "; ".join(reasons)))
@@ -72,7 +72,7 @@ def build_candidate(
             result.skipped.append((edit, f"the skill would exceed {limits.max_skill_tokens} tokens"))
             continue
         if errors := spec_errors(updated, folder_name):
-            result.linted.append((edit, f"makes the skill invalid: {errors[0]}"))
+            result.linted.append((edit, f"{INVALID}: {errors[0]}"))
             continue
         text, changed = updated, changed + edit.changed_tokens()
         result.kept.append(edit)

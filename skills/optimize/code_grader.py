@@ -31,6 +31,11 @@ def extract_code(answer: str) -> str:
     return blocks[0][1] if blocks else answer
 
 
+def has_code_block(answer: str) -> bool:
+    """Whether the answer has a fenced block at all (else its whole text is taken as code)."""
+    return _FENCE.search(answer) is not None
+
+
 def build_program(grader: Grader, answer: str) -> str:
     """The file that is run: prefix and answer code, the tests, and the call to ``check``."""
     code = extract_code(answer)

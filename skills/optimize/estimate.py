@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from cairn.skills.optimize.budget import call_token_bound
 from cairn.skills.optimize.splits import Splits
 
-OPTIMIZER_CALLS_PER_STEP = 3
 # The optimizer prompts carry the skill, up to a dozen examples and the ledger; 24 KB bounds them.
 OPTIMIZER_PROMPT_BYTES = 24_000
 
@@ -31,6 +30,7 @@ def estimate_run(
     max_skill_bytes: int,
     target_max_tokens: int,
     optimizer_max_tokens: int,
+    optimizer_calls_per_step: int,
 ) -> Estimate:
     """Worst case: every edit gated on every validation task, the skill at its size cap.
 
@@ -46,11 +46,11 @@ def estimate_run(
     start_tokens = target_tokens(splits.test, skill_bytes) + target_tokens(validation, skill_bytes)
     batch = min(batch_size, len(splits.train))
     per_step_calls = (
-        batch + OPTIMIZER_CALLS_PER_STEP + max_edits_start * 2 * len(validation) + len(validation)
+        batch + optimizer_calls_per_step + max_edits_start * 2 * len(validation) + len(validation)
     )
     per_step_tokens = (
         target_tokens(list(splits.train)[:batch], max_skill_bytes)
-        + OPTIMIZER_CALLS_PER_STEP * (OPTIMIZER_PROMPT_BYTES + optimizer_max_tokens)
+        + optimizer_calls_per_step * (OPTIMIZER_PROMPT_BYTES + optimizer_max_tokens)
         + (max_edits_start * 2 + 1) * target_tokens(validation, max_skill_bytes)
     )
     end_calls, end_tokens = len(splits.test), target_tokens(splits.test, max_skill_bytes)

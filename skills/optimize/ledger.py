@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from cairn.skills.optimize.edits import Edit, edit_from_dict
 
 PROMPT_ENTRIES = 30
+# Where a rejection happened, as its reason's prefix (the trainer writes them, the funnel reads).
+LINT_PREFIX = "lint: "
+GATE_PREFIX = "gate: "
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,12 @@ class Ledger:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def recent(self, limit: int) -> list[Rejection]:
+        """The last ``limit`` rejections, oldest first."""
+        return self.entries[-limit:] if limit > 0 else []
+
     def prompt_text(self, limit: int = PROMPT_ENTRIES) -> str:
         """The most recent rejections, one per line, for the optimizer's prompt."""
         if not self.entries:
             return "(none yet)"
-        return "\n".join(f"- {e.edit.describe()} -- rejected: {e.reason}" for e in self.entries[-limit:])
+        return "\n".join(f"- {e.edit.describe()} -- rejected: {e.reason}" for e in self.recent(limit))

@@ -21,6 +21,14 @@ _PLACEHOLDERS = re.compile(
     r"|\[(insert|your|add|fill)[^\]]*\]|<(insert|your|fill|placeholder)[^>]*>",
     re.IGNORECASE,
 )
+# The kinds of lint reason, each the opening words of its message (the funnel tallies them).
+DUPLICATE = "duplicates an existing rule"
+PLACEHOLDER = "leaves a placeholder"
+LEAK = "copies training task(s) into the skill"
+INVALID = "makes the skill invalid"
+DOES_NOT_APPLY = "does not apply"
+REASON_KINDS = (DUPLICATE, PLACEHOLDER, LEAK, INVALID, DOES_NOT_APPLY)
+OTHER_REASON = "other"
 MIN_ANSWER_CHARS = 6  # shorter expected answers ("42", "yes") occur in honest rules by chance
 NGRAM_WORDS = 8
 DUPLICATE_JACCARD = 0.85
@@ -83,12 +91,18 @@ def lint_edit(edit: Edit, skill_text: str, shown_tasks: Iterable[Task]) -> list[
     added = edit.added_text()
     reasons = []
     if duplicates := duplicated_rules(added, skill_text):
-        reasons.append(f"duplicates an existing rule: {duplicates[0][:80]!r}")
+        reasons.append(f"{DUPLICATE}: {duplicates[0][:80]!r}")
     if marks := placeholders(added):
-        reasons.append(f"leaves a placeholder: {marks[0]!r}")
+        reasons.append(f"{PLACEHOLDER}: {marks[0]!r}")
     if leaked := leaked_tasks(added, shown_tasks):
-        reasons.append(f"copies training task(s) into the skill: {', '.join(leaked[:5])}")
+        reasons.append(f"{LEAK}: {', '.join(leaked[:5])}")
     return reasons
+
+
+def reason_kinds(reason: str) -> list[str]:
+    """The kinds of lint reason in a linted edit's reason (reasons are joined with "; ")."""
+    kinds = [kind for kind in REASON_KINDS if reason.startswith(kind) or f"; {kind}" in reason]
+    return kinds or [OTHER_REASON]
 
 
 def spec_errors(skill_text: str, folder_name: str) -> list[str]:

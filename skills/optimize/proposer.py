@@ -1,7 +1,9 @@
-"""The optimizer's side of a step: reflect on failures, reflect on successes, propose edits.
+"""The optimizer's side of a step, "reflective" style: reflect on failures and on successes,
+then propose edits.
 
 Failures and successes are reflected on separately (what to fix, what to keep), then a third call
-turns both into at most ``max_edits`` structured edits. Prompts are files in ``prompts/``.
+turns both into at most ``max_edits`` structured edits. Prompts are files in ``prompts/``. The
+other style, one rule per kind of failure for small optimizer models, is `rule_proposer.py`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from importlib import resources
 from string import Template
 
 from cairn.skills.optimize.edits import Edit, parse_edits
+from cairn.skills.optimize.excerpts import clip
 from cairn.skills.optimize.graders import Grade
 from cairn.skills.optimize.ledger import Ledger
 from cairn.skills.optimize.metered import MeteredModels
@@ -18,7 +21,7 @@ from cairn.skills.optimize.ports import RunResult
 from cairn.skills.optimize.tasks import Task
 
 MAX_EXAMPLES = 12
-MAX_FIELD_CHARS = 600
+CALLS_PER_STEP = 3  # reflect on failures, reflect on successes, propose
 
 
 def load_prompt(name: str) -> Template:
@@ -27,18 +30,13 @@ def load_prompt(name: str) -> Template:
     return Template(text)
 
 
-def _clip(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= MAX_FIELD_CHARS else text[:MAX_FIELD_CHARS] + " [...]"
-
-
 def format_results(results: list[tuple[Task, RunResult, Grade]], *, with_output: bool = True) -> str:
     """Examples as ``family:/input:/expected:/output:/why:`` blocks (at most MAX_EXAMPLES)."""
     blocks = []
     for task, run, graded in results[:MAX_EXAMPLES]:
-        lines = [f"family: {task.family}", f"input: {_clip(task.input)}", f"expected: {_clip(task.expected)}"]
+        lines = [f"family: {task.family}", f"input: {clip(task.input)}", f"expected: {clip(task.expected)}"]
         if with_output:
-            lines.append(f"output: {_clip(run.output)}")
+            lines.append(f"output: {clip(run.output)}")
             if graded.detail:
                 lines.append(f"why: {graded.detail}")
         blocks.append("\n".join(lines))
@@ -47,9 +45,13 @@ def format_results(results: list[tuple[Task, RunResult, Grade]], *, with_output:
 
 @dataclass
 class Proposal:
+    """The parsed edits of one step, a reason per reply or edit that did not parse, and how many
+    proposal calls were made (the reflective style asks once for all its edits)."""
+
     edits: list[Edit]
     errors: list[str] = field(default_factory=list)
     failure_reflection: str = ""
+    asked: int = 1
 
 
 async def propose(

@@ -1,5 +1,8 @@
 """Writing a run's outputs: the best SKILL.md, a diff per accepted edit, history, report.
 
+history.json and report.html also carry the candidate funnel (`funnel.py`): where the proposed
+edits were lost, from parse errors to the gate.
+
 Outputs hold no clock time or machine detail, so a resumed run writes the same bytes as an
 uninterrupted one.
 """
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cairn.skills.errors import SkillError
+from cairn.skills.optimize.funnel import candidate_funnel
 from cairn.skills.optimize.plot import scores_svg
 from cairn.skills.validation import validate_skill_text
 
@@ -45,7 +49,36 @@ def _history(state: TrainState, splits: Splits, config: TrainConfig) -> dict[str
         "rejected": [entry.to_dict() for entry in state.ledger.entries],
         "skipped": state.skipped,
         "budget": asdict(state.budget),
+        "funnel": candidate_funnel(state).to_dict(),
     }
+
+
+FUNNEL_STAGES = (
+    ("asked", "proposal calls to the optimizer"),
+    ("proposed", "edits proposed (parsed + parse errors)"),
+    ("parse_errors", "could not be parsed"),
+    ("parsed", "parsed"),
+    ("linted", "linted out"),
+    ("skipped", "skipped (over a limit, a repeat, or built on a refused edit)"),
+    ("gated", "sent to the gate"),
+    ("refused", "refused by the gate"),
+    ("accepted", "accepted"),
+)
+
+
+def _funnel_html(funnel: dict[str, Any]) -> str:
+    base = max(1, funnel["proposed"])
+    rows = "".join(
+        f"<tr><td>{escape(label)}</td><td>{funnel[key]}</td>"
+        f"<td>{'' if key == 'asked' else f'{100 * funnel[key] / base:.0f}%'}</td></tr>"
+        for key, label in FUNNEL_STAGES
+    )
+    reasons = "".join(f"<li>{escape(kind)}: {count}</li>" for kind, count in funnel["lint_reasons"].items())
+    return (
+        "<h2>Candidate funnel</h2>\n<table><tr><th>stage</th><th>count</th><th>of proposed</th></tr>"
+        f"{rows}</table>\n<p>Lint reasons (an edit may have several):</p>"
+        f"<ul>{reasons or '<li>none</li>'}</ul>\n"
+    )
 
 
 def _report_html(history: dict[str, Any], svg: str) -> str:
@@ -64,7 +97,7 @@ def _report_html(history: dict[str, Any], svg: str) -> str:
         f"Test accuracy: start {test['start']}, end {test['end']}. "
         f"Accepted edits: {len(history['accepted'])}; rejected: {len(history['rejected'])}. "
         f"Budget used: {budget['calls']} calls, {budget['tokens']} tokens.</p>\n"
-        f"{svg}\n<h2>Steps</h2>\n<table><tr><th>step</th><th>train</th><th>validation</th>"
+        f"{svg}\n{_funnel_html(history['funnel'])}<h2>Steps</h2>\n<table><tr><th>step</th><th>train</th><th>validation</th>"
         f"<th>decision</th><th>reason</th></tr>{rows}</table>\n</body></html>\n"
     )
 

@@ -6,7 +6,10 @@ change nothing. Like a real model on borderline inputs, the outcome then flips w
 ``noise``, re-drawn whenever the skill text changes (any edit re-rolls borderline tasks). The
 simulated optimizer answers the trainer's real prompts: it reads the failing families, the skill,
 the edit limit and the rejected-edits ledger, and proposes a seeded mix of helpful, neutral and
-harmful edits, with the occasional leaked answer or placeholder for the linter to catch.
+harmful edits, with the occasional leaked answer or placeholder for the linter to catch. Asked for
+one rule about one kind of failure (the rules proposer), it draws from the same mix for the
+families in the examples and dresses its reply as small models do (bullets, quotes, a preamble,
+a fence), or answers with code now and then.
 """
 
 from __future__ import annotations
@@ -26,6 +29,17 @@ from cairn.skills.textstats import approx_tokens, normalize_rule
 
 KINDS = ("helpful", "neutral", "harmful")
 WRONG_ANSWER = "I am not sure."
+PLACEHOLDER_RULE = "- TODO: describe the convention for this kind of task."
+# How small models really wrap the one rule asked for (the rules proposer must read them all).
+RULE_DRESSES = (
+    "{rule}",
+    "- {rule}",
+    "Rule: {rule}",
+    '"{rule}"',
+    "Sure! Here is a new instruction for the skill:\n\n1. **{rule}**",
+    "```\n{rule}\n```",
+    "New instruction: {rule}\n\nThis keeps the agent from failing this way on other tasks.",
+)
 
 
 @dataclass(frozen=True)
@@ -141,18 +155,19 @@ class SimulatedOptimizer:
             reply = f"Failing families: {', '.join(families) or 'none'}"
         elif kind and kind.group(1) == "reflect-successes":
             reply = "Keep the rules that the passing tasks rely on."
+        elif kind and kind.group(1) == "propose-rule":
+            reply = self._propose_rule(prompt)
         else:
             reply = self._propose(prompt)
         self.usage = self.usage + Usage(approx_tokens(prompt), approx_tokens(reply))
         return reply
 
-    def _propose(self, prompt: str) -> str:
-        rng = random.Random(hashlib.sha256(f"{self.seed}|{prompt}".encode()).hexdigest())
-        skill = _section(prompt, "skill")
-        rejected = normalize_rule(_section(prompt, "rejected"))
-        failing = set(re.findall(r"[\w-]+", _section(prompt, "failure_reflection").partition(":")[2]))
-        limit = int(_section(prompt, "max_edits").strip() or 1)
-        shown = re.findall(r"^expected: (.+)$", _section(prompt, "shown_tasks"), re.MULTILINE)
+    def _rng(self, prompt: str) -> random.Random:
+        return random.Random(hashlib.sha256(f"{self.seed}|{prompt}".encode()).hexdigest())
+
+    def _pools(self, skill: str, rejected: str, failing: set[str]) -> dict[str, list[SimRule]]:
+        """Rules not in the skill and not rejected yet; helpful ones only for failing families."""
+        rejected = normalize_rule(rejected)
 
         def fresh(rules: list[SimRule]) -> list[SimRule]:
             return [
@@ -161,24 +176,48 @@ class SimulatedOptimizer:
                 if not self.world.contains(skill, r) and normalize_rule(r.text) not in rejected
             ]
 
-        pools = {
+        return {
             "helpful": fresh([r for r in self.world.of_kind("helpful") if set(r.families) & failing]),
             "neutral": fresh(self.world.of_kind("neutral")),
             "harmful": fresh(self.world.of_kind("harmful")),
         }
-        edits: list[dict[str, str]] = []
-        for _ in range(rng.randint(1, max(1, limit))):
-            roll = rng.random()
-            mix = self.mix
-            if roll < mix.helpful and pools["helpful"]:
-                text = pools["helpful"].pop(rng.randrange(len(pools["helpful"]))).text
-            elif roll < mix.helpful + mix.neutral and pools["neutral"]:
-                text = pools["neutral"].pop(rng.randrange(len(pools["neutral"]))).text
-            elif roll < mix.helpful + mix.neutral + mix.harmful and pools["harmful"]:
-                text = pools["harmful"].pop(rng.randrange(len(pools["harmful"]))).text
-            elif roll < mix.helpful + mix.neutral + mix.harmful + mix.leak and shown:
-                text = f"- When unsure, answer {rng.choice(shown).strip()}."
-            else:
-                text = "- TODO: describe the convention for this kind of task."
-            edits.append({"op": "append", "text": text})
+
+    def _draw(self, rng: random.Random, pools: dict[str, list[SimRule]], shown: list[str]) -> str:
+        """One edit's text by the proposal mix (a drawn rule leaves its pool)."""
+        roll, mix = rng.random(), self.mix
+        if roll < mix.helpful and pools["helpful"]:
+            return pools["helpful"].pop(rng.randrange(len(pools["helpful"]))).text
+        if roll < mix.helpful + mix.neutral and pools["neutral"]:
+            return pools["neutral"].pop(rng.randrange(len(pools["neutral"]))).text
+        if roll < mix.helpful + mix.neutral + mix.harmful and pools["harmful"]:
+            return pools["harmful"].pop(rng.randrange(len(pools["harmful"]))).text
+        if roll < mix.helpful + mix.neutral + mix.harmful + mix.leak and shown:
+            return f"- When unsure, answer {rng.choice(shown).strip()}."
+        return PLACEHOLDER_RULE
+
+    def _propose(self, prompt: str) -> str:
+        rng = self._rng(prompt)
+        failing = set(re.findall(r"[\w-]+", _section(prompt, "failure_reflection").partition(":")[2]))
+        pools = self._pools(_section(prompt, "skill"), _section(prompt, "rejected"), failing)
+        limit = int(_section(prompt, "max_edits").strip() or 1)
+        shown = re.findall(r"^expected: (.+)$", _section(prompt, "shown_tasks"), re.MULTILINE)
+        edits = [
+            {"op": "append", "text": self._draw(rng, pools, shown)}
+            for _ in range(rng.randint(1, max(1, limit)))
+        ]
         return json.dumps({"edits": edits})
+
+    def _propose_rule(self, prompt: str) -> str:
+        """One rule for one kind of failure, dressed the way small models dress their replies."""
+        rng = self._rng(prompt)
+        examples = _section(prompt, "examples")
+        families = {f for r in self.world.rules.values() for f in r.families}
+        failing = families & set(re.findall(r"[\w-]+", examples))
+        pools = self._pools(_section(prompt, "skill"), _section(prompt, "rejected"), failing)
+        shown = re.findall(r"^expected: (.+)$", examples, re.MULTILINE)
+        text = self._draw(rng, pools, shown)
+        if text == PLACEHOLDER_RULE and rng.random() < 0.5:
+            return "```python\ndef solve(value):\n    return value\n```"
+        rule = text.removeprefix("- ")
+        dress = rng.choice(RULE_DRESSES)
+        return dress.format(rule=rule)

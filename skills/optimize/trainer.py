@@ -1,10 +1,11 @@
 """The training loop: batches, proposals, lint, the gate, the ledger, the budget, resume.
 
 Each step runs the target on a training batch, asks the optimizer for at most L edits (L decays
-from ``max_edits_start`` to ``max_edits_end``), lints them into one candidate and lets the gate
-decide. The state is written to the event log after every step; a run started again on the same
-folder resumes after the last completed step and, with the response cache, finishes exactly as
-an uninterrupted run would.
+from ``max_edits_start`` to ``max_edits_end``; ``TrainConfig.proposer`` says how: `proposer.py`
+or `rule_proposer.py`), lints them into one candidate and lets the gate decide. The state is
+written to the event log after every step; a run started again on the same folder resumes after
+the last completed step and, with the response cache, finishes exactly as an uninterrupted run
+would.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cairn.skills.errors import SkillError
-from cairn.skills.optimize import proposer
+from cairn.skills.optimize import proposer as reflective
 from cairn.skills.optimize.budget import Budget, BudgetExhausted
 from cairn.skills.optimize.cache import ResponseCache
 from cairn.skills.optimize.candidates import Limits, build_candidate
@@ -28,11 +29,12 @@ from cairn.skills.optimize.executor import RolloutExecutor
 from cairn.skills.optimize.gate import Gate, GateConfig, PairedGate
 from cairn.skills.optimize.graders import Grade
 from cairn.skills.optimize.journal import JsonlWriter, read_records
-from cairn.skills.optimize.ledger import Rejection
+from cairn.skills.optimize.ledger import GATE_PREFIX, LINT_PREFIX, Rejection
 from cairn.skills.optimize.metered import MeteredModels
 from cairn.skills.optimize.ports import OptimizerModel, TargetRunner
 from cairn.skills.optimize.progress import NullProgress, Progress
 from cairn.skills.optimize.report import unified_diff, write_outputs
+from cairn.skills.optimize.rule_proposer import propose_rules
 from cairn.skills.optimize.splits import Splits, split_tasks
 from cairn.skills.optimize.state import TrainState
 from cairn.skills.optimize.tasks import Task
@@ -42,6 +44,10 @@ log = logging.getLogger(__name__)
 
 EVENTS_FILE = "events.jsonl"
 CACHE_FILE = "cache.jsonl"
+# How edits are proposed: "reflective" (three calls, JSON edits with anchors) or "rules" (one
+# short call per kind of failure, one appended rule each: for small optimizer models).
+PROPOSERS = ("reflective", "rules")
+DEFAULT_PROPOSER = "reflective"
 
 
 @dataclass(frozen=True)
@@ -64,12 +70,30 @@ class TrainConfig:
     target_model: str = "simulated"
     optimizer_model: str = "simulated"
     gate: GateConfig = field(default_factory=GateConfig)
+    proposer: str = DEFAULT_PROPOSER
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
             raise SkillError("epochs and batch size must be at least 1")
         if not 1 <= self.max_edits_end <= self.max_edits_start:
             raise SkillError("edit limits need 1 <= max_edits_end <= max_edits_start")
+        if self.proposer not in PROPOSERS:
+            raise SkillError(f"the proposer must be one of {', '.join(PROPOSERS)}, not {self.proposer!r}")
+
+    def fingerprint_dict(self) -> dict[str, Any]:
+        """The settings as the run's fingerprint sees them.
+
+        ``proposer`` came after runs existed: at its default it is left out, so a run folder
+        started before it still resumes; any other proposer is a different run.
+        """
+        data = asdict(self)
+        if data["proposer"] == DEFAULT_PROPOSER:
+            del data["proposer"]
+        return data
+
+    def optimizer_calls_per_step(self) -> int:
+        """The most optimizer calls one step makes (rules: one per failure group, up to L)."""
+        return self.max_edits_start if self.proposer == "rules" else reflective.CALLS_PER_STEP
 
 
 def edit_limit(step: int, total_steps: int, start: int, end: int) -> int:
@@ -144,7 +168,7 @@ class Trainer:
 
     def _fingerprint(self, tasks: list[Task]) -> str:
         payload = {
-            "config": asdict(self.config),
+            "config": self.config.fingerprint_dict(),
             "skill": self.skill_text,
             "folder": self.folder_name,
             "tasks": [[t.id, t.family, t.input, t.expected, asdict(t.grader)] for t in tasks],
@@ -166,6 +190,7 @@ class Trainer:
             ),
             cfg.target_max_tokens,
             cfg.optimizer_max_tokens,
+            cfg.optimizer_calls_per_step(),
         )
 
     def _keep_for_final(self, *texts: str) -> None:
@@ -265,15 +290,20 @@ class Trainer:
             cfg.max_changed_tokens,
             cfg.max_skill_tokens,
         )
-        proposal = await proposer.propose(
-            self.models,
-            state.current,
-            graded,
-            max_edits=limits.max_edits,
-            max_changed_tokens=cfg.max_changed_tokens,
-            max_skill_tokens=cfg.max_skill_tokens,
-            ledger=state.ledger,
-        )
+        if cfg.proposer == "rules":
+            proposal = await propose_rules(
+                self.models, state.current, graded, max_edits=limits.max_edits, ledger=state.ledger
+            )
+        else:
+            proposal = await reflective.propose(
+                self.models,
+                state.current,
+                graded,
+                max_edits=limits.max_edits,
+                max_changed_tokens=cfg.max_changed_tokens,
+                max_skill_tokens=cfg.max_skill_tokens,
+                ledger=state.ledger,
+            )
         shown = list(self.splits.train)  # everything the optimizer may have seen
         candidate = build_candidate(
             state.current,
@@ -284,20 +314,24 @@ class Trainer:
             ledger=state.ledger,
         )
         for edit, reason in candidate.linted:
-            state.ledger.add(Rejection(step, edit, f"lint: {reason}"))
+            state.ledger.add(Rejection(step, edit, LINT_PREFIX + reason))
         state.skipped += [{"step": step, "edit": e.to_dict(), "reason": r} for e, r in candidate.skipped]
         row: dict[str, Any] = {
             "step": step,
             "epoch": epoch,
             "train": round(sum(g.passed for _, _, g in graded) / len(graded), 6),
             "max_edits": limits.max_edits,
-            "proposed": len(proposal.edits),
+            "asked": proposal.asked,
+            "proposed": len(proposal.edits),  # the edits that parsed
             "parse_errors": proposal.errors,
         }
         if not candidate.kept:
-            row.update(
-                decision="no-edit", reason="no proposed edit survived the limits and the lint", edits=[]
+            reason = (
+                "no failures in the batch to propose a rule for"
+                if proposal.asked == 0
+                else "no proposed edit survived the limits and the lint"
             )
+            row.update(decision="no-edit", reason=reason, edits=[])
         else:
             row["edits"] = [await self._gate_edit(state, step, edit) for edit in candidate.kept]
             accepted = sum(e["decision"] == "accepted" for e in row["edits"])
@@ -328,7 +362,7 @@ class Trainer:
             )
             state.current = candidate
         else:
-            state.ledger.add(Rejection(step, edit, f"gate: {verdict.reason}"))
+            state.ledger.add(Rejection(step, edit, GATE_PREFIX + verdict.reason))
         return {
             "edit": edit.to_dict(),
             "decision": "accepted" if verdict.accepted else "rejected",

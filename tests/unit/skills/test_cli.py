@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cairn.cli import main
 from cairn.skills import cli as skills_cli
 from cairn.skills.optimize.ports import Usage
@@ -65,6 +67,27 @@ def test_train_demo_runs_offline_and_resumes_for_free(tmp_path, capsys):
     assert main(args) == 0
     assert "(0 real calls this time)" in capsys.readouterr().err
     assert main(args + ["--estimate-only", "--seed", "3"]) == 0
+
+
+def test_train_with_the_rules_proposer_prints_the_funnel(tmp_path, capsys):
+    from cairn.skills.optimize.trainer import PROPOSERS
+
+    out = tmp_path / "run"
+    args = ["skills", "train", "--demo", "--proposer", "rules", "--out", str(out), "--epochs", "1"]
+    assert main(args + ["--no-progress"]) == 0
+    err = capsys.readouterr().err
+    funnel = json.loads((out / "history.json").read_text())["funnel"]
+    assert (
+        f"funnel: {funnel['asked']} proposal calls; {funnel['proposed']} proposed, "
+        f"{funnel['parsed']} parsed" in err.splitlines()[-1]
+    )
+    assert json.loads((out / "history.json").read_text())["config"]["proposer"] == "rules"
+    assert main(["skills", "train", "--demo", "--out", str(out), "--epochs", "1", "--no-progress"]) == 2
+    assert "different training run" in capsys.readouterr().err  # the proposer is in the fingerprint
+    with pytest.raises(SystemExit):
+        main(["skills", "train", "--demo", "--proposer", "other", "--out", str(out)])
+    # The command line offers exactly the trainer's proposers.
+    assert f"(choose from {', '.join(repr(c) for c in PROPOSERS)})" in capsys.readouterr().err
 
 
 def test_train_with_the_model_backend_fails_clearly_when_not_wired(tmp_path, capsys):
