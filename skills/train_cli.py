@@ -37,6 +37,12 @@ def add_train_parser(sub: argparse._SubParsersAction, get_factory: Callable[[], 
         help="how the optimizer proposes edits: reflective (reflect, then JSON edits with anchors) "
         "or rules (one short call per kind of failure, one rule each: for small optimizer models)",
     )
+    train.add_argument(
+        "--max-edits",
+        type=int,
+        help="at most this many edits proposed per step, all run long (default: 4, falling to 2); "
+        "each edit is gated on its own, which is what a step's time is mostly spent on",
+    )
     train.add_argument("--epochs", type=int, default=2)
     train.add_argument("--batch-size", type=int, default=8)
     train.add_argument("--seed", type=int, default=0)
@@ -149,6 +155,11 @@ def build_trainer(args: argparse.Namespace, factory: Any, executor: Any = None) 
         max_calls=args.max_calls,
         max_tokens=args.max_tokens,
         proposer=args.proposer,
+        **(
+            {}
+            if args.max_edits is None
+            else {"max_edits_start": args.max_edits, "max_edits_end": args.max_edits}
+        ),
     )
     target, optimizer, target_name, optimizer_name = _backends(
         args, tasks_path, factory, config.target_max_tokens

@@ -90,6 +90,17 @@ def test_train_with_the_rules_proposer_prints_the_funnel(tmp_path, capsys):
     assert f"(choose from {', '.join(repr(c) for c in PROPOSERS)})" in capsys.readouterr().err
 
 
+def test_max_edits_caps_every_step(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["skills", "train", "--demo", "--max-edits", "1", "--out", str(out), "--epochs", "1"]
+    assert main(args + ["--no-progress"]) == 0
+    history = json.loads((out / "history.json").read_text())
+    steps = [row for row in history["steps"] if row["step"]]
+    assert steps and all(row["max_edits"] == 1 and len(row.get("edits", [])) <= 1 for row in steps)
+    assert main(["skills", "train", "--demo", "--max-edits", "0", "--out", str(tmp_path / "x")]) == 2
+    assert "edit limits" in capsys.readouterr().err
+
+
 def test_train_with_the_model_backend_fails_clearly_when_not_wired(tmp_path, capsys):
     assert run_skills(["skills", "train", "--demo", "--backend", "model", "--out", str(tmp_path)]) == 2
     assert "set_model_factory" in capsys.readouterr().err
