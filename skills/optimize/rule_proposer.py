@@ -23,6 +23,8 @@ TASK_LINES = 3
 FAILURE_LINES = 3
 ANSWER_CHARS = 160
 REJECTED_SHOWN = 8
+# The prompt's own instructions (after the rejected list): a reply that repeats them is no rule.
+INSTRUCTIONS = load_prompt("propose_rule").template.rsplit("</rejected>", 1)[-1]
 
 
 def _task_excerpt(item: Graded) -> list[str]:
@@ -80,7 +82,7 @@ async def propose_rules(
         )
         reply = await models.complete([{"role": "user", "content": prompt}])
         try:
-            rule = parse_rule(reply, forbidden_names=_function_names(group))
+            rule = parse_rule(reply, forbidden_names=_function_names(group), echo_of=INSTRUCTIONS)
         except RuleParseError as exc:
             errors.append(f"{group.signature}: {exc}")
             continue

@@ -14,6 +14,11 @@ from collections.abc import Iterable
 
 MIN_RULE_WORDS = 3
 MAX_RULE_WORDS = 40
+# A reply whose words come this much from the prompt's own wording is the prompt echoed back, not
+# a rule: the embedded 0.5B optimizer answered its first HumanEval step with the prompt's closing
+# lines ("No code, no function or variable names, nothing copied from the examples. ...").
+ECHO_SHARE = 0.7
+_WORDS = re.compile(r"[a-z]+")
 # Fences whose content is prose: small models wrap a plain sentence in ``` or ```text.
 _PROSE_FENCES = frozenset({"", "text", "txt", "markdown", "md", "plaintext"})
 _FENCE_LINE = re.compile(r"^\s*```\s*([\w+-]*)\s*$")
@@ -85,7 +90,20 @@ def _is_identifier_like(name: str) -> bool:
     return "_" in name or any(c.isdigit() for c in name) or any(c.isupper() for c in name[1:])
 
 
-def _checked(line: str, forbidden_names: Iterable[str]) -> str:
+def echoes(line: str, prompt: str) -> bool:
+    """Whether ``line`` is mostly words of ``prompt`` in the prompt's own order (an echo)."""
+    said = _WORDS.findall(line.lower())
+    if not said or not prompt:
+        return False
+    source = " ".join(_WORDS.findall(prompt.lower()))
+    pairs = [f"{a} {b}" for a, b in zip(said, said[1:])]
+    copied = sum(pair in source for pair in pairs)
+    return bool(pairs) and copied / len(pairs) >= ECHO_SHARE
+
+
+def _checked(line: str, forbidden_names: Iterable[str], echo_of: str = "") -> str:
+    if echoes(line, echo_of):
+        raise RuleParseError(f"repeats the request's own wording, not a rule: {line[:80]!r}")
     words = len(line.split())
     if words > MAX_RULE_WORDS:
         raise RuleParseError(f"too long for one instruction ({words} words; at most {MAX_RULE_WORDS})")
@@ -98,9 +116,10 @@ def _checked(line: str, forbidden_names: Iterable[str]) -> str:
     return line if line[-1] in ".!?" else line + "."
 
 
-def parse_rule(reply: str, *, forbidden_names: Iterable[str] = ()) -> str:
+def parse_rule(reply: str, *, forbidden_names: Iterable[str] = (), echo_of: str = "") -> str:
     """The one rule in ``reply`` (first meaningful line, decoration stripped); raises
-    RuleParseError. ``forbidden_names`` are the example tasks' function names."""
+    RuleParseError. ``forbidden_names`` are the example tasks' function names; ``echo_of`` the
+    request's own instructions, which a reply must not just repeat."""
     in_prose_fence = False
     for raw in reply.splitlines():
         fence = _FENCE_LINE.match(raw)
@@ -117,5 +136,5 @@ def parse_rule(reply: str, *, forbidden_names: Iterable[str] = ()) -> str:
             raise RuleParseError(f"the reply is code, not an instruction: {line[:80]!r}")
         if _is_preamble(line):
             continue
-        return _checked(line, forbidden_names)
+        return _checked(line, forbidden_names, echo_of)
     raise RuleParseError("the reply holds no instruction")

@@ -137,6 +137,23 @@ async def test_one_call_per_largest_group_up_to_the_limit_each_one_rule():
     assert proposal.errors == ["NameError: the reply is a python code block, not an instruction"]
 
 
+async def test_a_reply_that_repeats_the_requests_own_wording_is_no_rule():
+    """The embedded 0.5B optimizer's first real HumanEval step answered with the prompt's closing
+    lines; gated, it was a neutral rule (2 wins, 2 losses), then re-proposed at every step."""
+    echo = (
+        "No code, no function or variable names, nothing copied from the examples. Do not repeat an "
+        "instruction already in the skill or one that was rejected."
+    )
+    optimizer = ScriptedOptimizer([echo, "- Check the empty list before you index into it."])
+    proposal = await propose_rules(metered(optimizer), SKILL, batch(), max_edits=2, ledger=Ledger())
+    assert proposal.edits == [Edit("append", "- Check the empty list before you index into it.")]
+    assert len(proposal.errors) == 1 and "repeats the request's own wording" in proposal.errors[0]
+    # An honest rule that shares a few words with the request is kept.
+    assert parse_rule("Use no print statements in the code.", echo_of="no code, no prints") == (
+        "Use no print statements in the code."
+    )
+
+
 async def test_no_failures_no_calls():
     optimizer = ScriptedOptimizer([])
     passed = [(he_task(1), RunResult("ok", Usage()), Grade(True))]
