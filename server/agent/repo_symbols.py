@@ -119,10 +119,12 @@ def outline(path: str, text: str) -> FileOutline:
     comment = COMMENT_LINES[suffix]
     lines = text.splitlines()
     names: dict[str, str] = {}
+    lineno, counted = 1, 0  # line numbers counted on from the previous match, not from the top
     for match in pattern.finditer(text):
-        lineno = text.count("\n", 0, match.start()) + 1
+        lineno += text.count("\n", counted, match.start())
+        counted = match.start()
         names.setdefault(match.group(1), comment_above(lines, lineno, comment))
-    about = " ".join(_leading_comment(lines, comment).split())
+    about = _leading_comment(lines, comment)
     return FileOutline(
         tuple(names),
         _clipped(first_sentence(about), MAX_SUMMARY_CHARS),
@@ -163,8 +165,7 @@ def python_outline(text: str) -> FileOutline:
         elif isinstance(node, (ast.Try, ast.TryStar)):
             handlers = [n for h in node.handlers for n in h.body]
             pending[:0] = [*node.body, *handlers, *node.orelse]
-    doc = ast.get_docstring(tree, clean=True) or ""
-    about = " ".join(doc.strip().split("\n\n", 1)[0].split())
+    about = first_paragraph(ast.get_docstring(tree, clean=True) or "")
     return FileOutline(
         tuple(dict.fromkeys(names)),
         _clipped(about, MAX_SUMMARY_CHARS),
@@ -174,9 +175,14 @@ def python_outline(text: str) -> FileOutline:
     )
 
 
+def first_paragraph(text: str) -> str:
+    """``text`` up to its first blank line, on one line (whitespace runs made one space)."""
+    return " ".join(text.strip().split("\n\n", 1)[0].split())
+
+
 def first_sentence(doc: str) -> str:
     """A docstring's first sentence on one line, clipped (``"Raised when ... timeout."``)."""
-    paragraph = " ".join(doc.strip().split("\n\n", 1)[0].split())
+    paragraph = first_paragraph(doc)
     end = re.search(r"[.!?](?=\s|$)", paragraph)
     return _clipped(paragraph[: end.end()] if end else paragraph, MAX_DESCRIPTION_CHARS)
 
@@ -193,12 +199,12 @@ def comment_above(lines: list[str], lineno: int, comment: re.Pattern[str]) -> st
     while at >= 0 and (line := comment.match(lines[at])) is not None:
         block.insert(0, line.group(1))
         at -= 1
-    return first_sentence(" ".join(" ".join(block).split())) if block else ""
+    return first_sentence(" ".join(block)) if block else ""
 
 
 def _leading_comment(lines: list[str], comment: re.Pattern[str]) -> str:
-    """The file's opening comment block (after a ``#!`` line and blank lines): its summary in
-    languages without docstrings."""
+    """The file's opening comment block (after a ``#!`` line and blank lines) on one line: its
+    summary in languages without docstrings."""
     at = 0
     while at < len(lines) and (not lines[at].strip() or lines[at].startswith("#!")):
         at += 1
@@ -206,7 +212,7 @@ def _leading_comment(lines: list[str], comment: re.Pattern[str]) -> str:
     while at < len(lines) and (line := comment.match(lines[at])) is not None:
         block.append(line.group(1))
         at += 1
-    return " ".join(block)
+    return " ".join(" ".join(block).split())
 
 
 def _comment_after(lines: list[str], node: ast.stmt) -> str:

@@ -23,8 +23,9 @@ TASK_LINES = 3
 FAILURE_LINES = 3
 ANSWER_CHARS = 160
 REJECTED_SHOWN = 8
+PROMPT = load_prompt("propose_rule")
 # The prompt's own instructions (after the rejected list): a reply that repeats them is no rule.
-INSTRUCTIONS = load_prompt("propose_rule").template.rsplit("</rejected>", 1)[-1]
+INSTRUCTIONS = PROMPT.template.rsplit("</rejected>", 1)[-1]
 
 
 def _task_excerpt(item: Graded) -> list[str]:
@@ -71,7 +72,7 @@ async def propose_rules(
     edits: list[Edit] = []
     errors: list[str] = []
     for group in groups:
-        prompt = load_prompt("propose_rule").substitute(
+        prompt = PROMPT.substitute(
             batch_size=len(results),
             count=group.count,
             signature=group.signature,
