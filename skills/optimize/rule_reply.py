@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from cairn.skills.textstats import normalize_rule
+
 MIN_RULE_WORDS = 3
 MAX_RULE_WORDS = 40
 # A reply whose words come this much from the prompt's own wording is the prompt echoed back, not
 # a rule: the embedded 0.5B optimizer answered its first HumanEval step with the prompt's closing
 # lines ("No code, no function or variable names, nothing copied from the examples. ...").
 ECHO_SHARE = 0.7
-_WORDS = re.compile(r"[a-z]+")
 # Fences whose content is prose: small models wrap a plain sentence in ``` or ```text.
 _PROSE_FENCES = frozenset({"", "text", "txt", "markdown", "md", "plaintext"})
 _FENCE_LINE = re.compile(r"^\s*```\s*([\w+-]*)\s*$")
@@ -92,13 +93,13 @@ def _is_identifier_like(name: str) -> bool:
 
 def echoes(line: str, prompt: str) -> bool:
     """Whether ``line`` is mostly words of ``prompt`` in the prompt's own order (an echo)."""
-    said = _WORDS.findall(line.lower())
-    if not said or not prompt:
+    said = normalize_rule(line).split()
+    pairs = list(zip(said, said[1:]))
+    if not pairs or not prompt:
         return False
-    source = " ".join(_WORDS.findall(prompt.lower()))
-    pairs = [f"{a} {b}" for a, b in zip(said, said[1:])]
-    copied = sum(pair in source for pair in pairs)
-    return bool(pairs) and copied / len(pairs) >= ECHO_SHARE
+    source = normalize_rule(prompt).split()
+    prompt_pairs = set(zip(source, source[1:]))
+    return sum(pair in prompt_pairs for pair in pairs) / len(pairs) >= ECHO_SHARE
 
 
 def _checked(line: str, forbidden_names: Iterable[str], echo_of: str = "") -> str:

@@ -152,6 +152,10 @@ async def test_a_reply_that_repeats_the_requests_own_wording_is_no_rule():
     assert parse_rule("Use no print statements in the code.", echo_of="no code, no prints") == (
         "Use no print statements in the code."
     )
+    # Word pairs are whole words: "in the" is not found inside "within the".
+    assert parse_rule("Check in the docstring first.", echo_of="within the docstring first") == (
+        "Check in the docstring first."
+    )
 
 
 async def test_no_failures_no_calls():
