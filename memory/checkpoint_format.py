@@ -10,7 +10,7 @@ its claim on the token cap, where its items come from and how they are shown.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -371,19 +371,27 @@ def with_left_out(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, **{key: list(data.get(key, [])) + list(extra.get(key, [])) for key in LIST_KEYS}}
 
 
-def fit(data: dict[str, Any], max_tokens: int, count_tokens: TokenCounter = approx_tokens) -> dict[str, Any]:
+def fit(
+    data: dict[str, Any],
+    max_tokens: int,
+    count_tokens: TokenCounter = approx_tokens,
+    weights: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
     """Drop items of over-represented fields until the render fits ``max_tokens``: the oldest
     first, except that lines without a subject or an identifying value go before others.
-    Fields the table marks as never trimmed (the active intent, directives) are kept whole."""
+    Fields the table marks as never trimmed (the active intent, directives) are kept whole.
+    ``weights`` overrides the table's weights of some fields (a reader with other priorities:
+    the next day's digest, see context_sections.DIGEST_WEIGHTS)."""
     data = {**data, **{k: list(data.get(k, [])) for k in LIST_KEYS}}
     trimmable = [f for f in FIELDS if f.weight is not None]
+    weight = {f.key: (weights or {}).get(f.key, f.weight or 1.0) for f in trimmable}
     cost = {f.key: [count_tokens(item) + 2 for item in data[f.key]] for f in trimmable}
     total = count_tokens(render(data))
     while total > max_tokens:
         candidates = [f for f in trimmable if data[f.key]]
         if not candidates:
             break
-        spec = max(candidates, key=lambda f: sum(cost[f.key]) / (f.weight or 1.0))
+        spec = max(candidates, key=lambda f: sum(cost[f.key]) / weight[f.key])
         index = _drop_index(spec, data[spec.key])
         data[spec.key].pop(index)
         total -= cost[spec.key].pop(index)

@@ -13,6 +13,7 @@ goes into a fenced reference block that says it is data, and tool-derived lines 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -20,9 +21,11 @@ from typing import Literal
 from cairn.memory.checkpoint_format import FIELDS, LIST_KEYS, fit, render
 from cairn.memory.consolidate_plan import is_runner_tally, value_rank
 from cairn.memory.gist import gist
+from cairn.memory.note_sources import copied_from
 from cairn.memory.ports import TokenCounter
 from cairn.memory.records import CheckpointRecord, Memory
 from cairn.memory.render import fenced, memory_line
+from cairn.memory.statements import is_chatter, is_question, sentences
 from cairn.memory.store_context import SessionCheckpoint
 from cairn.memory.value_changes import without_notes
 from cairn.memory.values import key_values
@@ -44,8 +47,14 @@ REPO_MAP_NOTE = (
 # it had already replaced, the servers its tools saw running, the questions left open in its
 # last replies. A new session gets that room for what the session learned.
 THEN_ONLY = ("files_read", "files_changed", "superseded", "live_resources", "open_notes")
+# How the next day's digest weighs a past session's commands when it must drop items: below the
+# checkpoint's own weight. They were that session's way of looking and checking (history has
+# each one); a command worth running again is usually the user's own words, kept with them.
+DIGEST_WEIGHTS = {"commands": 0.3}
 # The user's own statements in a checkpoint (rendered "(user) ...").
 USER_LISTS = ("user_facts", "user_decisions")
+LINE_NUMBER = re.compile(r":\d+$")  # "a.py:12": where in the file a copied line stood
+SOURCE_MARK = "\x00"  # by_source's placeholder for a group, where its first line stood
 DIRECTIVES_HEADING = "Standing instructions the user gave in this workspace (their own words):"
 
 
@@ -303,6 +312,48 @@ def still_worth_showing(data: dict) -> dict:
     return {**data, **out}
 
 
+def by_source(items: list[str]) -> list[str]:
+    """Lines copied from one file or command as one item, the source named once ("a = 1; b = 2
+    — from command `X`"), where the first of them stood; their line numbers are left to
+    history. A digest listed seven settings from one command with its long line each time."""
+    sources: dict[str, list[str]] = {}
+    order: list[str] = []
+    for item in items:
+        copied = copied_from(item)
+        if copied is None:
+            order.append(item)
+            continue
+        source = LINE_NUMBER.sub("", item.rsplit(" — from ", 1)[1])
+        if source not in sources:
+            sources[source] = []
+            order.append(SOURCE_MARK + source)
+        sources[source].append(copied[0])
+    return [
+        f"{'; '.join(sources[entry[1:]])} — from {entry[1:]}" if entry.startswith(SOURCE_MARK) else entry
+        for entry in order
+    ]
+
+
+def says_nothing_new(item: str, known: frozenset[str]) -> bool:
+    """Whether ``item`` repeats lines already in the context (``known``: their gists): one of its
+    sentences is such a line and each other one either is too or names no value ("We name
+    releases after stars; 0.9.0 is Mintaka. It goes into the heading, not now." beside the
+    project memory "We name releases after stars; 0.9.0 is Mintaka.")."""
+    if gist(item) in known:
+        return True
+    parts = sentences(item)
+    said = [gist(part) in known for part in parts]
+    return any(said) and all(was or not key_values(part) for was, part in zip(said, parts, strict=True))
+
+
+def only_talk(text: str) -> bool:
+    """Whether ``text`` is only sign-offs, thanks and questions ("ok let's stop here for today.
+    Quick summary of where things stand?"): a past session's last ask that tells the next
+    day nothing."""
+    parts = sentences(text)
+    return bool(parts) and all(is_chatter(part) or is_question(part) for part in parts)
+
+
 def digest_block(
     previous: list[SessionCheckpoint],
     cap: int,
@@ -325,13 +376,18 @@ def digest_block(
         past = still_worth_showing(record.data)
         data = by_value_once(
             {
-                **{key: [i for i in past.get(key, []) if gist(i) not in known] for key in LIST_KEYS},
+                **{
+                    key: [i for i in past.get(key, []) if not says_nothing_new(i, known)] for key in LIST_KEYS
+                },
                 "directives": [d for d in record.data.get("directives", []) if d not in shown],
             }
         )
         # A script of several lines was run once: history has it, should it be wanted again.
         data["commands"] = [c for c in data.get("commands", []) if "\n" not in c]
+        data["discovered"] = by_source(data.get("discovered", []))
         data = {**record.data, **data, **{key: [] for key in THEN_ONLY}}
+        if only_talk(data.get("active_intent") or ""):
+            data["active_intent"] = ""
         title = f" «{entry.title}»" if entry.title else ""
         if not entry.user_wrote_its_requests:  # Cairn's prompt must not read as the user's words
             data.update(active_intent="", task_tree=[], directives=[])
@@ -343,7 +399,7 @@ def digest_block(
         room = cap - used - count(heading) - 2
         if room <= 0:
             break
-        body = render(fit(data, room, count)).split("\n", 1)[1].strip()  # drop the generic title
+        body = render(fit(data, room, count, DIGEST_WEIGHTS)).split("\n", 1)[1].strip()  # no generic title
         if not body:
             continue
         text = f"{heading}\n{body}"

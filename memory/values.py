@@ -71,9 +71,10 @@ DATE_TIME = re.compile(
     rf"|\b{_MONTH}\s+\d{{4}}\b",
     re.IGNORECASE,
 )
+# A program's name, then not a file name's dot or dash: `pip.conf` and `make-release.md` are files.
 COMMAND_START = re.compile(
-    r"^(?:\$ )?(?:python3?|pip|pytest|npm|npx|node|yarn|pnpm|cargo|go|make|git|docker|"
-    r"kubectl|uv|poetry|ruff|mypy|curl|psql|redis-cli|ls|cat|grep|rg|sed|export|cd|bash|sh)\b"
+    r"^(?:\$ )?(?:python3?(?:\.\d+)?|pip3?|pytest|npm|npx|node|yarn|pnpm|cargo|go|make|git|docker|"
+    r"kubectl|uv|poetry|ruff|mypy|curl|psql|redis-cli|ls|cat|grep|rg|sed|export|cd|bash|sh)(?![\w.-])"
 )
 
 

@@ -251,6 +251,87 @@ async def test_the_digest_leaves_out_the_files_a_session_changed_and_its_replace
     assert "sqlite3" not in digest  # a one-off script, not a command to run again
 
 
+async def test_the_digest_names_the_command_lines_were_copied_from_once(store):
+    """A real digest listed seven settings printed by one command, each with the command's long
+    line: the source takes one line's room, not seven."""
+    command = "NIGHTLOG_CONFIG=examples/nightlog.example.ini PYTHONPATH=src python3 -m nightlog config"
+    settings = ["calibration.max_airmass = 2.2", "report.site = kestrel", "report.pixel_scale = 0.568"]
+    await _earlier_session_with_checkpoint(
+        store,
+        {
+            "active_intent": "Check the example config",
+            "discovered": [f"{line} — from command `{command}`" for line in settings]
+            + [
+                "gain = 1.62 — from read_file src/defaults.ini:12",
+                "bias = 3 — from read_file src/defaults.ini:14",
+            ],
+        },
+    )
+    fresh = await store.new_session()
+    await store.append_message(fresh, {"role": "user", "content": "Morning!"})
+    ctx = await assemble(store, fresh, system_prompt=SYSTEM, budget_tokens=6_000)
+    digest = ctx.section("sessions_digest")[0]["content"]
+    assert digest.count(command) == 1 and digest.count("src/defaults.ini") == 1
+    for value in [*settings, "gain = 1.62", "bias = 3"]:
+        assert value in digest
+    line = next(line for line in digest.splitlines() if command in line)
+    assert line.startswith("- (untrusted data) ") and "report.site = kestrel" in line  # still labelled
+
+
+async def test_when_room_is_short_the_digest_drops_past_commands_before_what_was_learned(store):
+    """A new session needs what the last one established; the commands it ran to look and check
+    are in history. A real digest spent its room on eight such commands."""
+    commands = [f"PYTHONPATH=src python3 -m nightlog config --section s{n} | grep -n site" for n in range(6)]
+    facts = [f"The staging index for camera {n} is at pkgs-{n}.example.net:31{n}0." for n in range(20)]
+    await _earlier_session_with_checkpoint(
+        store, {"active_intent": "Release prep", "commands": commands, "knowledge": facts}
+    )
+    fresh = await store.new_session()
+    await store.append_message(fresh, {"role": "user", "content": "Morning!"})
+    ctx = await assemble(store, fresh, system_prompt=SYSTEM, budget_tokens=1_000)
+    digest = ctx.section("sessions_digest")[0]["content"]
+    # (with the checkpoint's own weights: 13 of the 20 facts and all 6 commands)
+    assert sum(fact in digest for fact in facts) >= 18
+    assert sum(command in digest for command in commands) <= 2
+
+
+async def test_the_digest_leaves_out_a_past_sessions_sign_off_as_its_intent(store):
+    await _earlier_session_with_checkpoint(
+        store,
+        {
+            "active_intent": "ok let's stop here for today. Quick summary of where things stand?",
+            "knowledge": ["The staging index is at pkgs.example.net:3180."],
+        },
+    )
+    fresh = await store.new_session()
+    await store.append_message(fresh, {"role": "user", "content": "Morning!"})
+    ctx = await assemble(store, fresh, system_prompt=SYSTEM, budget_tokens=6_000)
+    digest = ctx.section("sessions_digest")[0]["content"]
+    assert "pkgs.example.net:3180" in digest
+    assert "stop here for today" not in digest and "Active intent" not in digest
+
+
+async def test_the_digest_does_not_repeat_a_longer_copy_of_a_project_memory(store):
+    """The user's ask, kept whole in the task tree, began with the sentence project memory
+    holds; the rest named no value."""
+    said = 'We name minor releases after stars in Orion; 0.9.0 is "Mintaka".'
+    old = await _earlier_session_with_checkpoint(
+        store,
+        {
+            "active_intent": "Release prep",
+            "task_tree": [f"{said} It goes into the changelog heading on release day, not now."],
+            "knowledge": ["The staging index is at pkgs.example.net:3180."],
+        },
+    )
+    await store.remember(said, kind="fact", source="user", session_id=old)
+    fresh = await store.new_session()
+    await store.append_message(fresh, {"role": "user", "content": "Morning!"})
+    ctx = await assemble(store, fresh, system_prompt=SYSTEM, budget_tokens=6_000)
+    text = "\n".join(m["content"] for m in ctx)
+    assert text.count("Mintaka") == 1 and "release day, not now" not in text
+    assert "pkgs.example.net:3180" in ctx.section("sessions_digest")[0]["content"]
+
+
 async def test_the_digest_heading_says_a_rolling_checkpoint_covers_the_session_from_its_start(store):
     """A rolling checkpoint merges every earlier one, yet the heading named only its own last
     chunk ("messages 502-509"), as if the rest of the session were not in it."""

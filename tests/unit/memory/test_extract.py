@@ -7,6 +7,7 @@ import json
 from cairn.memory.checkpoint_format import merge
 from cairn.memory.extract import exact_values, extract, notable_lines, skeleton
 from cairn.memory.records import StoredMessage
+from cairn.memory.statements import is_command
 
 
 def _rows(*messages):
@@ -32,6 +33,15 @@ def test_exact_values_are_copied_byte_for_byte():
         "port 6543",
     ]:
         assert expected in values, expected
+
+
+def test_a_file_named_after_a_program_is_not_a_command():
+    """A real session's digest listed `pip.conf` among the commands it ran: the name starts
+    with a program's, then a dot."""
+    assert not is_command("pip.conf")
+    assert not is_command("make-release.md")
+    assert is_command("pip install -r requirements-release.txt")
+    assert is_command("python3.11 -m pytest -q")
 
 
 def test_grep_lines_are_not_mistaken_for_hosts():
