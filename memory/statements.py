@@ -42,6 +42,8 @@ _SIGN_OFF = re.compile(
     r"good luck|happy to help|talk (?:to you )?(?:soon|later|tomorrow))",
     re.IGNORECASE,
 )
+# Words an acknowledgement may go on with and still say nothing ("Great, that works, thanks!").
+CHATTER_TAIL_WORDS = 6
 _CHEERING = re.compile(r"\b(?:you|your|yourself|you'?re|we|us)\b", re.IGNORECASE)
 # The user telling a story about themselves is not a rule for the work.
 _FIRST_PERSON = re.compile(
@@ -91,6 +93,10 @@ _DECISION = re.compile(
     r"\b(?:decided|decision|we'?ll use|we will use|let'?s use|let'?s go with|going with|chose|"
     r"chosen|instead of|rather than|trade-?off|opted|picked|settled? on|switch(?:ed|ing)? (?:\w+ ){0,3}to|"
     r"went with|go with|because|so that|"
+    # keeping what there is is a choice too ("OK, convinced, we keep SQLite: atomic writes on
+    # power loss matter more than easy rsync.", "Right: stay on configparser until we drop 3.10.")
+    r"we(?:'ll| will)? (?:keep|stay|stick)|stay (?:on|with)|stick (?:with|to)|keep using|"
+    r"matters? more than|more important than|"
     # the agent's recommendation when asked ("I'd keep `Forbid`.", "I recommend a cursor.")
     r"i'?d (?:keep|use|stick with|leave|pick|choose|recommend|go for)|i (?:recommend|suggest))\b",
     re.IGNORECASE,
@@ -196,8 +202,13 @@ def is_chatter(sentence: str) -> bool:
         return True
     if _SIGN_OFF.search(core):
         return True
-    if _ACKNOWLEDGEMENT.match(core) and not _rule(core) and not strong_values(core):
-        return True
+    acknowledged = _ACKNOWLEDGEMENT.match(core)
+    if acknowledged and not _rule(core) and not strong_values(core):
+        # "OK, thanks." is chatter; "OK, convinced, we keep SQLite: atomic writes on power loss
+        # matter more than easy rsync." opens with an acknowledgement and goes on to say something.
+        rest = core[acknowledged.end() :].strip(" ,.!:;-")
+        if len(rest.split()) <= CHATTER_TAIL_WORDS:
+            return True
     return core.endswith("!") and not strong_values(core) and _CHEERING.search(core) is not None
 
 

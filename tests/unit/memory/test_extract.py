@@ -115,6 +115,31 @@ def test_roles_decide_what_becomes_a_directive_or_a_fact():
     assert found.files_read == ["src/b.py (read_file)"]
 
 
+def test_a_choice_to_keep_what_there_is_is_the_users_decision_even_after_an_ok():
+    """A blind session's user settled a question in one line, "OK, convinced, we keep SQLite:
+    ...": the opening "OK" made it chatter, and the decision was never stored."""
+    found = extract(
+        _rows(
+            {
+                "role": "user",
+                "content": "OK, convinced, we keep SQLite: atomic writes on power loss matter more than "
+                "easy rsync; the Pi loses power in every winter storm. Do the WAL change.",
+            },
+            {
+                "role": "user",
+                "content": "Right: stay on configparser until we drop 3.10, then tomllib is free.",
+            },
+            {"role": "user", "content": "Thanks, that fixed it."},
+        )
+    )
+    assert found.user_decisions == [
+        "OK, convinced, we keep SQLite: atomic writes on power loss matter more than easy rsync; "
+        "the Pi loses power in every winter storm.",
+        "Right: stay on configparser until we drop 3.10, then tomllib is free.",
+    ]
+    assert not any("fixed it" in item for item in found.user_facts + found.user_decisions)
+
+
 def test_newer_statement_of_the_same_shape_supersedes_the_older():
     shape_a, values_a = skeleton("The suite takes about 41 seconds locally.")
     shape_b, _ = skeleton("The suite takes about 48 seconds locally.")
