@@ -14,6 +14,7 @@ from typing import Any
 
 from cairn.memory.checkpoint_format import with_left_out
 from cairn.memory.dates import absolutize_dates
+from cairn.memory.extract import exact_values
 from cairn.memory.note_sources import FROM_LABEL, PASTED_LABEL, TOOL_OUTPUT_LABEL
 from cairn.memory.records import Anchor, CheckpointRecord, Memory, Source, Status, Tier
 from cairn.memory.statements import is_directive, is_fact, is_request, subjectless
@@ -394,9 +395,26 @@ def assign_tiers(
         key=lambda i: (value_rank(i.kind, i.source, i.text), KIND_RANK.get(i.kind, 3), i.status != "verified")
     )
     lines = size = 0
+    users_words: list[str] = []  # the user's lines kept so far
     for item in ranked:
         cost = line_bytes(item)
-        if lines + 1 > max_lines or size + cost > max_bytes:
+        if lines + 1 > max_lines or size + cost > max_bytes or restates_the_user(item, users_words):
             item.tier = "archive"
             continue
         lines, size = lines + 1, size + cost
+        if item.source == "user":
+            users_words.append(item.text)
+
+
+def restates_the_user(item: Item, users_words: list[str]) -> bool:
+    """Whether ``item``, a line lifted from the assistant's prose, names only values that the
+    user's lines kept in project memory already give: "Start with `bash scripts/release.sh
+    --dry-run --staging`" beside the user's "The dry run should be `bash scripts/release.sh
+    --dry-run --staging`". It stays recallable; the room goes to a value no other line holds.
+    A note the agent chose to save (``remember``) is kept: it is few, and often the shorter
+    way of saying the user's rule."""
+    if item.source != "derived":
+        return False
+    values = exact_values(item.text)  # every code span and value, not only the key ones
+    said = "\n".join(users_words)
+    return bool(values) and all(value in said for value in values)

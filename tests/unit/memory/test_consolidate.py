@@ -155,6 +155,29 @@ def test_cap_keeps_directives_and_decisions_first():
     assert sum(len(f"- {i.text}") for i in project) <= 10_000
 
 
+def test_the_assistants_restatement_of_the_users_values_leaves_project_memory_room():
+    """A real project memory filled its cap with the last answer's sentences, each repeating a
+    value the user had given ("Start with `bash scripts/release.sh --dry-run --staging`"), and
+    archived the lines holding values nobody else had written."""
+
+    def item(text: str, source: str, kind: str = "fact") -> Item:
+        return Item(kind=kind, text=text, source=source, provenance="p", when="2026-12-08T00:00:00")
+
+    user = item(
+        "The dry run for this should be `bash scripts/release.sh --dry-run --staging`.", "user", "directive"
+    )
+    echo = item("Start with `bash scripts/release.sh --dry-run --staging`, then drop `--dry-run`.", "derived")
+    more = item("Start with `bash scripts/release.sh --dry-run --staging` on `kestrel-build-02`.", "derived")
+    own = item("The fixture is `tests/data/synthetic/quoted_slash.hdr`.", "derived")
+    heading = item('The heading will read `## [0.9.0] - YYYY-MM-DD "Mintaka"`.', "derived")
+    note = item("Dry run first: `bash scripts/release.sh --dry-run --staging`.", "agent", "convention")
+    items = [user, echo, more, own, heading, note, item("We cut 0.9.0 on Friday.", "user")]
+    assign_tiers(items, max_lines=200, max_bytes=10_000)
+    assert echo.tier == "archive" and not echo.dropped  # still recallable
+    assert {user.tier, more.tier, own.tier, heading.tier} == {"project"}  # each adds a value
+    assert note.tier == "project"  # the agent chose to save it
+
+
 async def test_model_rewording_is_kept_only_when_every_value_survives(store, workspace):
     long_ok = (
         "The integration suite for the payments gateway must be started with "
