@@ -15,6 +15,7 @@ model string names them, so they take exactly the production path.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -28,6 +29,7 @@ from typing import Any, Literal
 from cairn.memory.redaction import RedactingLogFilter, Redactor, default_redactor
 from cairn.server.agent import actions
 from cairn.server.agent.errors import ModelConfigError
+from cairn.server.agent.local.turns import embedded_turn
 from cairn.server.agent.model_stream import collect_stream
 from cairn.server.agent.model_types import ModelConfig, ModelReply, ToolCall, Usage
 from cairn.server.agent.retry import RetryPolicy, call_with_retries
@@ -464,13 +466,14 @@ class ModelClient:
             )
             return ModelReply(collected.text, calls, collected.finish_reason, usage)
 
-        return await call_with_retries(
-            attempt,
-            model=self.model,
-            timeout=self.config.request_timeout,
-            policy=self._retry_policy,
-            describe=lambda exc: self._redactor.redact(f"{type(exc).__name__}: {exc}"),
-        )
+        async with embedded_turn(self.model) if self.embedded else contextlib.nullcontext():
+            return await call_with_retries(
+                attempt,
+                model=self.model,
+                timeout=self.config.request_timeout,
+                policy=self._retry_policy,
+                describe=lambda exc: self._redactor.redact(f"{type(exc).__name__}: {exc}"),
+            )
 
     async def complete(self, messages: list[dict], *, max_tokens: int | None = None) -> str:
         """A plain text completion (memory summariser, skill optimizer): no tools, no schema."""

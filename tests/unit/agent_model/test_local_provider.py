@@ -126,6 +126,37 @@ async def test_a_sampled_reply_reaches_the_embedded_model_with_its_seed(fake_run
     assert (sampled.temperature, sampled.seed) == (SAMPLE_TEMPERATURE, 3)
 
 
+class SerialRuntime(FakeRuntime):
+    """Generates one reply at a time, like LocalRuntime (its run lock)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lock = threading.Lock()
+
+    def stream(self, request):
+        while not self.lock.acquire(timeout=0.01):
+            if request.cancel.is_set():
+                raise GenerationCancelled()
+        try:
+            yield from super().stream(request)
+        finally:
+            self.lock.release()
+
+
+async def test_calls_waiting_for_the_embedded_model_are_not_stalled(monkeypatch, local_client):
+    """A training run's four target runs in flight waited for the model's one generation at a
+    time; the waiting counted as a stalled stream, and after retries a call ran out of its
+    deadline. A call now waits for its turn before its clocks start."""
+    runtime = SerialRuntime(["x"] * 8, delay=0.05)  # about 0.4 s a reply
+    monkeypatch.setattr(provider_module, "runtime_for", lambda spec: runtime)
+    client = local_client(stall_timeout=0.3, request_timeout=1.0)
+    replies = await asyncio.gather(
+        *(client.complete([{"role": "user", "content": f"q{n}"}]) for n in range(4))
+    )
+    assert replies == ["x" * 8] * 4
+    assert len(runtime.requests) == 4  # each generated once: no retry after a wait
+
+
 async def test_cancellation_stops_generation_promptly(fake_runtime, local_client):
     runtime = fake_runtime(["tok "], delay=0.01, forever=True)
     seen = []
