@@ -1,0 +1,3 @@
+"""inkledger: quoting, invoicing and bookkeeping exports for Halftone & Hare Print Co."""
+
+__version__ = "0.14.2"
