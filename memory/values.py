@@ -49,6 +49,8 @@ VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?:[-+][\w.]+)?(?!\w|\.\w)"
 # requests[socks]==2.31.0, httpx>=0.27, "django~=4.2"
 PIN = re.compile(r"(?<![\w.-])[A-Za-z0-9][\w.-]*(?:\[[\w,.-]+\])?(?:==|>=|<=|~=|!=)[\w.*+!-]+")
 TICKET = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b")  # LEDG-4471, GH-12
+# A hexadecimal number written as an id: a device's IEEE address 0x00158d0005c1e9b4, a key id 0x7C3E91A4D2.
+HEX_LITERAL = re.compile(r"\b0x[0-9A-Fa-f]{6,}\b")
 HEX_ID = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,64}\b")  # SHAs, revisions
 IDENT = re.compile(
     r"\b(?:[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+){1,}|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){1,})\b"
@@ -139,7 +141,8 @@ def reports_an_error(text: str) -> bool:
 
 def key_values(text: str) -> list[str]:
     """The values a person would want remembered: ports, hosts, URLs, paths (the workspace's and
-    absolute ones), version pins, env variables, ticket ids, cron schedules and commands. Bare
+    absolute ones), version pins, env variables, ticket ids, hexadecimal ids (``0x...``), cron
+    schedules and commands. Bare
     numbers, decimals and code identifiers, which assistant prose and tables are full of, are
     not among them."""
     if TABLE_ROW.match(text):
@@ -153,6 +156,7 @@ def key_values(text: str) -> list[str]:
     found += [c for c in BACKTICK.findall(text) if COMMAND_START.match(c)] + _crons(text)
     rest = URL.sub(" ", text)
     found += PIN.findall(rest) + HOSTNAME.findall(rest) + IP.findall(rest) + TICKET.findall(rest)
+    found += HEX_LITERAL.findall(rest)
     found += [p for p in PATH.findall(rest) if looks_like_path(p) or ABSOLUTE_PATH.match(p)]
     found += [v for v in VERSION.findall(rest) if v.count(".") >= 2 or v.startswith("v")]  # not "21.357"
     return unique(v.rstrip(".,;:") for v in found)

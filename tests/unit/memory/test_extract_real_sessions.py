@@ -826,3 +826,16 @@ def test_a_long_commands_label_keeps_what_it_ran_and_on_what():
     assert label.startswith("command `python3 -m tollgate.importer.nightly") and "2024-03-10" in label
     assert len(label) <= len("command ``") + 100
     assert found.commands == [command]  # the command itself is kept whole
+
+
+def test_a_hexadecimal_id_is_a_value_the_users_line_is_kept_for():
+    """A blind session's user paired a sensor, "th-attic-03, ... IEEE 0x00158d0005c1e9b4": with
+    no value found in it, the line ranked with chatter-free prose and fell out of project memory."""
+    from cairn.memory.consolidate_plan import value_rank
+    from cairn.memory.values import key_values
+
+    said = "I've paired a replacement: th-attic-03, a SNZB-02D this time, IEEE 0x00158d0005c1e9b4."
+    assert key_values(said) == ["0x00158d0005c1e9b4"]
+    assert key_values("The release key is 0x7C3E91A4D2.") == ["0x7C3E91A4D2"]
+    assert key_values("set the flag to 0x1f and retry") == []  # a small constant is no id
+    assert value_rank("fact", "user", said) == 1
