@@ -21,8 +21,12 @@ from cairn.memory.values import (
 )
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(\[])|\n+")
-# A leading "[1:56 pm on 8 May, 2023]" or "Caroline:" says who/when, not what.
-_PREFIX = re.compile(r"^(?:\[[^\]]{0,60}\]\s*)?(?:[A-Z][\w'.-]{0,20}(?: [A-Z][\w'.-]{0,20})?:\s+)?")
+# A leading "[1:56 pm on 8 May, 2023]" or "Caroline:" says who/when, not what; a ticket id as the
+# label ("INK-224: the Sage import chokes on the BOM") is what the sentence is about, and stays.
+_PREFIX = re.compile(
+    r"^(?:\[[^\]]{0,60}\]\s*)?"
+    r"(?:(?![A-Z][A-Z0-9]{1,9}-\d{1,6}:)[A-Z][\w'.-]{0,20}(?: [A-Z][\w'.-]{0,20})?:\s+)?"
+)
 _QUESTION_START = re.compile(
     r"^(?:should|shall|can|could|would|will|won'?t|do(?! not\b)|does(?! not\b)|did|is|are|was|were|"
     r"have|has|had|any ideas?)\b",

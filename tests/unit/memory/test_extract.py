@@ -157,3 +157,23 @@ def test_newer_statement_of_the_same_shape_supersedes_the_older():
         {},
     )
     assert second["knowledge"] == ["Port is 8080.", "The suite takes about 48 seconds locally."]
+
+
+def test_a_ticket_id_opening_a_sentence_is_its_value_not_a_speaker():
+    """A blind session's user opened with "INK-224: Ledgerline's Sage import chokes on the BOM
+    ...": the ticket id was read as a speaker's label ("Caroline: ...") and taken off, so the
+    sentence named no value, was no fact, and was never stored."""
+    found = extract(
+        _rows(
+            {
+                "role": "user",
+                "content": "INK-224: Ledgerline's Sage import chokes on the BOM at the start of our CSV - "
+                "Rosa has been deleting it by hand every quarter.",
+            },
+            {"role": "user", "content": "Caroline: I went to the support group yesterday."},
+        )
+    )
+    assert found.user_facts == [
+        "INK-224: Ledgerline's Sage import chokes on the BOM at the start of our CSV - "
+        "Rosa has been deleting it by hand every quarter."
+    ]
