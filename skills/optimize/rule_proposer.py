@@ -65,13 +65,23 @@ def _function_names(group: FailureGroup) -> list[str]:
 async def propose_rules(
     models: MeteredModels, skill_text: str, results: list[Graded], *, max_edits: int, ledger: Ledger
 ) -> Proposal:
-    """One optimizer call per failure group (largest first, at most ``max_edits``)."""
-    groups = group_failures(results)[:max_edits]
+    """One optimizer call per failure group (largest first, at most ``max_edits``).
+
+    A reply that repeats a rule the ledger already rejected is refused like an echo (a parse
+    error) and the next group is asked in its place: the 1.5B optimizer, greedy, answered the
+    largest group with the same rule at every step of a real run, so six of seven steps proposed
+    nothing new."""
+    groups = group_failures(results)
     body = split_skill_text(skill_text).body.rstrip("\n") + "\n"
     rejected = rejected_rules(ledger)
     edits: list[Edit] = []
     errors: list[str] = []
+    asked = wanted = 0
     for group in groups:
+        if wanted >= max_edits:
+            break
+        asked += 1
+        wanted += 1
         prompt = PROMPT.substitute(
             batch_size=len(results),
             count=group.count,
@@ -87,5 +97,10 @@ async def propose_rules(
         except RuleParseError as exc:
             errors.append(f"{group.signature}: {exc}")
             continue
-        edits.append(Edit("append", f"- {rule}"))
-    return Proposal(edits, errors, asked=len(groups))
+        edit = Edit("append", f"- {rule}")
+        if edit in ledger:
+            errors.append(f"{group.signature}: repeats a rule already rejected: {rule!r}")
+            wanted -= 1  # this group's answer is spent: ask the next one
+            continue
+        edits.append(edit)
+    return Proposal(edits, errors, asked=asked)

@@ -102,7 +102,27 @@ def echoes(line: str, prompt: str) -> bool:
     return sum(pair in prompt_pairs for pair in pairs) / len(pairs) >= ECHO_SHARE
 
 
+# A rule about the skill instead of a rule in it ("Add a new rule to the skill that ensures the
+# function handles negative numbers correctly.", the 1.5B optimizer's habit): the rule is what
+# follows; "ensures" becomes the imperative "Ensure".
+_META_LEAD = re.compile(
+    r"^(?:add|write|include|create|introduce)\s+(?:a\s+|one\s+)?(?:new\s+)?(?:rule|instruction)\s+"
+    r"(?:(?:to|in)\s+the\s+skill\s+)?(?:that|which)\s+(?P<verb>ensures?|makes?\s+sure|requires?)\s+(?:that\s+)?",
+    re.IGNORECASE,
+)
+
+
+def without_meta_lead(line: str) -> str:
+    """``line`` as the rule itself when it is phrased as a rule about the skill."""
+    match = _META_LEAD.match(line)
+    if not match:
+        return line
+    lead = "Make sure" if match.group("verb").lower().startswith("make") else "Ensure"
+    return f"{lead} {line[match.end() :]}"
+
+
 def _checked(line: str, forbidden_names: Iterable[str], echo_of: str = "") -> str:
+    line = without_meta_lead(line)
     if echoes(line, echo_of):
         raise RuleParseError(f"repeats the request's own wording, not a rule: {line[:80]!r}")
     words = len(line.split())

@@ -47,6 +47,15 @@ def test_a_rule_is_read_out_of_messy_replies(reply):
     assert parse_rule(reply) == RULE
 
 
+def test_a_rule_phrased_as_a_rule_about_the_skill_is_the_rule_itself():
+    # The 1.5B optimizer's reply in a real HumanEval run.
+    reply = "Add a new rule to the skill that ensures the function handles negative numbers correctly."
+    assert parse_rule(reply) == "Ensure the function handles negative numbers correctly."
+    assert parse_rule("Add a rule that requires that every helper is defined before use.") == (
+        "Ensure every helper is defined before use."
+    )
+
+
 @pytest.mark.parametrize(
     "reply, reason",
     [
@@ -186,3 +195,15 @@ async def test_the_simulated_optimizer_answers_with_a_rule_for_the_failing_famil
     assert all(p.asked == 1 and len(p.edits) + len(p.errors) == 1 for p in proposals)
     others = [r.text for r in world.of_kind("helpful") if family not in r.families]
     assert not set(texts) & set(others)  # never another family's rule
+
+
+async def test_a_reply_repeating_a_rejected_rule_gives_its_turn_to_the_next_group():
+    """A real run's 1.5B optimizer answered the largest group with the same rule at every step;
+    after the gate refused it once, each later step proposed nothing new."""
+    repeat = "Handle negative numbers correctly in every function."
+    optimizer = ScriptedOptimizer([repeat, "Define every helper function before you call it."])
+    ledger = Ledger([Rejection(1, Edit("append", f"- {repeat}"), "gate: no significant win")])
+    proposal = await propose_rules(metered(optimizer), SKILL, batch(), max_edits=1, ledger=ledger)
+    assert proposal.asked == 2 and "NameError" in optimizer.prompts[1]  # the next largest group
+    assert proposal.edits == [Edit("append", "- Define every helper function before you call it.")]
+    assert proposal.errors == [f"AssertionError: repeats a rule already rejected: {repeat!r}"]
