@@ -54,7 +54,6 @@ DIGEST_WEIGHTS = {"commands": 0.3}
 # The user's own statements in a checkpoint (rendered "(user) ...").
 USER_LISTS = ("user_facts", "user_decisions")
 LINE_NUMBER = re.compile(r":\d+$")  # "a.py:12": where in the file a copied line stood
-SOURCE_MARK = "\x00"  # by_source's placeholder for a group, where its first line stood
 DIRECTIVES_HEADING = "Standing instructions the user gave in this workspace (their own words):"
 
 
@@ -316,21 +315,16 @@ def by_source(items: list[str]) -> list[str]:
     """Lines copied from one file or command as one item, the source named once ("a = 1; b = 2
     — from command `X`"), where the first of them stood; their line numbers are left to
     history. A digest listed seven settings from one command with its long line each time."""
-    sources: dict[str, list[str]] = {}
-    order: list[str] = []
+    groups: dict[tuple[bool, str], list[str]] = {}  # (copied?, source or the item) -> its lines
     for item in items:
         copied = copied_from(item)
         if copied is None:
-            order.append(item)
-            continue
-        source = LINE_NUMBER.sub("", item.rsplit(" — from ", 1)[1])
-        if source not in sources:
-            sources[source] = []
-            order.append(SOURCE_MARK + source)
-        sources[source].append(copied[0])
+            groups.setdefault((False, item), [])
+        else:
+            source = LINE_NUMBER.sub("", item.rsplit(" — from ", 1)[1])
+            groups.setdefault((True, source), []).append(copied[0])
     return [
-        f"{'; '.join(sources[entry[1:]])} — from {entry[1:]}" if entry.startswith(SOURCE_MARK) else entry
-        for entry in order
+        f"{'; '.join(lines)} — from {text}" if copied else text for (copied, text), lines in groups.items()
     ]
 
 
