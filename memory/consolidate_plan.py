@@ -416,5 +416,4 @@ def restates_the_user(item: Item, users_words: list[str]) -> bool:
     if item.source != "derived":
         return False
     values = exact_values(item.text)  # every code span and value, not only the key ones
-    said = "\n".join(users_words)
-    return bool(values) and all(value in said for value in values)
+    return bool(values) and all(any(value in words for words in users_words) for value in values)

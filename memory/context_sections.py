@@ -13,7 +13,6 @@ goes into a fenced reference block that says it is data, and tool-derived lines 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -53,7 +52,6 @@ THEN_ONLY = ("files_read", "files_changed", "superseded", "live_resources", "ope
 DIGEST_WEIGHTS = {"commands": 0.3}
 # The user's own statements in a checkpoint (rendered "(user) ...").
 USER_LISTS = ("user_facts", "user_decisions")
-LINE_NUMBER = re.compile(r":\d+$")  # "a.py:12": where in the file a copied line stood
 DIRECTIVES_HEADING = "Standing instructions the user gave in this workspace (their own words):"
 
 
@@ -321,8 +319,9 @@ def by_source(items: list[str]) -> list[str]:
         if copied is None:
             groups.setdefault((False, item), [])
         else:
-            source = LINE_NUMBER.sub("", item.rsplit(" — from ", 1)[1])
-            groups.setdefault((True, source), []).append(copied[0])
+            line, _, number = copied
+            source = item.rsplit(" — from ", 1)[1].removesuffix(f":{number}" if number else "")
+            groups.setdefault((True, source), []).append(line)
     return [
         f"{'; '.join(lines)} — from {text}" if copied else text for (copied, text), lines in groups.items()
     ]

@@ -14,6 +14,7 @@ import re
 from cairn.memory.values import (
     COMMAND_START,
     NUMBER,
+    TICKET,
     exact_values,
     has_exact_value,
     strong_values,
@@ -25,7 +26,7 @@ SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(\[])|\n+")
 # label ("INK-224: the Sage import chokes on the BOM") is what the sentence is about, and stays.
 _PREFIX = re.compile(
     r"^(?:\[[^\]]{0,60}\]\s*)?"
-    r"(?:(?![A-Z][A-Z0-9]{1,9}-\d{1,6}:)[A-Z][\w'.-]{0,20}(?: [A-Z][\w'.-]{0,20})?:\s+)?"
+    rf"(?:(?!{TICKET.pattern}:)[A-Z][\w'.-]{{0,20}}(?: [A-Z][\w'.-]{{0,20}})?:\s+)?"
 )
 _QUESTION_START = re.compile(
     r"^(?:should|shall|can|could|would|will|won'?t|do(?! not\b)|does(?! not\b)|did|is|are|was|were|"

@@ -142,9 +142,8 @@ def reports_an_error(text: str) -> bool:
 def key_values(text: str) -> list[str]:
     """The values a person would want remembered: ports, hosts, URLs, paths (the workspace's and
     absolute ones), version pins, env variables, ticket ids, hexadecimal ids (``0x...``), cron
-    schedules and commands. Bare
-    numbers, decimals and code identifiers, which assistant prose and tables are full of, are
-    not among them."""
+    schedules and commands. Bare numbers, decimals and code identifiers, which assistant prose
+    and tables are full of, are not among them."""
     if TABLE_ROW.match(text):
         return []
     text = without_dates(text)

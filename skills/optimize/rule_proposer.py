@@ -76,12 +76,11 @@ async def propose_rules(
     rejected = rejected_rules(ledger)
     edits: list[Edit] = []
     errors: list[str] = []
-    asked = wanted = 0
+    asked = repeats = 0  # a group whose answer repeated a rejected rule does not count
     for group in groups:
-        if wanted >= max_edits:
+        if asked - repeats >= max_edits:
             break
         asked += 1
-        wanted += 1
         prompt = PROMPT.substitute(
             batch_size=len(results),
             count=group.count,
@@ -100,7 +99,7 @@ async def propose_rules(
         edit = Edit("append", f"- {rule}")
         if edit in ledger:
             errors.append(f"{group.signature}: repeats a rule already rejected: {rule!r}")
-            wanted -= 1  # this group's answer is spent: ask the next one
+            repeats += 1  # this group's answer is spent: ask the next one
             continue
         edits.append(edit)
     return Proposal(edits, errors, asked=asked)
